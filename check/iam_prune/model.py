@@ -1,0 +1,307 @@
+"""The domain: frozen facts about live users, Terraform declarations, findings and the report.
+
+boto3 dicts and python-hcl2 trees are converted into these types at the edges (``aws/`` and
+``terraform/``) and never travel further, so every pure step in between can be tested with
+plain constructors and no server.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+
+class Status(StrEnum):
+    """Exactly one per live user (and ``NOT_DEPLOYED`` for declared users that are not live)."""
+
+    REMOVE_FROM_CODE = "remove-from-code"
+    DELETE_UNMANAGED = "delete-unmanaged"
+    NEEDS_REVIEW = "needs-review"
+    EXEMPT = "exempt"
+    GRACE = "grace"
+    IN_USE = "in-use"
+    NOT_DEPLOYED = "not-deployed"
+
+    @property
+    def is_failure(self) -> bool:
+        """A finding someone has to act on: the check fails on these."""
+        return self in (Status.REMOVE_FROM_CODE, Status.DELETE_UNMANAGED)
+
+    @property
+    def is_skipped(self) -> bool:
+        """Reported but neither failing nor passing (JUnit ``skipped``)."""
+        return self in (Status.EXEMPT, Status.NEEDS_REVIEW)
+
+
+class Rule(StrEnum):
+    NEVER_USED = "never-used"
+    INACTIVE = "inactive"
+
+
+class ErrorSource(StrEnum):
+    AWS = "aws"
+    TERRAFORM = "terraform"
+    STATE = "state"
+    CONFIG = "config"
+    GITHUB = "github"
+
+
+# --------------------------------------------------------------------------- live account
+
+
+@dataclass(frozen=True)
+class AccessKey:
+    """One access key as the credential report (or ListAccessKeys) describes it.
+
+    ``created`` is the report's ``last_rotated``: for keys AWS means the creation time.
+    ``key_id`` is only known when the key was listed through the API (the report has no ids).
+    """
+
+    active: bool
+    created: datetime | None
+    last_used: datetime | None
+    last_used_service: str | None = None
+    key_id: str | None = None
+
+
+@dataclass(frozen=True)
+class UserDetails:
+    """Per-user facts the credential report lacks, fetched only for users a rule may flag.
+
+    ``None`` in a tuple-valued field would be ambiguous, so a field that could not be read is
+    listed in ``unknown`` instead (for example service-specific credentials where the API is
+    not available); the rules treat an unknown credential kind as possibly present.
+    """
+
+    ssh_public_key_ids: tuple[str, ...] = ()
+    service_credential_ids: tuple[str, ...] = ()
+    signing_certificates: tuple[SigningCertificate, ...] = ()
+    tags: tuple[tuple[str, str], ...] = ()
+    access_key_ids: tuple[str, ...] = ()
+    mfa_devices: tuple[str, ...] = ()
+    inline_policies: tuple[str, ...] = ()
+    attached_policy_arns: tuple[str, ...] = ()
+    groups: tuple[str, ...] = ()
+    unknown: tuple[str, ...] = ()
+
+    def tag(self, key: str) -> str | None:
+        for k, v in self.tags:
+            if k == key:
+                return v
+        return None
+
+
+@dataclass(frozen=True)
+class SigningCertificate:
+    certificate_id: str
+    active: bool
+
+
+@dataclass(frozen=True)
+class LiveUser:
+    """An IAM user as it exists in the account now.
+
+    ``has_password`` says whether a login profile exists today. ``password_last_used`` is what
+    AWS recorded and may predate a password that was removed since: it is kept so the reason can
+    say so, but it is not a sign-in path when ``has_password`` is false.
+    """
+
+    name: str
+    arn: str
+    created: datetime
+    has_password: bool
+    password_last_used: datetime | None
+    access_keys: tuple[AccessKey, ...] = ()
+    active_certificates: int = 0
+    mfa_active: bool = False
+    details: UserDetails | None = None
+
+    @property
+    def last_activity(self) -> datetime | None:
+        """The latest recorded password or key use, or ``None`` when there is none."""
+        uses = [k.last_used for k in self.access_keys if k.last_used is not None]
+        if self.password_last_used is not None:
+            uses.append(self.password_last_used)
+        return max(uses, default=None)
+
+
+@dataclass(frozen=True)
+class Inventory:
+    """What one account's inventory produced, and how it was obtained."""
+
+    account_id: str
+    users: tuple[LiveUser, ...]
+    source: str  # "credential-report" or "api"
+    report_generated_at: datetime | None
+    api_calls: int
+    waited_seconds: float = 0.0
+
+
+# --------------------------------------------------------------------------- terraform
+
+
+@dataclass(frozen=True)
+class SourceSpan:
+    """A range of characters in one file: ``start``/``end`` are ``str`` indices into the text
+    exactly as read (CRLF kept), lines are 1-based and inclusive."""
+
+    file: str  # repository-relative, "/" separated
+    start: int
+    end: int
+    line: int
+    end_line: int
+
+
+@dataclass(frozen=True)
+class Declaration:
+    """One resource instance that creates an IAM user.
+
+    ``name`` is ``None`` when the name could not be evaluated; ``expression`` keeps the source
+    text so a person (and the matcher) can still see what it may produce.
+    """
+
+    address: str
+    name: str | None
+    span: SourceSpan
+    expression: str
+    via: str = "static"  # or "state"
+    unresolved_reason: str | None = None
+    module_dir: str = "."
+
+    @property
+    def file(self) -> str:
+        return self.span.file
+
+    @property
+    def line(self) -> int:
+        return self.span.line
+
+
+@dataclass(frozen=True)
+class ReportError:
+    """A source that failed in part. Any of these makes the report incomplete."""
+
+    source: ErrorSource
+    message: str
+    file: str | None = None
+    line: int | None = None
+    column: int | None = None
+    account_id: str | None = None
+
+    def where(self) -> str:
+        if self.file is None:
+            return ""
+        if self.line is None:
+            return self.file
+        if self.column is None:
+            return f"{self.file}:{self.line}"
+        return f"{self.file}:{self.line}:{self.column}"
+
+
+@dataclass(frozen=True)
+class TerraformModel:
+    """Every IAM-user declaration found, and what could not be read.
+
+    ``unreadable_texts`` maps each file that failed to parse to its raw text: the reconciler
+    uses it to avoid calling a user unmanaged whose name appears in a file it could not read.
+    ``sources`` maps each parsed file that declares a user to its text.
+    """
+
+    declarations: tuple[Declaration, ...]
+    errors: tuple[ReportError, ...] = ()
+    unreadable_texts: tuple[tuple[str, str], ...] = ()
+    sources: tuple[tuple[str, str], ...] = ()
+    files_scanned: int = 0
+    files_parsed: int = 0
+
+    def text_of(self, file: str) -> str | None:
+        """The text of a parsed file, as read (the fixes edit it by character ranges)."""
+        for name, text in self.sources:
+            if name == file:
+                return text
+        return None
+
+
+# --------------------------------------------------------------------------- results
+
+
+@dataclass(frozen=True)
+class Exemption:
+    source: str  # "config", "tag" or "inline"
+    reason: str
+    expires: str | None = None  # ISO date
+
+
+@dataclass(frozen=True)
+class FileEdit:
+    """Replace ``text[start:end]`` of ``file`` with ``replacement``."""
+
+    file: str
+    start: int
+    end: int
+    replacement: str = ""
+
+
+@dataclass(frozen=True)
+class Remediation:
+    patch: str | None = None
+    edits: tuple[FileEdit, ...] = ()
+    destroys: tuple[str, ...] = ()
+    manual: tuple[str, ...] = ()
+    commands: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Finding:
+    user: str
+    status: Status
+    reason: str
+    arn: str | None = None
+    rule: Rule | None = None
+    created: datetime | None = None
+    last_activity: datetime | None = None
+    declarations: tuple[Declaration, ...] = ()
+    remediation: Remediation | None = None
+    exemption: Exemption | None = None
+
+
+@dataclass(frozen=True)
+class AccountResult:
+    account_id: str
+    source: str
+    report_generated_at: datetime | None
+    users_seen: int
+    api_calls: int
+    findings: tuple[Finding, ...]
+
+
+@dataclass(frozen=True)
+class RunSettings:
+    """The rule settings a report was produced with (echoed into the JSON)."""
+
+    inactive_days: int | None = None
+    grace_days: int = 7
+    terraform_dirs: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Report:
+    tool_version: str
+    generated_at: datetime
+    settings: RunSettings
+    accounts: tuple[AccountResult, ...]
+    errors: tuple[ReportError, ...] = ()
+    combined_patch: str = field(default="", compare=False)
+
+    @property
+    def complete(self) -> bool:
+        return not self.errors
+
+    @property
+    def findings(self) -> tuple[Finding, ...]:
+        return tuple(f for a in self.accounts for f in a.findings)
+
+    @property
+    def failures(self) -> tuple[Finding, ...]:
+        return tuple(f for f in self.findings if f.status.is_failure)
