@@ -136,6 +136,8 @@ class Inventory:
     report_generated_at: datetime | None
     api_calls: int
     waited_seconds: float = 0.0
+    problems: tuple[str, ...] = ()  # partial failures: each makes the report incomplete
+    notes: tuple[str, ...] = ()  # how the inventory was obtained, for the terminal
 
 
 # --------------------------------------------------------------------------- terraform

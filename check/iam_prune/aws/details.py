@@ -1,0 +1,135 @@
+"""Per-user facts the credential report does not have, fetched only for candidates.
+
+The report says nothing of SSH public keys, service-specific credentials, tags or certificate
+ids, and the ordered delete commands need groups, policies and MFA devices. Fetching these for
+every user would make calls grow with the account; fetching them only for the users a rule may
+flag makes them grow with the findings. Where the report already says a kind is absent (no
+keys, no certificates, no MFA), the call is skipped.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from iam_prune.aws import AwsError
+from iam_prune.model import LiveUser, SigningCertificate, UserDetails
+
+_DENIED = frozenset({"AccessDenied", "AccessDeniedException", "UnauthorizedOperation"})
+
+
+def denied_message(operation: str, user: str | None = None) -> str:
+    """The sentence a person needs: which action, and where the minimal policy is."""
+    subject = f" for user {user!r}" if user else ""
+    return (
+        f"access denied to iam:{operation}{subject}: add it to the scanning role's policy "
+        "(README, section 'Permissions', lists the minimal policy)"
+    )
+
+
+def list_all(iam: Any, operation: str, key: str, **params: Any) -> list[Any]:
+    """Every item of a listing, through botocore's paginator when the operation has one."""
+    if iam.can_paginate(operation):
+        items: list[Any] = []
+        for page in iam.get_paginator(operation).paginate(**params):
+            items.extend(page.get(key, []))
+        return items
+    return list(getattr(iam, operation)(**params).get(key, []))
+
+
+def fetch_details(
+    iam: Any, user: LiveUser, *, for_deletion: bool, certificates_reported: bool
+) -> tuple[UserDetails, list[str]]:
+    """The user's hidden credentials and tags, plus what deleting it takes when asked.
+
+    Returns the details and the problems met; a kind that could not be read is named in
+    ``UserDetails.unknown`` so that the rules never assume it absent.
+    """
+    found: dict[str, Any] = {}
+    unknown: list[str] = []
+    problems: list[str] = []
+
+    def read(label: str, operation: str, key: str, operation_name: str) -> list[Any]:
+        try:
+            return list_all(iam, operation, key, UserName=user.name)
+        except ClientError as error:
+            code = str(error.response.get("Error", {}).get("Code", ""))
+            if code == "NoSuchEntity":
+                return []
+            unknown.append(label)
+            if code in _DENIED:
+                problems.append(denied_message(operation_name, user.name))
+            else:
+                problems.append(f"iam:{operation_name} failed for user {user.name!r}: {code}")
+            return []
+
+    found["ssh"] = read(
+        "SSH public keys", "list_ssh_public_keys", "SSHPublicKeys", "ListSSHPublicKeys"
+    )
+    found["ssc"] = read(
+        "service-specific credentials",
+        "list_service_specific_credentials",
+        "ServiceSpecificCredentials",
+        "ListServiceSpecificCredentials",
+    )
+    found["tags"] = read("tags", "list_user_tags", "Tags", "ListUserTags")
+    # The report already counts active certificates, which is all the rules need; the ids are
+    # only needed to delete them, or when the facts came from the API path.
+    skip_certificates = certificates_reported and not for_deletion
+    found["certs"] = (
+        []
+        if skip_certificates
+        else read(
+            "signing certificates",
+            "list_signing_certificates",
+            "Certificates",
+            "ListSigningCertificates",
+        )
+    )
+    if for_deletion:
+        found["keys"] = (
+            read("access keys", "list_access_keys", "AccessKeyMetadata", "ListAccessKeys")
+            if user.access_keys
+            else []
+        )
+        found["mfa"] = (
+            read("MFA devices", "list_mfa_devices", "MFADevices", "ListMFADevices")
+            if user.mfa_active
+            else []
+        )
+        found["inline"] = read(
+            "inline policies", "list_user_policies", "PolicyNames", "ListUserPolicies"
+        )
+        found["attached"] = read(
+            "attached policies",
+            "list_attached_user_policies",
+            "AttachedPolicies",
+            "ListAttachedUserPolicies",
+        )
+        found["groups"] = read("groups", "list_groups_for_user", "Groups", "ListGroupsForUser")
+
+    details = UserDetails(
+        ssh_public_key_ids=tuple(k["SSHPublicKeyId"] for k in found["ssh"]),
+        service_credential_ids=tuple(c["ServiceSpecificCredentialId"] for c in found["ssc"]),
+        signing_certificates=tuple(
+            SigningCertificate(c["CertificateId"], c.get("Status") == "Active")
+            for c in found["certs"]
+        ),
+        tags=tuple((t["Key"], t["Value"]) for t in found["tags"]),
+        access_key_ids=tuple(k["AccessKeyId"] for k in found.get("keys", [])),
+        mfa_devices=tuple(d["SerialNumber"] for d in found.get("mfa", [])),
+        inline_policies=tuple(found.get("inline", [])),
+        attached_policy_arns=tuple(p["PolicyArn"] for p in found.get("attached", [])),
+        groups=tuple(g["GroupName"] for g in found.get("groups", [])),
+        unknown=tuple(unknown),
+    )
+    return details, problems
+
+
+def raise_for_denied(error: ClientError, operation: str) -> None:
+    """Turn an AccessDenied into an :class:`AwsError` naming the action; re-raise others."""
+    code = str(error.response.get("Error", {}).get("Code", ""))
+    if code in _DENIED:
+        raise AwsError(denied_message(operation)) from error
+    raise AwsError(f"iam:{operation} failed: {code or error}") from error

@@ -1,0 +1,192 @@
+"""One account's live users: the credential report, cross-checked, with details for candidates.
+
+The report is up to four hours old, so it is reconciled with ListUsers (one call per 1,000
+users): users deleted since are dropped, users created (or re-created) since are read one by
+one. When the report is denied or does not come in time, every user is read one by one with
+bounded concurrency. Either way, only the users the rules may flag get the extra calls.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
+from datetime import UTC, datetime
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from iam_prune.aws import AwsError
+from iam_prune.aws.details import fetch_details, list_all, raise_for_denied
+from iam_prune.aws.report import Poller, ReportUnavailableError, fetch
+from iam_prune.aws.session import GuardedSession
+from iam_prune.model import AccessKey, Inventory, LiveUser
+
+#: Concurrent per-user requests; IAM's API rate is account-wide, so more buys throttling.
+MAX_WORKERS = 8
+
+UserPredicate = Callable[[LiveUser], bool]
+
+
+def account_id(gs: GuardedSession) -> str:
+    try:
+        return str(gs.client("sts").get_caller_identity()["Account"])
+    except ClientError as error:
+        raise_for_denied(error, "GetCallerIdentity")
+        raise  # pragma: no cover - raise_for_denied always raises
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _code(error: ClientError) -> str:
+    return str(error.response.get("Error", {}).get("Code", ""))
+
+
+def user_from_api(iam: Any, listed: dict[str, Any]) -> LiveUser:
+    """The credential report's facts for one user, read through the per-user API calls."""
+    name = listed["UserName"]
+    try:
+        iam.get_login_profile(UserName=name)
+        has_password = True
+    except ClientError as error:
+        if _code(error) != "NoSuchEntity":
+            raise_for_denied(error, "GetLoginProfile")
+        has_password = False
+    keys = []
+    for key in list_all(iam, "list_access_keys", "AccessKeyMetadata", UserName=name):
+        try:
+            used = iam.get_access_key_last_used(AccessKeyId=key["AccessKeyId"])
+        except ClientError as error:
+            raise_for_denied(error, "GetAccessKeyLastUsed")
+        last = used.get("AccessKeyLastUsed", {})
+        service = last.get("ServiceName")
+        keys.append(
+            AccessKey(
+                active=key.get("Status") == "Active",
+                created=_aware(key.get("CreateDate")),
+                last_used=_aware(last.get("LastUsedDate")),
+                last_used_service=None if service in (None, "N/A") else service,
+                key_id=key["AccessKeyId"],
+            )
+        )
+    created = _aware(listed["CreateDate"])
+    assert created is not None
+    return LiveUser(
+        name=name,
+        arn=listed["Arn"],
+        created=created,
+        has_password=has_password,
+        password_last_used=_aware(listed.get("PasswordLastUsed")),
+        access_keys=tuple(keys),
+    )
+
+
+def _read_each(iam: Any, listed: Iterable[dict[str, Any]]) -> list[LiveUser]:
+    items = list(listed)
+    if not items:
+        return []
+    with ThreadPoolExecutor(max_workers=min(MAX_WORKERS, len(items))) as pool:
+        return list(pool.map(lambda entry: user_from_api(iam, entry), items))
+
+
+def _same_user(report_user: LiveUser, listed: dict[str, Any]) -> bool:
+    """False when the name was deleted and re-created after the report was generated."""
+    created = _aware(listed.get("CreateDate"))
+    if created is None:
+        return True
+    return abs((created - report_user.created).total_seconds()) < 2
+
+
+def _add_details(
+    iam: Any,
+    users: list[LiveUser],
+    candidate: UserPredicate,
+    for_deletion: UserPredicate,
+    reported: frozenset[str],
+) -> tuple[list[LiveUser], list[str]]:
+    chosen = [u for u in users if candidate(u)]
+    if not chosen:
+        return users, []
+
+    def one(user: LiveUser) -> tuple[LiveUser, list[str]]:
+        details, problems = fetch_details(
+            iam,
+            user,
+            for_deletion=for_deletion(user),
+            certificates_reported=user.name in reported,
+        )
+        return replace(user, details=details), problems
+
+    with ThreadPoolExecutor(max_workers=min(MAX_WORKERS, len(chosen))) as pool:
+        detailed = {u.name: (u, p) for u, p in pool.map(one, chosen)}
+    problems = [p for _, ps in detailed.values() for p in ps]
+    return [detailed[u.name][0] if u.name in detailed else u for u in users], problems
+
+
+def collect(
+    gs: GuardedSession,
+    *,
+    candidate: UserPredicate,
+    for_deletion: UserPredicate,
+    poller: Poller | None = None,
+    progress: Callable[[str], None] = lambda _: None,
+) -> Inventory:
+    """Read one account. ``candidate`` picks the users worth detail calls, ``for_deletion`` the
+    ones whose delete commands will be printed (those that no code declares)."""
+    poller = poller or Poller()
+    account = account_id(gs)
+    iam = gs.client("iam")
+    notes: list[str] = []
+    try:
+        listed = list_all(iam, "list_users", "Users")
+    except ClientError as error:
+        raise_for_denied(error, "ListUsers")
+    by_name = {entry["UserName"]: entry for entry in listed}
+
+    progress(f"{account}: waiting for the credential report")
+    try:
+        report = fetch(iam, poller, lambda: gs.counter.count)
+    except ReportUnavailableError as unavailable:
+        notes.append(f"{unavailable}; read {len(by_name)} users one by one")
+        progress(f"{account}: {notes[-1]}")
+        users = _read_each(iam, by_name.values())
+        source, generated_at, waited = "api", None, 0.0
+        reported: frozenset[str] = frozenset()
+    else:
+        fresh = [u for u in report.users if u.name in by_name and _same_user(u, by_name[u.name])]
+        known = {u.name for u in fresh}
+        stale = [entry for name, entry in by_name.items() if name not in known]
+        dropped = len(report.users) - len(fresh)
+        if stale or dropped:
+            notes.append(
+                f"credential report cross-checked with ListUsers: {dropped} gone since, "
+                f"{len(stale)} read one by one"
+            )
+        users = fresh + _read_each(iam, stale)
+        reported = frozenset(known)
+        source, generated_at, waited = (
+            "credential-report",
+            report.generated_at,
+            report.waited_seconds,
+        )
+        notes.append(f"credential report ready after {waited:.1f} s")
+
+    users.sort(key=lambda u: u.name)
+    users, problems = _add_details(iam, users, candidate, for_deletion, reported)
+    return Inventory(
+        account_id=account,
+        users=tuple(users),
+        source=source,
+        report_generated_at=_aware(generated_at),
+        api_calls=gs.counter.count,
+        waited_seconds=waited,
+        problems=tuple(problems),
+        notes=tuple(notes),
+    )
+
+
+__all__ = ["AwsError", "collect", "user_from_api"]

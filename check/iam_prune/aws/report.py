@@ -1,0 +1,184 @@
+"""The credential report: one generated CSV that describes every user in three calls.
+
+It is the fast path (per-user calls grow with the account, this does not), but it comes with a
+protocol: generation is asynchronous, throttled, cached for four hours, and its values use
+sentinels (``N/A``, ``no_information``, ``not_supported``) that differ between AWS and moto.
+Polling is bounded by a total wait so that a stuck report ends in a fallback, not a hang.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from iam_prune.aws import AwsError
+from iam_prune.model import AccessKey, LiveUser
+
+#: Values the report uses for "no date": AWS writes N/A and no_information; moto also writes
+#: not_supported where AWS would write N/A.
+_NO_DATE = frozenset({"N/A", "no_information", "not_supported", ""})
+ROOT_ROW = "<root_account>"
+
+
+class ReportUnavailableError(AwsError):
+    """The report could not be had (denied, or not ready within the wait): use the API path."""
+
+
+@dataclass(frozen=True)
+class CredentialReport:
+    users: tuple[LiveUser, ...]
+    generated_at: datetime | None
+    waited_seconds: float
+    calls: int
+
+
+def parse_time(value: str) -> datetime | None:
+    """A report timestamp, or ``None`` for any of the "no date" sentinels."""
+    value = value.strip()
+    if value in _NO_DATE:
+        return None
+    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _flag(value: str) -> bool:
+    return value.strip().lower() == "true"
+
+
+def _keys(row: dict[str, str]) -> tuple[AccessKey, ...]:
+    keys = []
+    for n in (1, 2):
+        created = parse_time(row.get(f"access_key_{n}_last_rotated", "N/A"))
+        if created is None:  # no key in this slot
+            continue
+        service = row.get(f"access_key_{n}_last_used_service", "N/A").strip()
+        keys.append(
+            AccessKey(
+                active=_flag(row.get(f"access_key_{n}_active", "false")),
+                created=created,
+                last_used=parse_time(row.get(f"access_key_{n}_last_used_date", "N/A")),
+                last_used_service=None if service in _NO_DATE else service,
+            )
+        )
+    return tuple(keys)
+
+
+def _certificates(row: dict[str, str]) -> int:
+    return sum(1 for n in (1, 2) if _flag(row.get(f"cert_{n}_active", "false")))
+
+
+def parse_report(content: str) -> tuple[LiveUser, ...]:
+    """Typed users from the report CSV, without the root account's row."""
+    users = []
+    for row in csv.DictReader(io.StringIO(content)):
+        if row["user"] == ROOT_ROW:
+            continue
+        created = parse_time(row["user_creation_time"])
+        if created is None:
+            raise AwsError(f"credential report row for {row['user']!r} has no creation time")
+        users.append(
+            LiveUser(
+                name=row["user"],
+                arn=row["arn"],
+                created=created,
+                has_password=_flag(row["password_enabled"]),
+                password_last_used=parse_time(row["password_last_used"]),
+                access_keys=_keys(row),
+                active_certificates=_certificates(row),
+                mfa_active=_flag(row.get("mfa_active", "false")),
+            )
+        )
+    return tuple(users)
+
+
+def _code(error: ClientError) -> str:
+    return str(error.response.get("Error", {}).get("Code", ""))
+
+
+_DENIED = frozenset({"AccessDenied", "AccessDeniedException", "UnauthorizedOperation"})
+_NOT_READY = frozenset({"ReportInProgress", "ReportNotPresent", "ReportExpired"})
+
+
+@dataclass
+class Poller:
+    """Bounded exponential backoff; the clock and sleep are injectable for tests."""
+
+    max_wait: float = 120.0
+    first_delay: float = 0.5
+    max_delay: float = 8.0
+    sleep: Callable[[float], None] = time.sleep
+    clock: Callable[[], float] = time.monotonic
+
+
+def fetch(iam: Any, poller: Poller, counter: Callable[[], int]) -> CredentialReport:
+    """Generate (if needed), wait for and read the credential report.
+
+    Raises :class:`ReportUnavailableError` when the report is denied or not ready within
+    ``poller.max_wait`` seconds; the caller falls back to per-user calls.
+    """
+    calls_before = counter()
+    started = poller.clock()
+    delay = poller.first_delay
+    while True:
+        if _generate_until_complete(iam):
+            content = _get(iam)
+            if content is not None:
+                text, generated = content
+                return CredentialReport(
+                    users=parse_report(text),
+                    generated_at=generated,
+                    waited_seconds=poller.clock() - started,
+                    calls=counter() - calls_before,
+                )
+        waited = poller.clock() - started
+        if waited + delay > poller.max_wait:
+            raise ReportUnavailableError(
+                f"the credential report was not ready after {waited:.1f} s "
+                f"(limit {poller.max_wait:.0f} s)"
+            )
+        poller.sleep(delay)
+        delay = min(delay * 2, poller.max_delay)
+
+
+def _generate_until_complete(iam: Any) -> bool:
+    """One generate call: True when AWS says the report is COMPLETE."""
+    try:
+        state = iam.generate_credential_report().get("State")
+    except ClientError as error:
+        code = _code(error)
+        if code in _DENIED:
+            raise ReportUnavailableError(
+                "iam:GenerateCredentialReport was denied; reading users one by one instead"
+            ) from error
+        if code in ("LimitExceeded", "LimitExceededException", "ServiceFailure"):
+            return False
+        raise
+    return bool(state == "COMPLETE")
+
+
+def _get(iam: Any) -> tuple[str, datetime | None] | None:
+    """The report's text and generation time, or ``None`` when it is not ready yet."""
+    try:
+        response = iam.get_credential_report()
+    except ClientError as error:
+        code = _code(error)
+        if code in _DENIED:
+            raise ReportUnavailableError(
+                "iam:GetCredentialReport was denied; reading users one by one instead"
+            ) from error
+        if code in _NOT_READY or code == "ServiceFailure":
+            return None
+        raise
+    content = response["Content"]
+    text = content.decode("utf-8") if isinstance(content, bytes) else str(content)
+    generated = response.get("GeneratedTime")
+    if isinstance(generated, datetime) and generated.tzinfo is None:
+        generated = generated.replace(tzinfo=UTC)
+    return text, generated

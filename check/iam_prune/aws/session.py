@@ -1,0 +1,108 @@
+"""AWS sessions that can only read, count every request, and retry the way AWS asks.
+
+Read-only is enforced by construction: a ``before-call`` hook refuses any operation that is not
+on :data:`READ_ONLY_OPERATIONS` before botocore builds the request, so a bug elsewhere cannot
+delete a user. The same session counts each HTTP attempt (``before-send`` fires once per
+attempt, retries included), which is what ``inventory.api_calls`` reports.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+import boto3
+import botocore.config
+
+from iam_prune.aws import WriteRefusedError
+
+#: Every AWS operation iam-prune may send. Anything else is refused before it is sent.
+READ_ONLY_OPERATIONS: frozenset[tuple[str, str]] = frozenset(
+    {
+        ("sts", "GetCallerIdentity"),
+        ("iam", "GenerateCredentialReport"),
+        ("iam", "GetCredentialReport"),
+        ("iam", "ListUsers"),
+        ("iam", "GetUser"),
+        ("iam", "GetLoginProfile"),
+        ("iam", "ListAccessKeys"),
+        ("iam", "GetAccessKeyLastUsed"),
+        ("iam", "ListSSHPublicKeys"),
+        ("iam", "ListServiceSpecificCredentials"),
+        ("iam", "ListSigningCertificates"),
+        ("iam", "ListUserTags"),
+        ("iam", "ListMFADevices"),
+        ("iam", "ListUserPolicies"),
+        ("iam", "ListAttachedUserPolicies"),
+        ("iam", "ListGroupsForUser"),
+    }
+)
+
+_DEFAULT_RETRY_MODE = "standard"
+_DEFAULT_MAX_ATTEMPTS = 8
+
+
+@dataclass
+class CallCounter:
+    """Counts HTTP attempts made through one session; safe to share between threads."""
+
+    count: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def add(self, **_: Any) -> None:
+        with self._lock:
+            self.count += 1
+
+
+def refuse_writes(model: Any, **_: Any) -> None:
+    """``before-call`` hook: raise unless the operation is an allowlisted read."""
+    service = model.service_model.service_name
+    if (service, model.name) not in READ_ONLY_OPERATIONS:
+        raise WriteRefusedError(
+            f"refused to send {service}:{model.name}: iam-prune only reads, and this operation "
+            "is not on its read-only allowlist"
+        )
+
+
+def client_config() -> botocore.config.Config:
+    """Retries in standard mode unless the user chose otherwise through the usual variables.
+
+    botocore reads ``AWS_RETRY_MODE`` and ``AWS_MAX_ATTEMPTS`` itself, but a ``Config`` that sets
+    ``retries`` would override them, so they are only set here when the environment is silent.
+    """
+    retries: dict[str, Any] = {}
+    if not os.environ.get("AWS_RETRY_MODE"):
+        retries["mode"] = _DEFAULT_RETRY_MODE
+    if not os.environ.get("AWS_MAX_ATTEMPTS"):
+        retries["total_max_attempts"] = _DEFAULT_MAX_ATTEMPTS
+    return botocore.config.Config(
+        retries=retries or None,  # type: ignore[arg-type]
+        connect_timeout=10,
+        read_timeout=30,
+        user_agent_extra="iam-prune",
+    )
+
+
+@dataclass
+class GuardedSession:
+    """A boto3 session wrapped so that every client it makes is read-only and counted."""
+
+    session: boto3.Session
+    counter: CallCounter = field(default_factory=CallCounter)
+
+    def __post_init__(self) -> None:
+        events = self.session.events
+        events.register("before-call", refuse_writes, unique_id="iam-prune-read-only")
+        events.register("before-send", self.counter.add, unique_id="iam-prune-count")
+
+    def client(self, service: str) -> Any:
+        region = self.session.region_name or "us-east-1"
+        make: Any = self.session.client  # typed per service name literal; ours is a str
+        return make(service, region_name=region, config=client_config())
+
+
+def default_session(profile: str | None = None) -> GuardedSession:
+    """The standard AWS configuration chain (env, profile, SSO, IMDS...), guarded."""
+    return GuardedSession(boto3.Session(profile_name=profile))

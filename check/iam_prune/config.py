@@ -1,0 +1,177 @@
+"""Settings: ``.iam-prune.toml`` defaults, overridden by command-line flags, frozen.
+
+Every flag has a key of the same name (dashes as underscores) in the file, so a team can keep
+its policy in the repository and a person can still override it for one run. A key the file
+does not know is an error that names the closest known key: a silently ignored typo in an
+exemption or a fail policy is how a check ends up lying.
+"""
+
+from __future__ import annotations
+
+import difflib
+import tomllib
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+CONFIG_FILE = ".iam-prune.toml"
+
+
+class ConfigError(Exception):
+    """The configuration is invalid; the message names the file and the key."""
+
+
+class FailOn(StrEnum):
+    """Which findings make the check fail (exit 1). An incomplete run exits 2 regardless."""
+
+    FINDINGS = "findings"
+    MANAGED = "managed"
+    UNMANAGED = "unmanaged"
+    NEVER = "never"
+
+
+@dataclass(frozen=True)
+class ConfigExemption:
+    user: str  # a glob over user names
+    reason: str
+    until: date | None = None
+
+
+@dataclass(frozen=True)
+class Settings:
+    terraform_dirs: tuple[Path, ...]
+    root: Path
+    inactive_days: int | None = None
+    grace_days: int = 7
+    fail_on: FailOn = FailOn.FINDINGS
+    json_path: Path | None = None
+    junit_path: Path | None = None
+    markdown_path: Path | None = None
+    report_wait: float = 120.0
+    profile: str | None = None
+    exemptions: tuple[ConfigExemption, ...] = ()
+    config_file: Path | None = None
+
+
+#: Keys a config file may hold, with the type each must have.
+_SCALAR_KEYS: dict[str, type | tuple[type, ...]] = {
+    "terraform_dirs": list,
+    "inactive_days": int,
+    "grace_days": int,
+    "fail_on": str,
+    "json": str,
+    "junit": str,
+    "markdown": str,
+    "report_wait": (int, float),
+    "profile": str,
+    "exempt": list,
+}
+_EXEMPT_KEYS = ("user", "reason", "until")
+
+
+def find_root(start: Path) -> Path:
+    """The git top-level containing ``start``, else ``start`` itself: report paths hang off it."""
+    start = start.resolve()
+    for candidate in (start, *start.parents):
+        if (candidate / ".git").exists():
+            return candidate
+    return start
+
+
+def _unknown_key(key: str, known: Any, where: str) -> ConfigError:
+    close = difflib.get_close_matches(key, list(known), n=1)
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    return ConfigError(f"{where}: unknown key {key!r}{hint}")
+
+
+def read_file(path: Path) -> dict[str, Any]:
+    """The parsed and checked contents of a config file."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise ConfigError(f"{path}: cannot read: {error.strerror}") from error
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{path}: {error}") from error
+    for key, value in data.items():
+        if key not in _SCALAR_KEYS:
+            raise _unknown_key(key, _SCALAR_KEYS, str(path))
+        expected = _SCALAR_KEYS[key]
+        if not isinstance(value, expected) or isinstance(value, bool):
+            raise ConfigError(f"{path}: {key!r} has the wrong type ({type(value).__name__})")
+    return data
+
+
+def _exemptions(entries: list[Any], path: Path) -> tuple[ConfigExemption, ...]:
+    parsed = []
+    for n, entry in enumerate(entries, start=1):
+        where = f"{path}: [[exempt]] entry {n}"
+        if not isinstance(entry, dict):
+            raise ConfigError(f"{where} is not a table")
+        for key in entry:
+            if key not in _EXEMPT_KEYS:
+                raise _unknown_key(key, _EXEMPT_KEYS, where)
+        user, reason, until = entry.get("user"), entry.get("reason"), entry.get("until")
+        if not isinstance(user, str) or not user:
+            raise ConfigError(f"{where} needs 'user' (a name or a glob)")
+        if not isinstance(reason, str) or not reason.strip():
+            raise ConfigError(f"{where} ({user}) needs a 'reason': an exemption must say why")
+        if until is not None and not isinstance(until, date):
+            try:
+                until = date.fromisoformat(str(until))
+            except ValueError as error:
+                raise ConfigError(f"{where} ({user}): 'until' must be YYYY-MM-DD") from error
+        parsed.append(ConfigExemption(user=user, reason=reason.strip(), until=until))
+    return tuple(parsed)
+
+
+def _positive(name: str, value: Any, minimum: int) -> int:
+    if value < minimum:
+        raise ConfigError(f"{name} must be at least {minimum}, got {value}")
+    return int(value)
+
+
+def build(flags: dict[str, Any], cwd: Path) -> Settings:
+    """Merge the config file (``flags['config']`` or ``.iam-prune.toml`` at the root) with the
+    flags; a flag that was given (not ``None``) wins."""
+    root = find_root(cwd)
+    explicit = flags.get("config")
+    path = Path(explicit) if explicit else root / CONFIG_FILE
+    file_values: dict[str, Any] = {}
+    if explicit or path.is_file():
+        file_values = read_file(path)
+
+    def pick(flag: str, key: str | None = None) -> Any:
+        value = flags.get(flag)
+        return value if value is not None else file_values.get(key or flag)
+
+    dirs = pick("terraform_dirs") or []
+    base = path.parent if file_values and not flags.get("terraform_dirs") else cwd
+    fail_on = pick("fail_on") or FailOn.FINDINGS.value
+    try:
+        fail_policy = FailOn(fail_on)
+    except ValueError as error:
+        choices = ", ".join(f.value for f in FailOn)
+        raise ConfigError(f"fail_on must be one of {choices}, got {fail_on!r}") from error
+    inactive = pick("inactive_days")
+    grace = pick("grace_days")
+
+    def out(flag: str) -> Path | None:
+        value = pick(flag)
+        return Path(value) if value else None
+
+    return Settings(
+        terraform_dirs=tuple((base / d).resolve() for d in dirs),
+        root=root,
+        inactive_days=None if inactive is None else _positive("inactive_days", inactive, 1),
+        grace_days=_positive("grace_days", 7 if grace is None else grace, 0),
+        fail_on=fail_policy,
+        json_path=out("json"),
+        junit_path=out("junit"),
+        markdown_path=out("markdown"),
+        report_wait=float(pick("report_wait") or 120.0),
+        profile=pick("profile"),
+        exemptions=_exemptions(file_values.get("exempt", []), path),
+        config_file=path if file_values else None,
+    )

@@ -1,0 +1,160 @@
+"""Exemptions: a reason (always) and an expiry (optionally), from three places.
+
+- the config file: ``[[exempt]]`` with a ``user`` glob, ``reason`` and ``until``;
+- a tag on the user: ``iam-prune:exempt`` = the reason, ``iam-prune:exempt-until`` = a date;
+- the code: ``# iam-prune:exempt <reason> until=YYYY-MM-DD`` on the comment lines directly above
+  the declaring block, or inside it.
+
+An expired exemption does not apply, and the finding says when it expired. An exemption without
+a reason is a configuration error: it is reported and not applied.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
+from iam_prune.config import ConfigExemption
+from iam_prune.model import (
+    Declaration,
+    ErrorSource,
+    Exemption,
+    LiveUser,
+    ReportError,
+    TerraformModel,
+)
+
+EXEMPT_TAG = "iam-prune:exempt"
+EXEMPT_UNTIL_TAG = "iam-prune:exempt-until"
+_INLINE = re.compile(r"^\s*(?:#|//|/\*)\s*iam-prune:exempt\b(?P<rest>.*?)(?:\*/)?\s*$")
+_UNTIL = re.compile(r"\buntil=(?P<date>\S+)")
+_COMMENT = re.compile(r"^\s*(?:#|//|/\*|\*)")
+
+
+@dataclass(frozen=True)
+class ExemptionMatch:
+    """The exemption that applies (if any) and those that matched but have expired."""
+
+    applies: Exemption | None
+    expired: tuple[Exemption, ...] = ()
+
+    def expiry_note(self) -> str:
+        return "; ".join(
+            f"{e.source} exemption ({e.reason}) expired on {e.expires}" for e in self.expired
+        )
+
+
+def _parse_inline(comment: str) -> tuple[str, str | None]:
+    rest = comment.strip()
+    until = _UNTIL.search(rest)
+    expires = until.group("date") if until else None
+    reason = _UNTIL.sub("", rest).strip(" :-")
+    return reason, expires
+
+
+def _comment_lines_above(text: str, start: int) -> list[tuple[int, str]]:
+    """The comment lines directly above ``start`` (no blank line between), with offsets."""
+    lines: list[tuple[int, str]] = []
+    end = text.rfind("\n", 0, start) + 1  # start of the block's first line
+    while end > 0:
+        previous = text.rfind("\n", 0, end - 1) + 1
+        line = text[previous : end - 1].rstrip("\r")
+        if not _COMMENT.match(line):
+            break
+        lines.append((previous, line))
+        end = previous
+    return lines
+
+
+def inline_exemptions(
+    model: TerraformModel,
+) -> tuple[dict[str, Exemption], tuple[ReportError, ...]]:
+    """Exemptions written in the code, by declaration address, and the malformed ones."""
+    found: dict[str, Exemption] = {}
+    problems: list[ReportError] = []
+    for decl in model.declarations:
+        text = model.text_of(decl.file)
+        if text is None:
+            continue
+        inside = text[decl.span.start : decl.span.end].splitlines()
+        candidates = [line for _, line in _comment_lines_above(text, decl.span.start)] + inside
+        for line in candidates:
+            match = _INLINE.match(line)
+            if match is None:
+                continue
+            reason, expires = _parse_inline(match.group("rest"))
+            if not reason:
+                problems.append(
+                    ReportError(
+                        ErrorSource.CONFIG,
+                        f"iam-prune:exempt on {decl.address} has no reason: write why after it",
+                        file=decl.file,
+                        line=decl.line,
+                    )
+                )
+                continue
+            found[decl.address] = Exemption("inline", reason, _valid_date(expires))
+    return found, tuple(problems)
+
+
+def _valid_date(value: str | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value).isoformat()
+    except ValueError:
+        return value  # kept as written; _expired() treats an unreadable date as expired
+
+
+def _expired(exemption: Exemption, today: date) -> bool:
+    if exemption.expires is None:
+        return False
+    try:
+        return date.fromisoformat(exemption.expires) < today
+    except ValueError:
+        return True
+
+
+def tag_exemption(user: LiveUser) -> tuple[Exemption | None, ReportError | None]:
+    """The exemption a user's tags declare, or the problem with them."""
+    if user.details is None:
+        return None, None
+    reason = user.details.tag(EXEMPT_TAG)
+    if reason is None:
+        return None, None
+    if not reason.strip():
+        return None, ReportError(
+            ErrorSource.CONFIG,
+            f"user {user.name!r} has tag {EXEMPT_TAG} with no reason: its value must say why",
+        )
+    return Exemption("tag", reason.strip(), _valid_date(user.details.tag(EXEMPT_UNTIL_TAG))), None
+
+
+def config_exemption(user: str, entries: Iterable[ConfigExemption]) -> Exemption | None:
+    for entry in entries:
+        if fnmatch.fnmatchcase(user, entry.user):
+            expires = entry.until.isoformat() if entry.until else None
+            return Exemption("config", entry.reason, expires)
+    return None
+
+
+def match(
+    user: LiveUser,
+    declarations: tuple[Declaration, ...],
+    *,
+    config: tuple[ConfigExemption, ...],
+    inline: dict[str, Exemption],
+    today: date,
+) -> ExemptionMatch:
+    """The first active exemption in the order config, tag, inline; expired ones noted."""
+    candidates = [config_exemption(user.name, config), tag_exemption(user)[0]]
+    candidates.extend(inline.get(d.address) for d in declarations)
+    present = [e for e in candidates if e is not None]
+    active = [e for e in present if not _expired(e, today)]
+    return ExemptionMatch(
+        applies=active[0] if active else None,
+        expired=tuple(e for e in present if _expired(e, today)),
+    )

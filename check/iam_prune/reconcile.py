@@ -1,0 +1,179 @@
+"""Live users x Terraform declarations → one finding per user.
+
+A flagged user that some code declares is removed from the code (deleting it in the console
+would have Terraform recreate it); one that no code declares is deleted by hand. The line
+between the two must never be drawn on a partial view: a user whose name may be produced by a
+declaration that could not be evaluated, or that appears in a file that could not be parsed, is
+held for review instead of being called unmanaged.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
+from datetime import datetime
+
+from iam_prune.exemptions import ExemptionMatch
+from iam_prune.model import (
+    Declaration,
+    Finding,
+    Inventory,
+    LiveUser,
+    Status,
+    TerraformModel,
+)
+from iam_prune.rules import RuleSettings, judge
+
+ExemptionLookup = Callable[[LiveUser, tuple[Declaration, ...]], ExemptionMatch]
+
+
+def _no_exemption(_user: LiveUser, _decls: tuple[Declaration, ...]) -> ExemptionMatch:
+    return ExemptionMatch(applies=None)
+
+
+def _template_pattern(expression: str) -> re.Pattern[str]:
+    """What names an unevaluated expression could produce.
+
+    A quoted template keeps its literal parts (``"ci-${var.env}"`` can only yield ``ci-…``);
+    anything else (a bare reference, a function call) could yield any name.
+    """
+    text = expression.strip()
+    if len(text) < 2 or not (text.startswith('"') and text.endswith('"')):
+        return re.compile(r".*", re.DOTALL)
+    body = text[1:-1]
+    parts: list[str] = []
+    depth = 0
+    literal = ""
+    i = 0
+    while i < len(body):
+        if depth == 0 and body.startswith(("${", "%{"), i) and not body.startswith("$${", i):
+            parts.append(re.escape(literal))
+            literal = ""
+            depth = 1
+            i += 2
+            continue
+        char = body[i]
+        if depth:
+            depth += {"{": 1, "}": -1}.get(char, 0)
+            if depth == 0:
+                parts.append(".*")
+        else:
+            literal += char
+        i += 1
+    parts.append(".*" if depth else re.escape(literal))
+    return re.compile("".join(parts), re.DOTALL)
+
+
+@dataclass(frozen=True)
+class CodeIndex:
+    """Which names the Terraform declares, and which it might declare without saying."""
+
+    by_name: dict[str, tuple[Declaration, ...]]
+    unresolved: tuple[tuple[Declaration, re.Pattern[str]], ...]
+    unreadable: tuple[tuple[str, str], ...]
+
+    @classmethod
+    def build(cls, model: TerraformModel) -> CodeIndex:
+        by_name: dict[str, list[Declaration]] = {}
+        unresolved = []
+        for decl in model.declarations:
+            if decl.name is None:
+                unresolved.append((decl, _template_pattern(decl.expression)))
+            else:
+                by_name.setdefault(decl.name, []).append(decl)
+        return cls(
+            by_name={k: tuple(v) for k, v in by_name.items()},
+            unresolved=tuple(unresolved),
+            unreadable=model.unreadable_texts,
+        )
+
+    def declarations(self, name: str) -> tuple[Declaration, ...]:
+        return self.by_name.get(name, ())
+
+    def doubt(self, name: str) -> str | None:
+        """Why ``name`` may be declared somewhere this run could not see, or ``None``."""
+        for decl, pattern in self.unresolved:
+            if pattern.fullmatch(name):
+                return (
+                    f"{decl.address} at {decl.file}:{decl.line} may create it: its name "
+                    f"{decl.expression} could not be evaluated"
+                )
+        word = re.compile(rf"(?<![\w-]){re.escape(name)}(?![\w-])")
+        for file, text in self.unreadable:
+            if word.search(text):
+                return f"its name appears in {file}, which could not be parsed"
+        return None
+
+    def may_declare(self, name: str) -> bool:
+        return bool(self.declarations(name)) or self.doubt(name) is not None
+
+
+def reconcile(
+    inventory: Inventory,
+    index: CodeIndex,
+    settings: RuleSettings,
+    now: datetime,
+    exemption_for: ExemptionLookup = _no_exemption,
+) -> tuple[Finding, ...]:
+    """One finding per live user, plus ``not-deployed`` for declared names not live here."""
+    findings = [_finding(user, index, settings, now, exemption_for) for user in inventory.users]
+    live = {user.name for user in inventory.users}
+    findings.extend(_not_deployed(index, live))
+    return tuple(findings)
+
+
+def _finding(
+    user: LiveUser,
+    index: CodeIndex,
+    settings: RuleSettings,
+    now: datetime,
+    exemption_for: ExemptionLookup,
+) -> Finding:
+    verdict = judge(user, settings, now)
+    decls = index.declarations(user.name)
+    base = Finding(
+        user=user.name,
+        arn=user.arn,
+        status=verdict.status or Status.IN_USE,
+        rule=verdict.rule,
+        reason=verdict.reason,
+        created=user.created,
+        last_activity=user.last_activity,
+        declarations=decls,
+    )
+    if not verdict.unused:
+        return base
+    exemptions = exemption_for(user, decls)
+    exemption = exemptions.applies
+    if exemption is not None:
+        until = f" until {exemption.expires}" if exemption.expires else ""
+        reason = f"exempt ({exemption.source}{until}): {exemption.reason}; {verdict.reason}"
+        return replace(base, status=Status.EXEMPT, reason=reason, exemption=exemption)
+    if exemptions.expired:
+        base = replace(base, reason=f"{verdict.reason}; {exemptions.expiry_note()}")
+    if decls:
+        return replace(base, status=Status.REMOVE_FROM_CODE)
+    doubt = index.doubt(user.name)
+    if doubt is not None:
+        reason = f"{base.reason}; not called unmanaged because {doubt}"
+        return replace(base, status=Status.NEEDS_REVIEW, reason=reason)
+    reason = f"{base.reason}; no Terraform declares it"
+    return replace(base, status=Status.DELETE_UNMANAGED, reason=reason)
+
+
+def _not_deployed(index: CodeIndex, live: Iterable[str]) -> list[Finding]:
+    live_names = set(live)
+    return [
+        Finding(
+            user=name,
+            status=Status.NOT_DEPLOYED,
+            reason=(
+                "declared in Terraform but not in this account "
+                "(not applied yet, or another account)"
+            ),
+            declarations=decls,
+        )
+        for name, decls in sorted(index.by_name.items())
+        if name not in live_names
+    ]
