@@ -1,0 +1,191 @@
+"""The terminal report: what a person running ``iam-prune`` on a laptop or in a CI log reads.
+
+It leads with what someone has to do (code to remove, unmanaged users to delete), then what to
+look at, and squeezes the users that are fine into one count line, so the useful part is never
+scrolled away by hundreds of in-use users. An incomplete run says so on its last line, the one
+people read first.
+
+Text that comes from outside (reasons, patches taken from ``.tf`` files, tag values) is
+stripped of control characters: a file in the repository must not be able to drive the
+terminal. Colour is opt-in and the only source of escape sequences.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterator
+from typing import Final
+
+from iam_prune.formats.interface import DISPLAY_ORDER, status_counts
+from iam_prune.model import Finding, Report, ReportError, Status
+
+_HEADINGS: Final[dict[Status, str]] = {
+    Status.REMOVE_FROM_CODE: "Remove from code",
+    Status.DELETE_UNMANAGED: "Delete unmanaged users",
+    Status.NEEDS_REVIEW: "Needs review",
+    Status.EXEMPT: "Exempt",
+    Status.GRACE: "In grace period",
+    Status.NOT_DEPLOYED: "Declared but not deployed",
+    Status.IN_USE: "In use",
+}
+
+_RED: Final = "31"
+_GREEN: Final = "32"
+_YELLOW: Final = "33"
+_CYAN: Final = "36"
+_BOLD: Final = "1"
+
+_STATUS_COLOR: Final[dict[Status, str]] = {
+    Status.REMOVE_FROM_CODE: _RED,
+    Status.DELETE_UNMANAGED: _RED,
+    Status.NEEDS_REVIEW: _YELLOW,
+    Status.EXEMPT: _YELLOW,
+    Status.GRACE: _CYAN,
+    Status.NOT_DEPLOYED: _CYAN,
+    Status.IN_USE: _GREEN,
+}
+
+
+class _Style:
+    """ANSI styling that collapses to plain text when colour is off."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+
+    def __call__(self, text: str, *codes: str) -> str:
+        if not self.enabled or not codes:
+            return text
+        return f"\x1b[{';'.join(codes)}m{text}\x1b[0m"
+
+
+def render(report: Report, *, color: bool = False) -> str:
+    """The human-readable report; ANSI colour only when ``color`` is true."""
+    style = _Style(color)
+    lines = [_header(report), ""]
+    lines.extend(_status_sections(report, style))
+    lines.extend(_error_section(report.errors, style))
+    lines.append(style(summary(report), _BOLD))
+    return "\n".join(lines) + "\n"
+
+
+def summary(report: Report) -> str:
+    """The one line a person reads first, e.g. ``2 to remove from code · report INCOMPLETE``."""
+    counts = status_counts(report)
+    parts = []
+    if n := counts[Status.REMOVE_FROM_CODE]:
+        parts.append(f"{n} to remove from code")
+    if n := counts[Status.DELETE_UNMANAGED]:
+        parts.append(f"{n} unmanaged to delete")
+    if n := counts[Status.NEEDS_REVIEW]:
+        parts.append(f"{n} {'needs' if n == 1 else 'need'} review")
+    line = ", ".join(parts) if parts else "no unused IAM users"
+    if not report.complete:
+        line += " · report INCOMPLETE"
+    return line
+
+
+def _header(report: Report) -> str:
+    accounts = report.accounts
+    if len(accounts) == 1:
+        where = f"account {accounts[0].account_id}"
+    else:
+        where = f"{len(accounts)} accounts"
+    users = sum(a.users_seen for a in accounts)
+    sources = ", ".join(sorted({a.source for a in accounts})) or "none"
+    return (
+        f"iam-prune {_line(report.tool_version)} · {where} · {users} users seen"
+        f" · source: {_line(sources)}"
+    )
+
+
+def _status_sections(report: Report, style: _Style) -> Iterator[str]:
+    several_accounts = len(report.accounts) > 1
+    grouped: dict[Status, list[tuple[str, Finding]]] = {s: [] for s in DISPLAY_ORDER}
+    for account in report.accounts:
+        for finding in account.findings:
+            grouped[finding.status].append((account.account_id, finding))
+    for status in DISPLAY_ORDER:
+        entries = grouped[status]
+        if not entries:
+            continue
+        color = _STATUS_COLOR[status]
+        if status is Status.IN_USE:
+            users = "user" if len(entries) == 1 else "users"
+            yield style(f"{_HEADINGS[status]}: {len(entries)} {users}", color)
+            yield ""
+            continue
+        yield style(f"{_HEADINGS[status]} ({len(entries)})", color, _BOLD)
+        for account_id, finding in entries:
+            label = f"{finding.user} ({account_id})" if several_accounts else finding.user
+            yield f"  {style(_line(label), _BOLD)}: {_line(finding.reason)}"
+            yield from _details(finding, style)
+        yield ""
+
+
+def _details(finding: Finding, style: _Style) -> Iterator[str]:
+    """The lines under a finding: where it is declared and what to run or apply."""
+    if finding.status is Status.REMOVE_FROM_CODE:
+        for declaration in finding.declarations:
+            where = f"{declaration.file}:{declaration.line}"
+            yield f"    {_line(where)}  {_line(declaration.address)}"
+        remediation = finding.remediation
+        if remediation is None:
+            return
+        if remediation.patch:
+            yield from _patch_lines(remediation.patch, style)
+        if remediation.destroys:
+            yield "    terraform will destroy: " + ", ".join(_line(a) for a in remediation.destroys)
+        for item in remediation.manual:
+            yield f"    manual: {_line(item)}"
+    elif finding.status is Status.DELETE_UNMANAGED and finding.remediation is not None:
+        for number, command in enumerate(finding.remediation.commands, start=1):
+            yield f"    {number}. {_line(command)}"
+
+
+def _patch_lines(patch: str, style: _Style) -> Iterator[str]:
+    """The unified diff, indented under its finding, coloured the way ``git diff`` does."""
+    for line in _clean(patch).splitlines():
+        yield "    " + style(line, *_diff_colors(line))
+
+
+def _diff_colors(line: str) -> tuple[str, ...]:
+    if line.startswith(("+++", "---")):
+        return (_BOLD,)
+    if line.startswith("@@"):
+        return (_CYAN,)
+    if line.startswith("+"):
+        return (_GREEN,)
+    if line.startswith("-"):
+        return (_RED,)
+    return ()
+
+
+def _error_section(errors: tuple[ReportError, ...], style: _Style) -> Iterator[str]:
+    if not errors:
+        return
+    yield style(f"Errors ({len(errors)}): the report is incomplete", _RED, _BOLD)
+    for error in errors:
+        yield "  " + _line(_describe_error(error))
+    yield ""
+
+
+def _describe_error(error: ReportError) -> str:
+    context = [error.source.value]
+    if error.account_id:
+        context.append(error.account_id)
+    if where := error.where():
+        context.append(where)
+    return f"{' '.join(context)}: {error.message}"
+
+
+def _line(text: str) -> str:
+    """A one-line field (name, reason, command) cleaned, its line breaks turned into spaces,
+    so outside text cannot start a line that looks like the report's own."""
+    return " ".join(_clean(text).splitlines())
+
+
+def _clean(text: str) -> str:
+    """Drop control characters (escape sequences included) but keep newlines and tabs."""
+    return "".join(
+        ch for ch in text if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cs")
+    )

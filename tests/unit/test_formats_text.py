@@ -1,0 +1,149 @@
+"""The terminal report: order, what is shown per status, errors, the summary line, colour."""
+
+from __future__ import annotations
+
+import unicodedata
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from report_builders import (
+    full_report,
+    incomplete_report,
+    removal,
+    report,
+    simple,
+    two_account_report,
+)
+
+from iam_prune.formats import text
+from iam_prune.model import Status
+
+ESC = "\x1b"
+
+
+def test_header_names_accounts_users_and_source() -> None:
+    first = text.render(full_report()).splitlines()[0]
+    assert first == (
+        "iam-prune 0.1.0 · account 123456789012 · 7 users seen · source: credential-report"
+    )
+
+
+def test_sections_follow_the_display_order() -> None:
+    out = text.render(full_report())
+    headings = [
+        "Remove from code (1)",
+        "Delete unmanaged users (1)",
+        "Needs review (1)",
+        "Exempt (1)",
+        "In grace period (1)",
+        "Declared but not deployed (1)",
+        "In use: 1 user",
+    ]
+    positions = [out.index(h) for h in headings]
+    assert positions == sorted(positions)
+
+
+def test_in_use_users_are_only_counted() -> None:
+    out = text.render(full_report())
+    assert "henry" not in out
+    assert "signed in 3 days ago" not in out
+
+
+def test_removal_shows_declaration_patch_and_follow_ups() -> None:
+    lines = text.render(full_report()).splitlines()
+    assert "  alice: console password never used and no access keys" in lines
+    assert "    infra/users.tf:10  aws_iam_user.alice" in lines
+    assert "    --- a/infra/users.tf" in lines
+    assert '    -resource "aws_iam_user" "alice" {' in lines
+    assert (
+        "    terraform will destroy: aws_iam_user.alice, aws_iam_user_login_profile.alice" in lines
+    )
+    assert any(line.startswith("    manual: infra/outputs.tf:3") for line in lines)
+
+
+def test_unmanaged_shows_numbered_commands() -> None:
+    lines = text.render(full_report()).splitlines()
+    first = lines.index("    1. aws iam delete-login-profile --user-name carol")
+    assert lines[first + 1] == "    2. aws iam delete-user --user-name carol"
+
+
+def test_other_statuses_show_their_reason() -> None:
+    out = text.render(full_report())
+    assert "  dave: holds an SSH public key whose use AWS does not report" in out
+    assert "  erin: exempt by tag iam-prune:exempt: break-glass account" in out
+    assert "  frank: created 2 days ago; unused so far" in out
+    assert "  gina: declared in Terraform but not in this account" in out
+
+
+def test_errors_show_where_and_the_summary_says_incomplete() -> None:
+    lines = text.render(incomplete_report()).splitlines()
+    assert "  terraform infra/broken.tf:3:5: Unexpected token '}'" in lines
+    assert "  aws 123456789012: AccessDenied: iam:ListSSHPublicKeys" in lines
+    assert lines[-1] == (
+        "1 to remove from code, 1 unmanaged to delete, 1 needs review · report INCOMPLETE"
+    )
+
+
+def test_complete_summary_has_no_incomplete_mark() -> None:
+    assert text.render(full_report()).splitlines()[-1] == (
+        "1 to remove from code, 1 unmanaged to delete, 1 needs review"
+    )
+
+
+def test_a_clean_run_says_so() -> None:
+    clean = report([simple("henry", Status.IN_USE, "used")])
+    assert text.render(clean).splitlines()[-1] == "no unused IAM users"
+
+
+def test_summary_counts_and_plurals() -> None:
+    many = report(
+        [
+            removal("a"),
+            removal("b"),
+            simple("c", Status.NEEDS_REVIEW, "ssh key"),
+            simple("d", Status.NEEDS_REVIEW, "ssh key"),
+        ]
+    )
+    assert text.summary(many) == "2 to remove from code, 2 need review"
+
+
+def test_several_accounts_label_each_user() -> None:
+    out = text.render(two_account_report())
+    assert out.splitlines()[0].startswith("iam-prune 0.1.0 · 2 accounts · 2 users seen")
+    assert "  alice (123456789012): " in out
+    assert "  alice (210987654321): " in out
+
+
+def test_no_ansi_by_default_even_from_hostile_text() -> None:
+    hostile = report(
+        [
+            simple("mallory", Status.NEEDS_REVIEW, f"{ESC}[31mred{ESC}]0;title\a"),
+            removal("eve", patch=f"--- a/x.tf\n+++ b/x.tf\n-{ESC}[2J\n"),
+        ]
+    )
+    out = text.render(hostile)
+    assert ESC not in out
+    assert "\a" not in out
+    assert "  mallory: [31mred]0;title" in out
+
+
+def test_colour_only_when_asked() -> None:
+    coloured = text.render(incomplete_report(), color=True)
+    assert f"{ESC}[31;1mRemove from code (1){ESC}[0m" in coloured
+    assert f"{ESC}[32m    -" not in coloured
+    assert f"    {ESC}[31m-resource" in coloured
+    assert ESC not in text.render(incomplete_report())
+
+
+@settings(max_examples=80, deadline=None)
+@given(user=st.text(max_size=40), reason=st.text(max_size=200))
+def test_arbitrary_text_stays_on_its_line_without_control_characters(
+    user: str, reason: str
+) -> None:
+    out = text.render(report([simple(user, Status.NEEDS_REVIEW, reason)]))
+    controls = [ch for ch in out if unicodedata.category(ch) == "Cc" and ch not in "\n\t"]
+    assert controls == []
+    lines = out.splitlines()
+    assert lines[2] == "Needs review (1)"
+    assert lines[3].startswith("  ")
+    assert lines[4:] == ["", "1 needs review"]
