@@ -16,6 +16,8 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from iam_prune.aws.session import AccountTarget
+
 CONFIG_FILE = ".iam-prune.toml"
 
 
@@ -51,6 +53,7 @@ class Settings:
     markdown_path: Path | None = None
     report_wait: float = 120.0
     profile: str | None = None
+    targets: tuple[AccountTarget, ...] = (AccountTarget(),)
     exemptions: tuple[ConfigExemption, ...] = ()
     config_file: Path | None = None
 
@@ -66,6 +69,9 @@ _SCALAR_KEYS: dict[str, type | tuple[type, ...]] = {
     "markdown": str,
     "report_wait": (int, float),
     "profile": str,
+    "role_arns": list,
+    "external_id": str,
+    "role_session_name": str,
     "exempt": list,
 }
 _EXEMPT_KEYS = ("user", "reason", "until")
@@ -157,6 +163,16 @@ def build(flags: dict[str, Any], cwd: Path) -> Settings:
     inactive = pick("inactive_days")
     grace = pick("grace_days")
 
+    roles = pick("role_arns") or []
+    targets = tuple(
+        AccountTarget(
+            role_arn=str(arn),
+            external_id=pick("external_id"),
+            session_name=pick("role_session_name") or "iam-prune",
+        )
+        for arn in roles
+    ) or (AccountTarget(),)
+
     def out(flag: str) -> Path | None:
         value = pick(flag)
         return Path(value) if value else None
@@ -172,6 +188,7 @@ def build(flags: dict[str, Any], cwd: Path) -> Settings:
         markdown_path=out("markdown"),
         report_wait=float(pick("report_wait") or 120.0),
         profile=pick("profile"),
+        targets=targets,
         exemptions=_exemptions(file_values.get("exempt", []), path),
         config_file=path if file_values else None,
     )

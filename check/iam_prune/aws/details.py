@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
 from iam_prune.aws import AwsError
 from iam_prune.model import LiveUser, SigningCertificate, UserDetails
@@ -62,6 +62,10 @@ def fetch_details(
                 problems.append(denied_message(operation_name, user.name))
             else:
                 problems.append(f"iam:{operation_name} failed for user {user.name!r}: {code}")
+            return []
+        except BotoCoreError as error:  # an unparseable answer, a dropped connection
+            unknown.append(label)
+            problems.append(f"iam:{operation_name} failed for user {user.name!r}: {error}")
             return []
 
     found["ssh"] = read(

@@ -9,6 +9,7 @@ attempt, retries included), which is what ``inventory.api_calls`` reports.
 from __future__ import annotations
 
 import os
+import re
 import threading
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,6 +23,7 @@ from iam_prune.aws import WriteRefusedError
 READ_ONLY_OPERATIONS: frozenset[tuple[str, str]] = frozenset(
     {
         ("sts", "GetCallerIdentity"),
+        ("sts", "AssumeRole"),  # temporary credentials for another account; changes nothing
         ("iam", "GenerateCredentialReport"),
         ("iam", "GetCredentialReport"),
         ("iam", "ListUsers"),
@@ -98,7 +100,9 @@ class GuardedSession:
         events.register("before-send", self.counter.add, unique_id="iam-prune-count")
 
     def client(self, service: str) -> Any:
-        region = self.session.region_name or "us-east-1"
+        # IAM and STS answer from any region; botocore reads AWS_DEFAULT_REGION, people set
+        # AWS_REGION too.
+        region = self.session.region_name or os.environ.get("AWS_REGION") or "us-east-1"
         make: Any = self.session.client  # typed per service name literal; ours is a str
         return make(service, region_name=region, config=client_config())
 
@@ -106,3 +110,44 @@ class GuardedSession:
 def default_session(profile: str | None = None) -> GuardedSession:
     """The standard AWS configuration chain (env, profile, SSO, IMDS...), guarded."""
     return GuardedSession(boto3.Session(profile_name=profile))
+
+
+_ROLE_ARN = re.compile(r"^arn:aws[\w-]*:iam::(?P<account>\d{12}):role/.+$")
+
+
+@dataclass(frozen=True)
+class AccountTarget:
+    """One account to scan: the ambient credentials, or a role assumed from them."""
+
+    role_arn: str | None = None
+    external_id: str | None = None
+    session_name: str = "iam-prune"
+
+    @property
+    def account_hint(self) -> str | None:
+        """The account id the role ARN names, for errors raised before STS answers."""
+        match = _ROLE_ARN.match(self.role_arn or "")
+        return match.group("account") if match else None
+
+    @property
+    def label(self) -> str:
+        return self.role_arn or "the current credentials"
+
+
+def open_target(target: AccountTarget, profile: str | None = None) -> GuardedSession:
+    """A guarded session for ``target``: the base chain, or credentials from AssumeRole."""
+    base = default_session(profile)
+    if target.role_arn is None:
+        return base
+    params = {"RoleArn": target.role_arn, "RoleSessionName": target.session_name}
+    if target.external_id:
+        params["ExternalId"] = target.external_id
+    credentials = base.client("sts").assume_role(**params)["Credentials"]
+    assumed = boto3.Session(
+        aws_access_key_id=credentials["AccessKeyId"],
+        aws_secret_access_key=credentials["SecretAccessKey"],
+        aws_session_token=credentials["SessionToken"],
+        region_name=base.session.region_name,
+    )
+    # The AssumeRole request is this account's too.
+    return GuardedSession(assumed, counter=CallCounter(count=base.counter.count))
