@@ -20,7 +20,7 @@ test: $(STAMP) lint typecheck unit
 lint: $(STAMP)
 	$(BIN)/ruff check check tests bench
 	$(BIN)/ruff format --check check tests bench
-	$(BIN)/zizmor --offline --no-progress action.yml .github/workflows
+	$(BIN)/zizmor --offline --no-progress action.yml .github/workflows/*.yml examples/workflows/*.yml
 
 typecheck: $(STAMP)
 	$(BIN)/mypy
