@@ -11,7 +11,7 @@ from __future__ import annotations
 import difflib
 import tomllib
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
@@ -123,6 +123,8 @@ def _exemptions(entries: list[Any], path: Path) -> tuple[ConfigExemption, ...]:
             raise ConfigError(f"{where} needs 'user' (a name or a glob)")
         if not isinstance(reason, str) or not reason.strip():
             raise ConfigError(f"{where} ({user}) needs a 'reason': an exemption must say why")
+        if isinstance(until, datetime):  # TOML `until = 2027-01-01T00:00:00`
+            until = until.date()
         if until is not None and not isinstance(until, date):
             try:
                 until = date.fromisoformat(str(until))
@@ -162,6 +164,7 @@ def build(flags: dict[str, Any], cwd: Path) -> Settings:
         raise ConfigError(f"fail_on must be one of {choices}, got {fail_on!r}") from error
     inactive = pick("inactive_days")
     grace = pick("grace_days")
+    wait = pick("report_wait")
 
     roles = pick("role_arns") or []
     targets = tuple(
@@ -186,7 +189,7 @@ def build(flags: dict[str, Any], cwd: Path) -> Settings:
         json_path=out("json"),
         junit_path=out("junit"),
         markdown_path=out("markdown"),
-        report_wait=float(pick("report_wait") or 120.0),
+        report_wait=120.0 if wait is None else float(wait),
         profile=pick("profile"),
         targets=targets,
         exemptions=_exemptions(file_values.get("exempt", []), path),

@@ -133,12 +133,14 @@ def tag_exemption(user: LiveUser) -> tuple[Exemption | None, ReportError | None]
     return Exemption("tag", reason.strip(), _valid_date(user.details.tag(EXEMPT_UNTIL_TAG))), None
 
 
-def config_exemption(user: str, entries: Iterable[ConfigExemption]) -> Exemption | None:
-    for entry in entries:
-        if fnmatch.fnmatchcase(user, entry.user):
-            expires = entry.until.isoformat() if entry.until else None
-            return Exemption("config", entry.reason, expires)
-    return None
+def config_exemptions(user: str, entries: Iterable[ConfigExemption]) -> list[Exemption]:
+    """Every config entry whose glob matches, in file order (an expired one must not hide a
+    later one that is still active)."""
+    return [
+        Exemption("config", entry.reason, entry.until.isoformat() if entry.until else None)
+        for entry in entries
+        if fnmatch.fnmatchcase(user, entry.user)
+    ]
 
 
 def match(
@@ -150,7 +152,8 @@ def match(
     today: date,
 ) -> ExemptionMatch:
     """The first active exemption in the order config, tag, inline; expired ones noted."""
-    candidates = [config_exemption(user.name, config), tag_exemption(user)[0]]
+    candidates: list[Exemption | None] = [*config_exemptions(user.name, config)]
+    candidates.append(tag_exemption(user)[0])
     candidates.extend(inline.get(d.address) for d in declarations)
     present = [e for e in candidates if e is not None]
     active = [e for e in present if not _expired(e, today)]

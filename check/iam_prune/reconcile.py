@@ -32,37 +32,82 @@ def _no_exemption(_user: LiveUser, _decls: tuple[Declaration, ...]) -> Exemption
     return ExemptionMatch(applies=None)
 
 
+_ANY_NAME = re.compile(r".*", re.DOTALL)
+
+
+def _skip_string(text: str, i: int) -> int:
+    """The index after the quoted string that starts at ``text[i]`` (a ``"``)."""
+    i += 1
+    while i < len(text):
+        if text[i] == "\\":
+            i += 2
+            continue
+        if text[i] == '"':
+            return i + 1
+        i += 1
+    return i
+
+
+def _skip_interpolation(text: str, i: int) -> int | None:
+    """The index after the ``}`` closing the interpolation whose body starts at ``i``.
+
+    Braces inside quoted strings in the expression do not count. ``None`` when unclosed.
+    """
+    depth = 1
+    while i < len(text):
+        char = text[i]
+        if char == '"':
+            i = _skip_string(text, i)
+            continue
+        if char == "{":
+            depth += 1
+        elif char == "}":
+            depth -= 1
+            if depth == 0:
+                return i + 1
+        i += 1
+    return None
+
+
 def _template_pattern(expression: str) -> re.Pattern[str]:
     """What names an unevaluated expression could produce.
 
-    A quoted template keeps its literal parts (``"ci-${var.env}"`` can only yield ``ci-…``);
-    anything else (a bare reference, a function call) could yield any name.
+    A single quoted template keeps its literal parts (``"ci-${var.env}"`` can only yield
+    ``ci-…``). Anything else could yield any name: a bare reference, a function call, a
+    conditional (even one whose branches are strings), a template with ``%{`` directives
+    (whose branches are alternatives, not a sequence).
     """
     text = expression.strip()
-    if len(text) < 2 or not (text.startswith('"') and text.endswith('"')):
-        return re.compile(r".*", re.DOTALL)
-    body = text[1:-1]
+    if not text.startswith('"'):
+        return _ANY_NAME
     parts: list[str] = []
-    depth = 0
     literal = ""
-    i = 0
-    while i < len(body):
-        if depth == 0 and body.startswith(("${", "%{"), i) and not body.startswith("$${", i):
-            parts.append(re.escape(literal))
+    i = 1
+    while i < len(text):
+        if text.startswith(("$${", "%%{"), i):
+            literal += text[i + 1 : i + 3]
+            i += 3
+        elif text.startswith("%{", i):
+            return _ANY_NAME
+        elif text.startswith("${", i):
+            end = _skip_interpolation(text, i + 2)
+            if end is None:
+                return _ANY_NAME
+            parts.extend((re.escape(literal), ".*"))
             literal = ""
-            depth = 1
+            i = end
+        elif text[i] == "\\" and i + 1 < len(text):
+            literal += {"n": "\n", "t": "\t", "r": "\r"}.get(text[i + 1], text[i + 1])
             i += 2
-            continue
-        char = body[i]
-        if depth:
-            depth += {"{": 1, "}": -1}.get(char, 0)
-            if depth == 0:
-                parts.append(".*")
+        elif text[i] == '"':
+            if text[i + 1 :].strip():  # more follows the string: an operator, a conditional
+                return _ANY_NAME
+            parts.append(re.escape(literal))
+            return re.compile("".join(parts), re.DOTALL)
         else:
-            literal += char
-        i += 1
-    parts.append(".*" if depth else re.escape(literal))
-    return re.compile("".join(parts), re.DOTALL)
+            literal += text[i]
+            i += 1
+    return _ANY_NAME
 
 
 @dataclass(frozen=True)

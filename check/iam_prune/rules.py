@@ -63,12 +63,14 @@ def inactive(user: LiveUser, days: int, now: datetime) -> bool:
     """Nothing used in the last ``days`` days; a user younger than that is never inactive.
 
     A use exactly ``days`` days ago still counts as recent; a key never used counts as unused
-    once it is ``days`` days old.
+    once it is ``days`` days old. A recent sign-in counts only while the password exists: a
+    removed one keeps its last-used date, but nobody can sign in with it any more.
     """
     cutoff = now - timedelta(days=days)
     if user.created > cutoff:
         return False
-    if user.password_last_used is not None and user.password_last_used >= cutoff:
+    signed_in = user.password_last_used is not None and user.password_last_used >= cutoff
+    if user.has_password and signed_in:
         return False
     for key in user.access_keys:
         if key.last_used is not None and key.last_used >= cutoff:
