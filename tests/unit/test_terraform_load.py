@@ -1,0 +1,215 @@
+"""Loading a tree: which files are read, what is declared where, and what could not be read."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from iam_prune.model import ErrorSource, ReportError
+from iam_prune.terraform import TerraformError, load
+from iam_prune.terraform.scan import find_files, may_declare_user
+
+ALICE = 'resource "aws_iam_user" "alice" {\n  name = "alice"\n}\n'
+BOB = 'resource "aws_iam_user" "bob" {\n  name = "bob-${var.env}"\n}\n'
+BROKEN = 'resource "aws_iam_user" "carol" {\n  name = "carol"\n\n'
+BUCKET = 'resource "aws_s3_bucket" "logs" {\n  bucket = "logs"\n}\n'
+
+
+def write(root: Path, files: dict[str, str | bytes]) -> None:
+    for relative, content in files.items():
+        path = root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, str):
+            content = content.encode("utf-8")
+        path.write_bytes(content)
+
+
+def test_find_files_skips_terraform_caches_and_hidden_paths(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "main.tf": "",
+            "modules/users/users.tf": "",
+            "modules/users/README.md": "",
+            ".terraform/modules/users/users.tf": "",
+            "modules/.terraform/providers/x.tf": "",
+            ".git/hooks/x.tf": "",
+            "modules/.hidden.tf": "",
+        },
+    )
+
+    found = find_files([tmp_path])
+
+    assert found == [tmp_path / "main.tf", tmp_path / "modules/users/users.tf"]
+
+
+def test_find_files_sorts_and_deduplicates_overlapping_dirs(tmp_path: Path) -> None:
+    write(tmp_path, {"b.tf": "", "a/z.tf": "", "a/b/c.tf": ""})
+
+    found = find_files([tmp_path / "a", tmp_path, tmp_path / "a" / "b"])
+
+    assert found == [tmp_path / "a/b/c.tf", tmp_path / "a/z.tf", tmp_path / "b.tf"]
+
+
+def test_find_files_searches_a_hidden_directory_it_is_given(tmp_path: Path) -> None:
+    write(tmp_path, {".infra/main.tf": ""})
+
+    assert find_files([tmp_path / ".infra"]) == [tmp_path / ".infra/main.tf"]
+
+
+def test_find_files_rejects_a_missing_directory(tmp_path: Path) -> None:
+    with pytest.raises(TerraformError, match="not found"):
+        find_files([tmp_path / "nope"])
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (ALICE, True),
+        ("resource aws_iam_user alice {\n}\n", True),
+        ('resource "aws_iam_user"\t"x" {}', True),
+        ('data "aws_iam_user" "x" {}', True),
+        ('resource "aws_iam_user_policy" "x" {}', False),
+        ('resource "aws_iam_user_login_profile" "x" {}', False),
+        ("user = aws_iam_user.alice.name\n", False),
+        ('resource "my_aws_iam_user" "x" {}', False),
+        (BUCKET, False),
+    ],
+)
+def test_the_prefilter_looks_for_the_resource_type_token(text: str, expected: bool) -> None:
+    assert may_declare_user(text) is expected
+
+
+def test_load_finds_declarations_with_repository_relative_paths(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "infra/users.tf": ALICE,
+            "infra/modules/app/users.tf": BOB,
+            "infra/storage.tf": BUCKET,
+            "infra/.terraform/modules/copy/users.tf": ALICE,
+        },
+    )
+
+    model = load([tmp_path / "infra"], tmp_path)
+
+    alice, bob = sorted(model.declarations, key=lambda d: d.address)
+    assert (alice.address, alice.name, alice.file, alice.module_dir) == (
+        "aws_iam_user.alice",
+        "alice",
+        "infra/users.tf",
+        "infra",
+    )
+    assert (alice.span.start, alice.span.end, alice.line, alice.span.end_line) == (
+        0,
+        len(ALICE) - 1,
+        1,
+        3,
+    )
+    assert alice.expression == '"alice"'
+    assert alice.unresolved_reason is None
+    assert bob.module_dir == "infra/modules/app"
+    assert model.errors == ()
+    assert (model.files_scanned, model.files_parsed) == (3, 2)
+    assert dict(model.sources) == {
+        "infra/users.tf": ALICE,
+        "infra/modules/app/users.tf": BOB,
+    }
+
+
+def test_an_interpolated_name_is_kept_unresolved(tmp_path: Path) -> None:
+    write(tmp_path, {"users.tf": BOB})
+
+    (bob,) = load([tmp_path], tmp_path).declarations
+
+    assert bob.name is None
+    assert bob.expression == '"bob-${var.env}"'
+    assert bob.unresolved_reason == 'name is `"bob-${var.env}"`, which needs variable evaluation'
+    assert bob.module_dir == "."
+
+
+def test_only_user_resources_are_declarations(tmp_path: Path) -> None:
+    text = (
+        'data "aws_iam_user" "existing" {\n  user_name = "ext"\n}\n'
+        'resource "aws_iam_user_policy" "p" {\n  user = "ext"\n}\n' + ALICE
+    )
+    write(tmp_path, {"main.tf": text})
+
+    model = load([tmp_path], tmp_path)
+
+    assert [d.address for d in model.declarations] == ["aws_iam_user.alice"]
+    assert model.declarations[0].span.line == 7
+
+
+def test_a_broken_file_is_reported_and_the_others_still_count(tmp_path: Path) -> None:
+    write(tmp_path, {"a.tf": ALICE, "broken.tf": BROKEN, "z.tf": BOB})
+
+    model = load([tmp_path], tmp_path)
+
+    assert [d.address for d in model.declarations] == ["aws_iam_user.alice", "aws_iam_user.bob"]
+    assert model.errors == (
+        ReportError(
+            source=ErrorSource.TERRAFORM,
+            message="unexpected end of file",
+            file="broken.tf",
+            line=4,
+            column=1,
+        ),
+    )
+    assert model.unreadable_texts == (("broken.tf", BROKEN),)
+    assert (model.files_scanned, model.files_parsed) == (3, 2)
+    assert model.text_of("broken.tf") is None
+
+
+def test_a_broken_file_that_cannot_declare_a_user_is_not_parsed(tmp_path: Path) -> None:
+    write(tmp_path, {"a.tf": ALICE, "broken.tf": "resource {{{"})
+
+    model = load([tmp_path], tmp_path)
+
+    assert model.errors == ()
+    assert (model.files_scanned, model.files_parsed) == (2, 1)
+
+
+def test_a_file_that_is_not_utf8_is_reported_like_a_parse_error(tmp_path: Path) -> None:
+    latin1 = 'resource "aws_iam_user" "jose" {\n  name = "jos\xe9"\n}\n'.encode("latin-1")
+    write(tmp_path, {"latin1.tf": latin1, "a.tf": ALICE})
+
+    model = load([tmp_path], tmp_path)
+
+    assert [d.address for d in model.declarations] == ["aws_iam_user.alice"]
+    (error,) = model.errors
+    assert (error.file, error.line, error.column, error.message) == (
+        "latin1.tf",
+        2,
+        14,
+        "not UTF-8 text",
+    )
+    ((name, text),) = model.unreadable_texts
+    assert name == "latin1.tf"
+    assert '"aws_iam_user" "jose"' in text
+
+
+def test_crlf_files_keep_their_carriage_returns_and_exact_spans(tmp_path: Path) -> None:
+    text = ("# people\n" + ALICE + "\n" + BOB).replace("\n", "\r\n")
+    write(tmp_path, {"users.tf": text})
+
+    model = load([tmp_path], tmp_path)
+
+    source = model.text_of("users.tf")
+    assert source == text
+    alice, bob = model.declarations
+    assert source[alice.span.start : alice.span.end] == ALICE.rstrip("\n").replace("\n", "\r\n")
+    assert source[bob.span.start : bob.span.end] == BOB.rstrip("\n").replace("\n", "\r\n")
+    assert (alice.line, bob.line) == (2, 6)
+    assert (tmp_path / "users.tf").read_bytes()[: alice.span.end] == text[: alice.span.end].encode()
+
+
+def test_a_directory_outside_the_root_keeps_absolute_paths(tmp_path: Path) -> None:
+    write(tmp_path, {"repo/.keep": "", "elsewhere/a.tf": ALICE})
+
+    model = load([tmp_path / "elsewhere"], tmp_path / "repo")
+
+    expected = (tmp_path / "elsewhere/a.tf").resolve().as_posix()
+    assert [d.file for d in model.declarations] == [expected]
+    assert model.text_of(expected) == ALICE
