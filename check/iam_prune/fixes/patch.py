@@ -1,0 +1,179 @@
+"""Git-style unified diffs of edited files, for pull-request comments and ``git apply``.
+
+A diff people paste into ``git apply`` has to be exact where difflib's defaults are not:
+lines are split on ``\\n`` only (a ``\\r`` stays part of its line, so CRLF files round-trip),
+a last line without a newline carries git's marker, and paths get git's ``a/``/``b/``
+prefixes and quoting. And since people read these diffs in a pull request before anyone
+applies them, a removed block is shown as its own lines, the way git would show it.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Literal
+
+_Tag = Literal["replace", "delete", "insert", "equal"]
+
+_NO_NEWLINE = "\\ No newline at end of file\n"
+_CONTEXT_LINES = 3
+# The bytes git writes as C escapes in a quoted path; other unprintable bytes become octal.
+_ESCAPES = {
+    ord('"'): '\\"',
+    ord("\\"): "\\\\",
+    ord("\a"): "\\a",
+    ord("\b"): "\\b",
+    ord("\t"): "\\t",
+    ord("\n"): "\\n",
+    ord("\v"): "\\v",
+    ord("\f"): "\\f",
+    ord("\r"): "\\r",
+}
+
+
+def unified_diff(before: Mapping[str, str], after: Mapping[str, str]) -> str:
+    """One diff for every file whose text differs, sorted by path.
+
+    Paths are repository-relative and "/" separated; the diff applies with ``git apply``
+    (``-p1``) from the repository root. Both mappings must name the same files: creating or
+    deleting files is not something a fix does (a file that becomes empty stays, empty).
+    """
+    if before.keys() != after.keys():
+        raise ValueError(f"files differ: {sorted(before.keys() ^ after.keys())}")
+    return "".join(
+        _file_diff(path, before[path], after[path])
+        for path in sorted(before)
+        if before[path] != after[path]
+    )
+
+
+def _file_diff(path: str, old: str, new: str) -> str:
+    old_name, new_name = _quoted(f"a/{path}"), _quoted(f"b/{path}")
+    header = f"diff --git {old_name} {new_name}\n--- {old_name}\n+++ {new_name}\n"
+    return header + "".join(_hunk_lines(_lines(old), _lines(new)))
+
+
+def _hunk_lines(old: list[str], new: list[str]) -> Iterator[str]:
+    matcher = _DownwardMatcher(old, new)
+    for group in matcher.get_grouped_opcodes(_CONTEXT_LINES):
+        yield _hunk_header(group)
+        for tag, i1, i2, j1, j2 in group:
+            if tag == "equal":
+                yield from (_patch_line(" ", line) for line in old[i1:i2])
+                continue
+            yield from (_patch_line("-", line) for line in old[i1:i2])
+            yield from (_patch_line("+", line) for line in new[j1:j2])
+
+
+class _DownwardMatcher(difflib.SequenceMatcher[str]):
+    """difflib's matching, with every run of removed or added lines slid as far down as
+    equal lines allow, the position GNU diff and git settle on too.
+
+    Without it a removed block can show up as the previous block's closing brace plus most
+    of this one: the same change, but not what a reviewer expects to read.
+    """
+
+    def __init__(self, old: list[str], new: list[str]) -> None:
+        super().__init__(None, old, new, autojunk=False)
+        self._old, self._new = old, new
+
+    def get_opcodes(self) -> list[tuple[_Tag, int, int, int, int]]:
+        removed = [False] * len(self._old)
+        added = [False] * len(self._new)
+        for tag, i1, i2, j1, j2 in super().get_opcodes():
+            if tag != "equal":
+                removed[i1:i2] = [True] * (i2 - i1)
+                added[j1:j2] = [True] * (j2 - j1)
+        return _opcodes(_slid_down(removed, self._old), _slid_down(added, self._new))
+
+
+def _slid_down(changed: list[bool], lines: Sequence[str]) -> list[bool]:
+    """Move each run of changed lines down while the line below equals its first line.
+
+    The unchanged lines keep the same text in the same order, so they still match the other
+    side's.
+    """
+    changed = list(changed)
+    start = 0
+    while start < len(changed):
+        if not changed[start]:
+            start += 1
+            continue
+        end = start
+        while end < len(changed) and changed[end]:
+            end += 1
+        while end < len(changed) and lines[start] == lines[end]:
+            changed[start], changed[end] = False, True
+            start, end = start + 1, end + 1
+            while end < len(changed) and changed[end]:  # ran into the next run: join it
+                end += 1
+        start = end
+    return changed
+
+
+def _opcodes(removed: list[bool], added: list[bool]) -> list[tuple[_Tag, int, int, int, int]]:
+    """``SequenceMatcher.get_opcodes`` rebuilt from which lines are removed and added."""
+    opcodes: list[tuple[_Tag, int, int, int, int]] = []
+    i = j = 0
+    while i < len(removed) or j < len(added):
+        i0, j0 = i, j
+        while i < len(removed) and removed[i]:
+            i += 1
+        while j < len(added) and added[j]:
+            j += 1
+        if (i0, j0) != (i, j):
+            opcodes.append((_change_tag(i - i0, j - j0), i0, i, j0, j))
+        i0, j0 = i, j
+        while i < len(removed) and j < len(added) and not removed[i] and not added[j]:
+            i, j = i + 1, j + 1
+        if (i0, j0) != (i, j):
+            opcodes.append(("equal", i0, i, j0, j))
+    return opcodes
+
+
+def _change_tag(removed: int, added: int) -> _Tag:
+    if removed and added:
+        return "replace"
+    return "delete" if removed else "insert"
+
+
+def _hunk_header(group: list[tuple[str, int, int, int, int]]) -> str:
+    (_, old_start, _, new_start, _), (_, _, old_end, _, new_end) = group[0], group[-1]
+    return f"@@ -{_range(old_start, old_end)} +{_range(new_start, new_end)} @@\n"
+
+
+def _range(start: int, stop: int) -> str:
+    """A hunk range as git writes it: 1-based, the length left out when it is 1, and the
+    line before the hunk when the range is empty."""
+    length = stop - start
+    if length == 1:
+        return str(start + 1)
+    return f"{start + 1 if length else start},{length}"
+
+
+def _patch_line(prefix: str, line: str) -> str:
+    # Only a file's last line can lack its newline.
+    return prefix + line if line.endswith("\n") else prefix + line + "\n" + _NO_NEWLINE
+
+
+def _lines(text: str) -> list[str]:
+    """Lines with their ``\\n`` (and any ``\\r``); unlike ``str.splitlines`` only ``\\n`` ends
+    a line, as for git."""
+    lines = [line + "\n" for line in text.split("\n")]
+    lines[-1] = lines[-1][:-1]
+    return lines if lines[-1] else lines[:-1]
+
+
+def _quoted(name: str) -> str:
+    """``name`` as git writes it: C-quoted when it holds a quote, a backslash, a control or a
+    non-ASCII character."""
+    if all(" " <= char <= "~" and char not in '"\\' for char in name):
+        return name
+    escaped = "".join(_escape(byte) for byte in name.encode("utf-8"))
+    return f'"{escaped}"'
+
+
+def _escape(byte: int) -> str:
+    if byte in _ESCAPES:
+        return _ESCAPES[byte]
+    return chr(byte) if 0x20 <= byte < 0x7F else f"\\{byte:03o}"
