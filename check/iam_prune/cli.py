@@ -1,0 +1,248 @@
+"""The command line: ``iam-prune scan | fix | demo``.
+
+This is the one place that turns errors into messages and exit codes: 0 clean, 1 findings
+(as the fail policy counts them), 2 the check could not run or ran incomplete. A partial view is
+never a clean pass, whatever the policy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TextIO
+
+from iam_prune import __version__
+from iam_prune.config import ConfigError, FailOn, Settings, build
+from iam_prune.fixes import plan
+from iam_prune.formats import json as json_format
+from iam_prune.formats import junit, markdown, text
+from iam_prune.model import Report, Status
+from iam_prune.pipeline import Outcome, run
+from iam_prune.publish import actions
+from iam_prune.publish.files import write_text
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+
+def _rule_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--terraform-dir",
+        dest="terraform_dirs",
+        action="append",
+        metavar="DIR",
+        help="a Terraform root to search for aws_iam_user declarations (repeatable)",
+    )
+    parser.add_argument("--config", metavar="PATH", help="config file (default: .iam-prune.toml)")
+    parser.add_argument("--json", metavar="PATH", help="write the JSON report here")
+    parser.add_argument("--junit", metavar="PATH", help="write JUnit XML here")
+    parser.add_argument("--markdown", metavar="PATH", help="write the PR comment body here")
+    parser.add_argument(
+        "--inactive-days",
+        type=int,
+        metavar="N",
+        help="also flag users with no sign-in and no key use in the last N days",
+    )
+    parser.add_argument(
+        "--grace-days",
+        type=int,
+        metavar="N",
+        help="do not flag users created fewer than N days ago (default 7)",
+    )
+    parser.add_argument(
+        "--fail-on",
+        choices=[f.value for f in FailOn],
+        help="which findings exit 1 (default: findings = both kinds)",
+    )
+    parser.add_argument(
+        "--report-wait",
+        type=float,
+        metavar="SECONDS",
+        help="longest wait for the credential report before reading users one by one (120)",
+    )
+    parser.add_argument("--profile", help="AWS profile (default: the standard chain)")
+    parser.add_argument(
+        "--role-arn",
+        dest="role_arns",
+        action="append",
+        metavar="ARN",
+        help="scan the account of this role, assumed from the base credentials (repeatable)",
+    )
+    parser.add_argument("--external-id", help="external id for --role-arn")
+    parser.add_argument(
+        "--role-session-name", help="session name for --role-arn (default: iam-prune)"
+    )
+    parser.add_argument(
+        "--color",
+        choices=["auto", "always", "never"],
+        default="auto",
+        help="colour in the terminal report",
+    )
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(
+        prog="iam-prune",
+        description="Find unused AWS IAM users and the Terraform change that retires them.",
+    )
+    top.add_argument("--version", action="version", version=f"iam-prune {__version__}")
+    commands = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    scan = commands.add_parser("scan", help="audit the account and report (changes nothing)")
+    _rule_options(scan)
+    fix = commands.add_parser("fix", help="apply the suggested removals to the working tree")
+    _rule_options(fix)
+    fix.add_argument("--dry-run", action="store_true", help="print the combined diff instead")
+    demo = commands.add_parser("demo", help="run against an emulated example account")
+    demo.add_argument(
+        "--output-dir",
+        default="iam-prune-demo",
+        metavar="DIR",
+        help="where the demo writes its reports (default: ./iam-prune-demo)",
+    )
+    return top
+
+
+def _error(message: str) -> int:
+    print(f"iam-prune: error: {message}", file=sys.stderr)
+    return EXIT_ERROR
+
+
+def exit_code(report: Report, fail_on: FailOn) -> int:
+    """2 when incomplete, else 1 when a finding the policy counts is present, else 0."""
+    if not report.complete:
+        return EXIT_ERROR
+    counted = {
+        FailOn.FINDINGS: {Status.REMOVE_FROM_CODE, Status.DELETE_UNMANAGED},
+        FailOn.MANAGED: {Status.REMOVE_FROM_CODE},
+        FailOn.UNMANAGED: {Status.DELETE_UNMANAGED},
+        FailOn.NEVER: set(),
+    }[fail_on]
+    return EXIT_FINDINGS if any(f.status in counted for f in report.findings) else EXIT_CLEAN
+
+
+def _use_color(choice: str, stream: TextIO) -> bool:
+    if choice != "auto":
+        return choice == "always"
+    return stream.isatty() and "NO_COLOR" not in os.environ
+
+
+def _progress(message: str) -> None:
+    if sys.stderr.isatty() and not os.environ.get("CI"):
+        print(f"… {message}", file=sys.stderr)
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    flags = {
+        key: getattr(args, key)
+        for key in (
+            "terraform_dirs",
+            "config",
+            "json",
+            "junit",
+            "markdown",
+            "inactive_days",
+            "grace_days",
+            "fail_on",
+            "report_wait",
+            "profile",
+            "role_arns",
+            "external_id",
+            "role_session_name",
+        )
+    }
+    settings = build(flags, Path.cwd())
+    if not settings.terraform_dirs:
+        raise ConfigError(
+            "no --terraform-dir given (nor terraform_dirs in .iam-prune.toml): without the code, "
+            "every unused user would look unmanaged"
+        )
+    for directory in settings.terraform_dirs:
+        if not directory.is_dir():
+            raise ConfigError(f"--terraform-dir {directory}: no such directory")
+    return settings
+
+
+def _publish(outcome: Outcome, settings: Settings) -> dict[str, str]:
+    """Write every requested file; return the paths written, by format."""
+    report = outcome.report
+    written: dict[str, str] = {}
+    for name, path, render in (
+        ("json", settings.json_path, json_format.render),
+        ("junit", settings.junit_path, junit.render),
+        ("markdown", settings.markdown_path, markdown.render),
+    ):
+        if path is not None:
+            written[name] = str(write_text(path, render(report)))
+    if actions.in_actions():
+        actions.append_summary(markdown.render(report))
+        outputs = {f"{name}-path": path for name, path in written.items()}
+        outputs["findings"] = str(len(report.failures))
+        outputs["complete"] = "true" if report.complete else "false"
+        outputs["exit-code"] = str(exit_code(report, settings.fail_on))
+        actions.write_outputs(outputs)
+    return written
+
+
+def _show(report: Report, color: bool) -> None:
+    if not report.accounts and report.errors:
+        for error in report.errors:
+            where = error.where()
+            print(
+                f"iam-prune: error: {where + ': ' if where else ''}{error.message}", file=sys.stderr
+            )
+        return
+    sys.stdout.write(text.render(report, color=color))
+
+
+def scan_and_report(args: argparse.Namespace) -> tuple[int, Outcome, Settings]:
+    settings = _settings(args)
+    outcome = run(settings, now=datetime.now(UTC), progress=_progress)
+    _show(outcome.report, _use_color(args.color, sys.stdout))
+    written = _publish(outcome, settings)
+    for name, path in written.items():
+        print(f"wrote {name}: {path}", file=sys.stderr)
+    return exit_code(outcome.report, settings.fail_on), outcome, settings
+
+
+def _fix(args: argparse.Namespace) -> int:
+    code, outcome, settings = scan_and_report(args)
+    edited = plan.edited_files(outcome.report, outcome.model)
+    if args.dry_run:
+        sys.stdout.write(outcome.report.combined_patch)
+        return code
+    for relative, content in sorted(edited.items()):
+        write_text(settings.root / relative, content)
+        print(f"fixed {relative}")
+    if not edited:
+        print("nothing to change in the code")
+    return EXIT_ERROR if code == EXIT_ERROR else EXIT_CLEAN
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        if args.command == "scan":
+            return scan_and_report(args)[0]
+        if args.command == "fix":
+            return _fix(args)
+        from iam_prune import demo
+
+        return demo.main(Path(args.output_dir))
+    except ConfigError as error:
+        return _error(str(error))
+    except KeyboardInterrupt:
+        return _error("interrupted")
+    except Exception as error:  # a bug must not exit 1, which would read as "findings"
+        if os.environ.get("IAM_PRUNE_DEBUG"):
+            raise
+        return _error(
+            f"unexpected {type(error).__name__}: {error} (set IAM_PRUNE_DEBUG=1 for the traceback)"
+        )
+
+
+def console() -> None:
+    """The ``iam-prune`` console script."""
+    sys.exit(main())

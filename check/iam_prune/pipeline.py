@@ -1,0 +1,231 @@
+"""One run, left edge to right: Terraform and the live account in, a :class:`Report` out.
+
+The only I/O here is the two input edges (``terraform.load`` reads files, ``aws.inventory``
+calls AWS); everything after them is pure. Failures at an edge become report errors, not
+exceptions, so that whatever is still sound is reported and the run is marked incomplete.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
+from datetime import datetime
+from pathlib import Path
+
+import botocore.exceptions
+
+from iam_prune import __version__, exemptions, terraform
+from iam_prune.aws import AwsError
+from iam_prune.aws.inventory import collect
+from iam_prune.aws.report import Poller
+from iam_prune.aws.session import AccountTarget, GuardedSession, open_target
+from iam_prune.config import Settings
+from iam_prune.fixes import plan
+from iam_prune.fixes.commands import delete_commands
+from iam_prune.model import (
+    AccountResult,
+    Declaration,
+    ErrorSource,
+    Exemption,
+    Finding,
+    Inventory,
+    LiveUser,
+    Remediation,
+    Report,
+    ReportError,
+    RunSettings,
+    Status,
+    TerraformModel,
+)
+from iam_prune.reconcile import CodeIndex, reconcile
+from iam_prune.rules import RuleSettings, may_be_flagged
+from iam_prune.terraform import TerraformError
+
+
+@dataclass(frozen=True)
+class Outcome:
+    report: Report
+    model: TerraformModel
+
+
+def _aws_message(error: Exception) -> str:
+    """One line a person can act on, for the failures that are not an API answer."""
+    if isinstance(error, botocore.exceptions.NoCredentialsError):
+        return (
+            "no AWS credentials found: set AWS_PROFILE, or AWS_ACCESS_KEY_ID and "
+            "AWS_SECRET_ACCESS_KEY, or use aws-actions/configure-aws-credentials in the workflow"
+        )
+    if isinstance(error, botocore.exceptions.ProfileNotFound):
+        return f"{error}: check AWS_PROFILE / --profile against ~/.aws/config"
+    if isinstance(
+        error, botocore.exceptions.EndpointConnectionError | botocore.exceptions.ConnectTimeoutError
+    ):
+        return (
+            f"could not reach AWS ({error}); check the network, AWS_REGION and, if set, "
+            "AWS_ENDPOINT_URL"
+        )
+    return str(error)
+
+
+@dataclass(frozen=True)
+class _Context:
+    """What every account's scan shares: the code side and the rule settings."""
+
+    model: TerraformModel
+    index: CodeIndex
+    rules: RuleSettings
+    now: datetime
+    inline: dict[str, Exemption]
+    progress: Callable[[str], None]
+
+
+def _inventory(gs: GuardedSession, context: _Context, settings: Settings) -> Inventory:
+    def candidate(user: LiveUser) -> bool:
+        return may_be_flagged(user, context.rules, context.now)
+
+    def for_deletion(user: LiveUser) -> bool:
+        return not context.index.may_declare(user.name)
+
+    try:
+        return collect(
+            gs,
+            candidate=candidate,
+            for_deletion=for_deletion,
+            poller=Poller(max_wait=settings.report_wait),
+            progress=context.progress,
+        )
+    except AwsError:
+        raise
+    except botocore.exceptions.BotoCoreError as error:
+        raise AwsError(_aws_message(error)) from error
+    except botocore.exceptions.ClientError as error:
+        raise AwsError(str(error)) from error
+
+
+def remediate(finding: Finding, user: LiveUser | None, model: TerraformModel) -> Finding:
+    """Attach what to do: the code change, or the console commands."""
+    if finding.status is Status.REMOVE_FROM_CODE:
+        parts = [plan.remove_user(decl, model) for decl in finding.declarations]
+        return replace(finding, remediation=plan.merge(parts, model))
+    if finding.status is Status.DELETE_UNMANAGED and user is not None:
+        return replace(finding, remediation=Remediation(commands=delete_commands(user)))
+    return finding
+
+
+def _account(
+    inventory: Inventory, context: _Context, settings: Settings
+) -> tuple[AccountResult, list[ReportError]]:
+    def exemption_for(user: LiveUser, decls: tuple[Declaration, ...]) -> exemptions.ExemptionMatch:
+        return exemptions.match(
+            user,
+            decls,
+            config=settings.exemptions,
+            inline=context.inline,
+            today=context.now.date(),
+        )
+
+    users = {u.name: u for u in inventory.users}
+    findings = reconcile(inventory, context.index, context.rules, context.now, exemption_for)
+    findings = tuple(remediate(f, users.get(f.user), context.model) for f in findings)
+    errors = [
+        ReportError(ErrorSource.AWS, problem, account_id=inventory.account_id)
+        for problem in inventory.problems
+    ]
+    for user in inventory.users:
+        _, problem = exemptions.tag_exemption(user)
+        if problem is not None:
+            errors.append(replace(problem, account_id=inventory.account_id))
+    result = AccountResult(
+        account_id=inventory.account_id,
+        source=inventory.source,
+        report_generated_at=inventory.report_generated_at,
+        users_seen=len(inventory.users),
+        api_calls=inventory.api_calls,
+        findings=findings,
+    )
+    return result, errors
+
+
+#: Accounts scanned at once. Each account has its own IAM rate limits; the bound is for us.
+MAX_ACCOUNTS_AT_ONCE = 4
+
+Opener = Callable[[AccountTarget, str | None], GuardedSession]
+
+
+def _scan_account(
+    target: AccountTarget,
+    settings: Settings,
+    context: _Context,
+    opener: Opener,
+) -> tuple[AccountResult | None, list[ReportError]]:
+    """One account, start to finish; its failure is its own and names it."""
+    try:
+        try:
+            gs = opener(target, settings.profile)
+        except botocore.exceptions.ClientError as error:
+            raise AwsError(f"could not assume {target.label}: {error}") from error
+        inventory = _inventory(gs, context, settings)
+    except (AwsError, botocore.exceptions.BotoCoreError) as error:
+        message = str(error) if isinstance(error, AwsError) else _aws_message(error)
+        account = getattr(error, "account_id", None) or target.account_hint
+        if target.role_arn and target.role_arn not in message:
+            message = f"{target.role_arn}: {message}"
+        return None, [ReportError(ErrorSource.AWS, message, account_id=account)]
+    return _account(inventory, context, settings)
+
+
+def run(
+    settings: Settings,
+    *,
+    now: datetime,
+    progress: Callable[[str], None] = lambda _: None,
+    opener: Opener = open_target,
+) -> Outcome:
+    """Scan the Terraform once, then every account (concurrently) into one report."""
+    errors: list[ReportError] = []
+    try:
+        model = terraform.load(settings.terraform_dirs, settings.root)
+    except TerraformError as error:
+        model = TerraformModel(declarations=())
+        errors.append(ReportError(ErrorSource.TERRAFORM, str(error)))
+    errors.extend(model.errors)
+    inline, inline_problems = exemptions.inline_exemptions(model)
+    errors.extend(inline_problems)
+    context = _Context(
+        model=model,
+        index=CodeIndex.build(model),
+        rules=RuleSettings(settings.inactive_days, settings.grace_days),
+        now=now,
+        inline=inline,
+        progress=progress,
+    )
+
+    targets = settings.targets
+    with ThreadPoolExecutor(max_workers=min(MAX_ACCOUNTS_AT_ONCE, len(targets))) as pool:
+        results = list(pool.map(lambda t: _scan_account(t, settings, context, opener), targets))
+    accounts = [result for result, _ in results if result is not None]
+    for _, problems in results:
+        errors.extend(problems)
+
+    report = Report(
+        tool_version=__version__,
+        generated_at=now,
+        settings=RunSettings(
+            inactive_days=settings.inactive_days,
+            grace_days=settings.grace_days,
+            terraform_dirs=tuple(_relative(d, settings) for d in settings.terraform_dirs),
+        ),
+        accounts=tuple(accounts),
+        errors=tuple(errors),
+    )
+    return Outcome(
+        report=replace(report, combined_patch=plan.combined_patch(report, model)), model=model
+    )
+
+
+def _relative(path: Path, settings: Settings) -> str:
+    try:
+        return path.resolve().relative_to(settings.root).as_posix() or "."
+    except ValueError:
+        return path.as_posix()

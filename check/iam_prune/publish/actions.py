@@ -1,0 +1,52 @@
+"""GitHub Actions' own files: the job summary and step outputs.
+
+Both are plain files whose paths Actions puts in the environment. The summary is capped at
+1 MiB per step, and multi-line output values need the ``name<<DELIMITER`` form.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+
+SUMMARY_LIMIT = 1024 * 1024
+
+
+def in_actions(env: Mapping[str, str] = os.environ) -> bool:
+    return env.get("GITHUB_ACTIONS") == "true"
+
+
+def append_summary(markdown: str, env: Mapping[str, str] = os.environ) -> bool:
+    """Append to the job summary; False when there is none or it would pass the cap."""
+    target = env.get("GITHUB_STEP_SUMMARY")
+    if not target:
+        return False
+    data = markdown.encode("utf-8")
+    if len(data) > SUMMARY_LIMIT:
+        return False
+    with Path(target).open("ab") as handle:
+        handle.write(data + b"\n")
+    return True
+
+
+def format_outputs(values: Mapping[str, str]) -> str:
+    """``name=value`` lines, or a heredoc with a random delimiter for multi-line values."""
+    lines = []
+    for name, value in values.items():
+        if "\n" in value or "\r" in value:
+            delimiter = f"IAM_PRUNE_{secrets.token_hex(8)}"
+            lines.append(f"{name}<<{delimiter}\n{value}\n{delimiter}")
+        else:
+            lines.append(f"{name}={value}")
+    return "".join(line + "\n" for line in lines)
+
+
+def write_outputs(values: Mapping[str, str], env: Mapping[str, str] = os.environ) -> bool:
+    target = env.get("GITHUB_OUTPUT")
+    if not target:
+        return False
+    with Path(target).open("a", encoding="utf-8") as handle:
+        handle.write(format_outputs(values))
+    return True
