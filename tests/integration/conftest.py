@@ -1,0 +1,186 @@
+"""Integration fixtures: moto's server on loopback, reached through boto3 over HTTP.
+
+One server per test session (starting it costs a second); its state is wiped before each test
+with ``POST /moto-api/reset``. Tests seed users through the same helper the demo uses.
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from iam_prune import demo
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(scope="session")
+def moto_url() -> Iterator[str]:
+    with demo.moto_server() as url:
+        yield url
+
+
+@pytest.fixture
+def aws(moto_url: str, monkeypatch: pytest.MonkeyPatch) -> str:
+    """A clean emulated account, and the standard AWS variables pointing at it."""
+    request = urllib.request.Request(f"{moto_url}/moto-api/reset", method="POST")
+    with urllib.request.urlopen(request, timeout=10):
+        pass
+    for key, value in {
+        "AWS_ENDPOINT_URL": moto_url,
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_REGION": "us-east-1",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_MAX_ATTEMPTS": "3",
+    }.items():
+        monkeypatch.setenv(key, value)
+    for key in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "GITHUB_ACTIONS", "CI"):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", "/nonexistent/iam-prune-test-config")
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent/iam-prune-test-credentials")
+    return moto_url
+
+
+@pytest.fixture
+def seed_account(aws: str) -> Any:
+    """``seed_account({"users": [...]})`` creates users as ``examples/demo/account.json`` does."""
+
+    def seed(spec: dict[str, Any], now: datetime | None = None, **where: Any) -> None:
+        demo.seed(spec, aws, now or datetime.now(UTC), **where)
+
+    return seed
+
+
+@pytest.fixture
+def demo_spec() -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads(
+        (REPO / "examples" / "demo" / "account.json").read_text(encoding="utf-8")
+    )
+    return loaded
+
+
+@pytest.fixture
+def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty git-like repository root as the working directory."""
+    (tmp_path / ".git").mkdir()
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+@pytest.fixture
+def server_actions(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Every action moto's server was asked to perform, recorded on the server's side."""
+    from moto.core.responses import BaseResponse
+
+    seen: list[str] = []
+    original = BaseResponse.call_action
+
+    def recording(self: Any) -> Any:
+        seen.append(self._get_action())
+        return original(self)
+
+    monkeypatch.setattr(BaseResponse, "call_action", recording)
+    return seen
+
+
+@pytest.fixture
+def paginated_list_users(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make moto page ListUsers as AWS does (100 per page by default, Marker to go on).
+
+    moto returns every user in one page whatever MaxItems says, which would hide a client
+    that reads only the first page.
+    """
+    from moto.core.responses import ActionResult
+    from moto.iam.responses import IamResponse
+
+    def list_users(self: Any) -> Any:
+        users = list(self.backend.list_users(self._get_param("PathPrefix"), None, None))
+        start = int(self._get_param("Marker") or 0)
+        size = int(self._get_param("MaxItems") or 100)
+        page = users[start : start + size]
+        result: dict[str, Any] = {"Users": page, "IsTruncated": start + size < len(users)}
+        if result["IsTruncated"]:
+            result["Marker"] = str(start + size)
+        return ActionResult(result)
+
+    monkeypatch.setattr(IamResponse, "list_users", list_users)
+
+
+def aws_error(status: int, code: str, message: str) -> tuple[int, bytes]:
+    """An error body as IAM and STS (query protocol) send it."""
+    body = (
+        "<ErrorResponse><Error><Type>Sender</Type>"
+        f"<Code>{code}</Code><Message>{message}</Message></Error>"
+        "<RequestId>00000000-0000-0000-0000-000000000000</RequestId></ErrorResponse>"
+    )
+    return status, body.encode()
+
+
+class _Raw:
+    def __init__(self, body: bytes) -> None:
+        self._body = body
+
+    def stream(self, **_: Any) -> Iterator[bytes]:
+        yield self._body
+
+
+FaultRule = Any  # Callable[[str, dict[str, list[str]]], tuple[int, bytes] | None]
+
+
+@pytest.fixture
+def faults(monkeypatch: pytest.MonkeyPatch) -> list[FaultRule]:
+    """Rules that answer a request instead of moto: ``rule(action, params) -> (status, body)``.
+
+    They sit in botocore's ``before-send`` of every session iam-prune opens, so the answer
+    goes through the client's parsing and retry logic exactly like a real one, and is
+    counted like one.
+    """
+    from urllib.parse import parse_qs
+
+    from botocore.awsrequest import AWSResponse
+
+    from iam_prune.aws.session import GuardedSession
+
+    rules: list[FaultRule] = []
+    original = GuardedSession.__post_init__
+
+    def answer(request: Any, **_: Any) -> AWSResponse | None:
+        body = request.body or b""
+        params = parse_qs(body.decode() if isinstance(body, bytes) else str(body))
+        action = params.get("Action", [""])[0]
+        for rule in rules:
+            reply = rule(action, params)
+            if reply is not None:
+                status, payload = reply
+                return AWSResponse(request.url, status, {"Content-Type": "text/xml"}, _Raw(payload))
+        return None
+
+    def post_init(self: Any) -> None:
+        original(self)
+        self.session.events.register("before-send", answer)
+
+    monkeypatch.setattr(GuardedSession, "__post_init__", post_init)
+    return rules
+
+
+@pytest.fixture
+def frozen_credential_report(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Serve the first credential report again and again, as AWS does for up to 4 hours."""
+    from moto.iam.models import IAMBackend
+
+    original = IAMBackend.get_credential_report
+    cache: dict[str, str] = {}
+
+    def cached(self: Any) -> str:
+        if self.account_id not in cache:
+            cache[self.account_id] = original(self)
+        return cache[self.account_id]
+
+    monkeypatch.setattr(IAMBackend, "get_credential_report", cached)

@@ -1,0 +1,230 @@
+"""The live inventory against moto's server: read-only, retries, fallbacks, staleness, accounts."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from conftest import aws_error
+
+from iam_prune.aws import WriteRefusedError
+from iam_prune.aws.session import default_session
+from iam_prune.cli import main
+from iam_prune.config import build
+from iam_prune.pipeline import run
+
+NOW = datetime.now(UTC)
+
+ACCOUNT = {
+    "users": [
+        {"name": "active", "created_days_ago": 300, "password": {"last_used_days_ago": 1}},
+        {"name": "keyed", "created_days_ago": 300, "access_keys": [{"created_days_ago": 300}]},
+        {"name": "managed-unused", "created_days_ago": 300, "password": {}},
+        {"name": "loose", "created_days_ago": 300, "groups": ["g"]},
+        {"name": "with-ssh", "created_days_ago": 300, "ssh_public_key": True},
+        {"name": "fresh", "created_days_ago": 1},
+    ],
+    "groups": [{"name": "g"}],
+}
+EXPECTED = {
+    "active": "in-use",
+    "keyed": "in-use",
+    "managed-unused": "remove-from-code",
+    "loose": "delete-unmanaged",
+    "with-ssh": "needs-review",
+    "fresh": "grace",
+}
+
+
+@pytest.fixture
+def tree(repo: Path) -> Path:
+    infra = repo / "infra"
+    infra.mkdir()
+    (infra / "main.tf").write_text(
+        'resource "aws_iam_user" "m" {\n  name = "managed-unused"\n}\n', encoding="utf-8"
+    )
+    return infra
+
+
+def _scan(tree: Path, **flags: Any) -> Any:
+    settings = build({"terraform_dirs": [str(tree)], **flags}, tree.parent)
+    return run(settings, now=NOW).report
+
+
+def _statuses(report: Any) -> dict[str, str]:
+    return {f.user: f.status.value for f in report.findings}
+
+
+def _reasons(report: Any) -> dict[str, str]:
+    return {f.user: f.reason for f in report.findings}
+
+
+def test_a_write_is_refused_before_it_is_sent(seed_account: Any, server_actions: list[str]) -> None:
+    seed_account({"users": [{"name": "victim", "created_days_ago": 10}]})
+    server_actions.clear()
+    gs = default_session()
+
+    with pytest.raises(WriteRefusedError, match="DeleteUser"):
+        gs.client("iam").delete_user(UserName="victim")
+
+    assert server_actions == []
+    assert gs.counter.count == 0
+    names = [u["UserName"] for u in boto3.client("iam").list_users()["Users"]]
+    assert names == ["victim"]
+
+
+def test_throttling_on_30_percent_of_calls_gives_identical_findings(
+    seed_account: Any, tree: Path, faults: list[Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seed_account(ACCOUNT, now=NOW)
+    clean = _scan(tree)
+    assert _statuses(clean) == EXPECTED
+
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "10")
+    sent = [0]
+
+    def throttle(action: str, _params: Any) -> Any:
+        sent[0] += 1
+        if sent[0] % 10 in (1, 4, 7):  # 30% of requests, never two in a row
+            return aws_error(400, "Throttling", "Rate exceeded")
+        return None
+
+    faults.append(throttle)
+    throttled = _scan(tree)
+
+    assert throttled.complete
+    assert _statuses(throttled) == _statuses(clean)
+    assert _reasons(throttled) == _reasons(clean)
+    clean_calls = clean.accounts[0].api_calls
+    # every attempt is counted: the throttled ones on top of the same successful requests
+    assert throttled.accounts[0].api_calls == sent[0]
+    assert throttled.accounts[0].api_calls > clean_calls
+
+
+def test_report_stuck_in_progress_ends_within_the_bound_and_falls_back(
+    seed_account: Any, tree: Path, faults: list[Any]
+) -> None:
+    seed_account(ACCOUNT, now=NOW)
+    in_progress = (
+        b"<GenerateCredentialReportResponse><GenerateCredentialReportResult>"
+        b"<State>INPROGRESS</State><Description>in progress</Description>"
+        b"</GenerateCredentialReportResult></GenerateCredentialReportResponse>"
+    )
+    faults.append(
+        lambda action, _: (200, in_progress) if action == "GenerateCredentialReport" else None
+    )
+
+    report = _scan(tree, report_wait=2)
+
+    assert report.accounts[0].source == "api"
+    assert report.complete
+    assert _statuses(report) == EXPECTED
+
+
+def test_access_denied_on_the_report_falls_back_to_per_user_calls(
+    seed_account: Any, tree: Path, faults: list[Any], server_actions: list[str]
+) -> None:
+    seed_account(ACCOUNT, now=NOW)
+    faults.append(
+        lambda action, _: (
+            aws_error(403, "AccessDenied", "not authorized")
+            if action == "GenerateCredentialReport"
+            else None
+        )
+    )
+    server_actions.clear()
+
+    report = _scan(tree)
+
+    assert report.accounts[0].source == "api"
+    assert _statuses(report) == EXPECTED
+    assert "GetCredentialReport" not in server_actions
+    assert server_actions.count("GetLoginProfile") == len(ACCOUNT["users"])
+
+
+def test_list_users_is_read_to_the_last_page(
+    seed_account: Any, tree: Path, paginated_list_users: None, server_actions: list[str]
+) -> None:
+    used = {"created_days_ago": 30, "password": {"last_used_days_ago": 1}}
+    seed_account({"users": [{"name": f"u{n:03}", **used} for n in range(250)]}, now=NOW)
+    server_actions.clear()
+
+    report = _scan(tree)
+
+    assert report.accounts[0].users_seen == 250
+    assert server_actions.count("ListUsers") == 3
+    assert report.accounts[0].source == "credential-report"
+
+
+def test_a_stale_report_is_cross_checked_with_list_users(
+    seed_account: Any, tree: Path, frozen_credential_report: None, server_actions: list[str]
+) -> None:
+    seed_account(ACCOUNT, now=NOW)
+    assert _statuses(_scan(tree)) == EXPECTED  # the report is now cached, as AWS caches it
+
+    iam = boto3.client("iam")
+    iam.remove_user_from_group(GroupName="g", UserName="loose")
+    iam.delete_user(UserName="loose")
+    seed_account({"users": [{"name": "newcomer", "created_days_ago": 40}]}, now=NOW)
+    server_actions.clear()
+
+    report = _scan(tree)
+
+    statuses = _statuses(report)
+    assert "loose" not in statuses  # deleted since the report
+    assert statuses["newcomer"] == "delete-unmanaged"  # created since, read one by one
+    assert report.accounts[0].source == "credential-report"
+    assert server_actions.count("GetLoginProfile") == 1
+
+
+def test_two_accounts_through_assumed_roles_and_one_that_fails(
+    aws: str, repo: Path, tree: Path, faults: list[Any]
+) -> None:
+    roles = {
+        "111111111111": "arn:aws:iam::111111111111:role/iam-prune",
+        "222222222222": "arn:aws:iam::222222222222:role/iam-prune",
+    }
+    broken = "arn:aws:iam::333333333333:role/iam-prune"
+    sts = boto3.client("sts")
+    for account, users in (
+        ("111111111111", [{"name": "managed-unused", "created_days_ago": 90}]),
+        ("222222222222", [{"name": "stray", "created_days_ago": 90}]),
+    ):
+        credentials = sts.assume_role(RoleArn=roles[account], RoleSessionName="seed")["Credentials"]
+        demo_seed = {
+            "aws_access_key_id": credentials["AccessKeyId"],
+            "aws_secret_access_key": credentials["SecretAccessKey"],
+            "aws_session_token": credentials["SessionToken"],
+        }
+        from iam_prune import demo
+
+        demo.seed({"users": users}, aws, NOW, account_id=account, credentials=demo_seed)
+
+    def deny_third(action: str, params: dict[str, list[str]]) -> Any:
+        if action == "AssumeRole" and params.get("RoleArn") == [broken]:
+            return aws_error(403, "AccessDenied", "not authorized to perform sts:AssumeRole")
+        return None
+
+    faults.append(deny_third)
+    argv = ["scan", "--terraform-dir", str(tree), "--json", "r.json"]
+    for arn in (*roles.values(), broken):
+        argv += ["--role-arn", arn]
+
+    code = main(argv)
+
+    assert code == 2  # one account failed: incomplete
+    report = json.loads((repo / "r.json").read_text(encoding="utf-8"))
+    by_account = {
+        a["account_id"]: {f["user"]: f["status"] for f in a["findings"]} for a in report["accounts"]
+    }
+    assert by_account == {
+        "111111111111": {"managed-unused": "remove-from-code"},
+        "222222222222": {"stray": "delete-unmanaged", "managed-unused": "not-deployed"},
+    }
+    [error] = report["errors"]
+    assert error["account_id"] == "333333333333"
+    assert "AssumeRole" in error["message"]

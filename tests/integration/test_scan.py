@@ -1,0 +1,232 @@
+"""`iam-prune scan` end to end: moto's server over HTTP, real files, main(argv)."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+
+from iam_prune.aws.session import READ_ONLY_OPERATIONS
+from iam_prune.cli import main
+
+REPO = Path(__file__).resolve().parents[2]
+
+SCHEMA = json.loads((REPO.parent / "shared" / "report.schema.json").read_text(encoding="utf-8"))
+
+EXPECTED = {
+    "alice": "in-use",
+    "deploy-bot": "in-use",
+    "data-loader": "in-use",
+    "bob": "remove-from-code",
+    "legacy-reporting": "remove-from-code",
+    "contractor-2019": "delete-unmanaged",
+    "git-mirror": "needs-review",
+    "new-hire": "grace",
+    "break-glass": "exempt",
+    "auditor": "exempt",
+    "ci-2021": "in-use",
+    "intern-2027": "not-deployed",
+}
+
+
+def _demo_tree(repo: Path) -> Path:
+    target = repo / "infra"
+    shutil.copytree(REPO / "examples" / "demo" / "terraform", target)
+    return target
+
+
+def _statuses(report: dict[str, Any]) -> dict[str, str]:
+    return {f["user"]: f["status"] for a in report["accounts"] for f in a["findings"]}
+
+
+def test_demo_account_gets_every_status_and_valid_reports(
+    repo: Path,
+    seed_account: Any,
+    demo_spec: dict[str, Any],
+    server_actions: list[str],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    seed_account(demo_spec)
+    server_actions.clear()
+    infra = _demo_tree(repo)
+
+    code = main(
+        [
+            "scan",
+            "--terraform-dir",
+            str(infra),
+            "--json",
+            "out/report.json",
+            "--junit",
+            "out/junit.xml",
+            "--markdown",
+            "out/comment.md",
+        ]
+    )
+
+    assert code == 1
+    report = json.loads((repo / "out" / "report.json").read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator(SCHEMA).validate(report)
+    assert report["complete"] is True
+    assert _statuses(report) == EXPECTED
+    assert report["accounts"][0]["inventory"]["source"] == "credential-report"
+    # Only reads reached the server, and each was counted by the client.
+    assert server_actions
+    assert {("iam", a) for a in server_actions} - READ_ONLY_OPERATIONS <= {
+        ("iam", "GetCallerIdentity")
+    }
+    assert report["accounts"][0]["inventory"]["api_calls"] == len(server_actions)
+
+    bob = next(f for f in report["accounts"][0]["findings"] if f["user"] == "bob")
+    assert bob["declarations"][0]["file"] == "infra/users.tf"
+    assert bob["declarations"][0]["address"] == "aws_iam_user.bob"
+    assert '-resource "aws_iam_user" "bob" {' in bob["remediation"]["patch"]
+    unmanaged = next(f for f in report["accounts"][0]["findings"] if f["user"] == "contractor-2019")
+    commands = unmanaged["remediation"]["commands"]
+    assert commands[0] == "aws iam delete-login-profile --user-name contractor-2019"
+    assert commands[-1] == "aws iam delete-user --user-name contractor-2019"
+    assert commands.index(
+        "aws iam delete-user-policy --user-name contractor-2019 --policy-name read-reports"
+    ) < commands.index(
+        "aws iam remove-user-from-group --user-name contractor-2019 --group-name contractors"
+    )
+
+    suite = ET.parse(repo / "out" / "junit.xml").getroot()
+    cases = {c.get("name"): c for c in suite.iter("testcase")}
+    assert cases["bob"].find("failure") is not None
+    assert cases["bob"].get("file") == "infra/users.tf"
+    assert cases["git-mirror"].find("skipped") is not None
+    assert cases["alice"].find("failure") is None
+
+    comment = (repo / "out" / "comment.md").read_text(encoding="utf-8")
+    assert comment.startswith("<!-- iam-prune:report -->")
+    assert "```diff" in comment
+
+    out = capsys.readouterr().out
+    assert "bob" in out and "contractor-2019" in out
+
+
+def test_broken_file_is_reported_and_never_makes_a_user_unmanaged(
+    repo: Path, seed_account: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    seed_account(
+        {
+            "users": [
+                {"name": "ghost", "created_days_ago": 100},
+                {"name": "orphan", "created_days_ago": 100},
+                {"name": "kept", "created_days_ago": 100},
+            ]
+        }
+    )
+    infra = repo / "infra"
+    infra.mkdir()
+    (infra / "ok.tf").write_text('resource "aws_iam_user" "kept" {\n  name = "kept"\n}\n')
+    (infra / "broken.tf").write_text(
+        'resource "aws_iam_user" "ghost" {\n  name = "ghost"\n  tags = = 1\n}\n'
+    )
+
+    code = main(["scan", "--terraform-dir", str(infra), "--json", "r.json"])
+
+    assert code == 2
+    report = json.loads((repo / "r.json").read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator(SCHEMA).validate(report)
+    assert report["complete"] is False
+    [error] = report["errors"]
+    assert error["source"] == "terraform"
+    assert error["file"] == "infra/broken.tf"
+    assert error["line"] == 3
+    assert error["column"] == 10
+    statuses = _statuses(report)
+    assert statuses["kept"] == "remove-from-code"  # the sound file is still used
+    assert statuses["ghost"] == "needs-review"  # named in the broken file: not unmanaged
+    assert statuses["orphan"] == "delete-unmanaged"
+    assert "INCOMPLETE" in capsys.readouterr().out.upper()
+
+
+def test_no_credentials_is_one_clear_line(
+    repo: Path, aws: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delenv("AWS_ACCESS_KEY_ID")
+    monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    (repo / "tf").mkdir()
+
+    code = main(["scan", "--terraform-dir", "tf"])
+
+    assert code == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1
+    assert "no AWS credentials" in err[0] and "AWS_PROFILE" in err[0]
+
+
+def test_unreachable_endpoint_exits_2_naming_it(
+    repo: Path, aws: str, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")  # discard port: refused
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
+    (repo / "tf").mkdir()
+
+    code = main(["scan", "--terraform-dir", "tf", "--json", "r.json"])
+
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "could not reach AWS" in err and "127.0.0.1:9" in err
+    report = json.loads((repo / "r.json").read_text(encoding="utf-8"))
+    assert report["complete"] is False and report["accounts"] == []
+
+
+def test_missing_terraform_dir_exits_2_naming_it(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["scan", "--terraform-dir", "does/not/exist"]) == 2
+    assert "does/not/exist" in capsys.readouterr().err
+
+
+def test_fix_applies_the_removal_and_dry_run_only_prints(
+    repo: Path, seed_account: Any, demo_spec: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    seed_account(demo_spec)
+    infra = _demo_tree(repo)
+    before = (infra / "users.tf").read_text()
+
+    assert main(["fix", "--dry-run", "--terraform-dir", str(infra)]) == 1
+    assert (infra / "users.tf").read_text() == before
+    assert '-resource "aws_iam_user" "bob" {' in capsys.readouterr().out
+
+    assert main(["fix", "--terraform-dir", str(infra)]) == 0
+    after = (infra / "users.tf").read_text()
+    assert '"aws_iam_user" "bob"' not in after
+    assert '"aws_iam_user" "alice"' in after
+    assert "Bob joined" not in after  # the attached comment went with the block
+    legacy = (infra / "machines.tf").read_text()
+    assert "legacy_reporting" not in legacy and "deploy_bot" in legacy
+
+    # Once fixed, the same account has nothing left to remove from this code.
+    assert main(["scan", "--terraform-dir", str(infra), "--fail-on", "managed"]) == 0
+
+
+def test_console_script_runs_as_a_subprocess(
+    repo: Path, seed_account: Any, demo_spec: dict[str, Any]
+) -> None:
+    seed_account(demo_spec)
+    infra = _demo_tree(repo)
+    script = Path(sys.executable).parent / "iam-prune"
+    result = subprocess.run(
+        [str(script), "scan", "--terraform-dir", str(infra), "--json", "r.json"],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 1, result.stderr
+    report = json.loads((repo / "r.json").read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator(SCHEMA).validate(report)
+    assert _statuses(report)["bob"] == "remove-from-code"
