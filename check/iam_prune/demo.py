@@ -42,17 +42,34 @@ class DemoUnavailableError(Exception):
 
 
 def complete_moto() -> None:
-    """Answer ListServiceSpecificCredentials as AWS does for a user without any.
+    """Make moto answer two IAM calls the way AWS does.
 
-    moto does not implement it (HTTP 500), while every real account answers it.
+    - ListServiceSpecificCredentials: moto does not implement it (HTTP 500); here it answers
+      as AWS does for a user without any.
+    - ListUsers: moto returns every user in one page whatever MaxItems says, which would hide
+      a client that reads only the first page; here it pages as AWS does (100 users unless
+      MaxItems says otherwise, then a Marker).
     """
+    from moto.core.responses import ActionResult
     from moto.iam.responses import IamResponse
 
     def list_service_specific_credentials(self: Any) -> str:
         return _EMPTY_SERVICE_CREDENTIALS
 
-    if not hasattr(IamResponse, "list_service_specific_credentials"):
-        setattr(IamResponse, "list_service_specific_credentials", list_service_specific_credentials)  # noqa: B010
+    def list_users(self: Any) -> Any:
+        users = list(self.backend.list_users(self._get_param("PathPrefix"), None, None))
+        start = int(self._get_param("Marker") or 0)
+        size = int(self._get_param("MaxItems") or 100)
+        result: dict[str, Any] = {
+            "Users": users[start : start + size],
+            "IsTruncated": start + size < len(users),
+        }
+        if result["IsTruncated"]:
+            result["Marker"] = str(start + size)
+        return ActionResult(result)
+
+    setattr(IamResponse, "list_service_specific_credentials", list_service_specific_credentials)  # noqa: B010
+    setattr(IamResponse, "list_users", list_users)  # noqa: B010
 
 
 @contextmanager

@@ -163,13 +163,19 @@ class Declaration:
     text so a person (and the matcher) can still see what it may produce.
     """
 
-    address: str
+    address: str  # the full instance address, module path and keys included
     name: str | None
-    span: SourceSpan
+    span: SourceSpan  # the resource block (or, for a registry module, the module call)
     expression: str
     via: str = "static"  # or "state"
     unresolved_reason: str | None = None
     module_dir: str = "."
+    #: Where this instance's ``for_each`` key or ``count`` element is defined (an inline literal
+    #: entry, a ``locals`` entry, a variable default entry, a ``.tfvars`` entry): what a removal
+    #: of just this instance edits. ``None`` for a single-instance resource.
+    key_span: SourceSpan | None = None
+    #: The module call blocks that lead to this declaration, outermost first.
+    module_calls: tuple[SourceSpan, ...] = ()
 
     @property
     def file(self) -> str:
@@ -178,6 +184,26 @@ class Declaration:
     @property
     def line(self) -> int:
         return self.span.line
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A place in the code that refers to a user resource (or to a module that creates one).
+
+    ``target`` is the referred address as written in the referring module
+    (``aws_iam_user.bob``, ``module.team``); ``block`` names the referring block
+    (``aws_iam_user_policy_attachment.bob``, ``output.bob_arn``, ``locals``); ``span`` is the
+    smallest enclosing unit a removal could take: the list element when the reference is one
+    element of a list, else the whole attribute.
+    """
+
+    target: str
+    module_dir: str
+    block: str
+    block_span: SourceSpan
+    attribute: str
+    span: SourceSpan
+    element: bool = False
 
 
 @dataclass(frozen=True)
@@ -214,6 +240,7 @@ class TerraformModel:
     errors: tuple[ReportError, ...] = ()
     unreadable_texts: tuple[tuple[str, str], ...] = ()
     sources: tuple[tuple[str, str], ...] = ()
+    references: tuple[Reference, ...] = ()
     files_scanned: int = 0
     files_parsed: int = 0
 

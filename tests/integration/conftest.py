@@ -90,29 +90,6 @@ def server_actions(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return seen
 
 
-@pytest.fixture
-def paginated_list_users(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Make moto page ListUsers as AWS does (100 per page by default, Marker to go on).
-
-    moto returns every user in one page whatever MaxItems says, which would hide a client
-    that reads only the first page.
-    """
-    from moto.core.responses import ActionResult
-    from moto.iam.responses import IamResponse
-
-    def list_users(self: Any) -> Any:
-        users = list(self.backend.list_users(self._get_param("PathPrefix"), None, None))
-        start = int(self._get_param("Marker") or 0)
-        size = int(self._get_param("MaxItems") or 100)
-        page = users[start : start + size]
-        result: dict[str, Any] = {"Users": page, "IsTruncated": start + size < len(users)}
-        if result["IsTruncated"]:
-            result["Marker"] = str(start + size)
-        return ActionResult(result)
-
-    monkeypatch.setattr(IamResponse, "list_users", list_users)
-
-
 def aws_error(status: int, code: str, message: str) -> tuple[int, bytes]:
     """An error body as IAM and STS (query protocol) send it."""
     body = (

@@ -28,11 +28,19 @@ def denied_message(operation: str, user: str | None = None) -> str:
     )
 
 
+#: The largest page IAM's List* calls serve (MaxItems); the default is 100.
+PAGE_SIZE = 1000
+
+
 def list_all(iam: Any, operation: str, key: str, **params: Any) -> list[Any]:
-    """Every item of a listing, through botocore's paginator when the operation has one."""
+    """Every item of a listing, in pages as large as IAM serves, so a 5,000-user account
+    takes 5 ListUsers calls, not 50."""
     if iam.can_paginate(operation):
         items: list[Any] = []
-        for page in iam.get_paginator(operation).paginate(**params):
+        pages = iam.get_paginator(operation).paginate(
+            PaginationConfig={"PageSize": PAGE_SIZE}, **params
+        )
+        for page in pages:
             items.extend(page.get(key, []))
         return items
     return list(getattr(iam, operation)(**params).get(key, []))

@@ -134,9 +134,11 @@ def collect(
     for_deletion: UserPredicate,
     poller: Poller | None = None,
     progress: Callable[[str], None] = lambda _: None,
+    use_report: bool = True,
 ) -> Inventory:
     """Read one account. ``candidate`` picks the users worth detail calls, ``for_deletion`` the
-    ones whose delete commands will be printed (those that no code declares)."""
+    ones whose delete commands will be printed (those that no code declares).
+    ``use_report=False`` goes straight to the per-user path (the benchmark's baseline)."""
     poller = poller or Poller()
     account = account_id(gs)
     iam = gs.client("iam")
@@ -149,6 +151,8 @@ def collect(
 
     progress(f"{account}: waiting for the credential report")
     try:
+        if not use_report:
+            raise ReportUnavailableError("the credential report was not asked for")
         report = fetch(iam, poller, lambda: gs.counter.count)
     except ReportUnavailableError as unavailable:
         notes.append(f"{unavailable}; read {len(by_name)} users one by one")

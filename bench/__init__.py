@@ -1,0 +1,1 @@
+"""Benchmarks, run with ``make bench``: figures side by side with a baseline from the same run."""
