@@ -116,6 +116,7 @@ class LiveUser:
     active_certificates: int = 0
     mfa_active: bool = False
     details: UserDetails | None = None
+    password_set: datetime | None = None  # when the current password was last set
 
     @property
     def last_activity(self) -> datetime | None:
@@ -303,6 +304,7 @@ class AccountResult:
     users_seen: int
     api_calls: int
     findings: tuple[Finding, ...]
+    notes: tuple[str, ...] = ()  # how the inventory was obtained (waits, fallbacks)
 
 
 @dataclass(frozen=True)

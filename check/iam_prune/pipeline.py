@@ -143,6 +143,7 @@ def _account(
         users_seen=len(inventory.users),
         api_calls=inventory.api_calls,
         findings=findings,
+        notes=inventory.notes,
     )
     return result, errors
 

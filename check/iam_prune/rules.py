@@ -132,6 +132,8 @@ def _password_evidence(user: LiveUser) -> str:
             note = ""
             if user.created < PASSWORD_TRACKING_START:
                 note = " (AWS records sign-ins only since 2014-10-20)"
+            if user.password_set is not None:
+                return f"console password set {_date(user.password_set)}, never used{note}"
             return f"console password never used{note}"
         return f"console password last used {_date(user.password_last_used)}"
     if user.password_last_used is not None:

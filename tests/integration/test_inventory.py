@@ -231,3 +231,95 @@ def test_two_accounts_through_assumed_roles_and_one_that_fails(
     [error] = report["errors"]
     assert error["account_id"] == "333333333333"
     assert "AssumeRole" in error["message"]
+
+
+def _first(n: int, action: str, reply: tuple[int, bytes]) -> Any:
+    """A fault rule answering the first ``n`` requests for ``action`` with ``reply``."""
+    left = [n]
+
+    def rule(seen: str, _params: Any) -> Any:
+        if seen == action and left[0] > 0:
+            left[0] -= 1
+            return reply
+        return None
+
+    return rule
+
+
+@pytest.mark.parametrize(
+    ("action", "times", "reply"),
+    [
+        ("GenerateCredentialReport", 2, aws_error(409, "LimitExceeded", "try later")),
+        ("GetCredentialReport", 2, aws_error(404, "ReportInProgress", "not yet")),
+        ("GetCredentialReport", 1, aws_error(410, "ReportExpired", "too old")),
+        ("GetCredentialReport", 1, aws_error(410, "ReportNotPresent", "none")),
+        ("GetCredentialReport", 4, aws_error(500, "ServiceFailure", "oops")),
+    ],
+    ids=["limit-exceeded", "in-progress", "expired", "not-present", "service-failure"],
+)
+def test_every_report_state_ends_in_the_report(
+    seed_account: Any,
+    tree: Path,
+    faults: list[Any],
+    server_actions: list[str],
+    action: str,
+    times: int,
+    reply: tuple[int, bytes],
+) -> None:
+    seed_account(ACCOUNT, now=NOW)
+    faults.append(_first(times, action, reply))
+    server_actions.clear()
+
+    report = _scan(tree)
+
+    account = report.accounts[0]
+    assert account.source == "credential-report"
+    assert _statuses(report) == EXPECTED
+    assert any("credential report ready after" in note for note in account.notes)
+    # the faults were answered client-side: the server saw one successful read at the end
+    assert server_actions.count("GetCredentialReport") == 1
+
+
+def test_access_denied_names_the_action_and_the_policy(
+    seed_account: Any,
+    repo: Path,
+    tree: Path,
+    faults: list[Any],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    seed_account(ACCOUNT, now=NOW)
+    faults.append(
+        lambda action, _: (
+            aws_error(403, "AccessDenied", "User is not authorized")
+            if action == "ListUsers"
+            else None
+        )
+    )
+
+    assert main(["scan", "--terraform-dir", str(tree)]) == 2
+
+    err = capsys.readouterr().err
+    assert "iam:ListUsers" in err and "Permissions" in err
+
+
+def test_a_named_profile_is_used_and_a_missing_one_is_explained(
+    seed_account: Any,
+    repo: Path,
+    tree: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    seed_account(ACCOUNT, now=NOW)
+    credentials = repo / "credentials"
+    credentials.write_text(
+        "[audit]\naws_access_key_id = testing\naws_secret_access_key = testing\n"
+    )
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(credentials))
+    monkeypatch.delenv("AWS_ACCESS_KEY_ID")
+    monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
+
+    assert main(["scan", "--terraform-dir", str(tree), "--profile", "audit"]) == 1
+    assert "managed-unused" in capsys.readouterr().out
+
+    assert main(["scan", "--terraform-dir", str(tree), "--profile", "nope"]) == 2
+    assert "nope" in capsys.readouterr().err

@@ -230,3 +230,26 @@ def test_console_script_runs_as_a_subprocess(
     report = json.loads((repo / "r.json").read_text(encoding="utf-8"))
     jsonschema.Draft202012Validator(SCHEMA).validate(report)
     assert _statuses(report)["bob"] == "remove-from-code"
+
+
+def test_in_github_actions_the_summary_and_outputs_are_written(
+    repo: Path, seed_account: Any, demo_spec: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seed_account(demo_spec)
+    infra = _demo_tree(repo)
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(repo / "summary.md"))
+    monkeypatch.setenv("GITHUB_OUTPUT", str(repo / "output"))
+
+    assert main(["scan", "--terraform-dir", str(infra), "--json", "r.json"]) == 1
+
+    assert (repo / "summary.md").read_text(encoding="utf-8").startswith("<!-- iam-prune:report -->")
+    outputs = dict(
+        line.split("=", 1) for line in (repo / "output").read_text().splitlines() if "=" in line
+    )
+    assert outputs == {
+        "json-path": "r.json",
+        "findings": "3",
+        "complete": "true",
+        "exit-code": "1",
+    }

@@ -76,6 +76,7 @@ EXPECTED = (
         created=datetime(2020, 2, 3, 4, 5, 6, tzinfo=UTC),
         has_password=True,
         password_last_used=None,
+        password_set=datetime(2020, 2, 3, 4, 5, 6, tzinfo=UTC),  # password_last_changed
     ),
     LiveUser(
         name="deploy",

@@ -49,9 +49,11 @@ def _code(error: ClientError) -> str:
 def user_from_api(iam: Any, listed: dict[str, Any]) -> LiveUser:
     """The credential report's facts for one user, read through the per-user API calls."""
     name = listed["UserName"]
+    password_set = None
     try:
-        iam.get_login_profile(UserName=name)
+        profile = iam.get_login_profile(UserName=name)["LoginProfile"]
         has_password = True
+        password_set = _aware(profile.get("CreateDate"))
     except ClientError as error:
         if _code(error) != "NoSuchEntity":
             raise_for_denied(error, "GetLoginProfile")
@@ -82,6 +84,7 @@ def user_from_api(iam: Any, listed: dict[str, Any]) -> LiveUser:
         has_password=has_password,
         password_last_used=_aware(listed.get("PasswordLastUsed")),
         access_keys=tuple(keys),
+        password_set=password_set,
     )
 
 

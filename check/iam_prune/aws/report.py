@@ -90,6 +90,11 @@ def parse_report(content: str) -> tuple[LiveUser, ...]:
                 created=created,
                 has_password=_flag(row["password_enabled"]),
                 password_last_used=parse_time(row["password_last_used"]),
+                password_set=(
+                    parse_time(row.get("password_last_changed", "N/A"))
+                    if _flag(row["password_enabled"])
+                    else None
+                ),
                 access_keys=_keys(row),
                 active_certificates=_certificates(row),
                 mfa_active=_flag(row.get("mfa_active", "false")),

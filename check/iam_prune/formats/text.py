@@ -61,7 +61,7 @@ class _Style:
 def render(report: Report, *, color: bool = False) -> str:
     """The human-readable report; ANSI colour only when ``color`` is true."""
     style = _Style(color)
-    lines = [_header(report), ""]
+    lines = [_header(report), *_inventory_notes(report), ""]
     lines.extend(_status_sections(report, style))
     lines.extend(_error_section(report.errors, style))
     lines.append(style(summary(report), _BOLD))
@@ -96,6 +96,13 @@ def _header(report: Report) -> str:
         f"iam-prune {_line(report.tool_version)} · {where} · {users} users seen"
         f" · source: {_line(sources)}"
     )
+
+
+def _inventory_notes(report: Report) -> Iterator[str]:
+    """How each account was read: report waits, fallbacks, calls made."""
+    for account in report.accounts:
+        notes = [*account.notes, f"{account.api_calls} AWS calls"]
+        yield f"  {account.account_id}: {_line('; '.join(notes))}"
 
 
 def _status_sections(report: Report, style: _Style) -> Iterator[str]:

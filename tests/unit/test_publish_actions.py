@@ -1,0 +1,47 @@
+"""GitHub Actions files: step outputs (heredoc for multi-line values) and the summary cap."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from iam_prune.publish import actions
+
+
+def _parse_outputs(text: str) -> dict[str, str]:
+    """Read GITHUB_OUTPUT the way the runner does."""
+    values: dict[str, str] = {}
+    lines = iter(text.splitlines())
+    for line in lines:
+        if "<<" in line and "=" not in line.split("<<")[0]:
+            name, delimiter = line.split("<<", 1)
+            body = []
+            for inner in lines:
+                if inner == delimiter:
+                    break
+                body.append(inner)
+            values[name] = "\n".join(body)
+        else:
+            name, value = line.split("=", 1)
+            values[name] = value
+    return values
+
+
+def test_outputs_round_trip_including_multi_line_values(tmp_path: Path) -> None:
+    target = tmp_path / "out"
+    values = {"findings": "3", "complete": "false", "note": "line one\nline two"}
+    assert actions.write_outputs(values, {"GITHUB_OUTPUT": str(target)})
+    assert _parse_outputs(target.read_text()) == values
+
+
+def test_outputs_without_the_variable_write_nothing(tmp_path: Path) -> None:
+    assert not actions.write_outputs({"a": "b"}, {})
+
+
+def test_summary_is_appended_and_capped(tmp_path: Path) -> None:
+    target = tmp_path / "summary"
+    env = {"GITHUB_STEP_SUMMARY": str(target)}
+    assert actions.append_summary("# one", env)
+    assert actions.append_summary("# two", env)
+    assert target.read_text() == "# one\n# two\n"
+    assert not actions.append_summary("x" * (actions.SUMMARY_LIMIT + 1), env)
+    assert target.read_text() == "# one\n# two\n"
