@@ -39,6 +39,7 @@ READ_ONLY_OPERATIONS: frozenset[tuple[str, str]] = frozenset(
         ("iam", "ListUserPolicies"),
         ("iam", "ListAttachedUserPolicies"),
         ("iam", "ListGroupsForUser"),
+        ("s3", "GetObject"),  # `--state s3://bucket/key`: the S3 backend's state object
     }
 )
 

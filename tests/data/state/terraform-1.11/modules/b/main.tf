@@ -1,0 +1,4 @@
+resource "terraform_data" "c" {
+  count = 1
+  input = "nested"
+}
