@@ -8,12 +8,18 @@ import pytest
 
 from iam_prune.model import ErrorSource, ReportError
 from iam_prune.terraform import TerraformError, load
-from iam_prune.terraform.scan import find_files, may_declare_user
+from iam_prune.terraform.scan import find_files, may_declare_user, may_matter
 
 ALICE = 'resource "aws_iam_user" "alice" {\n  name = "alice"\n}\n'
 BOB = 'resource "aws_iam_user" "bob" {\n  name = "bob-${var.env}"\n}\n'
 BROKEN = 'resource "aws_iam_user" "carol" {\n  name = "carol"\n\n'
 BUCKET = 'resource "aws_s3_bucket" "logs" {\n  bucket = "logs"\n}\n'
+
+
+@pytest.fixture(autouse=True)
+def cache_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Parses are cached by default: keep the cache of these runs out of the user's home."""
+    monkeypatch.setenv("IAM_PRUNE_CACHE_DIR", str(tmp_path_factory.mktemp("cache-home")))
 
 
 def write(root: Path, files: dict[str, str | bytes]) -> None:
@@ -110,7 +116,9 @@ def test_load_finds_declarations_with_repository_relative_paths(tmp_path: Path) 
     assert alice.expression == '"alice"'
     assert alice.unresolved_reason is None
     assert bob.module_dir == "infra/modules/app"
-    assert model.errors == ()
+    assert [e.message.split(",")[0] for e in model.errors] == [
+        "1 IAM user declaration could not be named statically"
+    ]
     assert (model.files_scanned, model.files_parsed) == (3, 2)
     assert dict(model.sources) == {
         "infra/users.tf": ALICE,
@@ -121,12 +129,19 @@ def test_load_finds_declarations_with_repository_relative_paths(tmp_path: Path) 
 def test_an_interpolated_name_is_kept_unresolved(tmp_path: Path) -> None:
     write(tmp_path, {"users.tf": BOB})
 
-    (bob,) = load([tmp_path], tmp_path).declarations
+    model = load([tmp_path], tmp_path)
+    (bob,) = model.declarations
 
     assert bob.name is None
     assert bob.expression == '"bob-${var.env}"'
-    assert bob.unresolved_reason == 'name is `"bob-${var.env}"`, which needs variable evaluation'
+    assert bob.unresolved_reason == 'name is `"bob-${var.env}"`: there is no `variable "env"` in .'
     assert bob.module_dir == "."
+    (summary,) = model.errors
+    assert summary.message.startswith(
+        "1 IAM user declaration could not be named statically, e.g. aws_iam_user.bob at "
+        "users.tf:1: name is"
+    )
+    assert "pass --state" in summary.message
 
 
 def test_only_user_resources_are_declarations(tmp_path: Path) -> None:
@@ -148,27 +163,63 @@ def test_a_broken_file_is_reported_and_the_others_still_count(tmp_path: Path) ->
     model = load([tmp_path], tmp_path)
 
     assert [d.address for d in model.declarations] == ["aws_iam_user.alice", "aws_iam_user.bob"]
-    assert model.errors == (
-        ReportError(
-            source=ErrorSource.TERRAFORM,
-            message="unexpected end of file",
-            file="broken.tf",
-            line=4,
-            column=1,
-        ),
+    assert model.errors[0] == ReportError(
+        source=ErrorSource.TERRAFORM,
+        message="unexpected end of file",
+        file="broken.tf",
+        line=4,
+        column=1,
     )
+    assert "could not be named statically" in model.errors[1].message  # bob's var.env
+    assert len(model.errors) == 2
     assert model.unreadable_texts == (("broken.tf", BROKEN),)
     assert (model.files_scanned, model.files_parsed) == (3, 2)
     assert model.text_of("broken.tf") is None
 
 
-def test_a_broken_file_that_cannot_declare_a_user_is_not_parsed(tmp_path: Path) -> None:
-    write(tmp_path, {"a.tf": ALICE, "broken.tf": "resource {{{"})
+def test_a_broken_file_in_a_directory_that_cannot_matter_is_not_parsed(tmp_path: Path) -> None:
+    write(tmp_path, {"a.tf": ALICE, "network/broken.tf": "resource {{{"})
 
     model = load([tmp_path], tmp_path)
 
     assert model.errors == ()
     assert (model.files_scanned, model.files_parsed) == (2, 1)
+
+
+def test_a_broken_variables_file_next_to_a_user_is_reported(tmp_path: Path) -> None:
+    # It may hold the variable that names the user, so it counts like the user's own file.
+    broken = 'variable "env" {\n  default = "prod"\n'
+    write(tmp_path, {"a.tf": ALICE, "variables.tf": broken, "s3.tf": "resource {{{"})
+
+    model = load([tmp_path], tmp_path)
+
+    assert [(e.file, e.line) for e in model.errors] == [("variables.tf", 3)]
+    assert model.unreadable_texts == (("variables.tf", broken),)
+    assert [d.name for d in model.declarations] == ["alice"]
+    assert (model.files_scanned, model.files_parsed) == (3, 1)
+
+
+def test_in_a_directory_that_matters_only_files_that_can_name_a_user_are_parsed(
+    tmp_path: Path,
+) -> None:
+    write(
+        tmp_path,
+        {
+            "users.tf": BOB,
+            "vars.tf": 'variable "env" {\n  default = "qa"\n}\n',
+            "locals.tf": "locals {\n  x = 1\n}\n",
+            "calls.tf": 'module "m" {\n  source = "git::https://example.com/m.git"\n}\n',
+            "s3.tf": BUCKET,
+            "outputs.tf": 'output "o" {\n  value = aws_iam_user.bob.arn\n}\n',
+            "terraform.tfvars": "",
+            "main.tf.json": '{"variable": {"j": {}}}',
+        },
+    )
+
+    model = load([tmp_path], tmp_path)
+
+    assert [d.name for d in model.declarations] == ["bob-qa"]
+    assert (model.files_scanned, model.files_parsed) == (8, 6)
 
 
 def test_a_file_that_is_not_utf8_is_reported_like_a_parse_error(tmp_path: Path) -> None:
@@ -213,3 +264,97 @@ def test_a_directory_outside_the_root_keeps_absolute_paths(tmp_path: Path) -> No
     expected = (tmp_path / "elsewhere/a.tf").resolve().as_posix()
     assert [d.file for d in model.declarations] == [expected]
     assert model.text_of(expected) == ALICE
+
+
+def test_find_files_takes_json_and_the_variable_files_terraform_reads(tmp_path: Path) -> None:
+    names = [
+        "main.tf.json",
+        "terraform.tfvars",
+        "terraform.tfvars.json",
+        "a.auto.tfvars",
+        "b.auto.tfvars.json",
+        "prod.tfvars",
+        "notes.json",
+    ]
+    write(tmp_path, dict.fromkeys(names, ""))
+
+    found = [p.name for p in find_files([tmp_path])]
+
+    assert found == sorted(names[:5])
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (ALICE, True),
+        ('module "m" {\n  source = "./modules/m"\n}\n', True),
+        ('module "m" {\n  source = "../shared"\n}\n', True),
+        ('{"module": {"m": {"source": "./m"}}}', True),
+        ('module "u" {\n  source = "terraform-aws-modules/iam/aws//modules/iam-user"\n}\n', True),
+        ('module "v" {\n  source = "terraform-aws-modules/vpc/aws"\n}\n', False),
+        (
+            'terraform {\n  required_providers {\n    aws = { source = "hashicorp/aws" }\n  }\n}\n',
+            False,
+        ),
+        (BUCKET, False),
+    ],
+)
+def test_a_directory_matters_when_it_can_declare_or_call(text: str, expected: bool) -> None:
+    assert may_matter(text) is expected
+
+
+def test_a_missing_var_file_is_an_error(tmp_path: Path) -> None:
+    write(tmp_path, {"a.tf": ALICE})
+
+    with pytest.raises(TerraformError, match="--var-file not found"):
+        load([tmp_path], tmp_path, var_files=[tmp_path / "nope.tfvars"])
+
+
+def test_a_broken_var_file_is_reported(tmp_path: Path) -> None:
+    write(tmp_path, {"a.tf": BOB + 'variable "env" {}\n'})
+    write(tmp_path, {"vars/prod.tfvars": 'env = "prod\n'})
+
+    model = load([tmp_path], tmp_path, var_files=[tmp_path / "vars/prod.tfvars"])
+
+    assert [e.file for e in model.errors][:1] == ["vars/prod.tfvars"]
+    assert model.unreadable_texts == (("vars/prod.tfvars", 'env = "prod\n'),)
+
+
+def test_a_module_directory_given_explicitly_is_also_a_root(tmp_path: Path) -> None:
+    module = 'variable "name" {\n  default = "solo"\n}\n' + ALICE.replace('= "alice"', "= var.name")
+    write(
+        tmp_path,
+        {
+            "live/main.tf": 'module "a" {\n  source = "../mod"\n  name = "via-live"\n}\n',
+            "mod/users.tf": module,
+        },
+    )
+
+    only_live = load([tmp_path / "live"], tmp_path)
+    both = load([tmp_path / "live", tmp_path / "mod"], tmp_path)
+    whole = load([tmp_path], tmp_path)
+
+    assert [(d.address, d.name) for d in only_live.declarations] == [
+        ("module.a.aws_iam_user.alice", "via-live")
+    ]
+    assert [(d.address, d.name) for d in both.declarations] == [
+        ("module.a.aws_iam_user.alice", "via-live"),
+        ("aws_iam_user.alice", "solo"),
+    ]
+    assert [d.address for d in whole.declarations] == ["module.a.aws_iam_user.alice"]
+
+
+def test_a_module_called_twice_is_two_instances(tmp_path: Path) -> None:
+    module = 'variable "who" {}\nresource "aws_iam_user" "u" {\n  name = var.who\n}\n'
+    calls = "".join(
+        f'module "{who}" {{\n  source = "./m"\n  who = "{who}"\n}}\n' for who in ("x", "y")
+    )
+    write(tmp_path, {"main.tf": calls, "m/main.tf": module})
+
+    model = load([tmp_path], tmp_path)
+
+    assert [(d.address, d.name, d.module_calls[0].line) for d in model.declarations] == [
+        ("module.x.aws_iam_user.u", "x", 1),
+        ("module.y.aws_iam_user.u", "y", 5),
+    ]
+    assert dict(model.sources).keys() == {"main.tf", "m/main.tf"}

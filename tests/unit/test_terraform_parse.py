@@ -201,7 +201,7 @@ def test_string_attribute_explains_what_it_could_not_evaluate() -> None:
 
     assert resolved.value is None
     assert resolved.expression == '"bob-${var.env}"'
-    assert resolved.reason == 'name is `"bob-${var.env}"`, which needs variable evaluation'
+    assert resolved.reason == 'name is `"bob-${var.env}"`: it needs the value of var.env'
 
     missing = string_attribute(bob, "path")
     assert (missing.value, missing.expression) == (None, "")
@@ -216,16 +216,20 @@ def test_string_attribute_returns_a_literal_value() -> None:
 
 
 @pytest.mark.parametrize(
-    ("expression", "needs"),
+    ("expression", "reason"),
     [
-        ("local.name", "local value evaluation"),
-        ("each.key", "for_each evaluation"),
-        ('"u-${count.index}"', "count evaluation"),
-        ("module.users.name", "module output evaluation"),
-        ('upper("x")', "evaluation"),
+        ("local.name", "it needs the value of local.name"),
+        ("each.key", "`each` is only set in a block with `for_each`"),
+        ('"u-${count.index}"', "`count` is only set in a block with `count`"),
+        ("module.users.name", "it refers to a module output, which is not evaluated"),
+        ('md5("x")', "the function `md5` is not evaluated by iam-prune"),
+        (
+            "aws_iam_user.a.name",
+            "it refers to aws_iam_user.a, a resource whose attributes are known only after apply",
+        ),
     ],
 )
-def test_the_reason_names_what_the_expression_depends_on(expression: str, needs: str) -> None:
+def test_the_reason_names_what_the_expression_depends_on(expression: str, reason: str) -> None:
     block = only_block(f'resource "aws_iam_user" "x" {{\n  name = {expression}\n}}\n')
 
-    assert string_attribute(block, "name").reason == f"name is `{expression}`, which needs {needs}"
+    assert string_attribute(block, "name").reason == f"name is `{expression}`: {reason}"

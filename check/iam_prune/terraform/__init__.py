@@ -1,6 +1,6 @@
-"""The Terraform edge: read a tree of ``.tf`` files into a :class:`~iam_prune.model.TerraformModel`.
+"""The Terraform edge: a repository's Terraform read into a ``TerraformModel``.
 
-Everything python-hcl2 produces is converted here (``parse``) and never leaves this package:
+Everything python-hcl2 and ``json`` produce is converted here and never leaves this package:
 the rest of the check sees only declarations, spans and file texts. A file that cannot be read
 does not stop the run; it becomes a ``ReportError`` and its raw text is kept, so the
 reconciler can refuse to call a user unmanaged whose declaration may sit in that file.
@@ -9,10 +9,10 @@ reconciler can refuse to call a user unmanaged whose declaration may sit in that
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
+from typing import TYPE_CHECKING
 
-from iam_prune.model import Declaration, ErrorSource, ReportError, TerraformModel
+from iam_prune.model import Declaration, TerraformModel
 
 
 class TerraformError(Exception):
@@ -25,120 +25,44 @@ class TerraformError(Exception):
 
 # The submodules subclass and raise TerraformError, so it has to exist before they are imported.
 from . import evaluate, parse, scan  # noqa: E402
+from .loader import load_model  # noqa: E402
+from .moduleconfig import USER_RESOURCE, ModuleConfig  # noqa: E402
+from .walk import Walk  # noqa: E402
 
-USER_RESOURCE = "aws_iam_user"
+if TYPE_CHECKING:
+    from .withstate import StateLookup
+
+__all__ = ["USER_RESOURCE", "TerraformError", "declarations_in", "evaluate", "load", "scan"]
 
 
-def load(dirs: Sequence[Path], root: Path) -> TerraformModel:
-    """Find every ``aws_iam_user`` resource declared under ``dirs``.
+def load(
+    dirs: Sequence[Path],
+    root: Path,
+    *,
+    var_files: Sequence[Path] = (),
+    state: StateLookup | None = None,
+    use_cache: bool = True,
+) -> TerraformModel:
+    """Every ``aws_iam_user`` instance declared by the Terraform under ``dirs``.
+
+    Every directory under ``dirs`` that no local module call reaches is a root module (and
+    so is every directory given); local modules are followed from the roots, their instances
+    expanded, names evaluated with ``terraform.tfvars``, ``*.auto.tfvars`` and ``var_files``
+    (in that precedence, per Terraform). ``state`` (``iam_prune.terraform.state.StateIndex``)
+    names what static evaluation cannot. ``use_cache`` lets parses be reused by content.
 
     Paths in the result are relative to ``root`` (the repository root, where patches apply)
-    and "/" separated; files outside ``root`` keep their absolute path. Only files whose text
-    can declare a user are parsed: parsing is the slow part, and most files in a large tree
-    cannot matter.
+    and "/" separated; files outside ``root`` keep their absolute path. Raises
+    ``TerraformError`` for a directory or ``--var-file`` that does not exist.
     """
-    root = root.resolve()
-    files = scan.find_files(dirs)
-    collected = _Collected()
-    for path in files:
-        collected.add(_relative(path, root), path)
-    return TerraformModel(
-        declarations=tuple(collected.declarations),
-        errors=tuple(collected.errors),
-        unreadable_texts=tuple(collected.unreadable),
-        sources=tuple(collected.sources),
-        files_scanned=len(files),
-        files_parsed=collected.parsed,
-    )
+    return load_model(dirs, root, var_files=var_files, state=state, use_cache=use_cache)
 
 
 def declarations_in(parsed: parse.ParsedFile, module_dir: str) -> list[Declaration]:
-    """The user declarations of one parsed file, in source order."""
-    return [
-        _declaration(block, module_dir)
-        for block in parsed.blocks
-        if block.block_type == "resource" and block.labels[:1] == (USER_RESOURCE,)
-    ]
-
-
-@dataclass
-class _Collected:
-    """What ``load`` accumulates while it walks the files."""
-
-    declarations: list[Declaration] = field(default_factory=list)
-    errors: list[ReportError] = field(default_factory=list)
-    unreadable: list[tuple[str, str]] = field(default_factory=list)
-    sources: list[tuple[str, str]] = field(default_factory=list)
-    parsed: int = 0
-
-    def add(self, rel_path: str, path: Path) -> None:
-        try:
-            raw = path.read_bytes()
-        except OSError as error:
-            self.errors.append(_error(rel_path, f"cannot read the file: {error.strerror}"))
-            return
-        try:
-            text = _decode(raw)
-        except UnicodeDecodeError as error:
-            self._add_undecodable(rel_path, raw, error)
-            return
-        if scan.may_declare_user(text):
-            self._add_text(rel_path, text)
-
-    def _add_undecodable(self, rel_path: str, raw: bytes, error: UnicodeDecodeError) -> None:
-        # Only a file that could declare a user makes the result incomplete, as for parse errors.
-        lossy = _decode(raw, errors="replace")
-        if scan.may_declare_user(lossy):
-            line_start = raw.rfind(b"\n", 0, error.start) + 1
-            line = raw.count(b"\n", 0, line_start) + 1
-            column = error.start - line_start + 1  # in bytes: characters are unknown here
-            self.errors.append(_error(rel_path, "not UTF-8 text", line, column))
-            self.unreadable.append((rel_path, lossy))
-
-    def _add_text(self, rel_path: str, text: str) -> None:
-        try:
-            parsed = parse.parse_file(rel_path, text)
-        except parse.ParseError as error:
-            self.errors.append(_error(rel_path, error.message, error.line, error.column))
-            self.unreadable.append((rel_path, text))
-            return
-        self.parsed += 1
-        found = declarations_in(parsed, _module_dir(rel_path))
-        if found:
-            self.declarations.extend(found)
-            self.sources.append((rel_path, text))
-
-
-def _declaration(block: parse.Block, module_dir: str) -> Declaration:
-    name = evaluate.string_attribute(block, "name")
-    return Declaration(
-        address=".".join(block.labels[:2]),
-        name=name.value,
-        span=block.span,
-        expression=name.expression,
-        unresolved_reason=name.reason,
-        module_dir=module_dir,
-    )
-
-
-def _decode(raw: bytes, errors: str = "strict") -> str:
-    # Universal newlines are not applied: the spans index the text exactly as it is on disk.
-    return raw.decode("utf-8", errors=errors)
-
-
-def _relative(path: Path, root: Path) -> str:
-    # A directory outside the repository still counts for the findings; its files keep
-    # their absolute paths, and patches for them are for reading rather than `git apply`.
-    return path.relative_to(root).as_posix() if path.is_relative_to(root) else path.as_posix()
-
-
-def _module_dir(rel_path: str) -> str:
-    return str(PurePosixPath(rel_path).parent)
-
-
-def _error(
-    rel_path: str, message: str, line: int | None = None, column: int | None = None
-) -> ReportError:
-    return ReportError(
-        source=ErrorSource.TERRAFORM, message=message, file=rel_path, line=line, column=column
-    )
+    """The user declarations of one parsed file on its own: what its own variables and locals
+    say, without other files, variable files or module directories."""
+    directory = Path(module_dir)
+    config = ModuleConfig.build(module_dir, directory, [parsed])
+    walk = Walk({directory: config})
+    walk.root(config, {}, "no value is given for it")
+    return [found.declaration for found in walk.found]

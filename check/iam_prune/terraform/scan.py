@@ -1,8 +1,11 @@
-"""Which files to read, and which of those are worth parsing.
+"""Which files to read, and which directories are worth parsing.
 
 Parsing is the slow part of the Terraform edge (python-hcl2 manages a few hundred KB/s), and
-in a real monorepo most ``.tf`` files cannot declare an IAM user. A plain text search tells
-which ones can, so only those are parsed.
+in a real monorepo most directories cannot declare an IAM user. A plain text search tells
+which can: a directory matters when one of its files names the ``aws_iam_user`` resource type,
+calls a local module (which may declare users) or calls the registry iam-user module. In a
+directory that matters, every file that may hold what names a user (variables, locals, module
+calls, the declarations themselves, variable files) is parsed; other directories never are.
 """
 
 from __future__ import annotations
@@ -15,26 +18,64 @@ from pathlib import Path
 from iam_prune.terraform import TerraformError
 
 # `aws_iam_user` as a whole token followed by a quote or a space: the resource type label of
-# `resource "aws_iam_user" "x"` or `resource aws_iam_user x`, and not `aws_iam_user_policy`
-# or a reference such as `aws_iam_user.x.name`.
+# `resource "aws_iam_user" "x"`, `resource aws_iam_user x` or JSON's `"aws_iam_user": {`, and
+# not `aws_iam_user_policy` or a reference such as `aws_iam_user.x.name`.
 _USER_TYPE_TOKEN = re.compile(r'(?<![\w-])aws_iam_user(?=["\s])')
+# `source = "./x"` / `"../x"` in HCL, `"source": "./x"` in JSON.
+_LOCAL_SOURCE = re.compile(r'(?<![\w-])source"?\s*[=:]\s*"\.\.?/')
+_IAM_USER_MODULE = re.compile(
+    r"terraform-aws-modules/(?:iam/aws|terraform-aws-iam(?:\.git)?)//modules/iam-user(?![\w-])",
+    re.IGNORECASE,
+)
+# A block that can bear on a user's name or instances from another file of its directory:
+# a variable, a local value, a module call (HCL: at the start of a line; JSON: as a key).
+_NAMING_BLOCK = re.compile(
+    r'(?m)^[ \t]*(?:variable|locals|module)\b|"(?:variable|locals|module)"\s*:'
+)
+
+CONFIG_SUFFIXES = (".tf", ".tf.json")
+AUTO_VARS = ("terraform.tfvars", "terraform.tfvars.json")
+AUTO_VARS_SUFFIXES = (".auto.tfvars", ".auto.tfvars.json")
 
 
 def find_files(dirs: Sequence[Path]) -> list[Path]:
-    """Every ``*.tf`` file under ``dirs``, recursively, sorted and without duplicates.
+    """Every Terraform file under ``dirs``, recursively, sorted and without duplicates.
 
+    Terraform files are configuration (``*.tf``, ``*.tf.json``) and the variable files
+    Terraform reads by itself (``terraform.tfvars[.json]``, ``*.auto.tfvars[.json]``).
     ``.terraform/`` (downloaded modules and providers) and other hidden directories are
     skipped, and so are hidden files, which Terraform ignores too. The directories given are
     searched even when their own name is hidden.
     """
     found: set[Path] = set()
     for directory in dirs:
-        found.update(_tf_files(_existing_dir(directory)))
+        found.update(_terraform_files(existing_dir(directory)))
     return sorted(found)
 
 
+def files_in(directory: Path) -> list[Path]:
+    """The Terraform files directly in ``directory`` (a module outside the given trees)."""
+    try:
+        names = sorted(entry.name for entry in os.scandir(directory) if entry.is_file())
+    except OSError:
+        return []
+    return [directory / name for name in names if is_terraform_file(name)]
+
+
+def is_terraform_file(name: str) -> bool:
+    return not _hidden(name) and (is_config_file(name) or is_auto_vars_file(name))
+
+
+def is_config_file(name: str) -> bool:
+    return name.endswith(CONFIG_SUFFIXES)
+
+
+def is_auto_vars_file(name: str) -> bool:
+    return name in AUTO_VARS or name.endswith(AUTO_VARS_SUFFIXES)
+
+
 def may_declare_user(text: str) -> bool:
-    """Whether ``text`` mentions ``aws_iam_user`` as a resource type, so it must be parsed.
+    """Whether ``text`` mentions ``aws_iam_user`` as a resource type.
 
     False positives (a comment, a data source) only cost a parse; a false negative would hide
     a declaration, so the test is deliberately loose.
@@ -42,18 +83,39 @@ def may_declare_user(text: str) -> bool:
     return _USER_TYPE_TOKEN.search(text) is not None
 
 
-def _existing_dir(directory: Path) -> Path:
+def may_matter(text: str) -> bool:
+    """Whether a file's directory must be parsed: it may declare a user, call a local module
+    or call the registry iam-user module."""
+    return (
+        may_declare_user(text)
+        or _LOCAL_SOURCE.search(text) is not None
+        or _IAM_USER_MODULE.search(text) is not None
+    )
+
+
+def may_name(text: str) -> bool:
+    """Whether a file of a directory that matters must be parsed: it may declare a user or
+    call a module, or hold a variable or local value a name or ``for_each`` may read.
+
+    Other files (buckets, roles, outputs) cannot change what a user is called: a resource or
+    data source attribute is unknown to static evaluation anyway.
+    """
+    return may_matter(text) or _NAMING_BLOCK.search(text) is not None
+
+
+def existing_dir(directory: Path) -> Path:
+    """``directory`` resolved; ``TerraformError`` when it is not a directory."""
     resolved = directory.resolve()
     if not resolved.is_dir():
         raise TerraformError(f"Terraform directory not found: {directory}")
     return resolved
 
 
-def _tf_files(top: Path) -> Iterator[Path]:
+def _terraform_files(top: Path) -> Iterator[Path]:
     for current, subdirs, files in os.walk(top):
         subdirs[:] = [name for name in subdirs if not _hidden(name)]
         base = Path(current)
-        yield from (base / name for name in files if name.endswith(".tf") and not _hidden(name))
+        yield from (base / name for name in files if is_terraform_file(name))
 
 
 def _hidden(name: str) -> bool:

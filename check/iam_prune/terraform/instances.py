@@ -1,0 +1,125 @@
+"""One module instance: what ``var.*`` and ``local.*`` mean inside it.
+
+A directory called twice (or through ``for_each``) is two instances with different inputs, so
+values live here rather than on the directory. Inputs are evaluated lazily, in the caller's
+scope, and remembered; locals may refer to each other, and a cycle among them becomes an
+unknown value naming the cycle instead of endless recursion.
+
+A root module's inputs come from ``.tfvars`` files, in Terraform's precedence (lowest first):
+the variable's default, ``terraform.tfvars``, ``terraform.tfvars.json``, ``*.auto.tfvars`` and
+``*.auto.tfvars.json`` in lexical order of their names, then ``--var-file`` in the order given.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+
+from iam_prune.model import SourceSpan
+from iam_prune.terraform.evaluate import NoNames, evaluate
+from iam_prune.terraform.moduleconfig import ModuleConfig
+from iam_prune.terraform.syntax import Attribute, Literal, ParsedFile
+from iam_prune.terraform.typeconstraints import convert, parse_type
+from iam_prune.terraform.values import Origin, Unknown, Value
+
+Input = Callable[[], Value]
+_IN_PROGRESS = Unknown("(being evaluated)")
+
+
+def tfvars_order(names: Iterable[str]) -> list[str]:
+    """The variable files Terraform reads automatically in a root directory, lowest precedence
+    first; ``names`` are file names (other names are dropped)."""
+    names = list(names)
+    fixed = [n for n in ("terraform.tfvars", "terraform.tfvars.json") if n in names]
+    auto = sorted(n for n in names if n.endswith((".auto.tfvars", ".auto.tfvars.json")))
+    return fixed + auto
+
+
+def root_inputs(files: Iterable[ParsedFile]) -> dict[str, Input]:
+    """Inputs of a root module from its variable files, given lowest precedence first."""
+    winners: dict[str, Attribute] = {}
+    for parsed in files:
+        for attribute in parsed.attributes:
+            winners[attribute.name] = attribute
+    return {name: _constant(attribute) for name, attribute in winners.items()}
+
+
+def _constant(attribute: Attribute) -> Input:
+    # A variable file holds values only: nothing in it can refer to anything.
+    return lambda: evaluate(attribute.value, NoNames())
+
+
+@dataclass
+class Instance:
+    """One instance of a module: its address, its inputs and the call that made it.
+
+    ``address`` is the module path as it prefixes resource addresses (``""`` for a root,
+    ``module.team["x"].`` otherwise); ``config_address`` the same without instance keys.
+    ``calls`` are the module blocks that lead here, outermost first. ``key_origin`` is where
+    the innermost expanded module key is written (what removing this instance edits).
+    ``missing`` says why a variable without input or default has no value.
+    """
+
+    config: ModuleConfig
+    address: str
+    config_address: str
+    inputs: Mapping[str, Input]
+    calls: tuple[SourceSpan, ...] = ()
+    key_origin: Origin = None
+    missing: str = "no value is given for it"
+    _variables: dict[str, Value] = field(default_factory=dict, repr=False)
+    _locals: dict[str, Value] = field(default_factory=dict, repr=False)
+
+    def variable(self, name: str) -> Value:
+        if name not in self._variables:
+            self._variables[name] = self._variable(name)
+        return self._variables[name]
+
+    def local(self, name: str) -> Value:
+        known = self._locals.get(name)
+        if known is _IN_PROGRESS:
+            return Unknown(
+                f"local.{name} depends on itself through other locals (Terraform rejects it)"
+            )
+        if known is not None or name in self._locals:
+            return known
+        attribute = self.config.locals.get(name)
+        if attribute is None:
+            return Unknown(f"no `locals` block in {self.config.directory} sets `{name}`")
+        self._locals[name] = _IN_PROGRESS
+        value = evaluate(attribute.value, self)
+        self._locals[name] = value
+        return value
+
+    def _variable(self, name: str) -> Value:
+        block = self.config.variables.get(name)
+        if block is None:
+            return Unknown(f'there is no `variable "{name}"` in {self.config.directory}')
+        given = self.inputs.get(name)
+        value: Value = given() if given is not None else None
+        default = block.attribute("default")
+        non_nullable = _is_false(block.attribute("nullable"))
+        if given is None or (value is None and non_nullable):
+            if default is None:
+                if given is None:
+                    return Unknown(f"var.{name} has no default and {self.missing}")
+            else:
+                value = evaluate(default.value, NoNames())
+        type_attribute = block.attribute("type")
+        if type_attribute is None:
+            return value
+        spec = parse_type(type_attribute.value, lambda expr: evaluate(expr, NoNames()))
+        if spec is None:
+            return value
+        converted = convert(value, spec)
+        if isinstance(converted, Unknown) and not isinstance(value, Unknown):
+            return Unknown(f"var.{name}: {converted.reason}")
+        return converted
+
+
+def _is_false(attribute: Attribute | None) -> bool:
+    return (
+        attribute is not None
+        and isinstance(attribute.value, Literal)
+        and attribute.value.value is False
+    )

@@ -1,0 +1,271 @@
+"""Reading a repository's Terraform into a ``TerraformModel``: files, roots, modules, state.
+
+The steps, each cheap before the expensive one: find the Terraform files under the given
+directories; read them and keep only directories whose text can matter (``scan``); parse the
+files of those that can name a user, in one batch (cached by content, possibly in parallel);
+follow local module calls to directories outside the given trees; decide the roots (a
+directory is a root when it was given or no module calls it, so a module is never also walked
+as a root with wrong addresses); walk every root's module tree (``walk``); correct the result
+with the state (``withstate``); and say, in one error, how many declarations stayed unnamed.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from iam_prune.model import Declaration, ErrorSource, ReportError, TerraformModel
+from iam_prune.terraform import TerraformError, cache, scan, withstate
+from iam_prune.terraform.instances import root_inputs, tfvars_order
+from iam_prune.terraform.moduleconfig import ModuleConfig, local_calls
+from iam_prune.terraform.syntax import ParsedFile, ParseError
+from iam_prune.terraform.walk import Walk
+
+logger = logging.getLogger("iam_prune.terraform")
+
+_ROOT_MISSING = "no value is given in terraform.tfvars, *.auto.tfvars or --var-file"
+
+
+def _parse_all(items: Sequence[tuple[str, str]], use_cache: bool) -> list[ParsedFile | ParseError]:
+    """Parse ``(repository-relative path, text)`` items, results in the same order: through
+    the content-hash cache, in worker processes when the batch is big enough."""
+    return cache.parse_all(items, use_cache=use_cache)
+
+
+def load_model(
+    dirs: Sequence[Path],
+    root: Path,
+    *,
+    var_files: Sequence[Path] = (),
+    state: withstate.StateLookup | None = None,
+    use_cache: bool = True,
+) -> TerraformModel:
+    """See ``iam_prune.terraform.load``."""
+    root = root.resolve()
+    given = [scan.existing_dir(directory) for directory in dirs]
+    tree = _Tree(root, use_cache)
+    tree.add_dirs(_by_directory(scan.find_files(dirs)))
+    tree.follow_calls()
+    variables = tree.var_files(var_files)
+
+    walk = Walk(tree.configs())
+    for directory in tree.roots(given):
+        config = walk.configs.get(directory)
+        if config is not None:
+            inputs = root_inputs([*tree.auto_vars(directory), *variables])
+            walk.root(config, inputs, _ROOT_MISSING)
+    for note in walk.notes:
+        logger.warning("%s", note)
+
+    declarations = withstate.merge(walk.found, state)
+    declarations.sort(key=lambda d: (d.span.file, d.span.start))
+    errors = [*tree.errors, *walk.errors, *_unresolved(declarations, state is not None)]
+    return TerraformModel(
+        declarations=tuple(declarations),
+        errors=tuple(errors),
+        unreadable_texts=tuple(tree.unreadable),
+        sources=tuple(tree.sources_of(declarations)),
+        files_scanned=tree.scanned,
+        files_parsed=tree.parsed_count,
+    )
+
+
+def _by_directory(files: Sequence[Path]) -> dict[Path, list[Path]]:
+    grouped: dict[Path, list[Path]] = {}
+    for path in files:
+        grouped.setdefault(path.parent, []).append(path)
+    return grouped
+
+
+@dataclass(frozen=True)
+class _Text:
+    """A file's text, and why it cannot be parsed when it cannot."""
+
+    text: str
+    error: ReportError | None = None
+
+
+@dataclass
+class _Tree:
+    """The directories read so far: their texts, what parsed, and what failed."""
+
+    root: Path
+    use_cache: bool
+    texts: dict[Path, str] = field(default_factory=dict)
+    parsed: dict[Path, list[ParsedFile]] = field(default_factory=dict)
+    errors: list[ReportError] = field(default_factory=list)
+    unreadable: list[tuple[str, str]] = field(default_factory=list)
+    seen: set[Path] = field(default_factory=set)
+    scanned: int = 0
+    parsed_count: int = 0
+
+    # ------------------------------------------------------------------ reading
+
+    def add_dirs(self, groups: dict[Path, list[Path]]) -> None:
+        """Read every file of ``groups``; parse the directories whose text can matter."""
+        batch: list[tuple[Path, str]] = []
+        for directory, paths in groups.items():
+            self.seen.add(directory)
+            texts = [(path, self._read(path)) for path in paths]
+            # A file that cannot be read at all might hold anything: always worth saying.
+            self.errors.extend(t.error for _, t in texts if t.error and not t.text)
+            if not any(scan.may_matter(text.text) for _, text in texts):
+                continue
+            self.parsed.setdefault(directory, [])
+            for path, text in texts:
+                if not (scan.may_name(text.text) or scan.is_auto_vars_file(path.name)):
+                    continue
+                if text.error is None:
+                    batch.append((path, text.text))
+                elif text.text:  # not UTF-8: the lossy text is kept for the reconciler
+                    self.errors.append(text.error)
+                    self.unreadable.append((self.relative(path), text.text))
+        self._parse(batch)
+
+    def _read(self, path: Path) -> _Text:
+        """The file's text (lossy when it is not UTF-8: good enough for the text scan)."""
+        self.scanned += 1
+        rel = self.relative(path)
+        try:
+            raw = path.read_bytes()
+        except OSError as error:
+            return _Text("", _error(rel, f"cannot read the file: {error.strerror}"))
+        try:
+            text = raw.decode("utf-8")  # universal newlines off: spans index the text as is
+        except UnicodeDecodeError as error:
+            line_start = raw.rfind(b"\n", 0, error.start) + 1
+            line = raw.count(b"\n", 0, line_start) + 1
+            column = error.start - line_start + 1  # in bytes: characters are unknown here
+            lossy = raw.decode("utf-8", errors="replace")
+            return _Text(lossy, _error(rel, "not UTF-8 text", line, column))
+        self.texts[path] = text
+        return _Text(text)
+
+    def _parse(self, batch: Sequence[tuple[Path, str]]) -> None:
+        items = [(self.relative(path), text) for path, text in batch]
+        for (path, text), result in zip(batch, _parse_all(items, self.use_cache), strict=True):
+            if isinstance(result, ParseError):
+                rel = self.relative(path)
+                self.errors.append(_error(rel, result.message, result.line, result.column))
+                self.unreadable.append((rel, text))
+            else:
+                self.parsed_count += 1
+                self.parsed[path.parent].append(result)
+
+    def follow_calls(self) -> None:
+        """Read the directories local module calls lead to outside the given trees."""
+        pending = self._call_targets() - self.seen
+        while pending:
+            self._read_outside(sorted(pending))
+            pending = self._call_targets() - self.seen
+
+    def _read_outside(self, directories: Sequence[Path]) -> None:
+        groups = {d: scan.files_in(d) for d in directories}
+        self.seen.update(directories)
+        self.add_dirs({d: paths for d, paths in groups.items() if paths})
+
+    def _call_targets(self) -> set[Path]:
+        targets = set()
+        for directory, files in self.parsed.items():
+            for _, source in local_calls(files):
+                target = (directory / source).resolve()
+                if target.is_dir():
+                    targets.add(target)
+        return targets
+
+    def var_files(self, paths: Sequence[Path]) -> list[ParsedFile]:
+        """``--var-file`` files, parsed; they bind every root's variables, last one wins."""
+        items: list[tuple[str, str]] = []
+        for path in paths:
+            if not path.is_file():
+                raise TerraformError(f"--var-file not found: {path}")
+            read = self._read(path.resolve())
+            if read.error is not None:
+                self.errors.append(read.error)
+            else:
+                items.append((self.relative(path.resolve()), read.text))
+        found: list[ParsedFile] = []
+        for (rel, text), result in zip(items, _parse_all(items, self.use_cache), strict=True):
+            if isinstance(result, ParseError):
+                self.errors.append(_error(rel, result.message, result.line, result.column))
+                self.unreadable.append((rel, text))
+            else:
+                self.parsed_count += 1
+                found.append(result)
+        return found
+
+    # ------------------------------------------------------------------ structure
+
+    def configs(self) -> dict[Path, ModuleConfig]:
+        return {
+            directory: ModuleConfig.build(
+                self.relative(directory),
+                directory,
+                [f for f in files if scan.is_config_file(f.path)],
+            )
+            for directory, files in self.parsed.items()
+        }
+
+    def roots(self, given: Sequence[Path]) -> list[Path]:
+        """Given directories, and directories in the trees that no module call reaches."""
+        called = self._call_targets()
+        return sorted(set(given) | {d for d in self.parsed if d not in called and d in self.seen})
+
+    def auto_vars(self, directory: Path) -> list[ParsedFile]:
+        """The variable files Terraform reads by itself in a root directory, in precedence."""
+        by_name = {
+            Path(f.path).name: f
+            for f in self.parsed.get(directory, [])
+            if scan.is_auto_vars_file(Path(f.path).name)
+        }
+        return [by_name[name] for name in tfvars_order(by_name)]
+
+    def sources_of(self, declarations: Sequence[Declaration]) -> list[tuple[str, str]]:
+        """The texts of the files the declarations point into (a fix edits those)."""
+        wanted: set[str] = set()
+        for decl in declarations:
+            wanted.add(decl.span.file)
+            wanted.update(span.file for span in decl.module_calls)
+            if decl.key_span is not None:
+                wanted.add(decl.key_span.file)
+        by_rel = {self.relative(path): text for path, text in self.texts.items()}
+        return [(rel, by_rel[rel]) for rel in sorted(wanted) if rel in by_rel]
+
+    def relative(self, path: Path) -> str:
+        # A directory outside the repository still counts for the findings; its files keep
+        # their absolute paths, and patches for them are for reading rather than `git apply`.
+        if path.is_relative_to(self.root):
+            return path.relative_to(self.root).as_posix() or "."
+        return path.as_posix()
+
+
+def _unresolved(declarations: Sequence[Declaration], had_state: bool) -> list[ReportError]:
+    """One error while any declaration has no name: the run cannot be complete without it."""
+    unnamed = [d for d in declarations if d.name is None]
+    if not unnamed:
+        return []
+    first = unnamed[0]
+    count = (
+        "1 IAM user declaration" if len(unnamed) == 1 else f"{len(unnamed)} IAM user declarations"
+    )
+    advice = (
+        "they are not in the given state either"
+        if had_state
+        else "pass --state (a state file, `terraform show -json` output or s3://bucket/key) "
+        "so the state names them"
+    )
+    message = (
+        f"{count} could not be named statically, e.g. {first.address} at "
+        f"{first.file}:{first.line}: {first.unresolved_reason}; {advice}"
+    )
+    return [ReportError(ErrorSource.TERRAFORM, message)]
+
+
+def _error(
+    rel_path: str, message: str, line: int | None = None, column: int | None = None
+) -> ReportError:
+    return ReportError(
+        source=ErrorSource.TERRAFORM, message=message, file=rel_path, line=line, column=column
+    )

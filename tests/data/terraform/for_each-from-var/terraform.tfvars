@@ -1,0 +1,6 @@
+contractors = {
+  kai = {
+    company = "Globex"
+  }
+  lu = { company = "Initech", expires = "2025-01-01" }
+}

@@ -1,0 +1,8 @@
+variable "env" {
+  type    = string
+  default = "prod"
+}
+
+variable "team" {
+  default = "Data"
+}

@@ -1,0 +1,8 @@
+resource "aws_iam_user" "kept" {
+  name = "kept"
+}
+
+module "gone" {
+  source = "./modules/gone"
+  name   = "ghost"
+}

@@ -1,0 +1,7 @@
+variable "name" {
+  type = string
+}
+
+resource "aws_iam_user" "svc" {
+  name = var.name
+}

@@ -1,0 +1,15 @@
+locals {
+  teams = {
+    data = { lead = "dee" }
+    web = {
+      lead = "wes"
+    }
+  }
+}
+
+module "team" {
+  source   = "./team"
+  for_each = local.teams
+  team     = each.key
+  lead     = each.value.lead
+}

@@ -1,0 +1,10 @@
+module "alice" {
+  source = "./modules/user"
+  name   = "alice"
+}
+
+module "bob" {
+  source = "./modules/user"
+  name   = "bob"
+  path   = "/contractors/"
+}

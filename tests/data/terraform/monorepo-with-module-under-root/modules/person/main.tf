@@ -1,0 +1,5 @@
+variable "name" {}
+
+resource "aws_iam_user" "this" {
+  name = var.name
+}

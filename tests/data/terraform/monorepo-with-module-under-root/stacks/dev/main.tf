@@ -1,0 +1,4 @@
+module "dev_ann" {
+  source = "../../modules/person"
+  name   = "ann-dev"
+}

@@ -1,0 +1,4 @@
+module "ann" {
+  source = "../../modules/person"
+  name   = "ann"
+}

@@ -1,0 +1,4 @@
+resource "aws_iam_user" "svc" {
+  count = 2
+  name  = "svc-${count.index}"
+}

@@ -1,0 +1,4 @@
+resource "aws_iam_user" "svc" {
+  for_each = toset(["blue"])
+  name     = "svc-${each.key}"
+}

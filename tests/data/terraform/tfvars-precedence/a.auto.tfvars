@@ -1,0 +1,3 @@
+d = "d-a-auto"
+e = "e-a-auto"
+f = "f-a-auto"

@@ -1,0 +1,1 @@
+f = "f-base-var-file"

@@ -1,0 +1,1 @@
+f = "f-prod-var-file"

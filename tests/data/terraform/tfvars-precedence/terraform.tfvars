@@ -1,0 +1,5 @@
+b = "b-tfvars"
+c = "c-tfvars"
+d = "d-tfvars"
+e = "e-tfvars"
+f = "f-tfvars"
