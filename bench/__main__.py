@@ -1,14 +1,27 @@
-"""``python -m bench``: every benchmark, each printing its figures next to its baseline."""
+"""``python -m bench [NAME ...]``: the benchmarks (all by default), each printing its figures
+next to its baseline."""
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 
-from bench import inventory
+from bench import inventory, terraform
+
+BENCHMARKS: dict[str, Callable[[], None]] = {
+    "inventory": inventory.main,
+    "terraform": terraform.main,
+}
 
 
-def main() -> int:
-    inventory.main()
+def main(argv: list[str] | None = None) -> int:
+    names = (sys.argv[1:] if argv is None else argv) or list(BENCHMARKS)
+    unknown = [name for name in names if name not in BENCHMARKS]
+    if unknown:
+        print(f"unknown benchmark {', '.join(unknown)}; known: {', '.join(BENCHMARKS)}")
+        return 2
+    for name in names:
+        BENCHMARKS[name]()
     return 0
 
 

@@ -1,0 +1,567 @@
+"""Terraform scan cost on a generated monorepo: 2,000 files, ~6 MB, ~5% of them declare users.
+
+Parsing every file with python-hcl2 in one process is the baseline, measured in the same run
+on the same files; ``load()`` is then measured cold (cache off, and filling an empty cache)
+and warm (the cache filled). Each figure comes from a fresh Python process, so one run's
+memory does not count against the next and the peak resident set (``ru_maxrss`` of the
+process, and separately of its worker processes, from ``getrusage``) is that run's own.
+Imports happen before the clock starts: they are the same few hundred ms for every run.
+
+Goals (issue: Terraform model): cold <= 0.2x and warm <= 0.05x the baseline, peak < 300 MB.
+``IAM_PRUNE_BENCH_TF_FILES`` shrinks the tree for a quick run (the default is 2,000 files).
+``python -m bench.terraform --threshold`` measures where a worker pool starts to pay off
+(``cache.PARALLEL_MIN_BYTES``).
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import os
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+FILES = int(os.environ.get("IAM_PRUNE_BENCH_TF_FILES", "2000"))
+USER_SHARE = 0.05
+SEED = 20_240_601
+COLD_GOAL = 0.2
+WARM_GOAL = 0.05
+MEMORY_GOAL_MB = 300
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+# --------------------------------------------------------------------------- the monorepo
+
+TEAMS = ("payments", "search", "identity", "data", "platform", "growth", "mobile", "ads")
+PEOPLE = ("alice", "bob", "carol", "dave", "eli", "fay", "gus", "hana", "ivan", "jo", "kai")
+POLICIES = (
+    "ReadOnlyAccess",
+    "AmazonS3ReadOnlyAccess",
+    "CloudWatchReadOnlyAccess",
+    "IAMUserChangePassword",
+)
+
+
+class Writer:
+    """Blocks of realistic Terraform, chosen by a seeded generator so every run is identical."""
+
+    def __init__(self, rng: random.Random, team: str, service: str) -> None:
+        self.rng = rng
+        self.team = team
+        self.service = service
+        self.counter = 0
+
+    def label(self, kind: str) -> str:
+        self.counter += 1
+        return f"{kind}_{self.service.replace('-', '_')}_{self.counter}"
+
+    def any_block(self) -> str:
+        makers: list[Callable[[], str]] = [
+            self.bucket,
+            self.security_group,
+            self.lambda_function,
+            self.policy,
+            self.role,
+            self.policy_document,
+            self.variables,
+            self.outputs,
+        ]
+        return self.rng.choices(makers, weights=(4, 4, 3, 3, 2, 2, 2, 1))[0]()
+
+    def bucket(self) -> str:
+        name = self.label("bucket")
+        return f'''resource "aws_s3_bucket" "{name}" {{
+  bucket = "${{local.prefix}}-{self.service}-{self.counter}"
+  tags   = merge(local.tags, {{ Name = "{name}", team = "{self.team}" }})
+}}
+
+resource "aws_s3_bucket_versioning" "{name}" {{
+  bucket = aws_s3_bucket.{name}.id
+  versioning_configuration {{
+    status = "Enabled"
+  }}
+}}
+
+resource "aws_s3_bucket_server_side_encryption_configuration" "{name}" {{
+  bucket = aws_s3_bucket.{name}.id
+  rule {{
+    apply_server_side_encryption_by_default {{
+      sse_algorithm     = "aws:kms"
+      kms_master_key_id = var.kms_key_arn
+    }}
+  }}
+}}
+
+resource "aws_s3_bucket_policy" "{name}" {{
+  bucket = aws_s3_bucket.{name}.id
+  policy = <<EOF
+{{
+  "Version": "2012-10-17",
+  "Statement": [
+    {{
+      "Sid": "DenyInsecureTransport",
+      "Effect": "Deny",
+      "Principal": "*",
+      "Action": "s3:*",
+      "Resource": ["arn:aws:s3:::{name}", "arn:aws:s3:::{name}/*"],
+      "Condition": {{ "Bool": {{ "aws:SecureTransport": "false" }} }}
+    }}
+  ]
+}}
+EOF
+}}
+'''
+
+    def security_group(self) -> str:
+        name = self.label("sg")
+        rules = []
+        for _ in range(self.rng.randint(4, 14)):
+            port = self.rng.choice((22, 80, 443, 5432, 6379, 8080, 9090, 3306))
+            cidrs = ", ".join(
+                f'"10.{self.rng.randint(0, 255)}.{self.rng.randint(0, 255)}.0/24"'
+                for _ in range(self.rng.randint(1, 4))
+            )
+            rules.append(
+                f"""  ingress {{
+    description = "port {port} from {self.team} subnet"
+    from_port   = {port}
+    to_port     = {port}
+    protocol    = "tcp"
+    cidr_blocks = [{cidrs}]
+  }}
+"""
+            )
+        return f'''resource "aws_security_group" "{name}" {{
+  name        = "{self.team}-{self.service}-{self.counter}"
+  description = "Managed by Terraform for {self.service}"
+  vpc_id      = var.vpc_id
+
+{"".join(rules)}
+  egress {{
+    from_port   = 0
+    to_port     = 0
+    protocol    = "-1"
+    cidr_blocks = ["0.0.0.0/0"]
+  }}
+
+  dynamic "ingress" {{
+    for_each = var.extra_ports
+    content {{
+      from_port   = ingress.value
+      to_port     = ingress.value
+      protocol    = "tcp"
+      cidr_blocks = var.office_cidrs
+    }}
+  }}
+
+  tags = local.tags
+}}
+'''
+
+    def lambda_function(self) -> str:
+        name = self.label("fn")
+        env = "\n".join(
+            f'      {key} = "{self.rng.choice(("info", "debug", "on", "off", self.team))}"'
+            for key in self.rng.sample(
+                ("LOG_LEVEL", "FEATURE_X", "REGION_HINT", "TEAM", "MODE", "TRACE"), 4
+            )
+        )
+        return f'''resource "aws_lambda_function" "{name}" {{
+  function_name    = "${{local.prefix}}-{self.service}-{self.counter}"
+  role             = aws_iam_role.{name}.arn
+  handler          = "index.handler"
+  runtime          = "python3.12"
+  filename         = "${{path.module}}/build/{name}.zip"
+  source_code_hash = filebase64sha256("${{path.module}}/build/{name}.zip")
+  memory_size      = {self.rng.choice((128, 256, 512, 1024))}
+  timeout          = {self.rng.choice((3, 10, 30, 60))}
+
+  environment {{
+    variables = {{
+{env}
+      TABLE = aws_dynamodb_table.main.name
+    }}
+  }}
+
+  vpc_config {{
+    subnet_ids         = var.private_subnet_ids
+    security_group_ids = [aws_security_group.sg_{self.service.replace("-", "_")}_1.id]
+  }}
+
+  tags = merge(local.tags, {{ function = "{name}" }})
+}}
+
+resource "aws_cloudwatch_log_group" "{name}" {{
+  name              = "/aws/lambda/${{aws_lambda_function.{name}.function_name}}"
+  retention_in_days = {self.rng.choice((7, 14, 30, 90))}
+}}
+'''
+
+    def policy(self) -> str:
+        name = self.label("policy")
+        actions = ", ".join(
+            f'"{action}"'
+            for action in self.rng.sample(
+                (
+                    "s3:GetObject",
+                    "s3:PutObject",
+                    "dynamodb:Query",
+                    "dynamodb:GetItem",
+                    "sqs:SendMessage",
+                    "sqs:ReceiveMessage",
+                    "kms:Decrypt",
+                    "logs:PutLogEvents",
+                ),
+                4,
+            )
+        )
+        return f'''resource "aws_iam_policy" "{name}" {{
+  name        = "{self.team}-{self.service}-{self.counter}"
+  description = "Access for {self.service}"
+  policy      = <<-POLICY
+    {{
+      "Version": "2012-10-17",
+      "Statement": [
+        {{
+          "Effect": "Allow",
+          "Action": [{actions}],
+          "Resource": "*"
+        }}
+      ]
+    }}
+  POLICY
+}}
+'''
+
+    def role(self) -> str:
+        name = self.label("role")
+        return f'''resource "aws_iam_role" "{name}" {{
+  name = "{self.team}-{self.service}-{self.counter}"
+  assume_role_policy = jsonencode({{
+    Version = "2012-10-17"
+    Statement = [{{
+      Effect    = "Allow"
+      Action    = "sts:AssumeRole"
+      Principal = {{ Service = "lambda.amazonaws.com" }}
+    }}]
+  }})
+  tags = local.tags
+}}
+'''
+
+    def policy_document(self) -> str:
+        name = self.label("doc")
+        statements = "\n".join(
+            f"""  statement {{
+    sid       = "S{n}"
+    actions   = ["sqs:SendMessage", "sqs:GetQueueUrl"]
+    resources = ["arn:aws:sqs:*:${{local.account_id}}:{self.service}-{n}"]
+  }}"""
+            for n in range(self.rng.randint(1, 4))
+        )
+        return f'''data "aws_iam_policy_document" "{name}" {{
+{statements}
+}}
+'''
+
+    def variables(self) -> str:
+        name = self.label("var")
+        return f'''variable "{name}" {{
+  description = "Tunable for {self.service}"
+  type        = map(string)
+  default = {{
+    env   = "prod"
+    owner = "{self.team}"
+  }}
+}}
+
+locals {{
+  {name}_enabled = length(var.{name}) > 0 ? true : false
+}}
+'''
+
+    def outputs(self) -> str:
+        name = self.label("out")
+        return f'''output "{name}" {{
+  description = "For other stacks"
+  value       = {{ id = "{name}", team = "{self.team}" }}
+}}
+'''
+
+    def users(self) -> tuple[str, int]:
+        blocks = []
+        count = self.rng.randint(2, 8)
+        for _ in range(count):
+            person = self.rng.choice(PEOPLE)
+            name = self.label(f"u_{person}")
+            blocks.append(
+                f'''resource "aws_iam_user" "{name}" {{
+  name = "{person}-{self.team}-{self.counter}"
+  path = "/people/{self.team}/"
+  tags = {{
+    team  = "{self.team}"
+    owner = "{person}"
+  }}
+}}
+'''
+            )
+            if self.rng.random() < 0.6:
+                blocks.append(
+                    f'''resource "aws_iam_user_policy_attachment" "{name}" {{
+  user       = aws_iam_user.{name}.name
+  policy_arn = "arn:aws:iam::aws:policy/{self.rng.choice(POLICIES)}"
+}}
+'''
+                )
+        return "\n".join(blocks), count
+
+
+@dataclass(frozen=True)
+class Tree:
+    files: int
+    size: int
+    user_files: int
+    users: int
+
+
+def generate(root: Path, files: int) -> Tree:
+    """Write the monorepo; the same ``files`` always gives the same bytes."""
+    rng = random.Random(SEED)
+    size = user_files = users = 0
+    user_every = round(1 / USER_SHARE)
+    for n in range(files):
+        team = TEAMS[n % len(TEAMS)]
+        service = f"svc-{n // 10:03}"
+        writer = Writer(rng, team, service)
+        # File sizes skew small with a long tail, as in real trees: mean ~3 KB.
+        target = min(int(rng.lognormvariate(7.6, 0.6)), 40_000)
+        parts = ['locals {\n  prefix = "acme"\n  tags   = { team = "' + team + '" }\n}\n']
+        if n % user_every == 0:
+            text, made = writer.users()
+            parts.append(text)
+            user_files += 1
+            users += made
+        elif n % 97 == 1:
+            # A data source mentions the type without declaring a user: parsed for nothing.
+            parts.append('data "aws_iam_user" "existing" {\n  user_name = "ci-bot"\n}\n')
+        while sum(map(len, parts)) < target:
+            parts.append(writer.any_block())
+        text = "\n".join(parts)
+        path = (
+            root / "stacks" / team / service / f"{['main', 'iam', 'network', 'app'][n % 4]}_{n}.tf"
+        )
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        size += len(text.encode("utf-8"))
+    return Tree(files, size, user_files, users)
+
+
+# --------------------------------------------------------------------------- one measurement
+
+
+def child(mode: str, root: Path) -> dict[str, Any]:
+    """Run one measurement in this (fresh) process and report time and peak memory."""
+    import hcl2
+
+    import iam_prune.terraform as terraform
+    from iam_prune.terraform import cache
+
+    supports_cache = "use_cache" in inspect.signature(terraform.load).parameters
+    paths = sorted(root.rglob("*.tf"))
+    started = time.perf_counter()
+    detail: dict[str, Any] = {}
+    if mode == "baseline":
+        failures = 0
+        for path in paths:
+            try:
+                hcl2.parses(path.read_text(encoding="utf-8"))
+            except Exception:
+                failures += 1
+        detail = {"files": len(paths), "failures": failures}
+    elif mode in ("load-nocache", "load-cache"):
+        kwargs: dict[str, Any] = {}
+        if supports_cache:
+            kwargs["use_cache"] = mode == "load-cache"
+        model = terraform.load([root], root, **kwargs)
+        detail = {
+            "declarations": len(model.declarations),
+            "parsed": model.files_parsed,
+            "errors": len(model.errors),
+            "supports_cache": supports_cache,
+        }
+    elif mode == "pipeline":
+        # What load() costs once it hands its files to cache.parse_all: read, prefilter, parse.
+        from iam_prune.terraform import scan
+
+        prefilter: Callable[[str], bool] = getattr(
+            scan, "may_declare_user", lambda text: "aws_iam_user" in text
+        )
+        texts = [(path.relative_to(root).as_posix(), path.read_text("utf-8")) for path in paths]
+        items = [item for item in texts if prefilter(item[1])]
+        stats = cache.ParseStats()
+        results = cache.parse_all(items, stats=stats)
+        errors = sum(1 for r in results if isinstance(r, Exception))
+        detail = {
+            "parsed": stats.parsed,
+            "hits": stats.cache_hits,
+            "processes": stats.processes,
+            "errors": errors,
+            "candidates": len(items),
+        }
+    else:
+        raise SystemExit(f"unknown mode {mode}")
+    seconds = time.perf_counter() - started
+    return {
+        "seconds": seconds,
+        "self_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "children_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
+        **detail,
+    }
+
+
+def run_child(mode: str, root: Path, cache_dir: Path) -> dict[str, Any]:
+    # The child imports whatever this process imports (a PYTHONPATH given to the bench included).
+    path = os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")]))
+    env = {**os.environ, "IAM_PRUNE_CACHE_DIR": str(cache_dir), "PYTHONPATH": path}
+    done = subprocess.run(
+        [sys.executable, "-m", "bench.terraform", "--child", mode, str(root)],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=REPO_ROOT,
+        check=False,
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"{mode} failed:\n{done.stderr}")
+    result: dict[str, Any] = json.loads(done.stdout.splitlines()[-1])
+    return result
+
+
+# --------------------------------------------------------------------------- report
+
+
+def main() -> None:
+    from iam_prune.terraform.cache import DEFAULT_MAX_WORKERS
+
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    workers = min(cpus, DEFAULT_MAX_WORKERS)
+    notes: list[str] = []
+    with tempfile.TemporaryDirectory(prefix="iam-prune-bench-") as temporary:
+        base = Path(temporary)
+        root = base / "repo"
+        tree = generate(root, FILES)
+        print(
+            f"terraform: {tree.files} files, {tree.size / 1e6:.2f} MB, {tree.user_files} "
+            f"declare {tree.users} users (seed {SEED}); {cpus} CPUs; each run a fresh process"
+        )
+        baseline = run_child("baseline", root, base / "unused")
+        if baseline["failures"]:
+            raise SystemExit(f"the generated tree has {baseline['failures']} unparsable files")
+        rows: list[tuple[str, dict[str, Any], float | None]] = [
+            ("parse everything (python-hcl2)", baseline, None)
+        ]
+        nocache = run_child("load-nocache", root, base / "unused")
+        if nocache["supports_cache"]:
+            rows.append(("load(use_cache=False)", nocache, COLD_GOAL))
+            cold = run_child("load-cache", root, base / "load-cache")
+            written = len(list((base / "load-cache").rglob("*.pickle")))
+            rows.append(("load() cold, fills cache", cold, COLD_GOAL))
+            rows.append(
+                ("load() warm", run_child("load-cache", root, base / "load-cache"), WARM_GOAL)
+            )
+            if not written:
+                notes.append(
+                    "load() wrote nothing to the cache: it does not call cache.parse_all yet, "
+                    "so its warm run is another cold one"
+                )
+        else:
+            rows.append(("load() (no use_cache yet)", nocache, COLD_GOAL))
+            notes.append("load() does not take use_cache yet, so it has no warm run")
+        pipeline_cache = base / "pipeline-cache"
+        rows.append(
+            ("prefilter+parse_all cold", run_child("pipeline", root, pipeline_cache), COLD_GOAL)
+        )
+        rows.append(
+            ("prefilter+parse_all warm", run_child("pipeline", root, pipeline_cache), WARM_GOAL)
+        )
+
+    print(
+        f"{'run':<32}{'seconds':>9}{'x base':>9}{'goal':>8}{'':>8}{'peak MB':>9}{'worker MB':>11}"
+    )
+    for label, figures, goal in rows:
+        ratio = figures["seconds"] / baseline["seconds"]
+        verdict = "" if goal is None else ("met" if ratio <= goal else "MISSED")
+        goal_text = "" if goal is None else f"<={goal:.2f}"
+        print(
+            f"{label:<32}{figures['seconds']:>9.2f}{ratio:>9.3f}{goal_text:>8}{verdict:>8}"
+            f"{figures['self_mb']:>9.0f}{figures['children_mb']:>11.0f}"
+        )
+    for label, figures, _goal in rows[1:]:
+        facts = ", ".join(
+            f"{key} {value}"
+            for key, value in figures.items()
+            if key not in ("seconds", "self_mb", "children_mb", "supports_cache")
+        )
+        print(f"  {label}: {facts}")
+    # A pool has at most `workers` processes; each is counted at the largest worker's peak.
+    worst = max(figures["self_mb"] + workers * figures["children_mb"] for _, figures, _ in rows[1:])
+    verdict = "met" if worst < MEMORY_GOAL_MB else "MISSED"
+    print(
+        "peak MB: ru_maxrss (getrusage, RUSAGE_SELF) of the run's process; worker MB: the "
+        f"largest worker's (RUSAGE_CHILDREN). Worst run, process + {workers} workers at that peak: "
+        f"{worst:.0f} MB (goal < {MEMORY_GOAL_MB} MB: {verdict})"
+    )
+    for note in notes:
+        print(f"note: {note}; the prefilter+parse_all rows show what it costs once it does")
+
+
+# --------------------------------------------------------------------------- pool threshold
+
+
+def threshold() -> None:
+    """Serial against a worker pool on growing batches of generated files (no cache)."""
+    from iam_prune.terraform import cache
+
+    with tempfile.TemporaryDirectory(prefix="iam-prune-threshold-") as temporary:
+        root = Path(temporary)
+        generate(root, 400)
+        texts = [
+            (p.relative_to(root).as_posix(), p.read_text("utf-8"))
+            for p in sorted(root.rglob("*.tf"))
+        ]
+    cache.parse_all(texts[:2], use_cache=False, workers=1)  # python-hcl2's grammar, once
+    print(f"{'KB':>6}{'files':>7}{'serial s':>10}{'pool s':>9}")
+    for target_kb in (64, 96, 128, 160, 192, 256, 512, 1024):
+        batch: list[tuple[str, str]] = []
+        for item in texts:
+            if sum(len(t) for _, t in batch) >= target_kb * 1000:
+                break
+            batch.append(item)
+        started = time.perf_counter()
+        cache.parse_all(batch, use_cache=False, workers=1)
+        serial = time.perf_counter() - started
+        saved = cache.PARALLEL_MIN_BYTES
+        cache.PARALLEL_MIN_BYTES = 0
+        try:
+            started = time.perf_counter()
+            cache.parse_all(batch, use_cache=False, workers=2)
+            pooled = time.perf_counter() - started
+        finally:
+            cache.PARALLEL_MIN_BYTES = saved
+        print(f"{target_kb:>6}{len(batch):>7}{serial:>10.2f}{pooled:>9.2f}")
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["--child"]:
+        print(json.dumps(child(sys.argv[2], Path(sys.argv[3]))))
+    elif sys.argv[1:2] == ["--threshold"]:
+        threshold()
+    else:
+        main()
