@@ -36,6 +36,25 @@ def _rule_options(parser: argparse.ArgumentParser) -> None:
         metavar="DIR",
         help="a Terraform root to search for aws_iam_user declarations (repeatable)",
     )
+    parser.add_argument(
+        "--var-file",
+        dest="var_files",
+        action="append",
+        metavar="PATH",
+        help="a .tfvars file applied to every root, after *.auto.tfvars (repeatable, in order)",
+    )
+    parser.add_argument(
+        "--state",
+        metavar="PATH|s3://BUCKET/KEY",
+        help="a Terraform state (terraform.tfstate, `terraform show -json`) tying addresses to "
+        "names where static evaluation cannot",
+    )
+    parser.add_argument(
+        "--no-cache",
+        action="store_true",
+        default=None,
+        help="parse every file again instead of reusing cached parses",
+    )
     parser.add_argument("--config", metavar="PATH", help="config file (default: .iam-prune.toml)")
     parser.add_argument("--json", metavar="PATH", help="write the JSON report here")
     parser.add_argument("--junit", metavar="PATH", help="write JUnit XML here")
@@ -139,6 +158,9 @@ def _settings(args: argparse.Namespace) -> Settings:
         key: getattr(args, key)
         for key in (
             "terraform_dirs",
+            "var_files",
+            "state",
+            "no_cache",
             "config",
             "json",
             "junit",

@@ -45,6 +45,9 @@ class ConfigExemption:
 class Settings:
     terraform_dirs: tuple[Path, ...]
     root: Path
+    var_files: tuple[Path, ...] = ()
+    state: str | None = None  # a path, or s3://bucket/key
+    use_cache: bool = True
     inactive_days: int | None = None
     grace_days: int = 7
     fail_on: FailOn = FailOn.FINDINGS
@@ -61,6 +64,9 @@ class Settings:
 #: Keys a config file may hold, with the type each must have.
 _SCALAR_KEYS: dict[str, type | tuple[type, ...]] = {
     "terraform_dirs": list,
+    "var_files": list,
+    "state": str,
+    "cache": bool,
     "inactive_days": int,
     "grace_days": int,
     "fail_on": str,
@@ -104,7 +110,7 @@ def read_file(path: Path) -> dict[str, Any]:
         if key not in _SCALAR_KEYS:
             raise _unknown_key(key, _SCALAR_KEYS, str(path))
         expected = _SCALAR_KEYS[key]
-        if not isinstance(value, expected) or isinstance(value, bool):
+        if not isinstance(value, expected) or (isinstance(value, bool) and expected is not bool):
             raise ConfigError(f"{path}: {key!r} has the wrong type ({type(value).__name__})")
     return data
 
@@ -156,6 +162,10 @@ def build(flags: dict[str, Any], cwd: Path) -> Settings:
 
     dirs = pick("terraform_dirs") or []
     base = path.parent if file_values and not flags.get("terraform_dirs") else cwd
+    var_base = path.parent if file_values and not flags.get("var_files") else cwd
+    state = pick("state")
+    if state and not str(state).startswith("s3://") and not flags.get("state"):
+        state = str((path.parent / state).resolve())  # relative to the config file
     fail_on = pick("fail_on") or FailOn.FINDINGS.value
     try:
         fail_policy = FailOn(fail_on)
@@ -183,6 +193,9 @@ def build(flags: dict[str, Any], cwd: Path) -> Settings:
     return Settings(
         terraform_dirs=tuple((base / d).resolve() for d in dirs),
         root=root,
+        var_files=tuple((var_base / f).resolve() for f in pick("var_files") or []),
+        state=state,
+        use_cache=not flags.get("no_cache") and file_values.get("cache", True),
         inactive_days=None if inactive is None else _positive("inactive_days", inactive, 1),
         grace_days=_positive("grace_days", 7 if grace is None else grace, 0),
         fail_on=fail_policy,

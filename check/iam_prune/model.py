@@ -234,7 +234,8 @@ class TerraformModel:
 
     ``unreadable_texts`` maps each file that failed to parse to its raw text: the reconciler
     uses it to avoid calling a user unmanaged whose name appears in a file it could not read.
-    ``sources`` maps each parsed file that declares a user to its text.
+    ``sources`` maps to its text every file of the directories a fix may edit: those holding a
+    declaration, the module calls leading to it, or the definition of its for_each/count key.
     """
 
     declarations: tuple[Declaration, ...]
@@ -242,6 +243,7 @@ class TerraformModel:
     unreadable_texts: tuple[tuple[str, str], ...] = ()
     sources: tuple[tuple[str, str], ...] = ()
     references: tuple[Reference, ...] = ()
+    notes: tuple[str, ...] = ()  # what was not read and why, when that does not change results
     files_scanned: int = 0
     files_parsed: int = 0
 
@@ -324,6 +326,7 @@ class Report:
     accounts: tuple[AccountResult, ...]
     errors: tuple[ReportError, ...] = ()
     combined_patch: str = field(default="", compare=False)
+    notes: tuple[str, ...] = ()  # what was not read, when that does not change the results
 
     @property
     def complete(self) -> bool:

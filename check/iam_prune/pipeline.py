@@ -12,6 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import botocore.exceptions
 
@@ -41,6 +42,7 @@ from iam_prune.model import (
 from iam_prune.reconcile import CodeIndex, reconcile
 from iam_prune.rules import RuleSettings, may_be_flagged
 from iam_prune.terraform import TerraformError
+from iam_prune.terraform.state import StateIndex, load_state
 
 
 @dataclass(frozen=True)
@@ -185,8 +187,15 @@ def run(
 ) -> Outcome:
     """Scan the Terraform once, then every account (concurrently) into one report."""
     errors: list[ReportError] = []
+    state = _state(settings, opener, errors)
     try:
-        model = terraform.load(settings.terraform_dirs, settings.root)
+        model = terraform.load(
+            settings.terraform_dirs,
+            settings.root,
+            var_files=settings.var_files,
+            state=state,
+            use_cache=settings.use_cache,
+        )
     except TerraformError as error:
         model = TerraformModel(declarations=())
         errors.append(ReportError(ErrorSource.TERRAFORM, str(error)))
@@ -219,10 +228,30 @@ def run(
         ),
         accounts=tuple(accounts),
         errors=tuple(errors),
+        notes=model.notes,
     )
     return Outcome(
         report=replace(report, combined_patch=plan.combined_patch(report, model)), model=model
     )
+
+
+def _state(settings: Settings, opener: Opener, errors: list[ReportError]) -> StateIndex | None:
+    """The ``--state`` index, or ``None`` (with an error) when it cannot be read: the run
+    goes on without it, incomplete, rather than not at all."""
+    if settings.state is None:
+        return None
+
+    def s3_client() -> Any:
+        return opener(AccountTarget(), settings.profile).client("s3")
+
+    try:
+        return load_state(settings.state, s3_client=s3_client)
+    except TerraformError as error:
+        errors.append(ReportError(ErrorSource.STATE, str(error)))
+    except (AwsError, botocore.exceptions.BotoCoreError) as error:
+        message = str(error) if isinstance(error, AwsError) else _aws_message(error)
+        errors.append(ReportError(ErrorSource.STATE, f"{settings.state}: {message}"))
+    return None
 
 
 def _relative(path: Path, settings: Settings) -> str:

@@ -253,3 +253,108 @@ def test_in_github_actions_the_summary_and_outputs_are_written(
         "complete": "true",
         "exit-code": "1",
     }
+
+
+def _pet_tree(repo: Path) -> Path:
+    infra = repo / "infra"
+    infra.mkdir()
+    (infra / "main.tf").write_text(
+        'resource "random_pet" "x" {}\n\n'
+        'resource "aws_iam_user" "pet" {\n  name = "pet-${random_pet.x.id}"\n}\n\n'
+        'variable "team" {}\n\n'
+        'resource "aws_iam_user" "lead" {\n  name = "${var.team}-lead"\n}\n',
+        encoding="utf-8",
+    )
+    return infra
+
+
+PET_STATE = {
+    "version": 4,
+    "terraform_version": "1.11.4",
+    "serial": 1,
+    "lineage": "0b8d5bd6-5d4c-4a8e-9a52-000000000000",
+    "outputs": {},
+    "resources": [
+        {
+            "mode": "managed",
+            "type": "aws_iam_user",
+            "name": "pet",
+            "provider": 'provider["registry.terraform.io/hashicorp/aws"]',
+            "instances": [{"schema_version": 0, "attributes": {"name": "pet-brave-otter"}}],
+        }
+    ],
+    "check_results": None,
+}
+
+
+def test_state_and_var_files_resolve_what_static_evaluation_cannot(
+    repo: Path, seed_account: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    seed_account(
+        {
+            "users": [
+                {"name": "pet-brave-otter", "created_days_ago": 90},
+                {"name": "data-lead", "created_days_ago": 90},
+                {"name": "stray", "created_days_ago": 90},
+            ]
+        }
+    )
+    infra = _pet_tree(repo)
+
+    # Without state and tfvars both names are unknown: a user they may produce is never
+    # called unmanaged; one that neither template can produce still is.
+    assert main(["scan", "--terraform-dir", str(infra), "--json", "a.json"]) == 2
+    first = json.loads((repo / "a.json").read_text(encoding="utf-8"))
+    assert _statuses(first) == {
+        "pet-brave-otter": "needs-review",
+        "data-lead": "needs-review",
+        "stray": "delete-unmanaged",
+    }
+    assert any("--state" in e["message"] for e in first["errors"])
+
+    (repo / "state.json").write_text(json.dumps(PET_STATE), encoding="utf-8")
+    (repo / "prod.tfvars").write_text('team = "data"\n', encoding="utf-8")
+    code = main(
+        [
+            "scan",
+            "--terraform-dir",
+            str(infra),
+            "--state",
+            "state.json",
+            "--var-file",
+            "prod.tfvars",
+            "--json",
+            "b.json",
+        ]
+    )
+
+    assert code == 1
+    second = json.loads((repo / "b.json").read_text(encoding="utf-8"))
+    assert second["complete"] is True
+    assert _statuses(second) == {
+        "pet-brave-otter": "remove-from-code",
+        "data-lead": "remove-from-code",
+        "stray": "delete-unmanaged",
+    }
+    pet = next(
+        f for a in second["accounts"] for f in a["findings"] if f["user"] == "pet-brave-otter"
+    )
+    assert pet["declarations"][0]["via"] == "state"
+    assert pet["declarations"][0]["address"] == "aws_iam_user.pet"
+
+
+def test_an_unreadable_state_is_an_error_not_a_crash(
+    repo: Path, seed_account: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    seed_account({"users": [{"name": "stray", "created_days_ago": 90}]})
+    infra = _pet_tree(repo)
+    (repo / "state.json").write_text('{"version": 99}', encoding="utf-8")
+
+    code = main(
+        ["scan", "--terraform-dir", str(infra), "--state", "state.json", "--json", "r.json"]
+    )
+
+    assert code == 2
+    report = json.loads((repo / "r.json").read_text(encoding="utf-8"))
+    state_errors = [e for e in report["errors"] if e["source"] == "state"]
+    assert len(state_errors) == 1 and "state.json" in state_errors[0]["message"]

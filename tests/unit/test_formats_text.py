@@ -149,3 +149,13 @@ def test_arbitrary_text_stays_on_its_line_without_control_characters(
     assert all(line.startswith("  ") for line in lines[1 : section - 1])  # inventory notes
     assert lines[section + 1].startswith("  ")
     assert lines[section + 2 :] == ["", "1 needs review"]
+
+
+def test_notes_are_listed_without_making_the_report_incomplete() -> None:
+    from dataclasses import replace
+
+    base = report([simple("a", Status.IN_USE, "used")])
+    noted = replace(base, notes=("module.vpc comes from a registry; its contents were not read",))
+    out = text.render(noted)
+    assert "Notes (1)\n  module.vpc comes from a registry" in out
+    assert "INCOMPLETE" not in out

@@ -120,8 +120,11 @@ def test_load_finds_declarations_with_repository_relative_paths(tmp_path: Path) 
         "1 IAM user declaration could not be named statically"
     ]
     assert (model.files_scanned, model.files_parsed) == (3, 2)
+    # every file of the declaring folders (a fix looks for what refers to the user), parsed
+    # or not; nothing from .terraform/
     assert dict(model.sources) == {
         "infra/users.tf": ALICE,
+        "infra/storage.tf": BUCKET,
         "infra/modules/app/users.tf": BOB,
     }
 

@@ -64,6 +64,7 @@ def render(report: Report, *, color: bool = False) -> str:
     lines = [_header(report), *_inventory_notes(report), ""]
     lines.extend(_status_sections(report, style))
     lines.extend(_error_section(report.errors, style))
+    lines.extend(_notes_section(report.notes))
     lines.append(style(summary(report), _BOLD))
     return "\n".join(lines) + "\n"
 
@@ -96,6 +97,14 @@ def _header(report: Report) -> str:
         f"iam-prune {_line(report.tool_version)} · {where} · {users} users seen"
         f" · source: {_line(sources)}"
     )
+
+
+def _notes_section(notes: tuple[str, ...]) -> Iterator[str]:
+    """What was not read although the results stand (a registry module's contents, say)."""
+    if notes:
+        yield f"Notes ({len(notes)})"
+        yield from (f"  {_line(note)}" for note in notes)
+        yield ""
 
 
 def _inventory_notes(report: Report) -> Iterator[str]:

@@ -11,7 +11,6 @@ with the state (``withstate``); and say, in one error, how many declarations sta
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,8 +21,6 @@ from iam_prune.terraform.instances import root_inputs, tfvars_order
 from iam_prune.terraform.moduleconfig import ModuleConfig, local_calls
 from iam_prune.terraform.syntax import ParsedFile, ParseError
 from iam_prune.terraform.walk import Walk
-
-logger = logging.getLogger("iam_prune.terraform")
 
 _ROOT_MISSING = "no value is given in terraform.tfvars, *.auto.tfvars or --var-file"
 
@@ -56,8 +53,6 @@ def load_model(
         if config is not None:
             inputs = root_inputs([*tree.auto_vars(directory), *variables])
             walk.root(config, inputs, _ROOT_MISSING)
-    for note in walk.notes:
-        logger.warning("%s", note)
 
     declarations = withstate.merge(walk.found, state)
     declarations.sort(key=lambda d: (d.span.file, d.span.start))
@@ -69,6 +64,7 @@ def load_model(
         sources=tuple(tree.sources_of(declarations)),
         files_scanned=tree.scanned,
         files_parsed=tree.parsed_count,
+        notes=tuple(walk.notes),
     )
 
 
@@ -223,15 +219,22 @@ class _Tree:
         return [by_name[name] for name in tfvars_order(by_name)]
 
     def sources_of(self, declarations: Sequence[Declaration]) -> list[tuple[str, str]]:
-        """The texts of the files the declarations point into (a fix edits those)."""
+        """The texts of every file in the directories the declarations point into: a fix edits
+        the declaring files, and must find what else in those modules refers to them."""
         wanted: set[str] = set()
         for decl in declarations:
             wanted.add(decl.span.file)
             wanted.update(span.file for span in decl.module_calls)
             if decl.key_span is not None:
                 wanted.add(decl.key_span.file)
-        by_rel = {self.relative(path): text for path, text in self.texts.items()}
-        return [(rel, by_rel[rel]) for rel in sorted(wanted) if rel in by_rel]
+        broken = {rel for rel, _ in self.unreadable}  # never edited: they do not parse
+        by_rel = {self.relative(path): (path, text) for path, text in self.texts.items()}
+        folders = {by_rel[rel][0].parent for rel in wanted if rel in by_rel}
+        return sorted(
+            (rel, text)
+            for rel, (path, text) in by_rel.items()
+            if path.parent in folders and rel not in broken
+        )
 
     def relative(self, path: Path) -> str:
         # A directory outside the repository still counts for the findings; its files keep
