@@ -40,6 +40,7 @@ READ_ONLY_OPERATIONS: frozenset[tuple[str, str]] = frozenset(
         ("iam", "ListAttachedUserPolicies"),
         ("iam", "ListGroupsForUser"),
         ("s3", "GetObject"),  # `--state s3://bucket/key`: the S3 backend's state object
+        ("s3", "HeadBucket"),  # botocore asks a bucket in another region where it lives
     }
 )
 

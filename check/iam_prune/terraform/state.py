@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from iam_prune.terraform import TerraformError
+from iam_prune.terraform.addresses import instance_key
 
 USER_RESOURCE = "aws_iam_user"
 
@@ -108,13 +109,12 @@ def format_key(key: int | str) -> str:
     String keys use HCL's quoting (Terraform's ``toHCLQuotedString``), which differs from JSON
     for template introducers (``${`` is written ``$${``) and for characters that are not
     printable (``\\u``/``\\U`` escapes); using ``json.dumps`` would make such addresses differ
-    from the ones in ``terraform state list`` and in the state itself.
+    from the ones in ``terraform state list`` and in the state itself. The quoting itself is
+    ``addresses.instance_key``'s, shared with the static evaluation.
     """
     if isinstance(key, bool):  # bool is an int subclass; Terraform has no boolean keys
         raise TypeError(f"not an instance key: {key!r}")
-    if isinstance(key, int):
-        return f"[{key}]"
-    return f"[{_hcl_quoted(key)}]"
+    return instance_key(key)
 
 
 def config_address(address: str) -> str:
@@ -315,28 +315,6 @@ def _split_address(address: str) -> tuple[list[str], str]:
     if resource is None or resource["type"] == "module":
         raise ValueError(f"not a resource address: {address!r}")
     return modules, f"{resource['data'] or ''}{resource['type']}.{resource['name']}"
-
-
-def _hcl_quoted(text: str) -> str:
-    pieces = ['"']
-    for index, char in enumerate(text):
-        if char in _HCL_ESCAPES:
-            pieces.append(_HCL_ESCAPES[char])
-        elif char in "$%":
-            # `${` and `%{` would start a template: HCL escapes them by doubling the sign.
-            pieces.append(char * 2 if text.startswith("{", index + 1) else char)
-        elif not char.isprintable():
-            # Python's printable set is Go's unicode.IsPrint: no controls, format characters,
-            # surrogates, private use, unassigned, or separators other than the ASCII space.
-            code = ord(char)
-            pieces.append(f"\\u{code:04x}" if code < 0x10000 else f"\\U{code:08x}")
-        else:
-            pieces.append(char)
-    pieces.append('"')
-    return "".join(pieces)
-
-
-_HCL_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t", '"': '\\"', "\\": "\\\\"}
 
 
 # --------------------------------------------------------------------------- reading
