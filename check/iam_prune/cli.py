@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TextIO
 
 from iam_prune import __version__
-from iam_prune.config import ConfigError, FailOn, Settings, build
+from iam_prune.config import ConfigError, FailOn, Settings, build, validate
 from iam_prune.fixes import plan
 from iam_prune.formats import json as json_format
 from iam_prune.formats import junit, markdown, text
@@ -175,16 +175,7 @@ def _settings(args: argparse.Namespace) -> Settings:
             "role_session_name",
         )
     }
-    settings = build(flags, Path.cwd())
-    if not settings.terraform_dirs:
-        raise ConfigError(
-            "no --terraform-dir given (nor terraform_dirs in .iam-prune.toml): without the code, "
-            "every unused user would look unmanaged"
-        )
-    for directory in settings.terraform_dirs:
-        if not directory.is_dir():
-            raise ConfigError(f"--terraform-dir {directory}: no such directory")
-    return settings
+    return validate(build(flags, Path.cwd()))
 
 
 def _publish(outcome: Outcome, settings: Settings) -> dict[str, str]:

@@ -81,6 +81,7 @@ _SCALAR_KEYS: dict[str, type | tuple[type, ...]] = {
     "exempt": list,
 }
 _EXEMPT_KEYS = ("user", "reason", "until")
+_STRING_LISTS = ("terraform_dirs", "var_files", "role_arns")
 
 
 def find_root(start: Path) -> Path:
@@ -112,6 +113,8 @@ def read_file(path: Path) -> dict[str, Any]:
         expected = _SCALAR_KEYS[key]
         if not isinstance(value, expected) or (isinstance(value, bool) and expected is not bool):
             raise ConfigError(f"{path}: {key!r} has the wrong type ({type(value).__name__})")
+        if key in _STRING_LISTS and not all(isinstance(item, str) for item in value):  # type: ignore[attr-defined]
+            raise ConfigError(f"{path}: {key!r} must be a list of strings")
     return data
 
 
@@ -177,6 +180,8 @@ def build(flags: dict[str, Any], cwd: Path) -> Settings:
     wait = pick("report_wait")
 
     roles = pick("role_arns") or []
+    if pick("external_id") and not roles:
+        raise ConfigError("--external-id is only used with --role-arn, and none was given")
     targets = tuple(
         AccountTarget(
             role_arn=str(arn),
@@ -208,3 +213,43 @@ def build(flags: dict[str, Any], cwd: Path) -> Settings:
         exemptions=_exemptions(file_values.get("exempt", []), path),
         config_file=path if file_values else None,
     )
+
+
+def _holds_terraform(directory: Path) -> bool:
+    return any(True for pattern in ("*.tf", "*.tf.json") for _ in directory.rglob(pattern))
+
+
+def validate(settings: Settings) -> Settings:
+    """Refuse settings that would make the run lie: no code to look in (every unused user
+    would look unmanaged), a folder with no Terraform in it, a --var-file or state file that is
+    not there, a role that is not a role."""
+    if not settings.terraform_dirs:
+        raise ConfigError(
+            "no --terraform-dir given (nor terraform_dirs in the config): without the code, "
+            "every unused user would look unmanaged"
+        )
+    for directory in settings.terraform_dirs:
+        if not directory.exists():
+            raise ConfigError(f"--terraform-dir {directory}: no such directory")
+        if not directory.is_dir():
+            raise ConfigError(f"--terraform-dir {directory}: is a file, not a directory")
+        if not _holds_terraform(directory):
+            raise ConfigError(
+                f"--terraform-dir {directory}: holds no .tf or .tf.json file; without the code, "
+                "every unused user would look unmanaged"
+            )
+    for var_file in settings.var_files:
+        if not var_file.is_file():
+            raise ConfigError(f"--var-file {var_file}: no such file")
+    local_state = settings.state and not settings.state.startswith("s3://")
+    if local_state and not Path(str(settings.state)).is_file():
+        raise ConfigError(f"--state {settings.state}: no such file")
+    for target in settings.targets:
+        if target.role_arn is not None and target.account_hint is None:
+            raise ConfigError(
+                f"--role-arn {target.role_arn!r} is not a role ARN "
+                "(arn:aws:iam::123456789012:role/NAME)"
+            )
+    if settings.report_wait < 0:
+        raise ConfigError(f"report_wait must be 0 or more seconds, got {settings.report_wait:g}")
+    return settings

@@ -200,13 +200,18 @@ def aws_environment(url: str) -> Iterator[None]:
 
 def main(output_dir: Path) -> int:
     """Seed, scan, write the reports into ``output_dir``; exit 0 (it demonstrates, it does
-    not check), or 2 when the demo itself cannot run."""
+    not check), or 2 when the demo itself, or its scan, could not run.
+
+    The scan runs from the example's repository with the example's own config, so neither the
+    caller's working directory nor its ``.iam-prune.toml`` changes what the demo shows.
+    """
     from iam_prune import cli
 
+    output_dir = output_dir.resolve()
     try:
         example = find_example()
         spec = json.loads((example / "account.json").read_text(encoding="utf-8"))
-        with moto_server() as url, aws_environment(url):
+        with moto_server() as url, aws_environment(url), _working_dir(example.parents[1]):
             seed(spec, url, datetime.now(UTC))
             print(
                 f"iam-prune demo: emulated account {ACCOUNT_ID} at {url} (moto), "
@@ -215,8 +220,8 @@ def main(output_dir: Path) -> int:
             code = cli.main(
                 [
                     "scan",
-                    "--terraform-dir",
-                    str(example / "terraform"),
+                    "--config",
+                    str(example / "iam-prune.toml"),
                     "--json",
                     str(output_dir / "report.json"),
                     "--junit",
@@ -228,8 +233,21 @@ def main(output_dir: Path) -> int:
     except DemoUnavailableError as error:
         print(f"iam-prune demo: {error}", file=sys.stderr)
         return 2
+    if code == 2:
+        print("\niam-prune demo: the scan could not run completely (see above).", file=sys.stderr)
+        return 2
     print(
         f"\niam-prune demo: the scan exited {code} (1 = findings to act on); reports are in "
         f"{output_dir}/ (report.json, junit.xml, comment.md)."
     )
     return 0
+
+
+@contextmanager
+def _working_dir(path: Path) -> Iterator[None]:
+    previous = Path.cwd()
+    os.chdir(path)
+    try:
+        yield
+    finally:
+        os.chdir(previous)

@@ -24,6 +24,7 @@ from iam_prune.model import (
     Exemption,
     LiveUser,
     ReportError,
+    SourceSpan,
     TerraformModel,
 )
 
@@ -69,53 +70,73 @@ def _comment_lines_above(text: str, start: int) -> list[tuple[int, str]]:
     return lines
 
 
+def _comment_lines(text: str, span: SourceSpan) -> list[tuple[int, str]]:
+    """The comment lines directly above the block at ``span`` and the lines inside it, with
+    their 1-based line numbers."""
+    above = [
+        (text.count("\n", 0, offset) + 1, line)
+        for offset, line in _comment_lines_above(text, span.start)
+    ]
+    inside = [
+        (span.line + n, line) for n, line in enumerate(text[span.start : span.end].splitlines())
+    ]
+    return above + inside
+
+
 def inline_exemptions(
     model: TerraformModel,
 ) -> tuple[dict[str, Exemption], tuple[ReportError, ...]]:
-    """Exemptions written in the code, by declaration address, and the malformed ones."""
+    """Exemptions written in the code, by declaration address, and the malformed ones.
+
+    A marker counts on the resource block, and on any module call that leads to it (an
+    exemption written on a module call covers every user the module creates).
+    """
     found: dict[str, Exemption] = {}
-    problems: list[ReportError] = []
+    problems: dict[tuple[str, int], ReportError] = {}
     for decl in model.declarations:
-        text = model.text_of(decl.file)
-        if text is None:
-            continue
-        inside = text[decl.span.start : decl.span.end].splitlines()
-        candidates = [line for _, line in _comment_lines_above(text, decl.span.start)] + inside
-        for line in candidates:
-            match = _INLINE.match(line)
-            if match is None:
+        for span in (decl.span, *decl.module_calls):
+            text = model.text_of(span.file)
+            if text is None:
                 continue
-            reason, expires = _parse_inline(match.group("rest"))
-            if not reason:
-                problems.append(
-                    ReportError(
+            for line_number, line in _comment_lines(text, span):
+                match = _INLINE.match(line)
+                if match is None:
+                    continue
+                reason, expires = _parse_inline(match.group("rest"))
+                problem = _inline_problem(reason, expires)
+                if problem is not None:
+                    where = (span.file, line_number)
+                    problems[where] = ReportError(
                         ErrorSource.CONFIG,
-                        f"iam-prune:exempt on {decl.address} has no reason: write why after it",
-                        file=decl.file,
-                        line=decl.line,
+                        f"iam-prune:exempt on {decl.address}: {problem}",
+                        file=span.file,
+                        line=line_number,
                     )
-                )
-                continue
-            found[decl.address] = Exemption("inline", reason, _valid_date(expires))
-    return found, tuple(problems)
+                    continue
+                found.setdefault(decl.address, Exemption("inline", reason, expires))
+    return found, tuple(problems.values())
 
 
-def _valid_date(value: str | None) -> str | None:
-    if value is None:
-        return None
+def _inline_problem(reason: str, expires: str | None) -> str | None:
+    if not reason:
+        return "no reason: write why after it"
+    if expires is not None and _date_or_none(expires) is None:
+        return f"until={expires} is not a date (YYYY-MM-DD); the exemption does not apply"
+    return None
+
+
+def _date_or_none(value: str) -> date | None:
     try:
-        return date.fromisoformat(value).isoformat()
+        return date.fromisoformat(value)
     except ValueError:
-        return value  # kept as written; _expired() treats an unreadable date as expired
+        return None
 
 
 def _expired(exemption: Exemption, today: date) -> bool:
     if exemption.expires is None:
         return False
-    try:
-        return date.fromisoformat(exemption.expires) < today
-    except ValueError:
-        return True
+    expires = _date_or_none(exemption.expires)
+    return expires is None or expires < today
 
 
 def tag_exemption(user: LiveUser) -> tuple[Exemption | None, ReportError | None]:
@@ -130,7 +151,14 @@ def tag_exemption(user: LiveUser) -> tuple[Exemption | None, ReportError | None]
             ErrorSource.CONFIG,
             f"user {user.name!r} has tag {EXEMPT_TAG} with no reason: its value must say why",
         )
-    return Exemption("tag", reason.strip(), _valid_date(user.details.tag(EXEMPT_UNTIL_TAG))), None
+    until = user.details.tag(EXEMPT_UNTIL_TAG)
+    if until is not None and _date_or_none(until.strip()) is None:
+        return None, ReportError(
+            ErrorSource.CONFIG,
+            f"user {user.name!r} has tag {EXEMPT_UNTIL_TAG}={until!r}, which is not a date "
+            "(YYYY-MM-DD); the exemption does not apply",
+        )
+    return Exemption("tag", reason.strip(), until.strip() if until else None), None
 
 
 def config_exemptions(user: str, entries: Iterable[ConfigExemption]) -> list[Exemption]:

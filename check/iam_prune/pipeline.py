@@ -60,9 +60,7 @@ def _aws_message(error: Exception) -> str:
         )
     if isinstance(error, botocore.exceptions.ProfileNotFound):
         return f"{error}: check AWS_PROFILE / --profile against ~/.aws/config"
-    if isinstance(
-        error, botocore.exceptions.EndpointConnectionError | botocore.exceptions.ConnectTimeoutError
-    ):
+    if isinstance(error, botocore.exceptions.HTTPClientError | botocore.exceptions.ConnectionError):
         return (
             f"could not reach AWS ({error}); check the network, AWS_REGION and, if set, "
             "AWS_ENDPOINT_URL"
@@ -199,12 +197,15 @@ def run(
     except TerraformError as error:
         model = TerraformModel(declarations=())
         errors.append(ReportError(ErrorSource.TERRAFORM, str(error)))
+        index = CodeIndex.unknown(str(error))
+    else:
+        index = CodeIndex.build(model)
     errors.extend(model.errors)
     inline, inline_problems = exemptions.inline_exemptions(model)
     errors.extend(inline_problems)
     context = _Context(
         model=model,
-        index=CodeIndex.build(model),
+        index=index,
         rules=RuleSettings(settings.inactive_days, settings.grace_days),
         now=now,
         inline=inline,

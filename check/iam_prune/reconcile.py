@@ -33,6 +33,8 @@ def _no_exemption(_user: LiveUser, _decls: tuple[Declaration, ...]) -> Exemption
 
 
 _ANY_NAME = re.compile(r".*", re.DOTALL)
+#: Text by which an unparseable file may declare users under names it does not spell out.
+_DECLARES = re.compile(r"aws_iam_user\b|\bmodule\s*[\"{]")
 
 
 def _skip_string(text: str, i: int) -> int:
@@ -117,6 +119,13 @@ class CodeIndex:
     by_name: dict[str, tuple[Declaration, ...]]
     unresolved: tuple[tuple[Declaration, re.Pattern[str]], ...]
     unreadable: tuple[tuple[str, str], ...]
+    #: Why no name at all can be trusted to be undeclared (the code could not be read).
+    blind: str | None = None
+
+    @classmethod
+    def unknown(cls, reason: str) -> CodeIndex:
+        """An index for code that could not be read at all: every name is in doubt."""
+        return cls(by_name={}, unresolved=(), unreadable=(), blind=reason)
 
     @classmethod
     def build(cls, model: TerraformModel) -> CodeIndex:
@@ -137,7 +146,14 @@ class CodeIndex:
         return self.by_name.get(name, ())
 
     def doubt(self, name: str) -> str | None:
-        """Why ``name`` may be declared somewhere this run could not see, or ``None``."""
+        """Why ``name`` may be declared somewhere this run could not see, or ``None``.
+
+        A file that does not parse and declares users or calls modules could declare any
+        name (through a local or a variable); one that does neither can only matter by
+        naming the user outright.
+        """
+        if self.blind is not None:
+            return f"the Terraform could not be read ({self.blind})"
         for decl, pattern in self.unresolved:
             if pattern.fullmatch(name):
                 return (
@@ -146,6 +162,10 @@ class CodeIndex:
                 )
         word = re.compile(rf"(?<![\w-]){re.escape(name)}(?![\w-])")
         for file, text in self.unreadable:
+            if file.endswith((".tfvars", ".tfvars.json")):
+                return f"the variable values in {file} could not be read, so names may be wrong"
+            if _DECLARES.search(text):
+                return f"{file} declares IAM users or calls modules, and could not be parsed"
             if word.search(text):
                 return f"its name appears in {file}, which could not be parsed"
         return None

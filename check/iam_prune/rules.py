@@ -19,6 +19,8 @@ from iam_prune.model import LiveUser, Rule, Status
 
 #: AWS began recording console sign-ins on this day; "never used" is unknowable before it.
 PASSWORD_TRACKING_START = datetime(2014, 10, 20, tzinfo=UTC)
+#: AWS lost the sign-in dates of these days (IAM user guide, credential report).
+SIGN_IN_GAP = (datetime(2018, 5, 3, tzinfo=UTC), datetime(2018, 5, 23, tzinfo=UTC))
 
 
 @dataclass(frozen=True)
@@ -132,6 +134,8 @@ def _password_evidence(user: LiveUser) -> str:
             note = ""
             if user.created < PASSWORD_TRACKING_START:
                 note = " (AWS records sign-ins only since 2014-10-20)"
+            elif (user.password_set or user.created) < SIGN_IN_GAP[1]:
+                note = " (AWS has no sign-in dates for 2018-05-03 to 2018-05-23)"
             if user.password_set is not None:
                 return f"console password set {_date(user.password_set)}, never used{note}"
             return f"console password never used{note}"

@@ -9,8 +9,8 @@ from typing import Any
 
 import boto3
 import pytest
-from conftest import aws_error
 
+from conftest import aws_error
 from iam_prune.aws import WriteRefusedError
 from iam_prune.aws.session import default_session
 from iam_prune.cli import main
@@ -323,3 +323,114 @@ def test_a_named_profile_is_used_and_a_missing_one_is_explained(
 
     assert main(["scan", "--terraform-dir", str(tree), "--profile", "nope"]) == 2
     assert "nope" in capsys.readouterr().err
+
+
+def test_an_endpoint_that_never_answers_fails_fast_and_says_so(
+    repo: Path, tree: Path, aws: str, monkeypatch: pytest.MonkeyPatch, capsys: Any
+) -> None:
+    import socket
+    import threading
+
+    from iam_prune.aws import session
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    accepted: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept_and_stay_silent() -> None:
+        listener.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                accepted.append(listener.accept()[0])
+            except TimeoutError:
+                continue
+
+    thread = threading.Thread(target=accept_and_stay_silent, daemon=True)
+    thread.start()
+    monkeypatch.setattr(session, "QUICK_TIMEOUTS", (1.0, 1.0))
+    monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{listener.getsockname()[1]}")
+    try:
+        code = main(["scan", "--terraform-dir", str(tree)])
+    finally:
+        stop.set()
+        thread.join()
+        for connection in accepted:
+            connection.close()
+        listener.close()
+
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "could not reach AWS" in err and "Read timeout" in err
+    assert len(accepted) == 2  # the first call gives up after two attempts
+
+
+def test_the_per_user_path_reads_mfa_devices_for_the_delete_commands(
+    seed_account: Any, tree: Path, faults: list[Any]
+) -> None:
+    seed_account({"users": [{"name": "loose", "created_days_ago": 300}]}, now=NOW)
+    iam = boto3.client("iam")
+    serial = iam.create_virtual_mfa_device(VirtualMFADeviceName="loose")["VirtualMFADevice"][
+        "SerialNumber"
+    ]
+    iam.enable_mfa_device(
+        UserName="loose",
+        SerialNumber=serial,
+        AuthenticationCode1="123456",
+        AuthenticationCode2="654321",
+    )
+    faults.append(
+        lambda action, _: (
+            aws_error(403, "AccessDenied", "no") if action == "GenerateCredentialReport" else None
+        )
+    )
+
+    report = _scan(tree)
+
+    [finding] = [f for f in report.findings if f.user == "loose"]
+    assert report.accounts[0].source == "api"
+    assert finding.remediation is not None
+    commands = finding.remediation.commands
+    assert f"aws iam deactivate-mfa-device --user-name loose --serial-number {serial}" in commands
+    assert commands.index(
+        f"aws iam delete-virtual-mfa-device --serial-number {serial}"
+    ) < commands.index("aws iam delete-user --user-name loose")
+
+
+def test_a_sign_in_after_the_cached_report_counts(
+    seed_account: Any, tree: Path, frozen_credential_report: None
+) -> None:
+    seed_account(ACCOUNT, now=NOW)
+    assert _statuses(_scan(tree))["managed-unused"] == "remove-from-code"
+
+    from moto.backends import get_backend
+
+    backend = get_backend("iam")["123456789012"]["global"]
+    backend.users["managed-unused"].password_last_used = NOW.replace(tzinfo=None)
+
+    assert _statuses(_scan(tree))["managed-unused"] == "in-use"
+
+
+def test_a_user_deleted_during_the_per_user_read_is_dropped(
+    seed_account: Any, tree: Path, faults: list[Any]
+) -> None:
+    seed_account(ACCOUNT, now=NOW)
+    faults.append(
+        lambda action, _: (
+            aws_error(403, "AccessDenied", "no") if action == "GenerateCredentialReport" else None
+        )
+    )
+    faults.append(
+        lambda action, params: (
+            aws_error(404, "NoSuchEntity", "gone")
+            if action == "ListAccessKeys" and params.get("UserName") == ["keyed"]
+            else None
+        )
+    )
+
+    report = _scan(tree)
+
+    assert report.complete
+    assert "keyed" not in _statuses(report)
+    assert len(_statuses(report)) == len(EXPECTED) - 1

@@ -15,10 +15,11 @@ import pytest
 
 from iam_prune.aws.session import READ_ONLY_OPERATIONS
 from iam_prune.cli import main
+from iam_prune.schemas import report_schema
 
 REPO = Path(__file__).resolve().parents[2]
 
-SCHEMA = json.loads((REPO.parent / "shared" / "report.schema.json").read_text(encoding="utf-8"))
+SCHEMA = report_schema()
 
 EXPECTED = {
     "alice": "in-use",
@@ -129,7 +130,7 @@ def test_broken_file_is_reported_and_never_makes_a_user_unmanaged(
     infra.mkdir()
     (infra / "ok.tf").write_text('resource "aws_iam_user" "kept" {\n  name = "kept"\n}\n')
     (infra / "broken.tf").write_text(
-        'resource "aws_iam_user" "ghost" {\n  name = "ghost"\n  tags = = 1\n}\n'
+        'resource "aws_iam_user" "svc" {\n  name = local.svc\n  tags = = 1\n}\n'
     )
 
     code = main(["scan", "--terraform-dir", str(infra), "--json", "r.json"])
@@ -145,9 +146,61 @@ def test_broken_file_is_reported_and_never_makes_a_user_unmanaged(
     assert error["column"] == 10
     statuses = _statuses(report)
     assert statuses["kept"] == "remove-from-code"  # the sound file is still used
-    assert statuses["ghost"] == "needs-review"  # named in the broken file: not unmanaged
-    assert statuses["orphan"] == "delete-unmanaged"
+    # the broken file declares a user under a name it does not spell out: any user may be it
+    assert statuses["ghost"] == "needs-review"
+    assert statuses["orphan"] == "needs-review"
     assert "INCOMPLETE" in capsys.readouterr().out.upper()
+
+
+def test_a_broken_file_that_only_names_a_user_holds_back_just_that_user(
+    repo: Path, seed_account: Any
+) -> None:
+    seed_account(
+        {
+            "users": [
+                {"name": "ghost", "created_days_ago": 100},
+                {"name": "orphan", "created_days_ago": 100},
+            ]
+        }
+    )
+    infra = repo / "infra"
+    infra.mkdir()
+    (infra / "ok.tf").write_text('resource "aws_iam_user" "kept" {\n  name = "kept"\n}\n')
+    (infra / "names.tf").write_text('locals {\n  who = "ghost"\n  oops = = 1\n}\n')
+
+    assert main(["scan", "--terraform-dir", str(infra), "--json", "r.json"]) == 2
+
+    statuses = _statuses(json.loads((repo / "r.json").read_text(encoding="utf-8")))
+    assert statuses["ghost"] == "needs-review"
+    assert statuses["orphan"] == "delete-unmanaged"
+
+
+def test_a_var_file_that_cannot_be_read_calls_no_user_unmanaged(
+    repo: Path, seed_account: Any, demo_spec: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    seed_account(demo_spec)
+    infra = _demo_tree(repo)
+    (infra / "broken.tfvars").write_text("oops = = 1\n")
+
+    code = main(
+        [
+            "scan",
+            "--terraform-dir",
+            str(infra),
+            "--var-file",
+            "infra/broken.tfvars",
+            "--json",
+            "r.json",
+        ]
+    )
+
+    assert code == 2
+    statuses = _statuses(json.loads((repo / "r.json").read_text(encoding="utf-8")))
+    # any name may come from the variables it would have set...
+    assert "delete-unmanaged" not in statuses.values()
+    assert statuses["contractor-2019"] == "needs-review"
+    # ...while a literal name still stands
+    assert statuses["bob"] == "remove-from-code"
 
 
 def test_no_credentials_is_one_clear_line(
@@ -157,6 +210,7 @@ def test_no_credentials_is_one_clear_line(
     monkeypatch.delenv("AWS_SECRET_ACCESS_KEY")
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
     (repo / "tf").mkdir()
+    (repo / "tf" / "main.tf").write_text('resource "aws_iam_user" "a" {\n  name = "a"\n}\n')
 
     code = main(["scan", "--terraform-dir", "tf"])
 
@@ -172,6 +226,7 @@ def test_unreachable_endpoint_exits_2_naming_it(
     monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")  # discard port: refused
     monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
     (repo / "tf").mkdir()
+    (repo / "tf" / "main.tf").write_text('resource "aws_iam_user" "a" {\n  name = "a"\n}\n')
 
     code = main(["scan", "--terraform-dir", "tf", "--json", "r.json"])
 
@@ -186,7 +241,19 @@ def test_missing_terraform_dir_exits_2_naming_it(
     repo: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(["scan", "--terraform-dir", "does/not/exist"]) == 2
-    assert "does/not/exist" in capsys.readouterr().err
+    assert "does/not/exist: no such directory" in capsys.readouterr().err
+    (repo / "empty").mkdir()
+    assert main(["scan", "--terraform-dir", "empty"]) == 2
+    assert "empty: holds no .tf or .tf.json file" in capsys.readouterr().err
+    (repo / "file.tf").write_text("")
+    assert main(["scan", "--terraform-dir", "file.tf"]) == 2
+    assert "file.tf: is a file, not a directory" in capsys.readouterr().err
+    (repo / "infra").mkdir()
+    (repo / "infra" / "main.tf").write_text("")
+    assert main(["scan", "--terraform-dir", "infra", "--var-file", "nope.tfvars"]) == 2
+    assert "nope.tfvars: no such file" in capsys.readouterr().err
+    assert main(["scan", "--terraform-dir", "infra", "--role-arn", "not-an-arn"]) == 2
+    assert "is not a role ARN" in capsys.readouterr().err
 
 
 def test_fix_applies_the_removal_and_dry_run_only_prints(

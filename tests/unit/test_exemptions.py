@@ -326,10 +326,20 @@ def test_until_today_still_applies() -> None:
     assert len(later.expired) == 1
 
 
-def test_unreadable_until_is_treated_as_expired() -> None:
+def test_an_unreadable_until_tag_is_an_error_and_does_not_apply() -> None:
     result = _match(tags=((EXEMPT_TAG, "x"), (EXEMPT_UNTIL_TAG, "someday")))
     assert result.applies is None
-    assert result.expired == (Exemption("tag", "x", "someday"),)
+    user = LiveUser(
+        name="alice",
+        arn="arn:aws:iam::123456789012:user/alice",
+        created=datetime(2020, 1, 1, tzinfo=UTC),
+        has_password=False,
+        password_last_used=None,
+        details=UserDetails(tags=((EXEMPT_TAG, "x"), (EXEMPT_UNTIL_TAG, "someday"))),
+    )
+    exemption, problem = tag_exemption(user)
+    assert exemption is None
+    assert problem is not None and "'someday', which is not a date" in problem.message
 
 
 def test_inline_exemption_on_another_declaration_does_not_apply() -> None:
@@ -349,3 +359,51 @@ def test_expired_config_entry_does_not_hide_a_later_active_one() -> None:
         ConfigExemption("alice", "still needed"),
     )
     assert _match(config=config).applies == Exemption("config", "still needed", None)
+
+
+def test_a_marker_on_a_module_call_covers_the_users_it_creates() -> None:
+    main_tf = (
+        "# iam-prune:exempt owned by the audit team until=2030-01-01\n"
+        'module "legacy" {\n  source = "./mod"\n}\n'
+    )
+    mod_tf = 'resource "aws_iam_user" "this" {\n  name = "legacy"\n}\n'
+    call = SourceSpan("main.tf", main_tf.index("module"), len(main_tf) - 1, 2, 4)
+    decl = Declaration(
+        address="module.legacy.aws_iam_user.this",
+        name="legacy",
+        span=SourceSpan("mod/main.tf", 0, len(mod_tf) - 1, 1, 3),
+        expression='"legacy"',
+        module_calls=(call,),
+    )
+    model = TerraformModel(
+        declarations=(decl,), sources=(("main.tf", main_tf), ("mod/main.tf", mod_tf))
+    )
+
+    found, problems = inline_exemptions(model)
+
+    assert problems == ()
+    assert found == {
+        "module.legacy.aws_iam_user.this": Exemption(
+            "inline", "owned by the audit team", "2030-01-01"
+        )
+    }
+
+
+def test_an_inline_until_that_is_not_a_date_is_an_error_with_its_line() -> None:
+    text = '\n# iam-prune:exempt audit until=soon\nresource "aws_iam_user" "a" {\n  name = "a"\n}\n'
+    start = text.index("resource")
+    decl = Declaration(
+        address="aws_iam_user.a",
+        name="a",
+        span=SourceSpan("u.tf", start, len(text) - 1, 3, 5),
+        expression='"a"',
+    )
+
+    found, problems = inline_exemptions(
+        TerraformModel(declarations=(decl,), sources=(("u.tf", text),))
+    )
+
+    assert found == {}
+    [problem] = problems
+    assert (problem.file, problem.line) == ("u.tf", 2)
+    assert "until=soon is not a date" in problem.message

@@ -24,13 +24,15 @@ from report_builders import (
 
 from iam_prune.formats import json as json_format
 from iam_prune.model import Finding, Remediation, Status
+from iam_prune.schemas import report_schema
 
-SCHEMA_PATH = Path(__file__).resolve().parents[3] / "shared" / "report.schema.json"
+#: The team's shared design folder, beside the repository on every machine and in CI.
+SHARED_SCHEMA = Path(__file__).resolve().parents[3] / "shared" / "report.schema.json"
 
 
 @cache
 def validator() -> Draft202012Validator:
-    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    schema = report_schema()
     Draft202012Validator.check_schema(schema)
     return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
 
@@ -185,3 +187,8 @@ def test_arbitrary_text_keeps_the_report_valid(
     doc = rendered(report([finding]))
     assert_valid(doc)
     assert findings_of(doc)[user]["user"] == user
+
+
+@pytest.mark.skipif(not SHARED_SCHEMA.is_file(), reason="no shared design folder beside the clone")
+def test_the_shipped_schema_is_the_shared_contract() -> None:
+    assert report_schema() == json.loads(SHARED_SCHEMA.read_text(encoding="utf-8"))

@@ -194,3 +194,9 @@ def test_arbitrary_text_never_breaks_the_table(users: list[str], reason: str) ->
         assert "<" not in row
         assert ">" not in row
     assert "| exempt | " + str(len(users)) + " |" in body
+
+
+def test_a_mention_in_a_reason_pings_nobody() -> None:
+    body = markdown.render(report([simple("x", Status.EXEMPT, "ask @platform-team first")]))
+    assert "@platform-team" not in body
+    assert "&#64;platform-team" in body

@@ -393,3 +393,24 @@ def test_a_name_a_template_can_produce_is_never_unmanaged(prefix: str, suffix: s
 def test_a_quoted_name_in_an_unreadable_file_is_never_unmanaged(name: str) -> None:
     unreadable = (("broken.tf", f'resource "aws_iam_user" "x" {{\n  name = "{name}"\n'),)
     assert run((live(name),), unreadable=unreadable)[name].status is Status.NEEDS_REVIEW
+
+
+def test_code_that_could_not_be_read_at_all_leaves_every_name_in_doubt() -> None:
+    index = CodeIndex.unknown("--var-file prod.tfvars: not found")
+    assert index.doubt("anyone") == (
+        "the Terraform could not be read (--var-file prod.tfvars: not found)"
+    )
+    assert index.may_declare("anyone")
+
+
+def test_a_broken_file_that_declares_users_leaves_every_name_in_doubt() -> None:
+    model = TerraformModel(
+        declarations=(),
+        unreadable_texts=(("infra/b.tf", 'resource "aws_iam_user" "x" {\n  name = local.n\n'),),
+    )
+    assert "declares IAM users" in (CodeIndex.build(model).doubt("whoever") or "")
+
+
+def test_a_broken_tfvars_file_leaves_every_name_in_doubt() -> None:
+    model = TerraformModel(declarations=(), unreadable_texts=(("env/prod.tfvars", "x = = 1\n"),))
+    assert "variable values" in (CodeIndex.build(model).doubt("whoever") or "")

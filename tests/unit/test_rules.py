@@ -7,6 +7,7 @@ days, N days and a second) is stated in the test, not inferred from a clock.
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -386,3 +387,18 @@ def test_inactive_is_monotone_in_days(u: LiveUser, days: int, shorter: int) -> N
     """Inactive for N days implies inactive for any shorter window."""
     if inactive(u, days, NOW):
         assert inactive(u, min(days, shorter) or 1, NOW)
+
+
+def test_a_password_that_existed_during_aws_2018_gap_says_so() -> None:
+    user = LiveUser(
+        name="old",
+        arn="arn:aws:iam::123456789012:user/old",
+        created=datetime(2017, 1, 1, tzinfo=UTC),
+        has_password=True,
+        password_last_used=None,
+        password_set=datetime(2017, 1, 1, tzinfo=UTC),
+    )
+    verdict = judge(user, RuleSettings(), datetime(2026, 1, 1, tzinfo=UTC))
+    assert "no sign-in dates for 2018-05-03 to 2018-05-23" in verdict.reason
+    later = replace(user, created=datetime(2019, 1, 1, tzinfo=UTC), password_set=None)
+    assert "2018-05-03" not in judge(later, RuleSettings(), datetime(2026, 1, 1, tzinfo=UTC)).reason

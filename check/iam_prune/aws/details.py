@@ -9,7 +9,7 @@ keys, no certificates, no MFA), the call is skipped.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NoReturn
 
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -19,11 +19,11 @@ from iam_prune.model import LiveUser, SigningCertificate, UserDetails
 _DENIED = frozenset({"AccessDenied", "AccessDeniedException", "UnauthorizedOperation"})
 
 
-def denied_message(operation: str, user: str | None = None) -> str:
+def denied_message(operation: str, user: str | None = None, service: str = "iam") -> str:
     """The sentence a person needs: which action, and where the minimal policy is."""
     subject = f" for user {user!r}" if user else ""
     return (
-        f"access denied to iam:{operation}{subject}: add it to the scanning role's policy "
+        f"access denied to {service}:{operation}{subject}: add it to the scanning role's policy "
         "(README, section 'Permissions', lists the minimal policy)"
     )
 
@@ -47,7 +47,7 @@ def list_all(iam: Any, operation: str, key: str, **params: Any) -> list[Any]:
 
 
 def fetch_details(
-    iam: Any, user: LiveUser, *, for_deletion: bool, certificates_reported: bool
+    iam: Any, user: LiveUser, *, for_deletion: bool, from_report: bool
 ) -> tuple[UserDetails, list[str]]:
     """The user's hidden credentials and tags, plus what deleting it takes when asked.
 
@@ -88,7 +88,7 @@ def fetch_details(
     found["tags"] = read("tags", "list_user_tags", "Tags", "ListUserTags")
     # The report already counts active certificates, which is all the rules need; the ids are
     # only needed to delete them, or when the facts came from the API path.
-    skip_certificates = certificates_reported and not for_deletion
+    skip_certificates = from_report and not for_deletion
     found["certs"] = (
         []
         if skip_certificates
@@ -105,9 +105,10 @@ def fetch_details(
             if user.access_keys
             else []
         )
+        # Only the report says whether MFA is on; without it, ask.
         found["mfa"] = (
             read("MFA devices", "list_mfa_devices", "MFADevices", "ListMFADevices")
-            if user.mfa_active
+            if user.mfa_active or not from_report
             else []
         )
         found["inline"] = read(
@@ -139,9 +140,9 @@ def fetch_details(
     return details, problems
 
 
-def raise_for_denied(error: ClientError, operation: str) -> None:
-    """Turn an AccessDenied into an :class:`AwsError` naming the action; re-raise others."""
+def raise_for_denied(error: ClientError, operation: str, service: str = "iam") -> NoReturn:
+    """Turn an AccessDenied into an :class:`AwsError` naming the action; wrap others."""
     code = str(error.response.get("Error", {}).get("Code", ""))
     if code in _DENIED:
-        raise AwsError(denied_message(operation)) from error
-    raise AwsError(f"iam:{operation} failed: {code or error}") from error
+        raise AwsError(denied_message(operation, service=service)) from error
+    raise AwsError(f"{service}:{operation} failed: {code or error}") from error

@@ -29,11 +29,12 @@ UserPredicate = Callable[[LiveUser], bool]
 
 
 def account_id(gs: GuardedSession) -> str:
+    """The account the credentials belong to; the first call, so it fails fast (short timeouts,
+    two attempts) when the endpoint does not answer."""
     try:
-        return str(gs.client("sts").get_caller_identity()["Account"])
+        return str(gs.client("sts", quick=True).get_caller_identity()["Account"])
     except ClientError as error:
-        raise_for_denied(error, "GetCallerIdentity")
-        raise  # pragma: no cover - raise_for_denied always raises
+        raise_for_denied(error, "GetCallerIdentity", service="sts")
 
 
 def _aware(value: datetime | None) -> datetime | None:
@@ -46,8 +47,20 @@ def _code(error: ClientError) -> str:
     return str(error.response.get("Error", {}).get("Code", ""))
 
 
-def user_from_api(iam: Any, listed: dict[str, Any]) -> LiveUser:
-    """The credential report's facts for one user, read through the per-user API calls."""
+class _Gone(Exception):
+    """The user was deleted while it was being read."""
+
+
+def user_from_api(iam: Any, listed: dict[str, Any]) -> LiveUser | None:
+    """The credential report's facts for one user, read through the per-user API calls;
+    ``None`` when the user was deleted meanwhile."""
+    try:
+        return _read_user(iam, listed)
+    except _Gone:
+        return None
+
+
+def _read_user(iam: Any, listed: dict[str, Any]) -> LiveUser:
     name = listed["UserName"]
     password_set = None
     try:
@@ -59,7 +72,13 @@ def user_from_api(iam: Any, listed: dict[str, Any]) -> LiveUser:
             raise_for_denied(error, "GetLoginProfile")
         has_password = False
     keys = []
-    for key in list_all(iam, "list_access_keys", "AccessKeyMetadata", UserName=name):
+    try:
+        listed_keys = list_all(iam, "list_access_keys", "AccessKeyMetadata", UserName=name)
+    except ClientError as error:
+        if _code(error) == "NoSuchEntity":
+            raise _Gone from error
+        raise_for_denied(error, "ListAccessKeys")
+    for key in listed_keys:
         try:
             used = iam.get_access_key_last_used(AccessKeyId=key["AccessKeyId"])
         except ClientError as error:
@@ -93,7 +112,8 @@ def _read_each(iam: Any, listed: Iterable[dict[str, Any]]) -> list[LiveUser]:
     if not items:
         return []
     with ThreadPoolExecutor(max_workers=min(MAX_WORKERS, len(items))) as pool:
-        return list(pool.map(lambda entry: user_from_api(iam, entry), items))
+        read = pool.map(lambda entry: user_from_api(iam, entry), items)
+        return [user for user in read if user is not None]
 
 
 def _same_user(report_user: LiveUser, listed: dict[str, Any]) -> bool:
@@ -102,6 +122,14 @@ def _same_user(report_user: LiveUser, listed: dict[str, Any]) -> bool:
     if created is None:
         return True
     return abs((created - report_user.created).total_seconds()) < 2
+
+
+def _with_listed_sign_in(user: LiveUser, listed: dict[str, Any]) -> LiveUser:
+    """ListUsers is fresher than a cached report: a sign-in since the report counts."""
+    signed_in = _aware(listed.get("PasswordLastUsed"))
+    if signed_in is None or (user.password_last_used and user.password_last_used >= signed_in):
+        return user
+    return replace(user, password_last_used=signed_in)
 
 
 def _add_details(
@@ -120,7 +148,7 @@ def _add_details(
             iam,
             user,
             for_deletion=for_deletion(user),
-            certificates_reported=user.name in reported,
+            from_report=user.name in reported,
         )
         return replace(user, details=details), problems
 
@@ -142,8 +170,25 @@ def collect(
     """Read one account. ``candidate`` picks the users worth detail calls, ``for_deletion`` the
     ones whose delete commands will be printed (those that no code declares).
     ``use_report=False`` goes straight to the per-user path (the benchmark's baseline)."""
-    poller = poller or Poller()
     account = account_id(gs)
+    try:
+        return _collect(
+            gs, account, candidate, for_deletion, poller or Poller(), progress, use_report
+        )
+    except AwsError as error:
+        error.account_id = error.account_id or account
+        raise
+
+
+def _collect(
+    gs: GuardedSession,
+    account: str,
+    candidate: UserPredicate,
+    for_deletion: UserPredicate,
+    poller: Poller,
+    progress: Callable[[str], None],
+    use_report: bool,
+) -> Inventory:
     iam = gs.client("iam")
     notes: list[str] = []
     try:
@@ -164,7 +209,11 @@ def collect(
         source, generated_at, waited = "api", None, 0.0
         reported: frozenset[str] = frozenset()
     else:
-        fresh = [u for u in report.users if u.name in by_name and _same_user(u, by_name[u.name])]
+        fresh = [
+            _with_listed_sign_in(u, by_name[u.name])
+            for u in report.users
+            if u.name in by_name and _same_user(u, by_name[u.name])
+        ]
         known = {u.name for u in fresh}
         stale = [entry for name, entry in by_name.items() if name not in known]
         dropped = len(report.users) - len(fresh)

@@ -27,7 +27,6 @@ READ_ONLY_OPERATIONS: frozenset[tuple[str, str]] = frozenset(
         ("iam", "GenerateCredentialReport"),
         ("iam", "GetCredentialReport"),
         ("iam", "ListUsers"),
-        ("iam", "GetUser"),
         ("iam", "GetLoginProfile"),
         ("iam", "ListAccessKeys"),
         ("iam", "GetAccessKeyLastUsed"),
@@ -46,6 +45,8 @@ READ_ONLY_OPERATIONS: frozenset[tuple[str, str]] = frozenset(
 
 _DEFAULT_RETRY_MODE = "standard"
 _DEFAULT_MAX_ATTEMPTS = 8
+#: Seconds a run's first call waits for the endpoint to connect and to answer.
+QUICK_TIMEOUTS = (5.0, 10.0)
 
 
 @dataclass
@@ -101,12 +102,23 @@ class GuardedSession:
         events.register("before-call", refuse_writes, unique_id="iam-prune-read-only")
         events.register("before-send", self.counter.add, unique_id="iam-prune-count")
 
-    def client(self, service: str) -> Any:
+    def client(self, service: str, *, quick: bool = False) -> Any:
+        """A client for ``service``; ``quick`` ones give up after two short attempts, for the
+        first call of a run, so an endpoint that never answers fails in seconds, not minutes."""
         # IAM and STS answer from any region; botocore reads AWS_DEFAULT_REGION, people set
         # AWS_REGION too.
         region = self.session.region_name or os.environ.get("AWS_REGION") or "us-east-1"
         make: Any = self.session.client  # typed per service name literal; ours is a str
-        return make(service, region_name=region, config=client_config())
+        config = client_config()
+        if quick:
+            config = config.merge(
+                botocore.config.Config(
+                    connect_timeout=QUICK_TIMEOUTS[0],
+                    read_timeout=QUICK_TIMEOUTS[1],
+                    retries={"total_max_attempts": 2},
+                )
+            )
+        return make(service, region_name=region, config=config)
 
 
 def default_session(profile: str | None = None) -> GuardedSession:

@@ -289,11 +289,12 @@ def inline(text: str) -> str:
 
     Backslash-escapes what could format, link or split a cell (including ``\\`` itself, so a
     trailing backslash cannot unescape the cell separator); ``<``/``>`` become entities so no
-    HTML gets through; line breaks become spaces so a table row stays one row.
+    HTML gets through; line breaks become spaces so a table row stays one row. ``@`` becomes
+    its entity, so a reason taken from a tag or a comment (``@team``) never pings anyone.
     """
     one_line = " ".join(text.splitlines())
     escaped = _INLINE_SPECIALS.sub(r"\\\1", one_line)
-    return escaped.replace("<", "&lt;").replace(">", "&gt;")
+    return escaped.replace("<", "&lt;").replace(">", "&gt;").replace("@", "&#64;")
 
 
 def code(text: str) -> str:
