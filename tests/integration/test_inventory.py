@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -118,11 +119,16 @@ def test_report_stuck_in_progress_ends_within_the_bound_and_falls_back(
         lambda action, _: (200, in_progress) if action == "GenerateCredentialReport" else None
     )
 
+    started = time.monotonic()
     report = _scan(tree, report_wait=2)
+    elapsed = time.monotonic() - started
 
     assert report.accounts[0].source == "api"
     assert report.complete
     assert _statuses(report) == EXPECTED
+    assert any("was not ready after" in note for note in report.accounts[0].notes)
+    # the wait is bounded by report_wait (plus the per-user reads, which are quick here)
+    assert elapsed < 2 + 10
 
 
 def test_access_denied_on_the_report_falls_back_to_per_user_calls(
@@ -434,3 +440,17 @@ def test_a_user_deleted_during_the_per_user_read_is_dropped(
     assert report.complete
     assert "keyed" not in _statuses(report)
     assert len(_statuses(report)) == len(EXPECTED) - 1
+
+
+def test_progress_stays_quiet_in_ci_and_off_a_terminal(
+    seed_account: Any, tree: Path, monkeypatch: pytest.MonkeyPatch, capsys: Any
+) -> None:
+    seed_account(ACCOUNT, now=NOW)
+    monkeypatch.setattr("sys.stderr.isatty", lambda: True)
+    monkeypatch.setenv("CI", "true")
+    main(["scan", "--terraform-dir", str(tree)])
+    assert "waiting for the credential report" not in capsys.readouterr().err
+
+    monkeypatch.delenv("CI")
+    main(["scan", "--terraform-dir", str(tree)])
+    assert "waiting for the credential report" in capsys.readouterr().err
