@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from iam_prune.model import Declaration, ErrorSource, ReportError, TerraformModel
-from iam_prune.terraform import TerraformError, cache, scan, withstate
+from iam_prune.terraform import TerraformError, cache, references, scan, withstate
 from iam_prune.terraform.instances import root_inputs, tfvars_order
 from iam_prune.terraform.moduleconfig import ModuleConfig, local_calls
 from iam_prune.terraform.syntax import ParsedFile, ParseError
@@ -57,11 +57,14 @@ def load_model(
     declarations = withstate.merge(walk.found, state)
     declarations.sort(key=lambda d: (d.span.file, d.span.start))
     errors = [*tree.errors, *walk.errors, *_unresolved(declarations, state is not None)]
+    sources = tuple(tree.sources_of(declarations, variables))
     return TerraformModel(
         declarations=tuple(declarations),
         errors=tuple(errors),
         unreadable_texts=tuple(tree.unreadable),
-        sources=tuple(tree.sources_of(declarations)),
+        sources=sources,
+        references=references.of_declarations(declarations, sources, tree.parse_again),
+        var_files=tuple(parsed.path for parsed in variables),
         files_scanned=tree.scanned,
         files_parsed=tree.parsed_count,
         notes=tuple(walk.notes),
@@ -150,6 +153,13 @@ class _Tree:
                 self.parsed_count += 1
                 self.parsed[path.parent].append(result)
 
+    def parse_again(self, items: Sequence[tuple[str, str]]) -> list[ParsedFile | ParseError]:
+        """``(path, text)`` items parsed, reusing what was parsed already (results in order)."""
+        known = {parsed.path: parsed for files in self.parsed.values() for parsed in files}
+        missing = [(path, text) for path, text in items if path not in known]
+        found = dict(zip(missing, _parse_all(missing, self.use_cache), strict=True))
+        return [known.get(path) or found[(path, text)] for path, text in items]
+
     def follow_calls(self) -> None:
         """Read the directories local module calls lead to outside the given trees."""
         pending = self._call_targets() - self.seen
@@ -218,10 +228,13 @@ class _Tree:
         }
         return [by_name[name] for name in tfvars_order(by_name)]
 
-    def sources_of(self, declarations: Sequence[Declaration]) -> list[tuple[str, str]]:
-        """The texts of every file in the directories the declarations point into: a fix edits
-        the declaring files, and must find what else in those modules refers to them."""
-        wanted: set[str] = set()
+    def sources_of(
+        self, declarations: Sequence[Declaration], var_files: Sequence[ParsedFile]
+    ) -> list[tuple[str, str]]:
+        """The texts of every file in the directories the declarations point into, and of the
+        ``--var-file`` files: a fix edits the declaring files, must find what else in those
+        modules refers to them, and evaluates the roots again after its edits."""
+        wanted: set[str] = {parsed.path for parsed in var_files}
         for decl in declarations:
             wanted.add(decl.span.file)
             wanted.update(span.file for span in decl.module_calls)
@@ -233,7 +246,7 @@ class _Tree:
         return sorted(
             (rel, text)
             for rel, (path, text) in by_rel.items()
-            if path.parent in folders and rel not in broken
+            if (path.parent in folders or rel in wanted) and rel not in broken
         )
 
     def relative(self, path: Path) -> str:
