@@ -235,7 +235,9 @@ class TerraformModel:
     ``unreadable_texts`` maps each file that failed to parse to its raw text: the reconciler
     uses it to avoid calling a user unmanaged whose name appears in a file it could not read.
     ``sources`` maps to its text every file of the directories a fix may edit: those holding a
-    declaration, the module calls leading to it, or the definition of its for_each/count key.
+    declaration, the module calls leading to it, or the definition of its for_each/count key;
+    and every ``--var-file``, whose paths ``var_files`` lists in the order given (a fix
+    evaluates the roots again after its edits, with the same inputs).
     """
 
     declarations: tuple[Declaration, ...]
@@ -244,6 +246,7 @@ class TerraformModel:
     sources: tuple[tuple[str, str], ...] = ()
     references: tuple[Reference, ...] = ()
     notes: tuple[str, ...] = ()  # what was not read and why, when that does not change results
+    var_files: tuple[str, ...] = ()
     files_scanned: int = 0
     files_parsed: int = 0
 

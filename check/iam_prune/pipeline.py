@@ -106,8 +106,7 @@ def _inventory(gs: GuardedSession, context: _Context, settings: Settings) -> Inv
 def remediate(finding: Finding, user: LiveUser | None, model: TerraformModel) -> Finding:
     """Attach what to do: the code change, or the console commands."""
     if finding.status is Status.REMOVE_FROM_CODE:
-        parts = [plan.remove_user(decl, model) for decl in finding.declarations]
-        return replace(finding, remediation=plan.merge(parts, model))
+        return replace(finding, remediation=plan.retire(finding.declarations, model))
     if finding.status is Status.DELETE_UNMANAGED and user is not None:
         return replace(finding, remediation=Remediation(commands=delete_commands(user)))
     return finding
@@ -231,6 +230,7 @@ def run(
         errors=tuple(errors),
         notes=model.notes,
     )
+    report = plan.finalize(report, model)  # notes on changes that do not combine
     return Outcome(
         report=replace(report, combined_patch=plan.combined_patch(report, model)), model=model
     )

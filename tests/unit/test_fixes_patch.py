@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from iam_prune.fixes.patch import unified_diff
+from iam_prune.fixes.patch import _changed_lines, unified_diff
 
 
 def git(repo: Path, *args: str, stdin: str = "") -> None:
@@ -146,6 +146,25 @@ def test_a_removed_block_shows_as_its_own_lines(tmp_path: Path) -> None:
 
     minus = [line[1:] for line in patch.splitlines(keepends=True) if line.startswith("-")]
     assert minus[1:] == removed.splitlines(keepends=True)  # minus[0] is the "--- a/u.tf" line
+
+
+def test_a_kept_block_around_removed_ones_stays_context(tmp_path: Path) -> None:
+    """difflib takes the longest contiguous run first and matched a lone brace here, showing
+    the kept `locals` block as replaced; a longest common subsequence keeps it as context."""
+    gone = 'resource "a" "b" {\n  x = 1\n}\n\nresource "a" "c" {\n  y = 2\n}\n\n'
+    before = gone + 'locals {\n  z     = 3\n  other = 4\n}\n\noutput "o" {\n  value = 5\n}\n'
+    after = "locals {\n  z = 3\n}\n"
+
+    patch = assert_applies(tmp_path, {"m.tf": before}, {"m.tf": after})
+
+    assert " locals {\n" in patch and "-locals {\n" not in patch
+    assert patch.count("\n }\n") == 1  # the kept closing brace is context, once
+
+
+def test_the_edit_script_is_a_shortest_one() -> None:
+    removed, added = _changed_lines(list("abcabba"), list("cbabac"))
+
+    assert sum(removed) + sum(added) == 5  # Myers' paper's example: D = 5
 
 
 LINES = st.lists(st.sampled_from(["}\n", "\n", "a\n", "b\r\n", "{\n", "c"]), max_size=12)

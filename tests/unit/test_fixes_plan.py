@@ -1,32 +1,18 @@
-"""Removing declared users: one finding's patch, many findings' patches together, and a
-property test over generated files that every other byte survives."""
+"""Planning a user's retirement: one finding's change and patch, a user declared in several
+places, what happens without a file's text, and the changes of many findings together."""
 
 from __future__ import annotations
 
-import tempfile
-from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
-import hcl2
-from hypothesis import given, settings
-from hypothesis import strategies as st
-from test_fixes_patch import git_apply, make_repo
+import pytest
+from fix_helpers import declarations_of, finding, load_files, repo_of, report_of
+from test_fixes_patch import git_apply
 
-from iam_prune.fixes.plan import combine, combined_patch, edited_files, merge, remove_user
-from iam_prune.model import (
-    AccountResult,
-    Declaration,
-    Finding,
-    Remediation,
-    Report,
-    RunSettings,
-    SourceSpan,
-    Status,
-    TerraformModel,
-)
-from iam_prune.terraform import declarations_in
-from iam_prune.terraform.parse import parse_file
+from iam_prune.fixes import plan
+from iam_prune.fixes.settle import Evaluation, settle
+from iam_prune.fixes.workspace import Workspace
+from iam_prune.model import Declaration, FileEdit, SourceSpan, TerraformModel
 
 USERS = (
     'resource "aws_s3_bucket" "logs" {\n'
@@ -52,49 +38,29 @@ ALICE_WITH_COMMENT = (
 )
 
 
-def model_of(files: dict[str, str]) -> TerraformModel:
-    """What ``terraform.load`` would make of ``files``, without touching the disk."""
-    declarations = [
-        decl
-        for path, text in files.items()
-        for decl in declarations_in(parse_file(path, text), str(Path(path).parent))
-    ]
-    return TerraformModel(declarations=tuple(declarations), sources=tuple(files.items()))
-
-
-def declared(model: TerraformModel, address: str, file: str | None = None) -> Declaration:
-    return next(d for d in model.declarations if d.address == address and file in (None, d.file))
-
-
-def report_of(*remediations: Remediation) -> Report:
-    findings = tuple(
-        Finding(user=f"u{n}", status=Status.REMOVE_FROM_CODE, reason="never used", remediation=r)
-        for n, r in enumerate(remediations)
-    )
-    account = AccountResult("123456789012", "credential-report", None, len(findings), 3, findings)
-    return Report("0.1.0", datetime(2024, 1, 1, tzinfo=UTC), RunSettings(), (account,))
-
-
 def test_remove_user_takes_the_block_and_its_comment(tmp_path: Path) -> None:
-    model = model_of({"iam/users.tf": USERS})
+    model = load_files(tmp_path / "src", {"iam/users.tf": USERS})
+    (decl,) = declarations_of(model, "alice")
 
-    remediation = remove_user(declared(model, "aws_iam_user.alice"), model)
+    remediation = plan.remove_user(decl, model)
 
     assert remediation.destroys == ("aws_iam_user.alice",)
+    assert remediation.manual == ()
     (edit,) = remediation.edits
-    assert edit.file == "iam/users.tf"
-    assert USERS[edit.start : edit.end] == ALICE_WITH_COMMENT
+    # The edit names the block; how much text goes with it is the rendering's business.
+    block = 'resource "aws_iam_user" "alice" {\n  name = "alice"\n}'
+    assert (edit.file, USERS[edit.start : edit.end]) == ("iam/users.tf", block)
     assert remediation.patch is not None
-    repo = make_repo(tmp_path, {"iam/users.tf": USERS})
+    repo = repo_of(tmp_path / "repo", {"iam/users.tf": USERS})
     git_apply(repo, remediation.patch)
     assert (repo / "iam/users.tf").read_text() == USERS.replace(ALICE_WITH_COMMENT, "")
 
 
-def test_a_comment_separated_by_a_blank_line_stays() -> None:
-    model = model_of({"users.tf": USERS})
+def test_a_comment_separated_by_a_blank_line_stays(tmp_path: Path) -> None:
+    model = load_files(tmp_path, {"users.tf": USERS})
 
-    remediation = remove_user(declared(model, "aws_iam_user.bob"), model)
-    before, after = combine([remediation], model)
+    remediation = plan.retire(declarations_of(model, "bob"), model)
+    before, after = plan.combine([remediation], model)
 
     assert '# Shared by the deploy jobs.\n\nresource "aws_iam_user" "carol"' in after["users.tf"]
     assert "bob" not in after["users.tf"]
@@ -102,12 +68,12 @@ def test_a_comment_separated_by_a_blank_line_stays() -> None:
 
 
 def test_the_combined_patch_for_two_users_in_one_file_applies(tmp_path: Path) -> None:
-    model = model_of({"users.tf": USERS})
-    parts = [remove_user(declared(model, f"aws_iam_user.{n}"), model) for n in ("bob", "carol")]
+    model = load_files(tmp_path / "src", {"users.tf": USERS})
+    report = report_of(finding(model, "bob"), finding(model, "carol"))
 
-    patch = combined_patch(report_of(*parts), model)
+    patch = plan.combined_patch(plan.finalize(report, model), model)
 
-    repo = make_repo(tmp_path, {"users.tf": USERS})
+    repo = repo_of(tmp_path / "repo", {"users.tf": USERS})
     git_apply(repo, patch)
     assert (repo / "users.tf").read_text() == (
         'resource "aws_s3_bucket" "logs" {\n  bucket = "logs"\n}\n'
@@ -118,45 +84,50 @@ def test_the_combined_patch_for_two_users_in_one_file_applies(tmp_path: Path) ->
     )
 
 
-def test_the_combined_patch_spans_files_and_crlf(tmp_path: Path) -> None:
+def test_the_combined_patch_spans_files_and_keeps_crlf(tmp_path: Path) -> None:
     files = {"a/users.tf": USERS, "b/users.tf": USERS.replace("\n", "\r\n")}
-    model = model_of(files)
-    parts = [
-        remove_user(declared(model, "aws_iam_user.alice", "a/users.tf"), model),
-        remove_user(declared(model, "aws_iam_user.alice", "b/users.tf"), model),
-        remove_user(declared(model, "aws_iam_user.carol", "b/users.tf"), model),
-    ]
-    report = report_of(*parts)
+    model = load_files(tmp_path / "src", files, dirs=("a", "b"))
+    report = plan.finalize(report_of(finding(model, "alice"), finding(model, "carol")), model)
 
-    repo = make_repo(tmp_path, files)
-    git_apply(repo, combined_patch(report, model))
+    repo = repo_of(tmp_path / "repo", files)
+    git_apply(repo, plan.combined_patch(report, model))
 
-    edited = edited_files(report, model)
+    edited = plan.edited_files(report, model)
     assert sorted(edited) == ["a/users.tf", "b/users.tf"]
     for path, text in edited.items():
         assert (repo / path).read_bytes() == text.encode()
-    assert "\r\n" in edited["b/users.tf"]
     assert edited["b/users.tf"].count("\n") == edited["b/users.tf"].count("\r\n")
 
 
-def test_merge_makes_one_remediation_for_a_user_declared_twice() -> None:
-    model = model_of({"a.tf": USERS, "b.tf": USERS})
-    parts = [remove_user(declared(model, "aws_iam_user.bob", f), model) for f in ("a.tf", "b.tf")]
+def test_a_user_declared_in_two_stacks_is_one_change(tmp_path: Path) -> None:
+    files = {"dev/users.tf": USERS, "prod/users.tf": USERS}
+    model = load_files(tmp_path, files, dirs=("dev", "prod"))
 
-    merged = merge(parts, model)
+    remediation = plan.retire(declarations_of(model, "bob"), model)
+
+    assert remediation.destroys == ("aws_iam_user.bob",)
+    assert sorted({e.file for e in remediation.edits}) == ["dev/users.tf", "prod/users.tf"]
+    assert remediation.patch is not None and remediation.patch.count("diff --git") == 2
+    assert "dev`, `prod" in remediation.manual[0]
+
+
+def test_merge_puts_parts_together_without_planning_again(tmp_path: Path) -> None:
+    model = load_files(tmp_path, {"dev/users.tf": USERS, "prod/users.tf": USERS}, ("dev", "prod"))
+    parts = [plan.remove_user(d, model) for d in declarations_of(model, "bob")]
+
+    merged = plan.merge(parts, model)
 
     assert merged.destroys == ("aws_iam_user.bob",)
-    assert [e.file for e in merged.edits] == ["a.tf", "b.tf"]
-    assert merged.patch is not None
-    assert merged.patch.count("diff --git") == 2
-    assert merge(parts[:1], model) is parts[0]
+    assert [e.file for e in merged.edits] == ["dev/users.tf", "prod/users.tf"]
+    assert merged.patch is not None and merged.patch.count("diff --git") == 2
+    assert plan.merge(parts[:1], model) is parts[0]
 
 
-def test_the_same_finding_twice_is_one_edit() -> None:
-    model = model_of({"users.tf": USERS})
-    part = remove_user(declared(model, "aws_iam_user.alice"), model)
+def test_the_same_finding_twice_is_one_edit(tmp_path: Path) -> None:
+    model = load_files(tmp_path, {"users.tf": USERS})
+    part = plan.retire(declarations_of(model, "alice"), model)
 
-    before, after = combine([part, part], model)
+    before, after = plan.combine([part, part], model)
 
     assert after == {"users.tf": USERS.replace(ALICE_WITH_COMMENT, "")}
     assert before == {"users.tf": USERS}
@@ -166,129 +137,69 @@ def test_without_the_file_text_the_remediation_is_a_manual_note() -> None:
     span = SourceSpan("gone.tf", 0, 10, 4, 6)
     decl = Declaration("aws_iam_user.dave", "dave", span, '"dave"')
 
-    remediation = remove_user(decl, TerraformModel(declarations=(decl,)))
+    remediation = plan.remove_user(decl, TerraformModel(declarations=(decl,)))
 
     assert remediation.patch is None
     assert remediation.edits == ()
     assert remediation.destroys == ("aws_iam_user.dave",)
     assert remediation.manual == (
-        "Remove the `aws_iam_user.dave` block declared at gone.tf:4; "
-        "its file's text was not available, so no patch was made.",
+        "No patch for `aws_iam_user.dave` (gone.tf:4): its file's text was not available. "
+        "Make the change by hand, or fix what is listed here and run iam-prune again.",
     )
 
 
-def test_combining_nothing_changes_nothing() -> None:
-    model = model_of({"users.tf": USERS})
+def test_combining_nothing_changes_nothing(tmp_path: Path) -> None:
+    model = load_files(tmp_path, {"users.tf": USERS})
 
-    assert combine([], model) == ({}, {})
-    assert combined_patch(report_of(), model) == ""
-
-
-# --------------------------------------------------------------------------- property
+    assert plan.combine([], model) == ({}, {})
+    assert plan.combined_patch(report_of(), model) == ""
+    assert plan.edited_files(report_of(), model) == {}
 
 
-@dataclass(frozen=True)
-class Piece:
-    """One top-level thing in a generated file: a block, or a comment on lines of its own."""
+def test_colliding_edits_are_a_value_error(tmp_path: Path) -> None:
+    model = load_files(tmp_path, {"users.tf": USERS})
+    first = plan.retire(declarations_of(model, "alice"), model)
+    start = first.edits[0].start
+    clash = type(first)(edits=(FileEdit("users.tf", start + 2, start + 2, "x"),))
 
-    text: str
-    address: str | None = None  # set for user blocks
-
-    @property
-    def is_comment(self) -> bool:
-        return self.text.startswith(("#", "//", "/*"))
+    with pytest.raises(ValueError, match="overlapping"):
+        plan.combine([first, clash], model)
 
 
-USER_STYLES = (
-    'resource "aws_iam_user" "{n}" {{\n  name = "{n}"\n}}',
-    'resource "aws_iam_user" "{n}" {{ name = "{n}" }}',
-    'resource "aws_iam_user" "{n}" {{\n  name = "{n}"\n}} # end of {n}',
-    'resource aws_iam_user {n} {{\n  name = "{n}"\n\n  tags = {{\n    team = "core"\n  }}\n}}',
-)
-OTHER_STYLES = (
-    'resource "aws_iam_user_policy" "p{n}" {{\n  user = aws_iam_user.u0.name\n}}',
-    "locals {{\n  x{n} = 1\n}}",
-)
-COMMENT_STYLES = ("# note {n}", "// note {n}", "/* note {n} */", "/*\n * note {n}\n */")
+def test_a_finding_that_does_not_combine_keeps_its_patch_and_says_so(tmp_path: Path) -> None:
+    """Alone, each is right; together, the migration moves `ray` to a key the other removes."""
+    text = (
+        'variable "interns" {\n  type    = list(string)\n  default = ["pia", "quin", "ray"]\n}\n'
+        '\nresource "aws_iam_user" "intern" {\n  count = length(var.interns)\n'
+        "  name  = var.interns[count.index]\n}\n"
+    )
+    model = load_files(tmp_path, {"main.tf": text})
+    report = plan.finalize(report_of(finding(model, "quin"), finding(model, "ray")), model)
+
+    quin, ray = report.findings
+    assert quin.remediation is not None and quin.remediation.manual == ()
+    assert ray.remediation is not None and ray.remediation.patch is not None
+    assert "left out of the combined patch" in ray.remediation.manual[-1]
+    combined = plan.edited_files(report, model)["main.tf"]
+    assert '"ray"' in combined and "for_each" in combined
+    assert plan.combined_patch(report, model) == quin.remediation.patch
 
 
-@st.composite
-def pieces(draw: st.DrawFn, n: int) -> Piece:
-    kind = draw(st.sampled_from(["user", "user", "other", "comment"]))
-    if kind == "user":
-        return Piece(draw(st.sampled_from(USER_STYLES)).format(n=f"u{n}"), f"aws_iam_user.u{n}")
-    if kind == "other":
-        return Piece(draw(st.sampled_from(OTHER_STYLES)).format(n=n))
-    return Piece(draw(st.sampled_from(COMMENT_STYLES)).format(n=n))
+def test_an_edit_that_matches_nothing_is_refused_not_applied(tmp_path: Path) -> None:
+    model = load_files(tmp_path, {"users.tf": USERS})
+    evaluation = Evaluation(Workspace.of(model), (".",))
+
+    settled = settle(evaluation, [FileEdit("users.tf", 0, 5)], set(), set())
+
+    assert not settled.ok
+    assert "matches no block" in settled.problems[0]
 
 
-@st.composite
-def files(draw: st.DrawFn) -> tuple[list[Piece], list[int], str]:
-    """Pieces, the number of blank lines after each, and the file text they make (LF or CRLF)."""
-    count = draw(st.integers(1, 9))
-    parts = [draw(pieces(n)) for n in range(count)]
-    gaps = [draw(st.sampled_from([0, 0, 1, 1, 2])) for _ in range(count - 1)]
-    final_newline = draw(st.booleans())
-    text = parts[0].text
-    for gap, piece in zip(gaps, parts[1:], strict=True):
-        text += "\n" * (gap + 1) + piece.text
-    text += "\n" if final_newline else ""
-    return parts, gaps, text.replace("\n", draw(st.sampled_from(["\n", "\r\n"])))
+def test_an_edit_that_breaks_the_syntax_is_refused(tmp_path: Path) -> None:
+    model = load_files(tmp_path, {"users.tf": USERS})
+    evaluation = Evaluation(Workspace.of(model), (".",))
+    brace = USERS.index("}")
 
+    settled = settle(evaluation, [FileEdit("users.tf", brace, brace + 1, "{")], set(), set())
 
-def attached_comments(parts: list[Piece], gaps: list[int], removed: set[str]) -> set[str]:
-    """Comments directly above a removed block, through other such comments."""
-    attached: set[str] = set()
-    goes = False  # whether the piece after the current one is removed
-    for index in reversed(range(len(parts))):
-        piece = parts[index]
-        if piece.is_comment:
-            goes = goes and gaps[index] == 0
-            if goes:
-                attached.add(piece.text)
-        else:
-            goes = piece.address in removed
-    return attached
-
-
-def block_texts(text: str) -> dict[str, str]:
-    parsed = parse_file("main.tf", text)
-    return {
-        ".".join(b.labels) if b.labels else b.block_type: text[b.span.start : b.span.end]
-        for b in parsed.blocks
-    }
-
-
-@settings(max_examples=150, deadline=None)
-@given(data=files(), choices=st.data())
-def test_removing_any_users_leaves_everything_else_byte_identical(
-    data: tuple[list[Piece], list[int], str], choices: st.DataObject
-) -> None:
-    parts, gaps, text = data
-    users = [p.address for p in parts if p.address is not None]
-    removed = choices.draw(st.sets(st.sampled_from(users))) if users else set()
-    model = model_of({"main.tf": text})
-    remediations = [remove_user(d, model) for d in model.declarations if d.address in removed]
-
-    _, after = combine(remediations, model)
-    result = after.get("main.tf", text)
-
-    hcl2.parses(result)
-    kept_blocks = {k: v for k, v in block_texts(text).items() if k not in removed}
-    assert block_texts(result) == kept_blocks
-    lf_text, lf_result = text.replace("\r\n", "\n"), result.replace("\r\n", "\n")
-    gone = attached_comments(parts, gaps, removed)
-    for comment in (p.text for p in parts if p.is_comment):
-        assert (comment in lf_result) is (comment not in gone), comment
-    if "\n\n\n" not in lf_text:
-        assert "\n\n\n" not in lf_result
-    assert not lf_result.startswith("\n")
-    assert not lf_result.endswith("\n\n")
-
-    patch = combined_patch(report_of(*remediations), model)
-    assert (patch == "") is (result == text)
-    if patch:
-        with tempfile.TemporaryDirectory() as directory:
-            repo = make_repo(Path(directory), {"main.tf": text})
-            git_apply(repo, patch)
-            assert (repo / "main.tf").read_bytes() == result.encode()
+    assert settled.problems and "would not parse" in settled.problems[0]

@@ -66,11 +66,15 @@ def _hunk_lines(old: list[str], new: list[str]) -> Iterator[str]:
 
 
 class _DownwardMatcher(difflib.SequenceMatcher[str]):
-    """difflib's matching, with every run of removed or added lines slid as far down as
-    equal lines allow, the position GNU diff and git settle on too.
+    """Lines matched the way git matches them (a longest common subsequence, Myers' diff),
+    with every run of removed or added lines slid as far down as equal lines allow, the
+    position GNU diff and git settle on too.
 
-    Without it a removed block can show up as the previous block's closing brace plus most
-    of this one: the same change, but not what a reviewer expects to read.
+    difflib's own matching takes the longest *contiguous* block first, so when a whole block
+    and a few lines after it go, it can match a lone closing brace and show everything around
+    it as replaced. Without the sliding, a removed block can show up as the previous block's
+    closing brace plus most of this one. Both are the same change, but not what a reviewer
+    expects to read.
     """
 
     def __init__(self, old: list[str], new: list[str]) -> None:
@@ -78,13 +82,64 @@ class _DownwardMatcher(difflib.SequenceMatcher[str]):
         self._old, self._new = old, new
 
     def get_opcodes(self) -> list[tuple[_Tag, int, int, int, int]]:
-        removed = [False] * len(self._old)
-        added = [False] * len(self._new)
-        for tag, i1, i2, j1, j2 in super().get_opcodes():
-            if tag != "equal":
-                removed[i1:i2] = [True] * (i2 - i1)
-                added[j1:j2] = [True] * (j2 - j1)
+        removed, added = _changed_lines(self._old, self._new)
         return _opcodes(_slid_down(removed, self._old), _slid_down(added, self._new))
+
+
+def _changed_lines(old: Sequence[str], new: Sequence[str]) -> tuple[list[bool], list[bool]]:
+    """Which lines of ``old`` are removed and which of ``new`` added, in a shortest edit
+    script (Myers, "An O(ND) Difference Algorithm"); common ends are set aside first."""
+    removed, added = [False] * len(old), [False] * len(new)
+    head = 0
+    while head < min(len(old), len(new)) and old[head] == new[head]:
+        head += 1
+    tail = 0
+    while tail < min(len(old), len(new)) - head and old[-1 - tail] == new[-1 - tail]:
+        tail += 1
+    a, b = old[head : len(old) - tail], new[head : len(new) - tail]
+    for kind, index in _edit_script(a, b):
+        if kind == "-":
+            removed[head + index] = True
+        else:
+            added[head + index] = True
+    return removed, added
+
+
+def _edit_script(a: Sequence[str], b: Sequence[str]) -> list[tuple[str, int]]:
+    """The removals (``-``, index in ``a``) and additions (``+``, index in ``b``)."""
+    n, m = len(a), len(b)
+    offset = n + m + 1
+    frontier = [0] * (2 * offset + 1)
+    trace: list[list[int]] = []
+    for d in range(n + m + 1):
+        trace.append(frontier[:])
+        for k in range(-d, d + 1, 2):
+            down = k == -d or (k != d and frontier[offset + k - 1] < frontier[offset + k + 1])
+            x = frontier[offset + k + 1] if down else frontier[offset + k - 1] + 1
+            y = x - k
+            while x < n and y < m and a[x] == b[y]:
+                x, y = x + 1, y + 1
+            frontier[offset + k] = x
+            if x >= n and y >= m:
+                return _backtrack(trace, offset, n, m)
+    return []  # unreachable: d = n + m always reaches the end
+
+
+def _backtrack(trace: list[list[int]], offset: int, n: int, m: int) -> list[tuple[str, int]]:
+    script: list[tuple[str, int]] = []
+    x, y = n, m
+    for d in range(len(trace) - 1, 0, -1):
+        frontier = trace[d]
+        k = x - y
+        down = k == -d or (k != d and frontier[offset + k - 1] < frontier[offset + k + 1])
+        previous_k = k + 1 if down else k - 1
+        previous_x = frontier[offset + previous_k]
+        previous_y = previous_x - previous_k
+        while x > previous_x and y > previous_y:
+            x, y = x - 1, y - 1
+        script.append(("+", previous_y) if down else ("-", previous_x))
+        x, y = previous_x, previous_y
+    return script
 
 
 def _slid_down(changed: list[bool], lines: Sequence[str]) -> list[bool]:

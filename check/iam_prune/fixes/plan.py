@@ -1,48 +1,51 @@
-"""What retiring a declared user changes in the code, as edits and as a patch.
+"""What retiring declared users changes in the code: the entry points for the pipeline and CLI.
 
-The skeleton removes the ``aws_iam_user`` block itself; what exists only because of the user
-(policy attachments, keys, group memberships) is for ``references`` to add later, as more
-edits in the same ``Remediation``. Each finding gets a patch of its own; ``combine`` merges
-the edits of many findings per file, so that all of them apply together as one patch.
+``retire`` plans one finding (``planner``): edits, a patch, what ``terraform plan`` will
+destroy, or notes for a person. ``finalize`` checks all findings' changes together
+(``together``) and notes on every finding left out of the combined patch why; the combined
+patch and the files ``iam-prune fix`` writes (``combined_patch``, ``edited_files``) hold the
+changes of the others.
+
+A remediation's ``edits`` name what goes (a block, an element, by the range the parser gave
+it) and what is replaced or inserted; how much text a removal takes along is worked out when
+they are applied (``render``), for all the edits to a file at once, so that the edits of
+several findings combine.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
+import functools
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 
-from iam_prune.fixes.edits import apply_edits, merge_removals, removal_range
+from iam_prune.fixes import together
 from iam_prune.fixes.patch import unified_diff
-from iam_prune.model import Declaration, FileEdit, Remediation, Report, TerraformModel
+from iam_prune.fixes.planner import Planner
+from iam_prune.fixes.render import RenderError, render_all
+from iam_prune.model import Declaration, FileEdit, Finding, Remediation, Report, TerraformModel
 
 
 def remove_user(decl: Declaration, model: TerraformModel) -> Remediation:
-    """The removal of ``decl``'s block, with the comments written for it, as an edit and a patch.
+    """The change that retires the one instance ``decl`` declares."""
+    return retire((decl,), model)
 
-    When the file's text is not at hand (a declaration found only in state, say), the
-    remediation says in words what to remove instead.
-    """
-    text = model.text_of(decl.file)
-    if text is None:
-        return Remediation(destroys=(decl.address,), manual=(_manual_note(decl),))
-    start, end = removal_range(text, decl.span.start, decl.span.end)
-    edit = FileEdit(decl.file, start, end)
-    after = apply_edits(text, [edit])
-    return Remediation(
-        patch=unified_diff({decl.file: text}, {decl.file: after}),
-        edits=(edit,),
-        destroys=(decl.address,),
-    )
+
+def retire(declarations: Sequence[Declaration], model: TerraformModel) -> Remediation:
+    """The change that retires every instance in ``declarations`` (one user, declared in one
+    or more places), as one remediation."""
+    return _planner(model).retire(tuple(declarations))
 
 
 def merge(parts: Sequence[Remediation], model: TerraformModel) -> Remediation:
-    """One remediation doing everything ``parts`` do (a user declared in several places)."""
+    """One remediation doing everything ``parts`` do, without checking them together (``retire``
+    plans the declarations of one user together, which is checked as a whole)."""
     if len(parts) == 1:
         return parts[0]
-    edits = _merged_edits(parts, model)
+    edits = tuple(dict.fromkeys(e for part in parts for e in part.edits))
+    before, after = _texts(edits, model)
     return Remediation(
-        patch=unified_diff(*_texts(edits, model)) or None,
-        edits=tuple(edit for file_edits in edits.values() for edit in file_edits),
+        patch=unified_diff(before, after) or None,
+        edits=edits,
         destroys=_unique(item for part in parts for item in part.destroys),
         manual=_unique(item for part in parts for item in part.manual),
         commands=_unique(item for part in parts for item in part.commands),
@@ -54,59 +57,94 @@ def combine(
 ) -> tuple[dict[str, str], dict[str, str]]:
     """The text of every file the remediations edit, before and after all their edits.
 
-    Removals that overlap or touch (two users declared next to each other) are merged.
-    Raises ``ValueError`` when an edited file's text is not in ``model.sources`` or when two
-    edits conflict.
+    Raises ``ValueError`` when an edited file's text is not in ``model.sources`` or when the
+    edits collide.
     """
-    return _texts(_merged_edits(remediations, model), model)
+    edits = tuple(dict.fromkeys(e for r in remediations for e in r.edits))
+    return _texts(edits, model)
+
+
+def finalize(report: Report, model: TerraformModel) -> Report:
+    """``report`` with a note on every finding whose change cannot be combined with the
+    others' (it keeps its own patch, but is left out of the combined one)."""
+    refused = _left_out(report, model)
+    if not refused:
+        return report
+
+    def noted(finding: Finding) -> Finding:
+        reason = refused.get(together.Change.of(finding))
+        if reason is None or finding.remediation is None:
+            return finding
+        note = (
+            "Its patch is left out of the combined patch (`iam-prune fix`), because together "
+            f"with the other findings' changes {reason}; apply it on its own once they are "
+            "merged, or run iam-prune again then."
+        )
+        remediation = finding.remediation
+        remediation = replace(remediation, manual=(*remediation.manual, note))
+        return replace(finding, remediation=remediation)
+
+    accounts = tuple(
+        replace(account, findings=tuple(noted(f) for f in account.findings))
+        for account in report.accounts
+    )
+    return replace(report, accounts=accounts)
 
 
 def combined_patch(report: Report, model: TerraformModel) -> str:
-    """One patch with the code changes of every finding in ``report``."""
-    return unified_diff(*combine(_remediations(report), model))
+    """One patch with the code changes of every finding that combine with each other."""
+    return unified_diff(*combine(_combinable(report, model), model))
 
 
 def edited_files(report: Report, model: TerraformModel) -> dict[str, str]:
-    """The new text of every file the report's findings change, by repository-relative path."""
-    return combine(_remediations(report), model)[1]
+    """The new text of every file the combinable findings change, by repository path."""
+    return combine(_combinable(report, model), model)[1]
 
 
-def _remediations(report: Report) -> list[Remediation]:
-    return [f.remediation for f in report.findings if f.remediation is not None]
+def _combinable(report: Report, model: TerraformModel) -> list[Remediation]:
+    refused = _left_out(report, model)
+    return [
+        f.remediation
+        for f in report.findings
+        if f.remediation is not None
+        and f.remediation.edits
+        and together.Change.of(f) not in refused
+    ]
 
 
-def _merged_edits(
-    remediations: Iterable[Remediation], model: TerraformModel
-) -> dict[str, list[FileEdit]]:
-    by_file: defaultdict[str, list[FileEdit]] = defaultdict(list)
-    for edit in (edit for remediation in remediations for edit in remediation.edits):
-        by_file[edit.file].append(edit)
-    return {
-        file: merge_removals(_source(model, file), edits) for file, edits in sorted(by_file.items())
-    }
+def _left_out(report: Report, model: TerraformModel) -> dict[together.Change, str]:
+    changes = tuple(
+        together.Change.of(f)
+        for f in report.findings
+        if f.remediation is not None and f.remediation.edits
+    )
+    return _left_out_of(changes, model)
+
+
+@functools.lru_cache(maxsize=4)
+def _left_out_of(
+    changes: tuple[together.Change, ...], model: TerraformModel
+) -> dict[together.Change, str]:
+    # A report is finalized, then patched and written: the same changes, checked once.
+    return together.left_out(_planner(model), changes)
 
 
 def _texts(
-    edits: dict[str, list[FileEdit]], model: TerraformModel
+    edits: Sequence[FileEdit], model: TerraformModel
 ) -> tuple[dict[str, str], dict[str, str]]:
-    before = {file: _source(model, file) for file in edits}
-    after = {file: apply_edits(before[file], file_edits) for file, file_edits in edits.items()}
-    return before, after
-
-
-def _source(model: TerraformModel, file: str) -> str:
-    text = model.text_of(file)
-    if text is None:
-        raise ValueError(f"no source text for {file}")
-    return text
+    texts = dict(model.sources)
+    try:
+        after = render_all(texts, edits)
+    except RenderError as error:
+        raise ValueError(str(error)) from error
+    return {path: texts[path] for path in after}, after
 
 
 def _unique(items: Iterable[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(items))
 
 
-def _manual_note(decl: Declaration) -> str:
-    return (
-        f"Remove the `{decl.address}` block declared at {decl.file}:{decl.line}; "
-        "its file's text was not available, so no patch was made."
-    )
+@functools.lru_cache(maxsize=2)
+def _planner(model: TerraformModel) -> Planner:
+    """One planner per model: the pipeline plans every finding against the same model."""
+    return Planner(model)

@@ -1,0 +1,128 @@
+"""What to delete so that some elements of a list (or entries of an object) go cleanly.
+
+Removing one user from ``users = [a, b, c]`` is an edit of the list, and the list has to stay
+valid and look as if the element had never been written: its commas, its layout (inline, or
+one element per line), whether it ends with a trailing comma. The rules, for elements removed
+together (several fixes may each remove one of the same list):
+
+* An element on lines of its own goes with those lines, its comma, a comment at the end of
+  its line and the comment lines directly above it, like a block does (``removal_range``).
+* Elements sharing a line go with the separator between them and the next element, or, at the
+  end of the list, with the separator before them, so no comma is left dangling.
+* When the last element goes and the list had no comma after its last element (JSON never
+  does), the comma after the new last element goes too.
+* When every element goes, the brackets are left empty: ``[]``, ``{}``.
+
+Both HCL and JSON lists are handled: the positions come from their parse trees, the text
+between the elements is read here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from iam_prune.fixes.edits import removal_range
+
+Range = tuple[int, int]
+
+
+@dataclass(frozen=True)
+class Container:
+    """A ``[...]`` or ``{...}`` in ``text``: where its brackets are and its elements' ranges."""
+
+    open: int  # index of the opening bracket
+    close: int  # index of the closing bracket
+    elements: tuple[Range, ...]
+
+
+def removal_ranges(text: str, container: Container, removed: set[int]) -> list[Range]:
+    """The ranges to delete for the elements at ``removed`` indices to go; they may touch, and
+    are to be merged by the caller with the other removals in the file."""
+    elements = container.elements
+    if not removed:
+        return []
+    if removed >= set(range(len(elements))):
+        return [(container.open + 1, container.close)]
+    ranges: list[Range] = []
+    last = len(elements) - 1
+    last_by_lines = False
+    for run in _runs(sorted(removed)):
+        if all(_owns_lines(text, elements[i]) for i in run):
+            ranges.extend(_line_removal(text, elements[i]) for i in run)
+            last_by_lines = last_by_lines or last in run
+        else:
+            ranges.append(_inline_removal(text, elements, run))
+    if last_by_lines and _comma_after(text, elements[last]) is None:
+        kept = max(set(range(len(elements))) - removed)
+        comma = _comma_after(text, elements[kept])
+        if comma is not None:
+            ranges.append((comma, comma + 1))
+    return ranges
+
+
+def _runs(indices: Sequence[int]) -> list[list[int]]:
+    runs: list[list[int]] = []
+    for index in indices:
+        if runs and runs[-1][-1] == index - 1:
+            runs[-1].append(index)
+        else:
+            runs.append([index])
+    return runs
+
+
+def _owns_lines(text: str, element: Range) -> bool:
+    """Whether nothing but indentation comes before the element on its first line, and nothing
+    but its comma and a comment after it on its last line."""
+    start, end = element
+    line_start = text.rfind("\n", 0, start) + 1
+    if text[line_start:start].strip():
+        return False
+    return _rest_of_line_is_free(text, _after_comma(text, end))
+
+
+def _line_removal(text: str, element: Range) -> Range:
+    start, end = element
+    return removal_range(text, start, _after_comma(text, end))
+
+
+def _inline_removal(text: str, elements: Sequence[Range], run: list[int]) -> Range:
+    first, last = run[0], run[-1]
+    start, end = elements[first][0], elements[last][1]
+    following = last + 1 if last + 1 < len(elements) else None
+    previous = first - 1 if first > 0 else None
+    if following is not None and _same_line(text, end, elements[following][0]):
+        return start, elements[following][0]
+    if previous is not None and _same_line(text, elements[previous][1], start):
+        return elements[previous][1], end
+    if following is None and previous is not None:
+        return elements[previous][1], end
+    return start, _after_comma(text, end)
+
+
+def _same_line(text: str, left: int, right: int) -> bool:
+    return "\n" not in text[left:right]
+
+
+def _comma_after(text: str, element: Range) -> int | None:
+    """The index of the comma that follows the element (spaces and line breaks skipped)."""
+    position = element[1]
+    while position < len(text) and text[position] in " \t\r\n":
+        position += 1
+    return position if text.startswith(",", position) else None
+
+
+def _after_comma(text: str, end: int) -> int:
+    """Just past the element's comma when the comma is on the element's line, else ``end``."""
+    position = end
+    while position < len(text) and text[position] in " \t":
+        position += 1
+    return position + 1 if text.startswith(",", position) else end
+
+
+def _rest_of_line_is_free(text: str, position: int) -> bool:
+    newline = text.find("\n", position)
+    rest = text[position : len(text) if newline == -1 else newline].strip()
+    if not rest or rest.startswith(("#", "//")):
+        return True
+    return rest.startswith("/*") and rest.endswith("*/") and rest.find("*/") == len(rest) - 2

@@ -1,0 +1,351 @@
+"""Retiring one ``count`` instance without shifting the others: move the resource to ``for_each``.
+
+With ``count = length(var.users)``, taking ``"bob"`` out of the middle of the list moves every
+later user down one index, and Terraform then renames them in place: ``[2]`` becomes what
+``[1]`` was. A renamed IAM user keeps its keys and policies, so that is never acceptable. The
+way out is the refactoring Terraform documents: key the resource by the list's values
+(``for_each = toset(var.users)``), write a ``moved`` block from each old index to its new key,
+and take the element away; ``terraform plan`` then moves every instance but one and destroys
+just that one.
+
+This is done for the common shape only, and all or nothing:
+
+* ``count = length(L)``, and every ``count.index`` in the block reads ``L[count.index]`` (or
+  ``element(L, count.index)``), which becomes ``each.value``;
+* the list's values are distinct strings known from the code, not from a ``--var-file`` (the
+  ``moved`` blocks would be wrong for another environment's values), in a module instantiated
+  once (``moved`` blocks apply to every instance of the module);
+* the other resources of the module counted by the same list (a login profile per user) move
+  with it, ``aws_iam_user.x[count.index]`` becoming ``aws_iam_user.x[each.key]``;
+* elsewhere in the module, ``aws_iam_user.x[1]`` becomes ``aws_iam_user.x["carol"]`` and
+  ``aws_iam_user.x[*].arn`` becomes ``values(aws_iam_user.x)[*].arn``; any other use of the
+  resource as a list stops the migration.
+
+Anything else is explained in words, and the finding gets a manual note instead of a patch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import TypeGuard
+
+from iam_prune.fixes.settle import Evaluation
+from iam_prune.fixes.starts import Start, parse_address, removal
+from iam_prune.fixes.syntaxwalk import nodes, same_shape
+from iam_prune.fixes.workspace import Workspace
+from iam_prune.model import Declaration, FileEdit
+from iam_prune.terraform.addresses import instance_key
+from iam_prune.terraform.evaluate import evaluate
+from iam_prune.terraform.syntax import (
+    Block,
+    Call,
+    Expr,
+    GetAttr,
+    Index,
+    Literal,
+    Name,
+    ParsedFile,
+    Splat,
+)
+from iam_prune.terraform.values import Seq
+
+
+@dataclass(frozen=True)
+class _Counted:
+    """A resource block counted by the list, and the file it is in."""
+
+    path: str
+    block: Block
+
+    @property
+    def address(self) -> str:
+        return ".".join(self.block.labels)
+
+
+def migration(decl: Declaration, evaluation: Evaluation) -> Start | str:
+    """The edits that migrate ``decl``'s resource (and what is counted with it) to
+    ``for_each`` and drop ``decl``'s element, or why that cannot be done; ``evaluation`` is
+    the original configuration of every root the module is used from."""
+    workspace = evaluation.workspace
+    address = parse_address(decl.address)
+    directory = decl.module_dir
+    found = None
+    if address is not None:
+        found = _block(workspace, directory, f"{address.resource.kind}.{address.resource.name}")
+    if address is None or found is None:
+        return "its block could not be found again"
+    if found.path.endswith(".json"):
+        return "the migration to `for_each` is only written for `.tf` files, not `.tf.json`"
+    listed = _counted_list(found.block)
+    if listed is None or decl.key_span is None:
+        return "its `count` is not `length(<list>)` of a list written in the code"
+    if decl.key_span.file in workspace.var_files:
+        return (
+            "its list comes from a --var-file: `moved` blocks written in the code would be "
+            "wrong for other environments' values"
+        )
+    scopes = [(t.root, a) for t in evaluation.trees for a in t.scopes.get(directory, ())]
+    if len(scopes) != 1:
+        return (
+            "its module is instantiated more than once, and `moved` blocks apply to every instance"
+        )
+    scope = workspace.scope(*scopes[0])
+    if scope is None:
+        return "its module instance could not be evaluated again"
+    keys = _keys(evaluate(listed, scope.names))
+    if isinstance(keys, str):
+        return keys
+    group = [c for c in _all_counted(workspace, directory) if _counted_list(c.block) is not None]
+    group = [c for c in group if same_shape(_counted_list(c.block), listed)]
+    edits: list[FileEdit] = [removal(decl.key_span)]
+    removed = address.resource.key
+    migrated = {c.address for c in group}
+    for counted in group:
+        problem = _rewrite_block(workspace, counted, listed, migrated, edits)
+        if problem is not None:
+            return problem
+        edits.append(_moved_blocks(workspace, counted, keys, removed))
+    kept = {i: k for i, k in enumerate(keys) if f"[{i}]" != removed}
+    problem = _rewrite_references(workspace, directory, group, migrated, kept, edits)
+    if problem is not None:
+        return problem
+    what = ", ".join(f"`{c.address}`" for c in group)
+    return Start(tuple(edits), f"a migration of {what} from `count` to `for_each`", "migrate")
+
+
+def _block(workspace: Workspace, directory: str, address: str) -> _Counted | None:
+    return next((c for c in _all_counted(workspace, directory) if c.address == address), None)
+
+
+def _all_counted(workspace: Workspace, directory: str) -> Iterator[_Counted]:
+    for path in workspace.files(directory):
+        parsed = workspace.parsed(path)
+        if not isinstance(parsed, ParsedFile):
+            continue
+        for block in parsed.blocks:
+            if block.block_type == "resource" and len(block.labels) == 2:
+                yield _Counted(path, block)
+
+
+def _counted_list(block: Block) -> Expr | None:
+    count = block.attribute("count")
+    if count is None:
+        return None
+    value = count.value
+    if isinstance(value, Call) and value.name == "length" and len(value.args) == 1:
+        return value.args[0]
+    return None
+
+
+def _keys(value: object) -> list[str] | str:
+    if not isinstance(value, Seq) or value.kind == "set":
+        return "its `count` list is not a list whose values the code says"
+    items = list(value.items)
+    if not all(isinstance(item, str) for item in items):
+        return "its `count` list does not hold only strings known from the code"
+    if len(set(items)) != len(items):
+        return "its `count` list holds the same value twice, so it cannot key `for_each`"
+    return [str(item) for item in items]
+
+
+def _rewrite_block(
+    workspace: Workspace,
+    counted: _Counted,
+    listed: Expr,
+    migrated: set[str],
+    edits: list[FileEdit],
+) -> str | None:
+    """``count = length(L)`` → ``for_each = toset(L)``; ``L[count.index]`` → ``each.value``;
+    ``x[count.index]`` of a migrated resource → ``x[each.key]``."""
+    block = counted.block
+    count = block.attribute("count")
+    inner = _counted_list(block)
+    assert count is not None and inner is not None
+    edits.append(FileEdit(counted.path, count.span.start, inner.span.start, "for_each = toset("))
+    handled: list[tuple[int, int]] = []
+    text = workspace.text(counted.path) or ""
+    for attribute in block.attributes:
+        if attribute.name == "count":
+            continue
+        for node in nodes(attribute.value):
+            if _reads_element(node, listed):
+                target: Expr = node
+                replacement = "each.value"
+            elif (
+                isinstance(node, Index)
+                and _is_count_index(node.key)
+                and _names(node.target) in migrated
+            ):
+                target, replacement = node.key, "each.key"
+            else:
+                continue
+            if not _written_alone(text, target):
+                return _in_template(counted, text, target)
+            edits.append(FileEdit(counted.path, target.span.start, target.span.end, replacement))
+            handled.append((target.span.start, target.span.end))
+    for node in _count_indexes(block):
+        if not any(start <= node.span.start and node.span.end <= end for start, end in handled):
+            line = text.count("\n", 0, node.span.start) + 1
+            return (
+                f"`{counted.address}` uses `count.index` at {counted.path}:{line} other than to "
+                "read the counted list, which `for_each` has no equivalent for"
+            )
+    if block.blocks and any(_count_indexes_in_nested(block)):
+        return f"`{counted.address}` uses `count.index` in a nested block"
+    return None
+
+
+def _written_alone(text: str, node: Expr) -> bool:
+    """Whether the node's span is the node's own text: inside a heredoc or a ``.tf.json``
+    string, every node carries its container's span, which an edit must not replace."""
+    written = "".join(text[node.span.start : node.span.end].split())
+    if isinstance(node, Index):
+        return written.endswith("[count.index]")
+    if isinstance(node, Call):
+        return written.startswith("element(")
+    return written == "count.index"
+
+
+def _in_template(counted: _Counted, text: str, node: Expr) -> str:
+    line = text.count("\n", 0, node.span.start) + 1
+    return (
+        f"`{counted.address}` uses `count.index` inside a template at {counted.path}:{line}, "
+        "which iam-prune does not rewrite"
+    )
+
+
+def _reads_element(node: object, listed: Expr) -> bool:
+    if isinstance(node, Index):
+        return _is_count_index(node.key) and same_shape(node.target, listed)
+    return (
+        isinstance(node, Call)
+        and node.name == "element"
+        and len(node.args) == 2
+        and same_shape(node.args[0], listed)
+        and _is_count_index(node.args[1])
+    )
+
+
+def _is_count_index(expr: object) -> TypeGuard[GetAttr]:
+    return (
+        isinstance(expr, GetAttr)
+        and expr.name == "index"
+        and isinstance(expr.target, Name)
+        and expr.target.name == "count"
+    )
+
+
+def _names(expr: Expr) -> str | None:
+    """``type.name`` when ``expr`` is exactly a resource reference."""
+    if isinstance(expr, GetAttr) and isinstance(expr.target, Name):
+        return f"{expr.target.name}.{expr.name}"
+    return None
+
+
+def _count_indexes(block: Block) -> Iterator[GetAttr]:
+    for attribute in block.attributes:
+        if attribute.name != "count":
+            yield from (n for n in nodes(attribute.value) if _is_count_index(n))
+
+
+def _count_indexes_in_nested(block: Block) -> Iterator[object]:
+    for nested in block.blocks:
+        for attribute in nested.attributes:
+            yield from (n for n in nodes(attribute.value) if _is_count_index(n))
+        yield from _count_indexes_in_nested(nested)
+
+
+def _moved_blocks(
+    workspace: Workspace, counted: _Counted, keys: Sequence[str], removed: str
+) -> FileEdit:
+    text = workspace.text(counted.path) or ""
+    newline = "\r\n" if "\r\n" in text else "\n"
+    address = counted.address
+    blocks = [
+        newline.join(
+            (
+                "moved {",
+                f"  from = {address}[{index}]",
+                f"  to   = {address}{instance_key(key)}",
+                "}",
+            )
+        )
+        for index, key in enumerate(keys)
+        if f"[{index}]" != removed
+    ]
+    inserted = "".join(newline + newline + block for block in blocks)
+    end = counted.block.span.end
+    return FileEdit(counted.path, end, end, inserted)
+
+
+def _rewrite_references(
+    workspace: Workspace,
+    directory: str,
+    group: Sequence[_Counted],
+    migrated: set[str],
+    keys: dict[int, str],
+    edits: list[FileEdit],
+) -> str | None:
+    """Elsewhere in the module: ``x[1]`` → ``x["carol"]``, ``x[*]`` → ``values(x)[*]``; the
+    removed index is left as it is, for ``dependents`` to deal with like any reference to a
+    removed instance."""
+    inside = {(c.path, c.block.span.start, c.block.span.end) for c in group}
+    for path in workspace.files(directory):
+        parsed = workspace.parsed(path)
+        if not isinstance(parsed, ParsedFile):
+            continue
+        text = workspace.text(path) or ""
+        for block in parsed.blocks:
+            if (path, block.span.start, block.span.end) in inside:
+                continue
+            for expr in _values(block):
+                problem = _rewrite_uses(path, text, expr, migrated, keys, edits)
+                if problem is not None:
+                    return problem
+    return None
+
+
+def _values(block: Block) -> Iterator[Expr]:
+    for attribute in block.attributes:
+        yield attribute.value
+    for nested in block.blocks:
+        yield from _values(nested)
+
+
+def _rewrite_uses(
+    path: str,
+    text: str,
+    expr: Expr,
+    migrated: set[str],
+    keys: dict[int, str],
+    edits: list[FileEdit],
+) -> str | None:
+    claimed: set[int] = set()
+    for node in nodes(expr):  # a node comes before the nodes inside it
+        if isinstance(node, GetAttr) and _names(node) in migrated and id(node) not in claimed:
+            return _as_list(path, text, node)  # the resource as a whole: `length(x)`, `x`
+        if not isinstance(node, Index | Splat) or _names(node.target) not in migrated:
+            continue
+        claimed.add(id(node.target))
+        target = node.target.span
+        name = text[target.start : target.end]
+        if name != _names(node.target):  # inside a heredoc or a JSON string: not editable
+            return _as_list(path, text, node)
+        if isinstance(node, Splat):
+            edits.append(FileEdit(path, target.start, target.end, f"values({name})"))
+        elif isinstance(node.key, Literal) and isinstance(node.key.value, int):
+            if node.key.value in keys:
+                replacement = instance_key(keys[node.key.value])
+                edits.append(FileEdit(path, target.end, node.span.end, replacement))
+        else:
+            return _as_list(path, text, node)
+    return None
+
+
+def _as_list(path: str, text: str, node: Expr) -> str:
+    line = text.count("\n", 0, node.span.start) + 1
+    return (
+        f"{path}:{line} uses `{text[node.span.start : node.span.end]}` as a list, which a "
+        "`for_each` resource is not"
+    )

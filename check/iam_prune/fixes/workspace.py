@@ -1,0 +1,185 @@
+"""The texts a fix may edit, parsed on demand, and the module instances they make.
+
+A fix is checked by evaluating the configuration twice, before and after its edits, and
+comparing the resource instances (what ``terraform plan`` compares with the state). The loader
+has walked the tree once already, but its walk is over files on disk as they were; here the
+same evaluation pieces (``ModuleConfig``, ``Instance``, ``expand``) run over texts, so that an
+edited text is evaluated exactly like the original. Only the directories in the model's
+``sources`` are known: a module whose files are not there is *opaque*, and what it holds is
+not listed.
+"""
+
+from __future__ import annotations
+
+import functools
+import posixpath
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from iam_prune.model import TerraformModel
+from iam_prune.terraform import scan
+from iam_prune.terraform.expansion import Expanded, expand
+from iam_prune.terraform.instances import Instance, root_inputs, tfvars_order
+from iam_prune.terraform.moduleconfig import (
+    ModuleConfig,
+    is_iam_user_module,
+    is_local_source,
+    source_of,
+)
+from iam_prune.terraform.parse import parse_file
+from iam_prune.terraform.references import directory_of
+from iam_prune.terraform.syntax import Block, ParsedFile, ParseError
+from iam_prune.terraform.walk import _arguments, _inputs
+
+_ROOT_MISSING = "no value is given in terraform.tfvars, *.auto.tfvars or --var-file"
+
+
+@functools.lru_cache(maxsize=2048)
+def parse_text(path: str, text: str) -> ParsedFile | ParseError:
+    """One parse per distinct text: the same files are rendered and evaluated before and after
+    every candidate change (python-hcl2 is what a fix costs)."""
+    try:
+        return parse_file(path, text)
+    except ParseError as error:
+        return error
+
+
+@dataclass(frozen=True)
+class Scope:
+    """One module instance: ``address`` is its path as it prefixes resource addresses (``""``
+    for a root, ``module.team["x"].`` below), ``names`` what ``var.*``/``local.*`` mean in it."""
+
+    address: str
+    directory: str
+    names: Instance
+
+
+@dataclass(frozen=True)
+class Child:
+    """One instance of a module call: a ``Scope`` when its directory's texts are known, else
+    only its address and where it comes from (``opaque``)."""
+
+    address: str
+    label: str
+    expanded: Expanded
+    call: Block
+    source: str
+    scope: Scope | None
+
+    @property
+    def is_iam_user_module(self) -> bool:
+        return is_iam_user_module(self.source)
+
+
+class Workspace:
+    """File texts by repository-relative path, possibly edited, and what they parse into."""
+
+    def __init__(self, texts: Mapping[str, str], var_files: Sequence[str] = ()) -> None:
+        self.texts = dict(texts)
+        self.var_files = tuple(var_files)
+        self._by_directory: dict[str, list[str]] = {}
+        for path in sorted(self.texts):
+            self._by_directory.setdefault(directory_of(path), []).append(path)
+
+    @classmethod
+    def of(cls, model: TerraformModel) -> Workspace:
+        return cls(dict(model.sources), model.var_files)
+
+    def edited(self, changed: Mapping[str, str]) -> Workspace:
+        """The same workspace with some files' texts replaced."""
+        return Workspace({**self.texts, **changed}, self.var_files)
+
+    # ------------------------------------------------------------------ files
+
+    def text(self, path: str) -> str | None:
+        return self.texts.get(path)
+
+    def parsed(self, path: str) -> ParsedFile | ParseError:
+        return parse_text(path, self.texts[path])
+
+    def files(self, directory: str) -> list[str]:
+        return self._by_directory.get(directory, [])
+
+    def knows(self, directory: str) -> bool:
+        return directory in self._by_directory
+
+    def config_files(self, directory: str) -> list[ParsedFile]:
+        """The parsed ``.tf``/``.tf.json`` files of a directory; one that does not parse is left
+        out (the fix that made it so is refused before its evaluation is used)."""
+        return [
+            parsed
+            for path in self.files(directory)
+            if scan.is_config_file(path) and isinstance(parsed := self.parsed(path), ParsedFile)
+        ]
+
+    def broken(self, paths: Sequence[str]) -> list[ParseError]:
+        """Why each of ``paths`` does not parse, for those that do not."""
+        return [error for path in paths if isinstance(error := self.parsed(path), ParseError)]
+
+    # ------------------------------------------------------------------ module instances
+
+    def root(self, directory: str) -> Scope:
+        """The root module in ``directory``, with its variable files as Terraform reads them:
+        ``terraform.tfvars``, ``*.auto.tfvars`` in order, then every ``--var-file``."""
+        config = self._config(directory)
+        names = {PurePosixPath(p).name: p for p in self.files(directory)}
+        automatic = [names[n] for n in tfvars_order(n for n in names if scan.is_auto_vars_file(n))]
+        inputs = [
+            parsed
+            for path in (*automatic, *self.var_files)
+            if path in self.texts and isinstance(parsed := self.parsed(path), ParsedFile)
+        ]
+        instance = Instance(config, "", "", root_inputs(inputs), missing=_ROOT_MISSING)
+        return Scope("", directory, instance)
+
+    def children(self, scope: Scope) -> Iterator[Child]:
+        """Every instance of every module call in ``scope``, in source order of the calls."""
+        for call in scope.names.config.calls:
+            source = source_of(call)
+            if source is None:
+                continue
+            label = call.labels[0]
+            target = joined(scope.directory, source) if is_local_source(source) else None
+            for expanded in expand(call, scope.names, _arguments(call)):
+                address = f"{scope.address}module.{label}{expanded.suffix}"
+                child = None
+                if target is not None and self.knows(target):
+                    child = self._child(scope, call, expanded, address, target)
+                yield Child(address, label, expanded, call, source, child)
+
+    def scope(self, root: str, prefix: str) -> Scope | None:
+        """The module instance at ``prefix`` (``module.a["x"].``) under the root module in
+        directory ``root``; ``None`` when it is not there or not known."""
+        scope = self.root(root)
+        while scope.address != prefix:
+            following = next(
+                (c for c in self.children(scope) if prefix.startswith(c.address + ".")), None
+            )
+            if following is None or following.scope is None:
+                return None
+            scope = following.scope
+        return scope
+
+    def _child(
+        self, parent: Scope, call: Block, expanded: Expanded, address: str, directory: str
+    ) -> Scope:
+        label = call.labels[0]
+        instance = Instance(
+            self._config(directory),
+            address=f"{address}.",
+            config_address=f"{parent.names.config_address}module.{label}.",
+            inputs=_inputs(call, parent.names, expanded),
+            calls=(*parent.names.calls, call.span),
+            key_origin=expanded.origin if expanded.suffix else parent.names.key_origin,
+            missing=f'the call of module "{label}" does not set it',
+        )
+        return Scope(f"{address}.", directory, instance)
+
+    def _config(self, directory: str) -> ModuleConfig:
+        return ModuleConfig.build(directory, Path(directory), self.config_files(directory))
+
+
+def joined(directory: str, source: str) -> str:
+    """The directory a local module ``source`` names, relative like ``directory`` is."""
+    return posixpath.normpath(posixpath.join(directory, source)) or "."

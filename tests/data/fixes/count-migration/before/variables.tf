@@ -1,0 +1,8 @@
+variable "interns" {
+  type = list(string)
+  default = [
+    "pia",
+    "quin",
+    "ray",
+  ]
+}

@@ -1,0 +1,8 @@
+locals {
+  services = {
+    ann = "billing"
+    eli = "search"
+    fay = "ads"
+  }
+  region = "eu-west-1"
+}

@@ -1,0 +1,7 @@
+contractors = {
+  kai = {
+    company = "Globex"
+  }
+  lu = { company = "Initech" }
+  mo = { company = "Hooli" }
+}

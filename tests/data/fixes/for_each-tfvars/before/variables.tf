@@ -1,0 +1,6 @@
+variable "contractors" {
+  type = map(object({
+    company = string
+  }))
+  default = {}
+}

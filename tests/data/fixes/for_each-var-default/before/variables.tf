@@ -1,0 +1,8 @@
+variable "interns" {
+  type = set(string)
+  default = [
+    "ivy",
+    "jon",
+    "kim",
+  ]
+}

@@ -1,0 +1,5 @@
+module "svc" {
+  count  = 2
+  source = "./svc"
+  index  = count.index
+}

@@ -1,0 +1,7 @@
+variable "index" {
+  type = number
+}
+
+resource "aws_iam_user" "svc" {
+  name = "svc-${var.index}"
+}

@@ -1,0 +1,4 @@
+module "search" {
+  source = "./modules/service"
+  name   = "search"
+}

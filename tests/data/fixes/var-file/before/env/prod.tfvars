@@ -1,0 +1,5 @@
+people = [
+  "hal",
+  "ivy",
+  "jo",
+]

@@ -1,0 +1,106 @@
+"""Evaluating a configuration's instances, and what an edit destroys, moves or shifts."""
+
+from __future__ import annotations
+
+from iam_prune.fixes.instances import compare, tree
+from iam_prune.fixes.workspace import Workspace
+
+MAIN = """variable "names" {
+  default = ["ann", "bob", "cy"]
+}
+
+resource "aws_iam_user" "counted" {
+  count = length(var.names)
+  name  = var.names[count.index]
+}
+
+resource "aws_iam_user" "keyed" {
+  for_each = toset(var.names)
+  name     = each.key
+}
+
+resource "aws_iam_access_key" "keyed" {
+  for_each = aws_iam_user.keyed
+  user     = each.value.name
+}
+
+module "team" {
+  source   = "./team"
+  for_each = { web = "wes" }
+  lead     = each.value
+}
+
+module "vpc" {
+  source = "terraform-aws-modules/vpc/aws"
+}
+"""
+TEAM = 'variable "lead" {}\n\nresource "aws_iam_user" "lead" {\n  name = var.lead\n}\n'
+
+
+def workspace(main: str = MAIN) -> Workspace:
+    return Workspace({"main.tf": main, "team/main.tf": TEAM})
+
+
+def test_every_instance_of_every_module_instance_is_listed() -> None:
+    found = tree(workspace(), ".")
+
+    assert sorted(found.instances) == [
+        'aws_iam_access_key.keyed["ann"]',
+        'aws_iam_access_key.keyed["bob"]',
+        'aws_iam_access_key.keyed["cy"]',
+        "aws_iam_user.counted[0]",
+        "aws_iam_user.counted[1]",
+        "aws_iam_user.counted[2]",
+        'aws_iam_user.keyed["ann"]',
+        'aws_iam_user.keyed["bob"]',
+        'aws_iam_user.keyed["cy"]',
+        'module.team["web"]',
+        'module.team["web"].aws_iam_user.lead',
+        "module.vpc",
+    ]
+    assert found.instances["module.vpc"].kind == "opaque"
+    assert found.scopes == {".": ("",), "team": ('module.team["web"].',)}
+
+
+def test_removing_a_middle_element_destroys_the_last_count_instance_and_shifts_the_rest() -> None:
+    edited = MAIN.replace('["ann", "bob", "cy"]', '["ann", "cy"]')
+
+    change = compare([tree(workspace(), ".")], [tree(workspace(edited), ".")])
+
+    assert change.destroyed == (
+        'aws_iam_access_key.keyed["bob"]',
+        "aws_iam_user.counted[2]",
+        'aws_iam_user.keyed["bob"]',
+    )
+    assert change.shifted == ("aws_iam_user.counted[1]",)
+    assert change.changed == ("aws_iam_user.counted[1]",)
+
+
+def test_new_moved_blocks_map_old_addresses_to_new_ones() -> None:
+    edited = MAIN.replace("count = length(var.names)", "for_each = toset(var.names)")
+    edited = edited.replace("var.names[count.index]", "each.value")
+    for index, name in enumerate(["ann", "bob", "cy"]):
+        edited += f"\nmoved {{\n  from = aws_iam_user.counted[{index}]\n"
+        edited += f'  to   = aws_iam_user.counted["{name}"]\n}}\n'
+
+    change = compare([tree(workspace(), ".")], [tree(workspace(edited), ".")])
+
+    assert change.destroyed == change.changed == change.shifted == ()
+
+
+def test_an_opaque_module_that_goes_is_reported_as_such() -> None:
+    edited = MAIN.replace('module "vpc" {\n  source = "terraform-aws-modules/vpc/aws"\n}\n', "")
+
+    change = compare([tree(workspace(), ".")], [tree(workspace(edited), ".")])
+
+    assert (change.destroyed, change.opaque) == ((), ("module.vpc",))
+    assert change.facts("module.vpc").source == "terraform-aws-modules/vpc/aws"
+
+
+def test_a_module_key_that_goes_takes_its_resources() -> None:
+    edited = MAIN.replace('{ web = "wes" }', "{}")
+
+    change = compare([tree(workspace(), ".")], [tree(workspace(edited), ".")])
+
+    assert change.destroyed == ('module.team["web"].aws_iam_user.lead',)
+    assert change.modules == ('module.team["web"]',)

@@ -1,0 +1,110 @@
+"""Moving a ``count`` resource to ``for_each``: when it is done, and why it is not."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from fix_helpers import declarations_of, load_files
+
+from iam_prune.fixes import plan
+from iam_prune.fixes.migrate import migration
+from iam_prune.fixes.settle import Evaluation
+from iam_prune.fixes.starts import Start
+from iam_prune.fixes.workspace import Workspace
+
+VARIABLE = 'variable "names" {\n  default = ["ann", "bob", "cy"]\n}\n\n'
+
+
+def counted(body: str) -> str:
+    return VARIABLE + f'resource "aws_iam_user" "u" {{\n  count = length(var.names)\n{body}}}\n'
+
+
+def attempt(
+    tmp_path: Path, files: dict[str, str], user: str = "bob", **kwargs: object
+) -> Start | str:
+    model = load_files(tmp_path, files, **kwargs)  # type: ignore[arg-type]
+    (decl,) = declarations_of(model, user)
+    return migration(decl, Evaluation(Workspace.of(model), (".",)))
+
+
+def test_the_common_shape_migrates(tmp_path: Path) -> None:
+    start = attempt(tmp_path, {"main.tf": counted("  name  = var.names[count.index]\n")})
+
+    assert isinstance(start, Start)
+    assert start.level == "migrate" and "`aws_iam_user.u`" in start.what
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        ('  name  = var.names[count.index]\n  path  = "/${count.index}/"\n', "other than to read"),
+        ("  name  = element(var.names, count.index)\n", None),
+        (
+            "  name  = var.names[count.index]\n  tags = {\n    note = <<-EOT\n"
+            "      for ${var.names[count.index]}\n    EOT\n  }\n",
+            "inside a template",
+        ),
+    ],
+)
+def test_count_index_must_only_read_the_list(tmp_path: Path, body: str, reason: str | None) -> None:
+    start = attempt(tmp_path, {"main.tf": counted(body)})
+
+    if reason is None:
+        assert isinstance(start, Start)
+    else:
+        assert isinstance(start, str) and reason in start
+
+
+def test_values_from_a_var_file_are_not_written_into_moved_blocks(tmp_path: Path) -> None:
+    files = {
+        "main.tf": counted("  name  = var.names[count.index]\n"),
+        "env/prod.tfvars": 'names = ["ann", "bob", "cy"]\n',
+    }
+
+    start = attempt(tmp_path, files, var_files=["env/prod.tfvars"])
+
+    assert isinstance(start, str) and "--var-file" in start
+
+
+def test_a_list_with_a_value_twice_cannot_key_for_each(tmp_path: Path) -> None:
+    text = counted("  name  = var.names[count.index]\n").replace('"cy"', '"bob"')
+    model = load_files(tmp_path, {"main.tf": text})
+
+    remediation = plan.retire(declarations_of(model, "bob")[:1], model)
+
+    assert remediation.patch is None
+    assert "the same value twice" in remediation.manual[-1]
+
+
+def test_a_module_instantiated_twice_is_not_migrated(tmp_path: Path) -> None:
+    files = {
+        "main.tf": 'module "a" {\n  source = "./m"\n}\n\nmodule "b" {\n  source = "./m"\n}\n',
+        "m/main.tf": counted("  name  = var.names[count.index]\n"),
+    }
+    model = load_files(tmp_path, files)
+    decl = next(d for d in declarations_of(model, "bob") if d.address.startswith("module.a"))
+
+    assert "more than once" in str(migration(decl, Evaluation(Workspace.of(model), (".",))))
+
+
+def test_another_use_of_the_resource_as_a_list_stops_it(tmp_path: Path) -> None:
+    text = counted("  name  = var.names[count.index]\n") + (
+        'output "n" {\n  value = length(aws_iam_user.u)\n}\n'
+    )
+
+    start = attempt(tmp_path, {"main.tf": text})
+
+    assert isinstance(start, str) and "as a list" in start
+
+
+def test_tf_json_is_not_migrated(tmp_path: Path) -> None:
+    text = (
+        '{"variable": {"names": {"default": ["ann", "bob"]}},\n'
+        ' "resource": {"aws_iam_user": {"u": {"count": "${length(var.names)}",'
+        ' "name": "${var.names[count.index]}"}}}}\n'
+    )
+
+    start = attempt(tmp_path, {"main.tf.json": text}, user="ann")
+
+    assert isinstance(start, str) and ".tf.json" in start
