@@ -199,7 +199,7 @@ def _publish(outcome: Outcome, settings: Settings) -> dict[str, str]:
     return written
 
 
-def _show(report: Report, color: bool) -> None:
+def _show(report: Report, stream: TextIO, color: bool) -> None:
     if not report.accounts and report.errors:
         for error in report.errors:
             where = error.where()
@@ -207,13 +207,17 @@ def _show(report: Report, color: bool) -> None:
                 f"iam-prune: error: {where + ': ' if where else ''}{error.message}", file=sys.stderr
             )
         return
-    sys.stdout.write(text.render(report, color=color))
+    stream.write(text.render(report, color=color))
 
 
-def scan_and_report(args: argparse.Namespace) -> tuple[int, Outcome, Settings]:
+def scan_and_report(
+    args: argparse.Namespace, stream: TextIO | None = None
+) -> tuple[int, Outcome, Settings]:
+    """Scan, show the report on ``stream`` (stdout), write the requested files."""
+    stream = stream or sys.stdout
     settings = _settings(args)
     outcome = run(settings, now=datetime.now(UTC), progress=_progress)
-    _show(outcome.report, _use_color(args.color, sys.stdout))
+    _show(outcome.report, stream, _use_color(args.color, stream))
     written = _publish(outcome, settings)
     for name, path in written.items():
         print(f"wrote {name}: {path}", file=sys.stderr)
@@ -221,7 +225,9 @@ def scan_and_report(args: argparse.Namespace) -> tuple[int, Outcome, Settings]:
 
 
 def _fix(args: argparse.Namespace) -> int:
-    code, outcome, settings = scan_and_report(args)
+    """Apply every removal to the working tree; with ``--dry-run`` print their combined patch
+    on stdout (the report goes to stderr), so ``iam-prune fix --dry-run | git apply`` works."""
+    code, outcome, settings = scan_and_report(args, sys.stderr if args.dry_run else None)
     edited = plan.edited_files(outcome.report, outcome.model)
     if args.dry_run:
         sys.stdout.write(outcome.report.combined_patch)

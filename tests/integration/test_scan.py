@@ -265,7 +265,13 @@ def test_fix_applies_the_removal_and_dry_run_only_prints(
 
     assert main(["fix", "--dry-run", "--terraform-dir", str(infra)]) == 1
     assert (infra / "users.tf").read_text() == before
-    assert '-resource "aws_iam_user" "bob" {' in capsys.readouterr().out
+    printed = capsys.readouterr()
+    assert printed.out.startswith("diff --git ")  # stdout is the patch alone...
+    assert '-resource "aws_iam_user" "bob" {' in printed.out
+    assert "Remove from code" in printed.err  # ...the report went to stderr
+    (repo / "fix.patch").write_text(printed.out)
+    subprocess.run(["git", "init", "-q"], cwd=repo, check=True)
+    subprocess.run(["git", "apply", "--check", "fix.patch"], cwd=repo, check=True)
 
     assert main(["fix", "--terraform-dir", str(infra)]) == 0
     after = (infra / "users.tf").read_text()
