@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from iam_prune.fixes.instances import address_of
 from iam_prune.fixes.resolve import Located
 from iam_prune.model import FileEdit, SourceSpan
+from iam_prune.terraform.syntax import Block
 
 #: Resources that attach one thing to one user, and the argument naming the user.
 USER_ONLY = {
@@ -117,7 +118,7 @@ class _Case:
             any(self.gone(o) for o in self.block_uses if o.use.unit == element.span)
             for element in use.attribute.elements
         )
-        alone = not any(self.block.attribute(name) for name in _OTHER_PRINCIPALS)
+        alone = not other_principals(self.block)
         return self.block.span if emptied and alone else use.unit
 
     def depends_on(self) -> SourceSpan | None:
@@ -126,15 +127,22 @@ class _Case:
     def output(self) -> SourceSpan | None:
         if self.kind != "output":
             return None
+        use = self.use
+        if self._top_level("value") and use.element:
+            # An element or entry of a literal list or object: the output goes whole only when
+            # every one of them goes (a literal or ``var.*`` in another is no reference).
+            attribute = use.attribute
+            units = [e.span for e in attribute.elements] + [e.span for e in attribute.entries]
+            every = all(
+                any(self.gone(o) for o in self.block_uses if o.use.unit == unit) for unit in units
+            )
+            if every and self.only_gone():
+                return self.block.span
+            if self.only_gone(lambda o: o.use.unit == use.unit):
+                return use.unit
+            return None
         if self.only_gone():
             return self.block.span
-        use = self.use
-        if (
-            self._top_level("value")
-            and use.element
-            and self.only_gone(lambda o: o.use.unit == use.unit)
-        ):
-            return use.unit
         return None
 
     def local(self) -> SourceSpan | None:
@@ -148,6 +156,11 @@ class _Case:
     def statement(self) -> SourceSpan | None:
         """A ``moved`` or ``import`` block whose target goes."""
         return self.block.span if self.kind in ("moved", "import") and self.first == "to" else None
+
+
+def other_principals(block: Block) -> bool:
+    """Whether a shared-list block attaches something besides users (``roles``, ``groups``)."""
+    return any(block.attribute(name) for name in _OTHER_PRINCIPALS)
 
 
 def manual_note(item: Located) -> str:

@@ -44,6 +44,8 @@ class Facts:
     fingerprint: Fingerprint = ()
     source: str = ""
     origin: SourceSpan | None = None
+    #: The block that makes it (a resource block, a module call).
+    block: SourceSpan | None = None
 
 
 @dataclass(frozen=True)
@@ -74,15 +76,19 @@ def tree(workspace: Workspace, root: str) -> Tree:
         moves.update(_moves(workspace, scope))
         for child in workspace.children(scope):
             key = _key(child.expanded)
-            if child.scope is None or child.scope.directory in stack:
-                config = f"module.{child.label}"
-                instances[child.address] = Facts(
-                    "opaque", config, scope.directory, key, (), child.source
-                )
-                continue
+            opaque = child.scope is None or child.scope.directory in stack
             instances[child.address] = Facts(
-                "module", f"module.{child.label}", scope.directory, key, (), child.source
+                "opaque" if opaque else "module",
+                f"module.{child.label}",
+                scope.directory,
+                key,
+                _call_fingerprint(workspace, scope, child.call, child.expanded),
+                child.source,
+                child.expanded.origin,
+                child.call.span,
             )
+            if opaque or child.scope is None:
+                continue
             pending.append((child.scope, (*stack, child.scope.directory)))
     return Tree(root, instances, moves, {d: tuple(a) for d, a in scopes.items()})
 
@@ -159,7 +165,26 @@ def _resource(workspace: Workspace, scope: Scope, block: Block, expanded: Expand
         _key(expanded),
         (arguments, origin),
         origin=expanded.origin,
+        block=block.span,
     )
+
+
+# Arguments of a module call that are not inputs of the module.
+_CALL_META = {"source", "version", "count", "for_each", "depends_on", "providers"}
+
+
+def _call_fingerprint(
+    workspace: Workspace, scope: Scope, call: Block, expanded: Expanded
+) -> Fingerprint:
+    """What one instance of a module call is given: its evaluated inputs, and the element that
+    makes it. A module instance whose inputs change changes what is in it, even when iam-prune
+    cannot read the module."""
+    arguments = tuple(
+        (attribute.name, _value(evaluate(attribute.value, scope.names, expanded.bindings)))
+        for attribute in call.attributes
+        if attribute.name not in _CALL_META
+    )
+    return (arguments, _origin_text(workspace, expanded.origin))
 
 
 def _value(value: Value) -> object:
@@ -277,7 +302,7 @@ def _compare(old: Tree, new: Tree) -> Change:
     kept = [
         (by_old[a], facts, new.instances[a])
         for a, facts in renamed.items()
-        if a in new.instances and facts.kind == "resource"
+        if a in new.instances and facts.kind == new.instances[a].kind
     ]
 
     def of_kind(kind: str) -> tuple[str, ...]:

@@ -61,17 +61,21 @@ def combine(
     edits collide.
     """
     edits = tuple(dict.fromkeys(e for r in remediations for e in r.edits))
-    return _texts(edits, model)
+    extra = together.emptied(_planner(model).workspace, edits)
+    return _texts((*edits, *(item.edit for item in extra)), model)
 
 
 def finalize(report: Report, model: TerraformModel) -> Report:
     """``report`` with a note on every finding whose change cannot be combined with the
     others' (it keeps its own patch, but is left out of the combined one)."""
     refused = _left_out(report, model)
-    if not refused:
+    completing = _emptied_by(report, model, refused)
+    if not refused and not completing:
         return report
 
     def noted(finding: Finding) -> Finding:
+        if finding.remediation is not None and id(finding) in completing:
+            finding = replace(finding, remediation=_with_emptied(finding, completing))
         reason = refused.get(together.Change.of(finding))
         if reason is None or finding.remediation is None:
             return finding
@@ -89,6 +93,46 @@ def finalize(report: Report, model: TerraformModel) -> Report:
         for account in report.accounts
     )
     return replace(report, accounts=accounts)
+
+
+def _emptied_by(
+    report: Report, model: TerraformModel, refused: dict[together.Change, str]
+) -> dict[int, list[together.Emptied]]:
+    """For the combined patch: the shared lists the findings' changes empty only together, by
+    the finding (its ``id``) whose change takes the last user, in report order."""
+    workspace = _planner(model).workspace
+    edits: list[FileEdit] = []
+    known: set[str] = set()
+    found: dict[int, list[together.Emptied]] = {}
+    for finding in report.findings:
+        remediation = finding.remediation
+        if remediation is None or not remediation.edits:
+            continue
+        if together.Change.of(finding) in refused:
+            continue
+        edits.extend(remediation.edits)
+        for item in together.emptied(workspace, edits):
+            if item.address not in known and item.address not in remediation.destroys:
+                known.add(item.address)
+                found.setdefault(id(finding), []).append(item)
+    return found
+
+
+def _with_emptied(finding: Finding, completing: dict[int, list[together.Emptied]]) -> Remediation:
+    remediation = finding.remediation
+    assert remediation is not None
+    items = completing[id(finding)]
+    notes = [
+        f"{item.where}: with the other findings' changes, `{item.address}` is left without "
+        "any user, so the combined patch (`iam-prune fix`) removes it and `terraform plan` "
+        "destroys it; this finding's own patch keeps it"
+        for item in items
+    ]
+    return replace(
+        remediation,
+        destroys=_unique((*remediation.destroys, *(item.address for item in items))),
+        manual=_unique((*remediation.manual, *notes)),
+    )
 
 
 def combined_patch(report: Report, model: TerraformModel) -> str:

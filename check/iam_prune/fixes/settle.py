@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 from iam_prune.fixes.dependents import decide
 from iam_prune.fixes.instances import Change, Facts, Tree, compare, tree
+from iam_prune.fixes.readers import readers
 from iam_prune.fixes.render import RenderError, render_all
 from iam_prune.fixes.resolve import (
     Located,
@@ -29,8 +30,10 @@ from iam_prune.fixes.resolve import (
 )
 from iam_prune.fixes.workspace import Workspace
 from iam_prune.model import FileEdit
+from iam_prune.terraform import scan
 from iam_prune.terraform.moduleconfig import USER_RESOURCE
-from iam_prune.terraform.references import directory_of
+from iam_prune.terraform.references import directory_of, uses
+from iam_prune.terraform.syntax import Block, ParsedFile
 
 #: Rounds of "what else dangles"; each round removes something new, so real code settles in
 #: two or three (a user, its key, the output of its key's secret).
@@ -113,7 +116,10 @@ def settle(
         return Settled(tuple(edits), {}, None, problems=("the removal did not settle",))
     change = compare(before.trees, after.trees)
     broken = _dangling(before, after, texts)
-    problems = _check(change, wanted, allowed, exact=not follow)
+    problems = _check(change, wanted, allowed, exact=not follow, edits=edits)
+    problems += readers(before.workspace, edits, before.roots)
+    problems += _protected(before.workspace, change)
+    problems += _computed_keys(after.workspace, change)
     return Settled(tuple(edits), texts, change, tuple(notes), tuple(problems), tuple(broken))
 
 
@@ -178,9 +184,21 @@ def _dangling(before: Evaluation, after: Evaluation, texts: dict[str, str]) -> l
     ]
 
 
-def _check(change: Change, wanted: set[str], allowed: set[str], *, exact: bool) -> list[str]:
+def _check(
+    change: Change,
+    wanted: set[str],
+    allowed: set[str],
+    *,
+    exact: bool,
+    edits: Sequence[FileEdit] = (),
+) -> list[str]:
     """Whether the change destroys what it should and no other user (with ``exact``, nothing
-    else at all), and renames nothing."""
+    else at all), and renames nothing.
+
+    Nothing that is not destroyed may be made differently, unless the change edits its own
+    block (an element taken out of a shared list): an edited collection or variable that
+    something else reads too (another module's inputs, a bucket name) would change it. A module
+    instance may only go with a user that is meant to go in it."""
     problems: list[str] = []
     inside = {d for d in allowed | wanted if any(d.startswith(o + ".") for o in change.opaque)}
     destroyed = set(change.destroyed) | inside
@@ -191,12 +209,121 @@ def _check(change: Change, wanted: set[str], allowed: set[str], *, exact: bool) 
             problems.append(f"it would also destroy `{address}`, which no finding's change does")
     for address in sorted(wanted - destroyed):
         problems.append(f"it would not destroy `{address}`")
+    for module in sorted({*change.opaque, *change.modules}):
+        if not any(a.startswith(module + ".") for a in allowed | wanted):
+            problems.append(
+                f"it would also destroy `{module}` ({_where(change.facts(module))}), "
+                "a module instance that holds no user it retires"
+            )
     for address in change.changed:
-        if _is_user(change.facts(address)):
+        facts = change.facts(address)
+        if _is_user(facts):
             problems.append(f"it would change `{address}` in place (a renamed user keeps its keys)")
+        elif address not in change.shifted and not _edited(facts, edits):
+            problems.append(
+                f"it would change `{address}` ({_where(facts)}), which reads what the "
+                "removal edits; change it by hand first"
+            )
     for address in change.shifted:
         problems.append(f"it would shift `{address}` onto another list element")
     return problems
+
+
+def _protected(workspace: Workspace, change: Change) -> list[str]:
+    """The instances the change destroys whose block says ``prevent_destroy`` (anything but a
+    literal ``false``): ``terraform apply`` would stop at them."""
+    found: list[str] = []
+    for address in change.destroyed:
+        span = change.facts(address).block
+        if span is None or workspace.text(span.file) is None:
+            continue
+        parsed = workspace.parsed(span.file)
+        if not isinstance(parsed, ParsedFile):
+            continue
+        block = next((b for b in parsed.blocks if b.span.start == span.start), None)
+        if block is None:
+            continue
+        for lifecycle in (b for b in block.blocks if b.block_type == "lifecycle"):
+            setting = lifecycle.attribute("prevent_destroy")
+            if setting is not None and setting.expression_text.strip() != "false":
+                found.append(
+                    f"it would destroy `{address}` ({span.file}:{span.line}), whose lifecycle "
+                    "sets `prevent_destroy`: Terraform refuses to plan that; take the setting "
+                    "out by hand first if the destroy is meant"
+                )
+    return found
+
+
+def _computed_keys(workspace: Workspace, change: Change) -> list[str]:
+    """References that index a resource losing instances by a key computed at plan time
+    (``aws_iam_user.u[each.key]``, ``[count.index == 0 ? "a" : "b"]``) from a block that is not
+    keyed off the same collection: after the removal such an index can name the key that is
+    gone, which Terraform rejects. A block keyed like the resource (``for_each =
+    aws_iam_user.u``, or the same ``for_each`` expression) loses that key too."""
+    shrunk: dict[str, set[str]] = {}
+    for address in change.destroyed:
+        facts = change.facts(address)
+        if facts.key is not None:
+            shrunk.setdefault(facts.directory, set()).add(facts.config)
+    found: list[str] = []
+    for directory, configs in sorted(shrunk.items()):
+        keyed = _for_each_texts(workspace, directory, configs)
+        for path in workspace.files(directory):
+            if not scan.is_config_file(path):
+                continue
+            parsed = workspace.parsed(path)
+            text = workspace.text(path)
+            if not isinstance(parsed, ParsedFile) or text is None:
+                continue
+            for use in uses(parsed, text):
+                traversal = use.traversal
+                if traversal.address not in configs or not traversal.indexed:
+                    continue
+                if traversal.key is not None or _keyed_like(use.block, traversal.address, keyed):
+                    continue
+                note = (
+                    f"{path}:{traversal.span.line}: `{use.block_name}` indexes "
+                    f"`{traversal.address}` by a computed key, which may name an instance "
+                    "this removal takes away"
+                )
+                if note not in found:
+                    found.append(note)
+    return found
+
+
+def _for_each_texts(workspace: Workspace, directory: str, configs: set[str]) -> dict[str, str]:
+    """The ``for_each`` expression of each resource in ``configs``, spacing aside."""
+    found: dict[str, str] = {}
+    for parsed in workspace.config_files(directory):
+        for block in parsed.blocks:
+            name = ".".join(block.labels)
+            setting = block.attribute("for_each")
+            if block.block_type == "resource" and name in configs and setting is not None:
+                found[name] = " ".join(setting.expression_text.split())
+    return found
+
+
+def _keyed_like(block: Block, address: str, keyed: dict[str, str]) -> bool:
+    if ".".join(block.labels) == address and block.block_type == "resource":
+        return True
+    setting = block.attribute("for_each")
+    if setting is None or block.block_type not in ("resource", "module", "data"):
+        return False
+    written = " ".join(setting.expression_text.split())
+    return written == address or (address in keyed and written == keyed[address])
+
+
+def _where(facts: Facts) -> str:
+    span = facts.block
+    return "its block" if span is None else f"{span.file}:{span.line}"
+
+
+def _edited(facts: Facts, edits: Sequence[FileEdit]) -> bool:
+    """Whether one of ``edits`` is inside the block that makes the instance."""
+    span = facts.block
+    if span is None:
+        return False
+    return any(e.file == span.file and span.start <= e.start and e.end <= span.end for e in edits)
 
 
 def _is_user(facts: Facts) -> bool:

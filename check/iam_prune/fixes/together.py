@@ -12,9 +12,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from iam_prune.fixes.dependents import SHARED_LISTS, other_principals
 from iam_prune.fixes.planner import Planner
 from iam_prune.fixes.settle import settle
-from iam_prune.model import Declaration, FileEdit, Finding
+from iam_prune.fixes.workspace import Workspace
+from iam_prune.model import Declaration, FileEdit, Finding, SourceSpan
+from iam_prune.terraform.syntax import ParsedFile
 
 
 @dataclass(frozen=True)
@@ -50,11 +53,62 @@ def left_out(planner: Planner, changes: Sequence[Change]) -> dict[Change, str]:
     return refused
 
 
+@dataclass(frozen=True)
+class Emptied:
+    """A shared list (a group membership's or policy attachment's ``users``) that loses every
+    element only when several findings' changes are applied: like a single change that takes
+    its last user, the whole block goes then (``edit``), and ``address`` is destroyed."""
+
+    edit: FileEdit
+    address: str
+    where: str
+
+
+def emptied(workspace: Workspace, edits: Sequence[FileEdit]) -> list[Emptied]:
+    """The shared-list blocks that ``edits`` together leave without any user and with no
+    other principal (``roles``, ``groups``), and that none of them removes whole."""
+    found: list[Emptied] = []
+    removals = [e for e in edits if not e.replacement]
+    for file in sorted({e.file for e in removals}):
+        if workspace.text(file) is None:
+            continue
+        parsed = workspace.parsed(file)
+        if not isinstance(parsed, ParsedFile):
+            continue
+        for block in parsed.blocks:
+            kind = block.labels[0] if block.block_type == "resource" and block.labels else ""
+            argument = SHARED_LISTS.get(kind)
+            if argument is None or len(block.labels) != 2 or other_principals(block):
+                continue
+            if any(block.attribute(meta) for meta in ("count", "for_each")):
+                continue
+            users = block.attribute(argument)
+            if users is None or not users.elements or _covered(block.span, removals):
+                continue
+            if all(_covered(element.span, removals) for element in users.elements):
+                found.append(
+                    Emptied(
+                        FileEdit(file, block.span.start, block.span.end),
+                        ".".join(block.labels),
+                        f"{file}:{block.span.line}",
+                    )
+                )
+    return found
+
+
+def _covered(span: SourceSpan, removals: Sequence[FileEdit]) -> bool:
+    return any(
+        e.file == span.file and e.start <= span.start and span.end <= e.end for e in removals
+    )
+
+
 def _failure(planner: Planner, changes: Sequence[Change]) -> str | None:
     """Why the changes fail together, or ``None``."""
     edits = [e for c in changes for e in c.edits]
+    extra = emptied(planner.workspace, edits)
+    edits += [e.edit for e in extra]
     declarations = [d for c in changes for d in c.declarations]
-    wanted = {a for c in changes for a in c.destroys}
+    wanted = {a for c in changes for a in c.destroys} | {e.address for e in extra}
     allowed = wanted | {d.address for d in declarations}
     evaluation = planner.evaluation(edits, declarations)
     settled = settle(evaluation, edits, wanted, allowed, follow=False)

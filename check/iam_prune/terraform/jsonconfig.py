@@ -39,10 +39,23 @@ _LABELS = {
     "provider": 1,
     "locals": 0,
     "terraform": 0,
+    "moved": 0,
+    "import": 0,
+    "removed": 0,
 }
 # Arguments whose strings are not templates.
 _PLAIN = {"module": {"source", "version"}, "variable": {"default", "description"}}
 _COMMENT = "//"
+# Arguments whose strings are expressions written without ``${}`` (references, mostly), by
+# block type; ``*`` is any block. ``lifecycle`` is a nested block of its own.
+_EXPRESSIONS = {
+    "*": {"depends_on"},
+    "lifecycle": {"replace_triggered_by"},
+    "moved": {"from", "to"},
+    "import": {"to"},
+    "removed": {"from"},
+}
+_NESTED = {"lifecycle"}
 
 
 def parse_json(rel_path: str, text: str, *, values_only: bool) -> ParsedFile:
@@ -113,13 +126,48 @@ class _Reader:
         self, block_type: str, labels: tuple[str, ...], body: JsonValue, span: SourceSpan
     ) -> Block:
         plain = _PLAIN.get(block_type, set())
-        attributes = tuple(
-            self._typed(m)
-            if block_type == "variable" and m.key == "type"
-            else self.attribute(m, templates=m.key not in plain)
-            for m in _members(body)
+        written = _EXPRESSIONS["*"] | _EXPRESSIONS.get(block_type, set())
+        attributes: list[Attribute] = []
+        nested: list[Block] = []
+        for m in _members(body):
+            if block_type == "variable" and m.key == "type":
+                attributes.append(self._typed(m))
+            elif m.key in written:
+                attributes.append(self._expressions(m))
+            elif m.key in _NESTED and labels and block_type in ("resource", "data", "module"):
+                for inner in _objects(m.value):
+                    span_of = self.span(inner.start, inner.end)
+                    nested.append(self._block(m.key, (), inner, span_of))
+            else:
+                attributes.append(self.attribute(m, templates=m.key not in plain))
+        return Block(block_type, labels, span, tuple(attributes), tuple(nested))
+
+    def _expressions(self, member: JsonMember) -> Attribute:
+        """An argument whose strings are expressions (``"depends_on": ["aws_iam_user.a"]``)."""
+        attribute = self.attribute(member, templates=False)
+        return Attribute(
+            attribute.name,
+            attribute.expression_text,
+            attribute.span,
+            attribute.value_span,
+            self._expression_strings(member.value),
         )
-        return Block(block_type, labels, span, attributes)
+
+    def _expression_strings(self, value: JsonValue) -> Expr:
+        span = self.span(value.start, value.end)
+        if value.kind == "array":
+            elements = tuple(
+                ListElement(
+                    self.lines.source(self.span(item.start, item.end)),
+                    self.span(item.start, item.end),
+                    self._expression_strings(item),
+                )
+                for item in value.items
+            )
+            return TupleExpr(elements, span)
+        if value.kind == "string" and isinstance(value.scalar, str):
+            return parse_expression(value.scalar, span, self.lines)
+        return self.expression(value, templates=False)
 
     def attribute(self, member: JsonMember, *, templates: bool) -> Attribute:
         value_span = self.span(member.value.start, member.value.end)

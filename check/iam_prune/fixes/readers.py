@@ -1,0 +1,121 @@
+"""Who else reads a collection a fix edits.
+
+Taking a key out of a variable's default, a ``locals`` entry or a ``.tfvars`` value changes that
+value for everything that reads it, not just for the user keyed off it: another resource naming
+a bucket after its first element, a module given the whole list, a ``for`` expression over it.
+Evaluation shows many such changes, but not those it cannot compute (a module iam-prune cannot
+read, values known only after apply), so the readers are found in the text as well. The only
+readers a fix may leave alone are blocks keyed off the collection (their ``for_each`` or
+``count`` reads it: the instances for the removed key go, which the evaluation checks), the
+variable's own block (its validation), and blocks the fix removes whole. A ``locals`` entry
+that reads it changes too, and so do its readers.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+
+from iam_prune.fixes.workspace import Workspace
+from iam_prune.model import FileEdit, SourceSpan
+from iam_prune.terraform import scan
+from iam_prune.terraform.references import block_name, directory_of
+from iam_prune.terraform.syntax import Attribute, Block, ParsedFile
+
+_KEYED = ("for_each", "count")
+
+
+def readers(workspace: Workspace, edits: Sequence[FileEdit], roots: Sequence[str]) -> list[str]:
+    """A note (file:line) for every block that reads a value the edits change, other than the
+    blocks keyed off it."""
+    pending = list(dict.fromkeys(n for e in edits for n in _edited_names(workspace, e, roots)))
+    seen = set(pending)
+    found: list[str] = []
+    while pending:
+        directory, name = pending.pop(0)
+        pattern = re.compile(rf"\b{re.escape(name)}\b")
+        for path in workspace.files(directory):
+            if not scan.is_config_file(path):
+                continue
+            parsed = workspace.parsed(path)
+            if not isinstance(parsed, ParsedFile):
+                continue
+            for block in parsed.blocks:
+                if _removed(block.span, edits) or _is_own_variable(block, name):
+                    continue
+                if block.block_type == "locals":
+                    for attribute in block.attributes:
+                        if pattern.search(attribute.expression_text) and not _removed(
+                            attribute.span, edits
+                        ):
+                            more = (directory, f"local.{attribute.name}")
+                            if more not in seen:
+                                seen.add(more)
+                                pending.append(more)
+                    continue
+                if not any(pattern.search(a.expression_text) for a in _all_attributes(block)):
+                    continue
+                keyed = any(
+                    pattern.search(a.expression_text) for a in block.attributes if a.name in _KEYED
+                )
+                if keyed and block.block_type in ("resource", "module", "data"):
+                    continue
+                note = (
+                    f"{path}:{block.span.line}: `{block_name(block)}` reads `{name}`, which "
+                    "this removal changes; it would change too"
+                )
+                if note not in found:
+                    found.append(note)
+    return found
+
+
+def _edited_names(
+    workspace: Workspace, edit: FileEdit, roots: Sequence[str]
+) -> Iterator[tuple[str, str]]:
+    """``(directory, "var.x")`` or ``(directory, "local.x")`` for a value the edit changes
+    (not one it removes whole: what refers to that is left dangling, and followed)."""
+    text = workspace.text(edit.file)
+    if text is None:
+        return
+    parsed = workspace.parsed(edit.file)
+    if not isinstance(parsed, ParsedFile):
+        return
+    directory = directory_of(edit.file)
+    if not scan.is_config_file(edit.file):  # a variables file
+        where = list(roots) if edit.file in workspace.var_files else [directory]
+        for attribute in parsed.attributes:
+            if _inside(edit, attribute.span) and not _removed(attribute.span, (edit,)):
+                for root in where:
+                    yield root, f"var.{attribute.name}"
+        return
+    for block in parsed.blocks:
+        if not _inside(edit, block.span) or _removed(block.span, (edit,)):
+            continue
+        if block.block_type == "variable" and block.labels:
+            yield directory, f"var.{block.labels[0]}"
+        elif block.block_type == "locals":
+            for attribute in block.attributes:
+                if _inside(edit, attribute.span) and not _removed(attribute.span, (edit,)):
+                    yield directory, f"local.{attribute.name}"
+
+
+def _all_attributes(block: Block) -> Iterator[Attribute]:
+    yield from block.attributes
+    for nested in block.blocks:
+        yield from _all_attributes(nested)
+
+
+def _is_own_variable(block: Block, name: str) -> bool:
+    return block.block_type == "variable" and f"var.{block.labels[0]}" == name
+
+
+def _inside(edit: FileEdit, span: SourceSpan) -> bool:
+    return edit.file == span.file and span.start <= edit.start and edit.end <= span.end
+
+
+def _removed(span: SourceSpan, edits: Sequence[FileEdit]) -> bool:
+    """Whether an edit takes away all of ``span``."""
+    return any(
+        e.file == span.file and not e.replacement and e.start <= span.start and span.end <= e.end
+        for e in edits
+    )
