@@ -73,6 +73,36 @@ def removing(text: str, *parts: str, path: str = "main.tf") -> str:
         ),
         pytest.param("x = { a = 1, b = 2 }\n", ["b = 2"], "x = { a = 1 }\n", id="inline entry"),
         pytest.param('x = toset(["a", "b"])\n', ['"a"'], 'x = toset(["b"])\n', id="inside a call"),
+        pytest.param(
+            "x = [a.b, # first\n  c.d]\n",
+            ["c.d"],
+            "x = [a.b # first\n  ]\n",
+            id="a kept element's trailing comment stays",
+        ),
+        pytest.param(
+            "x = [\n  a.b, /* first */\n  # c next\n  c.d,\n  e.f\n]\n",
+            ["c.d"],
+            "x = [\n  a.b, /* first */\n  e.f\n]\n",
+            id="the comment line above an element goes with it",
+        ),
+        pytest.param(
+            "x = [\n  # about a\n  a.b,\n  # about c\n  c.d,\n]\n",
+            ["c.d"],
+            "x = [\n  # about a\n  a.b,\n]\n",
+            id="a kept element's comment line stays",
+        ),
+        pytest.param(
+            "x = [\n  # about a and c\n  a.b, c.d, # a c\n  e.f,\n]\n",
+            ["a.b", "c.d"],
+            "x = [\n  e.f,\n]\n",
+            id="a line whose every element goes goes whole",
+        ),
+        pytest.param(
+            "x = [\n  a.b,\n  c.d, e.f, # c e\n]\n",
+            ["e.f"],
+            "x = [\n  a.b,\n  c.d, # c e\n]\n",
+            id="a line partly kept keeps its comment",
+        ),
     ],
 )
 def test_elements_go_with_their_separators(before: str, parts: list[str], after: str) -> None:
@@ -162,6 +192,23 @@ def test_an_edit_that_matches_nothing_is_an_error() -> None:
         render("main.tf", "x = [a, b]\n", [FileEdit("main.tf", 0, 3)])
     with pytest.raises(RenderError):
         render("main.tf", "x = [\n", [FileEdit("main.tf", 0, 1)])
+
+
+def test_colliding_edits_are_named_by_file_and_line() -> None:
+    text = 'resource "a" "b" {\n  count = 1\n}\n\nresource "c" "d" {}\n'
+    block = text.index('resource "a"')
+    inside = text.index("count")
+    edits = [
+        FileEdit("main.tf", block, text.index("}") + 1),
+        FileEdit("main.tf", inside, inside + len("count"), "for_each"),
+    ]
+
+    with pytest.raises(RenderError) as raised:
+        render("main.tf", text, edits)
+
+    message = str(raised.value)
+    assert message == "overlapping edits at main.tf:1-4 and main.tf:2 change the same text"
+    assert "FileEdit" not in message
 
 
 def test_replacements_and_insertions_pass_through() -> None:

@@ -45,20 +45,34 @@ def removal_ranges(text: str, container: Container, removed: set[int]) -> list[R
     if removed >= set(range(len(elements))):
         return [(container.open + 1, container.close)]
     ranges: list[Range] = []
+    for group in _line_groups(text, elements):
+        gone = [i for i in group if i in removed]
+        if not gone:
+            continue
+        if len(gone) == len(group) and _owns_lines(text, elements[group[0]], elements[group[-1]]):
+            end = _after_comma(text, elements[group[-1]][1])
+            ranges.append(removal_range(text, elements[group[0]][0], end))
+            continue
+        ranges += [_inline_removal(text, elements, run) for run in _runs(gone)]
     last = len(elements) - 1
-    last_by_lines = False
-    for run in _runs(sorted(removed)):
-        if all(_owns_lines(text, elements[i]) for i in run):
-            ranges.extend(_line_removal(text, elements[i]) for i in run)
-            last_by_lines = last_by_lines or last in run
-        else:
-            ranges.append(_inline_removal(text, elements, run))
-    if last_by_lines and _comma_after(text, elements[last]) is None:
+    if last in removed and _comma_after(text, elements[last]) is None:
         kept = max(set(range(len(elements))) - removed)
         comma = _comma_after(text, elements[kept])
-        if comma is not None:
+        if comma is not None and not any(start <= comma < end for start, end in ranges):
             ranges.append((comma, comma + 1))
     return ranges
+
+
+def _line_groups(text: str, elements: Sequence[Range]) -> list[list[int]]:
+    """The elements by the lines they share: consecutive elements with no line break between
+    them are in one group."""
+    groups: list[list[int]] = []
+    for index, element in enumerate(elements):
+        if groups and _same_line(text, elements[index - 1][1], element[0]):
+            groups[-1].append(index)
+        else:
+            groups.append([index])
+    return groups
 
 
 def _runs(indices: Sequence[int]) -> list[list[int]]:
@@ -71,22 +85,18 @@ def _runs(indices: Sequence[int]) -> list[list[int]]:
     return runs
 
 
-def _owns_lines(text: str, element: Range) -> bool:
-    """Whether nothing but indentation comes before the element on its first line, and nothing
-    but its comma and a comment after it on its last line."""
-    start, end = element
-    line_start = text.rfind("\n", 0, start) + 1
-    if text[line_start:start].strip():
+def _owns_lines(text: str, first: Range, last: Range) -> bool:
+    """Whether nothing but indentation comes before ``first`` on its line, and nothing but its
+    comma and a comment after ``last`` on its line."""
+    line_start = text.rfind("\n", 0, first[0]) + 1
+    if text[line_start : first[0]].strip():
         return False
-    return _rest_of_line_is_free(text, _after_comma(text, end))
-
-
-def _line_removal(text: str, element: Range) -> Range:
-    start, end = element
-    return removal_range(text, start, _after_comma(text, end))
+    return _rest_of_line_is_free(text, _after_comma(text, last[1]))
 
 
 def _inline_removal(text: str, elements: Sequence[Range], run: list[int]) -> Range:
+    """The range for a run of elements that shares its line(s) with other text: the elements
+    with one separator, leaving every comment and every kept element's text as it was."""
     first, last = run[0], run[-1]
     start, end = elements[first][0], elements[last][1]
     following = last + 1 if last + 1 < len(elements) else None
@@ -96,7 +106,9 @@ def _inline_removal(text: str, elements: Sequence[Range], run: list[int]) -> Ran
     if previous is not None and _same_line(text, elements[previous][1], start):
         return elements[previous][1], end
     if following is None and previous is not None:
-        return elements[previous][1], end
+        between = text[elements[previous][1] : start].strip().removeprefix(",").strip()
+        if not between:  # only the comma and line breaks: ``[a,\n b]`` becomes ``[a]``
+            return elements[previous][1], end
     return start, _after_comma(text, end)
 
 

@@ -16,6 +16,7 @@ Replacements pass through unchanged and must not overlap a removal.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -55,7 +56,8 @@ def render(path: str, text: str, edits: Sequence[FileEdit]) -> str:
     try:
         result = apply_edits(text, [*merged, *others])
     except ValueError as error:
-        raise RenderError(f"{path}: {error}") from error
+        message = _collision(path, text, [*merged, *others]) or f"{path}: {error}"
+        raise RenderError(message) from error
     if path.endswith(".json"):
         return result
     return realign(text, result, [*merged, *others])
@@ -72,6 +74,23 @@ def render_all(texts: Mapping[str, str], edits: Sequence[FileEdit]) -> dict[str,
             raise RenderError(f"no source text for {path}")
         rendered[path] = render(path, texts[path], file_edits)
     return rendered
+
+
+def _collision(path: str, text: str, edits: Sequence[FileEdit]) -> str | None:
+    """One sentence naming where two of ``edits`` overlap (``file:line``), if two do."""
+    ordered = sorted(set(edits), key=lambda e: (e.start, e.end))
+    for previous, current in itertools.pairwise(ordered):
+        same_range = (previous.start, previous.end) == (current.start, current.end)
+        if current.start < previous.end or same_range:
+            first, second = _lines(text, previous), _lines(text, current)
+            return f"overlapping edits at {path}:{first} and {path}:{second} change the same text"
+    return None
+
+
+def _lines(text: str, edit: FileEdit) -> str:
+    first = text.count("\n", 0, edit.start) + 1
+    last = text.count("\n", 0, max(edit.start, edit.end - 1)) + 1
+    return str(first) if last == first else f"{first}-{last}"
 
 
 def _outermost(ranges: Sequence[Range]) -> list[Range]:
