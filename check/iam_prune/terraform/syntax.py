@@ -85,12 +85,9 @@ class Call:
     span: SourceSpan
 
 
-@dataclass(frozen=True)
-class ListElement:
-    """One element of a ``[...]`` literal: its text, its span and what it says."""
+class _HoldsValue:
+    """What list elements and object entries share: the literals nested in their value."""
 
-    text: str
-    span: SourceSpan
     value: Expr
 
     @property
@@ -103,7 +100,16 @@ class ListElement:
 
 
 @dataclass(frozen=True)
-class ObjectEntry:
+class ListElement(_HoldsValue):
+    """One element of a ``[...]`` literal: its text, its span and what it says."""
+
+    text: str
+    span: SourceSpan
+    value: Expr
+
+
+@dataclass(frozen=True)
+class ObjectEntry(_HoldsValue):
     """One ``key = value`` entry of a ``{...}`` literal.
 
     ``key`` is the key's value when the text alone says it (a bare name, a plain string, a
@@ -118,14 +124,6 @@ class ObjectEntry:
     value_span: SourceSpan
     key_expr: Expr
     value: Expr
-
-    @property
-    def elements(self) -> tuple[ListElement, ...]:
-        return elements_of(self.value)
-
-    @property
-    def entries(self) -> tuple[ObjectEntry, ...]:
-        return entries_of(self.value)
 
 
 @dataclass(frozen=True)
