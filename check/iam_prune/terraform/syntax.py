@@ -86,7 +86,8 @@ class Call:
 
 
 class _HoldsValue:
-    """What list elements and object entries share: the literals nested in their value."""
+    """What attributes, list elements and object entries share: the literals nested in their
+    value (``elements`` when it is a ``[...]`` literal, ``entries`` for ``{...}``, else empty)."""
 
     value: Expr
 
@@ -215,7 +216,7 @@ def entries_of(expr: Expr) -> tuple[ObjectEntry, ...]:
 
 
 @dataclass(frozen=True)
-class Attribute:
+class Attribute(_HoldsValue):
     """``name = expression``: ``span`` covers all of it, ``value_span`` the expression only."""
 
     name: str
@@ -223,16 +224,6 @@ class Attribute:
     span: SourceSpan
     value_span: SourceSpan
     value: Expr
-
-    @property
-    def elements(self) -> tuple[ListElement, ...]:
-        """The elements when the value is a ``[...]`` literal (else empty)."""
-        return elements_of(self.value)
-
-    @property
-    def entries(self) -> tuple[ObjectEntry, ...]:
-        """The entries when the value is a ``{...}`` literal (else empty)."""
-        return entries_of(self.value)
 
 
 @dataclass(frozen=True)
