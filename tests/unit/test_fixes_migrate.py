@@ -25,7 +25,7 @@ def attempt(
 ) -> Start | str:
     model = load_files(tmp_path, files, **kwargs)  # type: ignore[arg-type]
     (decl,) = declarations_of(model, user)
-    return migration(decl, Evaluation(Workspace.of(model), (".",)))
+    return migration((decl,), Evaluation(Workspace.of(model), (".",)))
 
 
 def test_the_common_shape_migrates(tmp_path: Path) -> None:
@@ -85,7 +85,7 @@ def test_a_module_instantiated_twice_is_not_migrated(tmp_path: Path) -> None:
     model = load_files(tmp_path, files)
     decl = next(d for d in declarations_of(model, "bob") if d.address.startswith("module.a"))
 
-    assert "more than once" in str(migration(decl, Evaluation(Workspace.of(model), (".",))))
+    assert "more than once" in str(migration((decl,), Evaluation(Workspace.of(model), (".",))))
 
 
 def test_another_use_of_the_resource_as_a_list_stops_it(tmp_path: Path) -> None:
@@ -108,3 +108,50 @@ def test_tf_json_is_not_migrated(tmp_path: Path) -> None:
     start = attempt(tmp_path, {"main.tf.json": text}, user="ann")
 
     assert isinstance(start, str) and ".tf.json" in start
+
+
+SPLATS = (
+    'output "arns" {\n  value = aws_iam_user.u[*].arn\n}\n\n'
+    'output "names" {\n  value = aws_iam_user.u.*.name\n}\n'
+)
+
+
+@pytest.mark.parametrize(
+    ("names", "user", "arns", "names_out"),
+    [
+        (
+            '["ann", "bob", "cy"]',
+            "bob",
+            "values(aws_iam_user.u)[*].arn",
+            "values(aws_iam_user.u).*.name",
+        ),
+        (
+            '["cy", "bob", "ann"]',
+            "bob",
+            "[for key in var.names : aws_iam_user.u[key].arn]",
+            "[for key in var.names : aws_iam_user.u[key].name]",
+        ),
+    ],
+)
+def test_a_splat_keeps_the_order_of_the_list(
+    tmp_path: Path, names: str, user: str, arns: str, names_out: str
+) -> None:
+    text = counted("  name  = var.names[count.index]\n").replace('["ann", "bob", "cy"]', names)
+    model = load_files(tmp_path, {"main.tf": text + "\n" + SPLATS})
+
+    remediation = plan.retire(declarations_of(model, user), model)
+
+    assert remediation.patch is not None, remediation.manual
+    after = plan.combine([remediation], model)[1]["main.tf"]
+    assert f"value = {arns}\n" in after and f"value = {names_out}\n" in after
+
+
+def test_a_splat_over_a_literal_list_out_of_order_stops_it(tmp_path: Path) -> None:
+    text = (
+        'resource "aws_iam_user" "u" {\n  count = length(["cy", "bob", "ann"])\n'
+        '  name  = ["cy", "bob", "ann"][count.index]\n}\n\n' + SPLATS
+    )
+
+    start = attempt(tmp_path, {"main.tf": text})
+
+    assert isinstance(start, str) and "in list order" in start and "main.tf:7" in start

@@ -3,6 +3,7 @@ places, what happens without a file's text, and the changes of many findings tog
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -167,13 +168,15 @@ def test_colliding_edits_are_a_value_error(tmp_path: Path) -> None:
 
 
 def test_a_finding_that_does_not_combine_keeps_its_patch_and_says_so(tmp_path: Path) -> None:
-    """Alone, each is right; together, the migration moves `ray` to a key the other removes."""
+    """Alone, each is right; together, quin's migration keeps `ray` under a key that ray's
+    change (which also retires ray's second declaration) removes."""
     text = (
         'variable "interns" {\n  type    = list(string)\n  default = ["pia", "quin", "ray"]\n}\n'
         '\nresource "aws_iam_user" "intern" {\n  count = length(var.interns)\n'
         "  name  = var.interns[count.index]\n}\n"
     )
-    model = load_files(tmp_path, {"main.tf": text})
+    legacy = 'resource "aws_iam_user" "legacy" {\n  name = "ray"\n}\n'
+    model = load_files(tmp_path, {"main.tf": text, "old/main.tf": legacy}, dirs=[".", "old"])
     report = plan.finalize(report_of(finding(model, "quin"), finding(model, "ray")), model)
 
     quin, ray = report.findings
@@ -183,6 +186,49 @@ def test_a_finding_that_does_not_combine_keeps_its_patch_and_says_so(tmp_path: P
     combined = plan.edited_files(report, model)["main.tf"]
     assert '"ray"' in combined and "for_each" in combined
     assert plan.combined_patch(report, model) == quin.remediation.patch
+
+
+def test_elements_of_one_count_list_are_retired_in_one_migration(tmp_path: Path) -> None:
+    names = ", ".join(f'"u{i}"' for i in range(6))
+    text = (
+        f'variable "names" {{\n  default = [{names}]\n}}\n\n'
+        'resource "aws_iam_user" "u" {\n  count = length(var.names)\n'
+        "  name  = var.names[count.index]\n}\n\n"
+        'resource "aws_iam_access_key" "k" {\n  count = length(var.names)\n'
+        "  user  = aws_iam_user.u[count.index].name\n}\n"
+    )
+    model = load_files(tmp_path, {"main.tf": text})
+    unused = ("u1", "u3", "u4")
+    report = plan.finalize(report_of(*(finding(model, u) for u in unused)), model)
+
+    for found in report.findings:
+        assert found.remediation is not None
+        assert "left out" not in " ".join(found.remediation.manual)
+        assert "one migration to `for_each`" in found.remediation.manual[-1]
+    combined = plan.edited_files(report, model)["main.tf"]
+    assert 'default = ["u0", "u2", "u5"]' in combined
+    moved = re.findall(r"from = (\S+)\n  to   = (\S+)", combined)
+    assert moved == [
+        (f"aws_iam_{kind}[{i}]", f'aws_iam_{kind}["u{i}"]')
+        for kind in ("user.u", "access_key.k")
+        for i in (0, 2, 5)
+    ]
+
+
+def test_the_last_elements_of_a_count_list_go_together_without_a_migration(
+    tmp_path: Path,
+) -> None:
+    text = (
+        'variable "names" {\n  default = ["ann", "bob", "cy"]\n}\n\n'
+        'resource "aws_iam_user" "u" {\n  count = length(var.names)\n'
+        "  name  = var.names[count.index]\n}\n"
+    )
+    model = load_files(tmp_path, {"main.tf": text})
+    report = plan.finalize(report_of(finding(model, "bob"), finding(model, "cy")), model)
+
+    assert plan.edited_files(report, model)["main.tf"] == text.replace(', "bob", "cy"', "")
+    bob = report.findings[0].remediation
+    assert bob is not None and "no index shifts" in bob.manual[-1]
 
 
 def test_an_edit_that_matches_nothing_is_refused_not_applied(tmp_path: Path) -> None:

@@ -70,6 +70,23 @@ def test_iteration_variables_and_the_module_context_are_not_references() -> None
     assert [t.address for t in found] == ["aws_iam_user.dev"]
 
 
+def test_a_splat_and_a_key_walking_a_collection_are_told_apart() -> None:
+    text = (
+        "locals {\n  x = [aws_iam_user.a[*].arn, aws_iam_user.b.*.name, aws_iam_user.c[0],\n"
+        "    [for n in var.names : aws_iam_user.d[n].arn],\n"
+        "    [for i, n in var.names : aws_iam_user.e[n].arn]]\n}\n"
+    )
+    parsed = parse_file("main.tf", text)
+
+    found = {t.address: t for t in traversals(parsed.blocks[0].attributes[0].value, text)}
+
+    assert [a for a, t in found.items() if t.splat] == ["aws_iam_user.a", "aws_iam_user.b"]
+    walked = {a: t.key_from for a, t in found.items() if t.key_from is not None}
+    assert list(walked) == ["aws_iam_user.d"]  # `n` of `for i, n` is a value, not a key
+    span = walked["aws_iam_user.d"]
+    assert text[span.start : span.end] == "var.names"
+
+
 def test_references_inside_index_keys_and_function_calls_are_found() -> None:
     found = only("values(aws_iam_user.dev)[local.i].name")
 

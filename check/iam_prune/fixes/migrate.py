@@ -17,15 +17,17 @@ This is done for the common shape only, and all or nothing:
   once (``moved`` blocks apply to every instance of the module);
 * the other resources of the module counted by the same list (a login profile per user) move
   with it, ``aws_iam_user.x[count.index]`` becoming ``aws_iam_user.x[each.key]``;
-* elsewhere in the module, ``aws_iam_user.x[1]`` becomes ``aws_iam_user.x["carol"]`` and
-  ``aws_iam_user.x[*].arn`` becomes ``values(aws_iam_user.x)[*].arn``; any other use of the
-  resource as a list stops the migration.
+* elsewhere in the module, ``aws_iam_user.x[1]`` becomes ``aws_iam_user.x["carol"]``, and
+  ``aws_iam_user.x[*].arn`` keeps its list order: ``values(aws_iam_user.x)[*].arn`` when the
+  keys sort in that order already, else ``[for key in var.users : aws_iam_user.x[key].arn]``;
+  any other use of the resource as a list stops the migration.
 
 Anything else is explained in words, and the finding gets a manual note instead of a patch.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import TypeGuard
@@ -63,11 +65,13 @@ class _Counted:
         return ".".join(self.block.labels)
 
 
-def migration(decl: Declaration, evaluation: Evaluation) -> Start | str:
-    """The edits that migrate ``decl``'s resource (and what is counted with it) to
-    ``for_each`` and drop ``decl``'s element, or why that cannot be done; ``evaluation`` is
-    the original configuration of every root the module is used from."""
+def migration(declarations: Sequence[Declaration], evaluation: Evaluation) -> Start | str:
+    """The edits that migrate the resource of ``declarations`` (instances of one ``count``
+    resource, and what is counted with it) to ``for_each`` and drop their elements, or why that
+    cannot be done; ``evaluation`` is the original configuration of every root the module is
+    used from."""
     workspace = evaluation.workspace
+    decl = declarations[0]
     address = parse_address(decl.address)
     directory = decl.module_dir
     found = None
@@ -78,9 +82,10 @@ def migration(decl: Declaration, evaluation: Evaluation) -> Start | str:
     if found.path.endswith(".json"):
         return "the migration to `for_each` is only written for `.tf` files, not `.tf.json`"
     listed = _counted_list(found.block)
-    if listed is None or decl.key_span is None:
+    elements = [d.key_span for d in declarations]
+    if listed is None or None in elements:
         return "its `count` is not `length(<list>)` of a list written in the code"
-    if decl.key_span.file in workspace.var_files:
+    if any(e.file in workspace.var_files for e in elements if e is not None):
         return (
             "its list comes from a --var-file: `moved` blocks written in the code would be "
             "wrong for other environments' values"
@@ -98,20 +103,28 @@ def migration(decl: Declaration, evaluation: Evaluation) -> Start | str:
         return keys
     group = [c for c in _all_counted(workspace, directory) if _counted_list(c.block) is not None]
     group = [c for c in group if same_shape(_counted_list(c.block), listed)]
-    edits: list[FileEdit] = [removal(decl.key_span)]
-    removed = address.resource.key
+    edits: list[FileEdit] = [removal(e) for e in elements if e is not None]
+    removed = {_index(d.address) for d in declarations}
+    kept = {i: k for i, k in enumerate(keys) if i not in removed}
     migrated = {c.address for c in group}
     for counted in group:
         problem = _rewrite_block(workspace, counted, listed, migrated, edits)
         if problem is not None:
             return problem
-        edits.append(_moved_blocks(workspace, counted, keys, removed))
-    kept = {i: k for i, k in enumerate(keys) if f"[{i}]" != removed}
-    problem = _rewrite_references(workspace, directory, group, migrated, kept, edits)
+        edits.append(_moved_blocks(workspace, counted, kept))
+    listing = _Listing(workspace.text(found.path) or "", listed, kept)
+    problem = _rewrite_references(workspace, directory, group, migrated, listing, edits)
     if problem is not None:
         return problem
     what = ", ".join(f"`{c.address}`" for c in group)
     return Start(tuple(edits), f"a migration of {what} from `count` to `for_each`", "migrate")
+
+
+def _index(address: str) -> int | None:
+    """``3`` for ``aws_iam_user.u[3]``."""
+    parsed = parse_address(address)
+    key = parsed.resource.key if parsed is not None else ""
+    return int(key[1:-1]) if key[1:-1].isdigit() else None
 
 
 def _block(workspace: Workspace, directory: str, address: str) -> _Counted | None:
@@ -256,9 +269,7 @@ def _count_indexes_in_nested(block: Block) -> Iterator[object]:
         yield from _count_indexes_in_nested(nested)
 
 
-def _moved_blocks(
-    workspace: Workspace, counted: _Counted, keys: Sequence[str], removed: str
-) -> FileEdit:
+def _moved_blocks(workspace: Workspace, counted: _Counted, kept: dict[int, str]) -> FileEdit:
     text = workspace.text(counted.path) or ""
     newline = "\r\n" if "\r\n" in text else "\n"
     address = counted.address
@@ -271,12 +282,48 @@ def _moved_blocks(
                 "}",
             )
         )
-        for index, key in enumerate(keys)
-        if f"[{index}]" != removed
+        for index, key in kept.items()
     ]
     inserted = "".join(newline + newline + block for block in blocks)
     end = counted.block.span.end
     return FileEdit(counted.path, end, end, inserted)
+
+
+# A reference Terraform can read again anywhere in the module: `var.users`, `local.team.names`.
+_PLAIN_REFERENCE = re.compile(r'(?:var|local)(?:\.[A-Za-z_][\w-]*|\["[^"\\]*"\]|\[\d+\])+')
+# What a splat applies to every element, after `[*]` or (legacy) `.*`.
+_SPLAT = re.compile(r"\s*(?:\[\s*\*\s*\]|\.\s*\*)")
+_ATTRIBUTES = re.compile(r"(?:\s*\.\s*[A-Za-z_][\w-]*)*")
+
+
+@dataclass(frozen=True)
+class _Listing:
+    """The counted list as the migrated module sees it: how ``x[*]`` keeps its order.
+
+    ``x[*]`` of a ``count`` resource is in list order; the instances of a ``for_each``
+    resource are in key order. ``values(x)[*]`` is the same list when the kept keys are sorted
+    already; otherwise the list is walked in its own order, ``[for key in L : x[key]...]``,
+    which needs ``L`` to be a reference that reads the same anywhere in the module."""
+
+    text: str  # the file with the `count`
+    listed: Expr
+    indices: dict[int, str]  # the kept instances: old index → new key
+
+    @property
+    def kept(self) -> list[str]:
+        return list(self.indices.values())
+
+    def splat(self, name: str, rest: str, legacy: bool) -> str | None:
+        """The text for ``name[*]rest`` (``name.*rest``), or ``None`` when it cannot keep
+        the order."""
+        if self.kept == sorted(self.kept):
+            return f"values({name}){'.*' if legacy else '[*]'}{rest}"
+        listed = self.text[self.listed.span.start : self.listed.span.end]
+        if not _PLAIN_REFERENCE.fullmatch(listed):
+            return None
+        if legacy and not _ATTRIBUTES.fullmatch(rest):  # `.*` takes attributes only
+            return None
+        return f"[for key in {listed} : {name}[key]{rest}]"
 
 
 def _rewrite_references(
@@ -284,12 +331,12 @@ def _rewrite_references(
     directory: str,
     group: Sequence[_Counted],
     migrated: set[str],
-    keys: dict[int, str],
+    listing: _Listing,
     edits: list[FileEdit],
 ) -> str | None:
-    """Elsewhere in the module: ``x[1]`` → ``x["carol"]``, ``x[*]`` → ``values(x)[*]``; the
-    removed index is left as it is, for ``dependents`` to deal with like any reference to a
-    removed instance."""
+    """Elsewhere in the module: ``x[1]`` → ``x["carol"]``, ``x[*].a`` → ``values(x)[*].a``
+    or ``[for key in L : x[key].a]`` (``_Listing``); the removed indices are left as they are,
+    for ``dependents`` to deal with like any reference to a removed instance."""
     inside = {(c.path, c.block.span.start, c.block.span.end) for c in group}
     for path in workspace.files(directory):
         parsed = workspace.parsed(path)
@@ -300,7 +347,7 @@ def _rewrite_references(
             if (path, block.span.start, block.span.end) in inside:
                 continue
             for expr in _values(block):
-                problem = _rewrite_uses(path, text, expr, migrated, keys, edits)
+                problem = _rewrite_uses(path, text, expr, migrated, listing, edits)
                 if problem is not None:
                     return problem
     return None
@@ -318,7 +365,7 @@ def _rewrite_uses(
     text: str,
     expr: Expr,
     migrated: set[str],
-    keys: dict[int, str],
+    listing: _Listing,
     edits: list[FileEdit],
 ) -> str | None:
     claimed: set[int] = set()
@@ -333,14 +380,38 @@ def _rewrite_uses(
         if name != _names(node.target):  # inside a heredoc or a JSON string: not editable
             return _as_list(path, text, node)
         if isinstance(node, Splat):
-            edits.append(FileEdit(path, target.start, target.end, f"values({name})"))
+            edit = _splat(listing, path, text, node, name)
+            if edit is None:
+                return _out_of_order(path, text, node)
+            edits.append(edit)
         elif isinstance(node.key, Literal) and isinstance(node.key.value, int):
-            if node.key.value in keys:
-                replacement = instance_key(keys[node.key.value])
+            if node.key.value in listing.indices:
+                replacement = instance_key(listing.indices[node.key.value])
                 edits.append(FileEdit(path, target.end, node.span.end, replacement))
         else:
             return _as_list(path, text, node)
     return None
+
+
+def _splat(listing: _Listing, path: str, text: str, node: Splat, name: str) -> FileEdit | None:
+    written = text[node.span.start : node.span.end]
+    marker = _SPLAT.match(written, len(name))
+    if marker is None:
+        return None
+    legacy = "[" not in marker.group()
+    replacement = listing.splat(name, written[marker.end() :], legacy)
+    if replacement is None:
+        return None
+    return FileEdit(path, node.span.start, node.span.end, replacement)
+
+
+def _out_of_order(path: str, text: str, node: Expr) -> str:
+    line = text.count("\n", 0, node.span.start) + 1
+    return (
+        f"{path}:{line} reads `{text[node.span.start : node.span.end]}` in list order, which "
+        "iam-prune cannot keep for a `for_each` resource here (its keys sort differently, and "
+        "the list is not a `var.` or `local.` reference to walk in order)"
+    )
 
 
 def _as_list(path: str, text: str, node: Expr) -> str:

@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
-from iam_prune.fixes import together
+from iam_prune.fixes import countlists, together
 from iam_prune.fixes.patch import unified_diff
 from iam_prune.fixes.planner import Planner
 from iam_prune.fixes.render import RenderError, render_all
@@ -60,32 +60,46 @@ def combine(
     Raises ``ValueError`` when an edited file's text is not in ``model.sources`` or when the
     edits collide.
     """
-    edits = tuple(dict.fromkeys(e for r in remediations for e in r.edits))
-    extra = together.emptied(_planner(model).workspace, edits)
-    return _texts((*edits, *(item.edit for item in extra)), model)
+    return _combine_edits([e for r in remediations for e in r.edits], model)
+
+
+def _combine_edits(
+    edits: Sequence[FileEdit], model: TerraformModel
+) -> tuple[dict[str, str], dict[str, str]]:
+    unique = tuple(dict.fromkeys(edits))
+    extra = together.emptied(_planner(model).workspace, unique)
+    return _texts((*unique, *(item.edit for item in extra)), model)
 
 
 def finalize(report: Report, model: TerraformModel) -> Report:
     """``report`` with a note on every finding whose change cannot be combined with the
-    others' (it keeps its own patch, but is left out of the combined one)."""
-    refused = _left_out(report, model)
-    completing = _emptied_by(report, model, refused)
-    if not refused and not completing:
+    others' (it keeps its own patch, but is left out of the combined one), and on every
+    finding whose change the combined patch makes together with others'."""
+    combined = _combined(report, model)
+    refused = _left_out_of(combined.changes, model)
+    completing = _emptied_by(combined.changes, model, refused)
+    if not refused and not completing and not combined.joint:
         return report
 
     def noted(finding: Finding) -> Finding:
-        if finding.remediation is not None and id(finding) in completing:
-            finding = replace(finding, remediation=_with_emptied(finding, completing))
-        reason = refused.get(together.Change.of(finding))
-        if reason is None or finding.remediation is None:
-            return finding
-        note = (
-            "Its patch is left out of the combined patch (`iam-prune fix`), because together "
-            f"with the other findings' changes {reason}; apply it on its own once they are "
-            "merged, or run iam-prune again then."
-        )
         remediation = finding.remediation
-        remediation = replace(remediation, manual=(*remediation.manual, note))
+        if remediation is None:
+            return finding
+        own = together.Change.of(finding)
+        change = combined.joint.get(own, own)
+        notes: list[str] = []
+        if change is not own:
+            notes.append(_joint_note(finding, change))
+        if change in completing:
+            remediation = _with_emptied(remediation, completing[change])
+        reason = refused.get(change)
+        if reason is not None:
+            notes.append(
+                "Its patch is left out of the combined patch (`iam-prune fix`), because "
+                f"together with the other findings' changes {reason}; apply it on its own once "
+                "they are merged, or run iam-prune again then."
+            )
+        remediation = replace(remediation, manual=_unique((*remediation.manual, *notes)))
         return replace(finding, remediation=remediation)
 
     accounts = tuple(
@@ -95,33 +109,43 @@ def finalize(report: Report, model: TerraformModel) -> Report:
     return replace(report, accounts=accounts)
 
 
+def _joint_note(finding: Finding, change: together.Change) -> str:
+    others = [f"`{d.address}`" for d in change.declarations if d.name != finding.user]
+    whose = f"that of {others[0]}" if len(others) == 1 else f"those of {', '.join(others)}"
+    if any(edit.replacement for edit in change.edits):
+        how = (
+            ", in one migration to `for_each` with a `moved` block for every user that stays; "
+            "its own patch migrates the list for it alone"
+        )
+    else:
+        how = ": they are the last elements of the list, so no index shifts"
+    return (
+        "The combined patch (`iam-prune fix`) takes its element out of the `count` list "
+        f"together with {whose} (unused too){how}."
+    )
+
+
 def _emptied_by(
-    report: Report, model: TerraformModel, refused: dict[together.Change, str]
-) -> dict[int, list[together.Emptied]]:
+    changes: Sequence[together.Change], model: TerraformModel, refused: dict[together.Change, str]
+) -> dict[together.Change, list[together.Emptied]]:
     """For the combined patch: the shared lists the findings' changes empty only together, by
-    the finding (its ``id``) whose change takes the last user, in report order."""
+    the change that takes the last user, in report order."""
     workspace = _planner(model).workspace
     edits: list[FileEdit] = []
     known: set[str] = set()
-    found: dict[int, list[together.Emptied]] = {}
-    for finding in report.findings:
-        remediation = finding.remediation
-        if remediation is None or not remediation.edits:
+    found: dict[together.Change, list[together.Emptied]] = {}
+    for change in changes:
+        if change in refused:
             continue
-        if together.Change.of(finding) in refused:
-            continue
-        edits.extend(remediation.edits)
+        edits.extend(change.edits)
         for item in together.emptied(workspace, edits):
-            if item.address not in known and item.address not in remediation.destroys:
+            if item.address not in known and item.address not in change.destroys:
                 known.add(item.address)
-                found.setdefault(id(finding), []).append(item)
+                found.setdefault(change, []).append(item)
     return found
 
 
-def _with_emptied(finding: Finding, completing: dict[int, list[together.Emptied]]) -> Remediation:
-    remediation = finding.remediation
-    assert remediation is not None
-    items = completing[id(finding)]
+def _with_emptied(remediation: Remediation, items: Sequence[together.Emptied]) -> Remediation:
     notes = [
         f"{item.where}: with the other findings' changes, `{item.address}` is left without "
         "any user, so the combined patch (`iam-prune fix`) removes it and `terraform plan` "
@@ -137,32 +161,42 @@ def _with_emptied(finding: Finding, completing: dict[int, list[together.Emptied]
 
 def combined_patch(report: Report, model: TerraformModel) -> str:
     """One patch with the code changes of every finding that combine with each other."""
-    return unified_diff(*combine(_combinable(report, model), model))
+    return unified_diff(*_combine_edits(_combinable(report, model), model))
 
 
 def edited_files(report: Report, model: TerraformModel) -> dict[str, str]:
     """The new text of every file the combinable findings change, by repository path."""
-    return combine(_combinable(report, model), model)[1]
+    return _combine_edits(_combinable(report, model), model)[1]
 
 
-def _combinable(report: Report, model: TerraformModel) -> list[Remediation]:
-    refused = _left_out(report, model)
-    return [
-        f.remediation
-        for f in report.findings
-        if f.remediation is not None
-        and f.remediation.edits
-        and together.Change.of(f) not in refused
-    ]
+def _combinable(report: Report, model: TerraformModel) -> list[FileEdit]:
+    changes = _combined(report, model).changes
+    refused = _left_out_of(changes, model)
+    return [e for change in changes if change not in refused for e in change.edits]
 
 
-def _left_out(report: Report, model: TerraformModel) -> dict[together.Change, str]:
-    changes = tuple(
+@dataclass(frozen=True)
+class _Combined:
+    """The findings' changes as the combined patch makes them: ``changes`` in report order,
+    where the changes of several findings that ``joint`` maps to one are that one."""
+
+    changes: tuple[together.Change, ...]
+    joint: dict[together.Change, together.Change]
+
+
+def _combined(report: Report, model: TerraformModel) -> _Combined:
+    own = tuple(
         together.Change.of(f)
         for f in report.findings
         if f.remediation is not None and f.remediation.edits
     )
-    return _left_out_of(changes, model)
+    return _combined_of(own, model)
+
+
+@functools.lru_cache(maxsize=4)
+def _combined_of(own: tuple[together.Change, ...], model: TerraformModel) -> _Combined:
+    joint = countlists.joined(_planner(model), own)
+    return _Combined(tuple(dict.fromkeys(joint.get(c, c) for c in own)), joint)
 
 
 @functools.lru_cache(maxsize=4)

@@ -20,7 +20,7 @@ from iam_prune.fixes.migrate import migration
 from iam_prune.fixes.notes import destroy_notes, destroys
 from iam_prune.fixes.patch import unified_diff
 from iam_prune.fixes.settle import Evaluation, Settled, settle
-from iam_prune.fixes.starts import Start, starts
+from iam_prune.fixes.starts import Start, removal, starts
 from iam_prune.fixes.workspace import Workspace
 from iam_prune.model import Declaration, FileEdit, Remediation, TerraformModel
 from iam_prune.terraform.moduleconfig import is_iam_user_module
@@ -90,6 +90,22 @@ class Planner:
             self._evaluations[key] = Evaluation(self.workspace, key)
         return self._evaluations[key]
 
+    def retire_elements(self, declarations: Sequence[Declaration]) -> Settled | None:
+        """One change retiring several instances of one ``count`` resource, each the user of a
+        finding of its own: their elements go together when they are the last ones of the list,
+        or else in one migration to ``for_each``; ``None`` when neither checks out."""
+        wanted = {d.address for d in declarations}
+        elements = tuple(removal(d.key_span) for d in declarations if d.key_span is not None)
+        evaluation = self.evaluation(elements, declarations)
+        plain = settle(evaluation, elements, wanted, wanted)
+        if plain.ok:
+            return plain
+        moved = migration(declarations, evaluation)
+        if isinstance(moved, str):
+            return None
+        joint = settle(self.evaluation(moved.edits, declarations), moved.edits, wanted, wanted)
+        return joint if joint.ok else None
+
     # ------------------------------------------------------------------ one declaration
 
     def _verdict(self, decl: Declaration, allowed: set[str]) -> _Verdict:
@@ -102,7 +118,7 @@ class Planner:
         for start in candidates:
             tried.append(self._try(start, decl, allowed))
             if start.level == "count" and not tried[-1].settled.ok:
-                moved = migration(decl, self.evaluation(start.edits, (decl,)))
+                moved = migration((decl,), self.evaluation(start.edits, (decl,)))
                 if isinstance(moved, str):
                     return _Verdict(decl, None, tuple(tried), reason=_no_migration(moved))
                 tried.append(self._try(moved, decl, allowed))

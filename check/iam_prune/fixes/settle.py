@@ -32,7 +32,7 @@ from iam_prune.fixes.workspace import Workspace
 from iam_prune.model import FileEdit
 from iam_prune.terraform import scan
 from iam_prune.terraform.moduleconfig import USER_RESOURCE
-from iam_prune.terraform.references import directory_of, uses
+from iam_prune.terraform.references import Traversal, directory_of, uses
 from iam_prune.terraform.syntax import Block, ParsedFile
 
 #: Rounds of "what else dangles"; each round removes something new, so real code settles in
@@ -279,7 +279,11 @@ def _computed_keys(workspace: Workspace, change: Change) -> list[str]:
                 traversal = use.traversal
                 if traversal.address not in configs or not traversal.indexed:
                     continue
-                if traversal.key is not None or _keyed_like(use.block, traversal.address, keyed):
+                if traversal.key is not None or traversal.splat:
+                    continue
+                if _keyed_like(use.block, traversal.address, keyed):
+                    continue
+                if _walks_keys(text, traversal, keyed.get(traversal.address)):
                     continue
                 note = (
                     f"{path}:{traversal.span.line}: `{use.block_name}` indexes "
@@ -311,6 +315,17 @@ def _keyed_like(block: Block, address: str, keyed: dict[str, str]) -> bool:
         return False
     written = " ".join(setting.expression_text.split())
     return written == address or (address in keyed and written == keyed[address])
+
+
+def _walks_keys(text: str, traversal: Traversal, for_each: str | None) -> bool:
+    """Whether the index is a ``for`` variable walking the very collection the resource's
+    ``for_each`` is written as (``[for name in L : x[name]]`` with ``for_each = toset(L)``):
+    it then only ever names instances that exist."""
+    where = traversal.key_from
+    if where is None or for_each is None:
+        return False
+    collection = " ".join(text[where.start : where.end].split())
+    return for_each in (collection, f"toset({collection})")
 
 
 def _where(facts: Facts) -> str:

@@ -17,8 +17,9 @@ from __future__ import annotations
 
 import posixpath
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from types import MappingProxyType
 
 from iam_prune.model import Declaration, Reference, SourceSpan
 from iam_prune.terraform.addresses import without_keys
@@ -47,6 +48,7 @@ from iam_prune.terraform.syntax import (
 # and its input variables.
 _NOT_ADDRESSES = {"each", "count", "self", "path", "terraform", "var"}
 _WIDTH = {"data": 2, "module": 1, "local": 1}
+_NOTHING: Mapping[str, SourceSpan] = MappingProxyType({})
 # Blocks with one label, and the prefix their address has.
 _LABELLED = {"module": "module", "variable": "var", "output": "output"}
 # Text fallback for syntax the reader does not model: `type.name`, optionally `["key"]`/`[0]`.
@@ -74,6 +76,11 @@ class Traversal:
     indexed: bool
     attribute: str | None
     span: SourceSpan
+    #: ``[*]`` (or ``.*``) right after the address: every instance, whichever there are.
+    splat: bool = False
+    #: For ``[for name in L : aws_iam_user.x[name]]``: where ``L`` is written. A key drawn from
+    #: the collection the resource is keyed by names an instance whatever that holds.
+    key_from: SourceSpan | None = None
 
     @property
     def kind(self) -> str:
@@ -169,48 +176,55 @@ def _in_attribute(
 
 
 def traversals(
-    expr: Expr, text: str = "", bound: frozenset[str] = frozenset()
+    expr: Expr,
+    text: str = "",
+    bound: frozenset[str] = frozenset(),
+    over: Mapping[str, SourceSpan] = _NOTHING,
 ) -> Iterator[Traversal]:
-    """The references in ``expr``, outermost first; names in ``bound`` are ``for`` variables.
-    ``text`` is the file's text, searched where the reader left syntax ``Unsupported``."""
+    """The references in ``expr``, outermost first; names in ``bound`` are ``for`` variables,
+    and ``over`` says which of them walk the values of which collection. ``text`` is the file's
+    text, searched where the reader left syntax ``Unsupported``."""
     if isinstance(expr, Name | GetAttr | Index | Splat):
         root, steps = _steps(expr)
         if isinstance(root, Name):
-            found = _traversal(root.name, steps, expr.span, bound)
+            found = _traversal(root.name, steps, expr.span, bound, over)
             if found is not None:
                 yield found
         else:
-            yield from traversals(root, text, bound)
+            yield from traversals(root, text, bound, over)
         for step in steps:
             if step is not None and not isinstance(step, str):
-                yield from traversals(step, text, bound)
+                yield from traversals(step, text, bound, over)
     elif isinstance(expr, Template):
         for part in expr.parts:
             if not isinstance(part, str):
-                yield from traversals(part, text, bound)
+                yield from traversals(part, text, bound, over)
     elif isinstance(expr, Call):
         for arg in expr.args:
-            yield from traversals(arg, text, bound)
+            yield from traversals(arg, text, bound, over)
     elif isinstance(expr, TupleExpr):
         for element in expr.elements:
-            yield from traversals(element.value, text, bound)
+            yield from traversals(element.value, text, bound, over)
     elif isinstance(expr, ObjectExpr):
         for entry in expr.entries:
             if entry.key is None:
-                yield from traversals(entry.key_expr, text, bound)
-            yield from traversals(entry.value, text, bound)
+                yield from traversals(entry.key_expr, text, bound, over)
+            yield from traversals(entry.value, text, bound, over)
     elif isinstance(expr, ForExpr):
-        yield from traversals(expr.collection, text, bound)
+        yield from traversals(expr.collection, text, bound, over)
         inner = bound | {expr.value_var} | ({expr.key_var} if expr.key_var else set())
+        walks = {k: v for k, v in over.items() if k not in inner}
+        if expr.key_var is None:
+            walks[expr.value_var] = expr.collection.span
         for clause in (expr.key, expr.value, expr.condition):
             if clause is not None:
-                yield from traversals(clause, text, frozenset(inner))
+                yield from traversals(clause, text, frozenset(inner), walks)
     elif isinstance(expr, Conditional):
         for part in (expr.condition, expr.if_true, expr.if_false):
-            yield from traversals(part, text, bound)
+            yield from traversals(part, text, bound, over)
     elif isinstance(expr, Operation):
         for operand in expr.operands:
-            yield from traversals(operand, text, bound)
+            yield from traversals(operand, text, bound, over)
     elif isinstance(expr, Unsupported) and text:
         yield from _in_text(text[expr.span.start : expr.span.end], expr.span, bound)
 
@@ -236,7 +250,11 @@ def _steps(expr: Expr) -> tuple[Expr, list[Step]]:
 
 
 def _traversal(
-    root: str, steps: list[Step], span: SourceSpan, bound: frozenset[str]
+    root: str,
+    steps: list[Step],
+    span: SourceSpan,
+    bound: frozenset[str],
+    over: Mapping[str, SourceSpan],
 ) -> Traversal | None:
     if root in bound or root in _NOT_ADDRESSES:
         return None
@@ -255,7 +273,8 @@ def _traversal(
         key = None if isinstance(first.value, bool) else first.value
     after = rest[1:] if indexed else rest
     attribute = after[0] if after and isinstance(after[0], str) else None
-    return Traversal(address, key, indexed, attribute, span)
+    walked = over.get(first.name) if isinstance(first, Name) else None
+    return Traversal(address, key, indexed, attribute, span, indexed and first is None, walked)
 
 
 def _in_text(fragment: str, span: SourceSpan, bound: frozenset[str]) -> Iterator[Traversal]:
