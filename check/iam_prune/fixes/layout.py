@@ -15,6 +15,7 @@ any other line, a comment-only line or a blank one ends the group.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -43,14 +44,22 @@ class _Unreadable(Exception):
 
 def realign(original: str, edited: str, edits: Sequence[FileEdit]) -> str:
     """``edited`` with ``fmt``'s alignment restored, when ``original`` had it everywhere."""
-    if not edits or edited == original:
+    if not edits or edited == original or not _fmt_aligned(original):
         return edited
     try:
-        if aligned(original) != original:
-            return edited
         return aligned(edited)
     except _Unreadable:
         return edited
+
+
+@functools.lru_cache(maxsize=256)
+def _fmt_aligned(text: str) -> bool:
+    """Whether ``text`` is aligned as ``fmt`` aligns: asked of the same original file for every
+    candidate change."""
+    try:
+        return aligned(text) == text
+    except _Unreadable:
+        return False
 
 
 def aligned(text: str) -> str:

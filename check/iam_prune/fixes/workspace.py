@@ -29,6 +29,7 @@ from iam_prune.terraform.moduleconfig import (
 )
 from iam_prune.terraform.parse import parse_file
 from iam_prune.terraform.references import directory_of
+from iam_prune.terraform.reparse import reparse
 from iam_prune.terraform.syntax import Block, ParsedFile, ParseError
 from iam_prune.terraform.walk import _arguments, _inputs
 
@@ -41,6 +42,18 @@ def parse_text(path: str, text: str) -> ParsedFile | ParseError:
     every candidate change (python-hcl2 is what a fix costs)."""
     try:
         return parse_file(path, text)
+    except ParseError as error:
+        return error
+
+
+@functools.lru_cache(maxsize=2048)
+def parse_edited(path: str, original: str, text: str) -> ParsedFile | ParseError:
+    """``text``, an edit of ``original``, parsed by reading again only what changed."""
+    before = parse_text(path, original)
+    if isinstance(before, ParseError):
+        return parse_text(path, text)
+    try:
+        return reparse(before, original, text)
     except ParseError as error:
         return error
 
@@ -75,9 +88,15 @@ class Child:
 class Workspace:
     """File texts by repository-relative path, possibly edited, and what they parse into."""
 
-    def __init__(self, texts: Mapping[str, str], var_files: Sequence[str] = ()) -> None:
+    def __init__(
+        self,
+        texts: Mapping[str, str],
+        var_files: Sequence[str] = (),
+        original: Mapping[str, str] | None = None,
+    ) -> None:
         self.texts = dict(texts)
         self.var_files = tuple(var_files)
+        self.original = self.texts if original is None else dict(original)
         self._by_directory: dict[str, list[str]] = {}
         for path in sorted(self.texts):
             self._by_directory.setdefault(directory_of(path), []).append(path)
@@ -88,7 +107,7 @@ class Workspace:
 
     def edited(self, changed: Mapping[str, str]) -> Workspace:
         """The same workspace with some files' texts replaced."""
-        return Workspace({**self.texts, **changed}, self.var_files)
+        return Workspace({**self.texts, **changed}, self.var_files, self.original)
 
     # ------------------------------------------------------------------ files
 
@@ -96,7 +115,11 @@ class Workspace:
         return self.texts.get(path)
 
     def parsed(self, path: str) -> ParsedFile | ParseError:
-        return parse_text(path, self.texts[path])
+        text = self.texts[path]
+        original = self.original.get(path)
+        if original is None or original == text:
+            return parse_text(path, text)
+        return parse_edited(path, original, text)
 
     def files(self, directory: str) -> list[str]:
         return self._by_directory.get(directory, [])

@@ -87,9 +87,10 @@ class Converter:
     heredoc has no position of its own in the file, only its container's.
     """
 
-    def __init__(self, lines: LineIndex, fixed: SourceSpan | None = None) -> None:
+    def __init__(self, lines: LineIndex, fixed: SourceSpan | None = None, offset: int = 0) -> None:
         self.lines = lines
         self.fixed = fixed
+        self.offset = offset  # where the parsed text starts in ``lines.text``
 
     # ------------------------------------------------------------------ structure
 
@@ -141,6 +142,7 @@ class Converter:
             if fallback is None:
                 raise LarkError(f"no position on {type(node).__name__}")
             return fallback
+        start, end = start + self.offset, end + self.offset
         end = start + len(self.lines.text[start:end].rstrip())
         return self.lines.span(start, end)
 

@@ -34,6 +34,7 @@ __all__ = [
     "ParseError",
     "ParsedFile",
     "parse_file",
+    "parse_region",
 ]
 
 
@@ -46,14 +47,25 @@ def parse_file(rel_path: str, text: str) -> ParsedFile:
     """
     if rel_path.endswith(".json"):
         return jsonconfig.parse_json(rel_path, text, values_only=not rel_path.endswith(".tf.json"))
+    return parse_region(rel_path, text, 0, len(text))
+
+
+def parse_region(rel_path: str, text: str, start: int, end: int) -> ParsedFile:
+    """The HCL blocks and attributes written in ``text[start:end]``, with spans into all of
+    ``text``; the region has to be a run of whole ones (``reparse`` cuts it so). Raises
+    ``ParseError`` with the line in the whole text."""
     try:
-        tree = hcl2.parses(text)
+        tree = hcl2.parses(text[start:end])
     except UnexpectedInput as error:
         line, column = _position(error)
+        if line == 1 and column is not None:  # the region may start mid-line
+            column += start - (text.rfind("\n", 0, start) + 1)
+        if line is not None:
+            line += text.count("\n", 0, start)
         raise ParseError(rel_path, _syntax_message(text, line, column), line, column) from error
     except (LarkError, RecursionError) as error:
         raise ParseError(rel_path, f"cannot parse: {error}", None, None) from error
-    converter = Converter(LineIndex(rel_path, text))
+    converter = Converter(LineIndex(rel_path, text), offset=start)
     try:
         return ParsedFile(rel_path, converter.blocks(tree.body), converter.attributes(tree.body))
     except (LarkError, RecursionError) as error:
