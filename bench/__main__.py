@@ -6,11 +6,12 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 
-from bench import inventory, terraform
+from bench import fixes, inventory, terraform
 
 BENCHMARKS: dict[str, Callable[[], None]] = {
     "inventory": inventory.main,
     "terraform": terraform.main,
+    "fixes": fixes.main,
 }
 
 
