@@ -103,6 +103,18 @@ def removing(text: str, *parts: str, path: str = "main.tf") -> str:
             "x = [\n  a.b,\n  c.d, # c e\n]\n",
             id="a line partly kept keeps its comment",
         ),
+        pytest.param(
+            "y {\n  x = [\n    a.b,\n  c.d]\n}\n",
+            ["c.d"],
+            "y {\n  x = [\n    a.b\n  ]\n}\n",
+            id="the bracket keeps the line it shared with the last element",
+        ),
+        pytest.param(
+            "y {\n  x = [\n    a.b,\n  c.d,]\n}\n",
+            ["c.d"],
+            "y {\n  x = [\n    a.b,\n  ]\n}\n",
+            id="... and a trailing comma stays",
+        ),
     ],
 )
 def test_elements_go_with_their_separators(before: str, parts: list[str], after: str) -> None:

@@ -8,7 +8,9 @@ together (several fixes may each remove one of the same list):
 * An element on lines of its own goes with those lines, its comma, a comment at the end of
   its line and the comment lines directly above it, like a block does (``removal_range``).
 * Elements sharing a line go with the separator between them and the next element, or, at the
-  end of the list, with the separator before them, so no comma is left dangling.
+  end of the list, with the separator before them, so no comma is left dangling. A last
+  element on a line of its own that the closing bracket shares goes alone, and the bracket
+  stays where it was, on that line's indentation.
 * When the last element goes and the list had no comma after its last element (JSON never
   does), the comma after the new last element goes too.
 * When every element goes, the brackets are left empty: ``[]``, ``{}``.
@@ -53,7 +55,7 @@ def removal_ranges(text: str, container: Container, removed: set[int]) -> list[R
             end = _after_comma(text, elements[group[-1]][1])
             ranges.append(removal_range(text, elements[group[0]][0], end))
             continue
-        ranges += [_inline_removal(text, elements, run) for run in _runs(gone)]
+        ranges += [_inline_removal(text, container, run) for run in _runs(gone)]
     last = len(elements) - 1
     if last in removed and _comma_after(text, elements[last]) is None:
         kept = max(set(range(len(elements))) - removed)
@@ -94,9 +96,10 @@ def _owns_lines(text: str, first: Range, last: Range) -> bool:
     return _rest_of_line_is_free(text, _after_comma(text, last[1]))
 
 
-def _inline_removal(text: str, elements: Sequence[Range], run: list[int]) -> Range:
+def _inline_removal(text: str, container: Container, run: list[int]) -> Range:
     """The range for a run of elements that shares its line(s) with other text: the elements
     with one separator, leaving every comment and every kept element's text as it was."""
+    elements = container.elements
     first, last = run[0], run[-1]
     start, end = elements[first][0], elements[last][1]
     following = last + 1 if last + 1 < len(elements) else None
@@ -105,11 +108,21 @@ def _inline_removal(text: str, elements: Sequence[Range], run: list[int]) -> Ran
         return start, elements[following][0]
     if previous is not None and _same_line(text, elements[previous][1], start):
         return elements[previous][1], end
+    if following is None and _line_start(text, start) and _line_start(text, elements[0][0]):
+        # ``[\n  a,\n  b]`` becomes ``[\n  a\n  ]``: the bracket keeps the line it had (and
+        # with it the indentation ``terraform fmt`` gives a line that closes the list), where
+        # ``[\n  a]`` would need the kept line indented again.
+        return start, _after_comma(text, end)
     if following is None and previous is not None:
         between = text[elements[previous][1] : start].strip().removeprefix(",").strip()
         if not between:  # only the comma and line breaks: ``[a,\n b]`` becomes ``[a]``
             return elements[previous][1], end
     return start, _after_comma(text, end)
+
+
+def _line_start(text: str, position: int) -> bool:
+    """Whether only indentation comes before ``position`` on its line."""
+    return not text[text.rfind("\n", 0, position) + 1 : position].strip()
 
 
 def _same_line(text: str, left: int, right: int) -> bool:
