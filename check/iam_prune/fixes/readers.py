@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 
 from iam_prune.fixes.workspace import Workspace
 from iam_prune.model import FileEdit, SourceSpan
@@ -25,15 +26,44 @@ from iam_prune.terraform.syntax import Attribute, Block, ParsedFile
 _KEYED = ("for_each", "count")
 
 
+@dataclass(frozen=True)
+class _Edited:
+    """A value the edits change: ``var.x`` or ``local.x`` in a module directory, and, when
+    all they do is take entries out of its object, the keys of those entries (``None``: it
+    changes in other ways, a list element, say, which shifts every index after it)."""
+
+    directory: str
+    name: str
+    removed: frozenset[str] | None
+
+    @property
+    def pattern(self) -> re.Pattern[str]:
+        """Where the value is read, with the key read from it right after, if any."""
+        return re.compile(
+            rf"(?<![\w.-]){re.escape(self.name)}(?![\w-])"
+            r'(?:\s*\[\s*"((?:[^"\\]|\\.)*)"\s*\]|\.([A-Za-z_][\w-]*))?'
+        )
+
+    def read_by(self, text: str) -> bool:
+        """Whether ``text`` reads what changes: the value, or a key taken away from it. Another
+        entry of an object read by its literal key stays what it was."""
+        for match in self.pattern.finditer(text):
+            key = match[1] if match[1] is not None else match[2]
+            if self.removed is None or key is None or key in self.removed:
+                return True
+        return False
+
+
 def readers(workspace: Workspace, edits: Sequence[FileEdit], roots: Sequence[str]) -> list[str]:
     """A note (file:line) for every block that reads a value the edits change, other than the
-    blocks keyed off it."""
-    pending = list(dict.fromkeys(n for e in edits for n in _edited_names(workspace, e, roots)))
-    seen = set(pending)
+    blocks keyed off it and the outputs of a root module (``terraform plan`` lists their new
+    values, and nothing in the configuration reads them)."""
+    pending = _edited(workspace, edits, roots)
+    seen = {(e.directory, e.name) for e in pending}
     found: list[str] = []
     while pending:
-        directory, name = pending.pop(0)
-        pattern = re.compile(rf"\b{re.escape(name)}\b")
+        edited = pending.pop(0)
+        directory, name = edited.directory, edited.name
         for path in workspace.files(directory):
             if not scan.is_config_file(path):
                 continue
@@ -43,20 +73,22 @@ def readers(workspace: Workspace, edits: Sequence[FileEdit], roots: Sequence[str
             for block in parsed.blocks:
                 if _removed(block.span, edits) or _is_own_variable(block, name):
                     continue
+                if block.block_type == "output" and directory in roots:
+                    continue
                 if block.block_type == "locals":
                     for attribute in block.attributes:
-                        if pattern.search(attribute.expression_text) and not _removed(
+                        if edited.read_by(attribute.expression_text) and not _removed(
                             attribute.span, edits
                         ):
                             more = (directory, f"local.{attribute.name}")
                             if more not in seen:
                                 seen.add(more)
-                                pending.append(more)
+                                pending.append(_Edited(*more, None))
                     continue
-                if not any(pattern.search(a.expression_text) for a in _all_attributes(block)):
+                if not any(edited.read_by(a.expression_text) for a in _all_attributes(block)):
                     continue
                 keyed = any(
-                    pattern.search(a.expression_text) for a in block.attributes if a.name in _KEYED
+                    edited.read_by(a.expression_text) for a in block.attributes if a.name in _KEYED
                 )
                 if keyed and block.block_type in ("resource", "module", "data"):
                     continue
@@ -69,11 +101,35 @@ def readers(workspace: Workspace, edits: Sequence[FileEdit], roots: Sequence[str
     return found
 
 
+def _edited(workspace: Workspace, edits: Sequence[FileEdit], roots: Sequence[str]) -> list[_Edited]:
+    """Every value the edits change, with the keys they take out of it when that is all."""
+    removed: dict[tuple[str, str], frozenset[str] | None] = {}
+    for edit in edits:
+        for directory, name, attribute in _edited_names(workspace, edit, roots):
+            key = _entry_key(attribute, edit)
+            known = removed.get((directory, name), frozenset())
+            both = None if key is None or known is None else known | {key}
+            removed[(directory, name)] = both
+    return [_Edited(directory, name, keys) for (directory, name), keys in removed.items()]
+
+
+def _entry_key(attribute: Attribute | None, edit: FileEdit) -> str | None:
+    """The key of the entry of ``attribute``'s object that ``edit`` takes away, if that is what
+    it does."""
+    if attribute is None or edit.replacement:
+        return None
+    for entry in attribute.entries:
+        if (entry.span.start, entry.span.end) == (edit.start, edit.end):
+            return entry.key
+    return None
+
+
 def _edited_names(
     workspace: Workspace, edit: FileEdit, roots: Sequence[str]
-) -> Iterator[tuple[str, str]]:
-    """``(directory, "var.x")`` or ``(directory, "local.x")`` for a value the edit changes
-    (not one it removes whole: what refers to that is left dangling, and followed)."""
+) -> Iterator[tuple[str, str, Attribute | None]]:
+    """``(directory, "var.x", attribute)`` or ``(directory, "local.x", attribute)`` for a value
+    the edit changes, and the attribute that writes it (not one it removes whole: what refers
+    to that is left dangling, and followed)."""
     text = workspace.text(edit.file)
     if text is None:
         return
@@ -86,17 +142,18 @@ def _edited_names(
         for attribute in parsed.attributes:
             if _inside(edit, attribute.span) and not _removed(attribute.span, (edit,)):
                 for root in where:
-                    yield root, f"var.{attribute.name}"
+                    yield root, f"var.{attribute.name}", attribute
         return
     for block in parsed.blocks:
         if not _inside(edit, block.span) or _removed(block.span, (edit,)):
             continue
         if block.block_type == "variable" and block.labels:
-            yield directory, f"var.{block.labels[0]}"
+            inside = (a for a in block.attributes if _inside(edit, a.span))
+            yield directory, f"var.{block.labels[0]}", next(inside, None)
         elif block.block_type == "locals":
             for attribute in block.attributes:
                 if _inside(edit, attribute.span) and not _removed(attribute.span, (edit,)):
-                    yield directory, f"local.{attribute.name}"
+                    yield directory, f"local.{attribute.name}", attribute
 
 
 def _all_attributes(block: Block) -> Iterator[Attribute]:

@@ -1,0 +1,83 @@
+"""Who else reads a collection a fix edits: what blocks a patch, and what does not."""
+
+from __future__ import annotations
+
+import pytest
+
+from iam_prune.fixes.readers import readers
+from iam_prune.fixes.workspace import Workspace
+from iam_prune.model import FileEdit
+from iam_prune.terraform.parse import parse_file
+
+PEOPLE = (
+    'locals {\n  people = {\n    carol = { groups = ["a"] }\n'
+    '    dave  = { groups = ["b"] }\n  }\n}\n\n'
+    'resource "aws_iam_user" "u" {\n  for_each = local.people\n  name     = each.key\n}\n\n'
+)
+
+
+def dave_taken_out(files: dict[str, str], roots: tuple[str, ...] = (".",)) -> list[str]:
+    """The readers found when dave's entry leaves ``local.people`` in ``main.tf``."""
+    text = files["main.tf"]
+    (people,) = parse_file("main.tf", text).blocks[0].attributes
+    (entry,) = [e for e in people.entries if e.key == "dave"]
+    edit = FileEdit("main.tf", entry.span.start, entry.span.end)
+    return readers(Workspace(files), [edit], roots)
+
+
+@pytest.mark.parametrize(
+    ("reader", "blocked"),
+    [
+        ('bucket = "x-${local.people["carol"].groups[0]}"', False),
+        ("bucket = local.people.carol.groups[0]", False),
+        ('bucket = local.people["dave"].groups[0]', True),
+        ('bucket = join(",", keys(local.people))', True),
+        ('bucket = "${length(local.people)}"', True),
+    ],
+)
+def test_a_reader_of_another_key_is_not_changed(reader: str, blocked: bool) -> None:
+    text = PEOPLE + f'resource "aws_s3_bucket" "b" {{\n  {reader}\n}}\n'
+
+    found = dave_taken_out({"main.tf": text})
+
+    assert bool(found) is blocked
+    if blocked:
+        assert found[0].startswith("main.tf:13: `aws_s3_bucket.b` reads `local.people`")
+
+
+def test_a_local_read_by_another_key_does_not_spread() -> None:
+    text = PEOPLE + (
+        "locals {\n  carol = local.people.carol\n  all = values(local.people)\n}\n\n"
+        'resource "aws_s3_bucket" "c" {\n  bucket = local.carol.groups[0]\n}\n\n'
+        'resource "aws_s3_bucket" "all" {\n  bucket = local.all[0].groups[0]\n}\n'
+    )
+
+    found = dave_taken_out({"main.tf": text})
+
+    assert [note.split(":")[1] for note in found] == ["22"]  # aws_s3_bucket.all only
+    assert "`local.all`" in found[0]
+
+
+def test_a_root_output_may_change_but_a_module_output_may_not() -> None:
+    output = 'output "people" {\n  value = keys(local.people)\n}\n'
+    files = {"main.tf": PEOPLE + output}
+
+    assert dave_taken_out(files) == []
+    assert dave_taken_out(files, roots=("live",)) == [
+        "main.tf:13: `output.people` reads `local.people`, which this removal changes; "
+        "it would change too"
+    ]
+
+
+def test_taking_a_list_element_changes_every_index_after_it() -> None:
+    text = (
+        'variable "names" {\n  default = ["ann", "bob"]\n}\n\n'
+        'resource "aws_s3_bucket" "first" {\n  bucket = var.names[0]\n}\n'
+    )
+    (variable,) = parse_file("main.tf", text).blocks[:1]
+    element = variable.attributes[0].elements[0]
+    edit = FileEdit("main.tf", element.span.start, element.span.end)
+
+    found = readers(Workspace({"main.tf": text}), [edit], (".",))
+
+    assert found and "`aws_s3_bucket.first` reads `var.names`" in found[0]
