@@ -249,3 +249,20 @@ def test_an_edit_that_breaks_the_syntax_is_refused(tmp_path: Path) -> None:
     settled = settle(evaluation, [FileEdit("users.tf", brace, brace + 1, "{")], set(), set())
 
     assert settled.problems and "would not parse" in settled.problems[0]
+
+
+def test_removing_the_last_call_of_a_local_module_says_the_folder_is_left_over(
+    tmp_path: Path,
+) -> None:
+    person = 'variable "name" {}\n\nresource "aws_iam_user" "this" {\n  name = var.name\n}\n'
+    call = 'module "bob" {\n  source = "./modules/person"\n  name   = "bob"\n}\n'
+    model = load_files(tmp_path, {"main.tf": call, "modules/person/main.tf": person})
+
+    remediation = plan.retire(declarations_of(model, "bob"), model)
+
+    assert remediation.patch is not None
+    assert remediation.manual == (
+        "`modules/person` is called by no module once this change is applied: delete it in the "
+        "same change if nothing outside this repository uses it (a later scan would read it as "
+        "a root module whose variables nobody sets)",
+    )

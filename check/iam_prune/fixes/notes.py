@@ -10,9 +10,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from iam_prune.fixes.instances import Change
+from iam_prune.fixes.workspace import Workspace, joined
 from iam_prune.model import Declaration
 from iam_prune.terraform.addresses import WILDCARD
-from iam_prune.terraform.moduleconfig import is_iam_user_module
+from iam_prune.terraform.moduleconfig import is_iam_user_module, local_calls
+from iam_prune.terraform.references import directory_of
 
 
 def destroys(change: Change | None, declarations: Sequence[Declaration]) -> tuple[str, ...]:
@@ -58,3 +60,27 @@ def destroy_notes(change: Change | None) -> list[str]:
             "`terraform plan` shows which of them go."
         )
     return notes
+
+
+def orphaned_modules(before: Workspace, after: Workspace) -> list[str]:
+    """The local module directories that module calls reach before a change and none reach
+    after it (their last call went with a user): left in place, a later scan reads each as a
+    root module of its own, whose inputs nobody gives."""
+    return sorted(_called(before) - _called(after))
+
+
+def orphan_note(directory: str, applied: str) -> str:
+    """The note for a module directory ``orphaned_modules`` found, once ``applied`` is."""
+    return (
+        f"`{directory}` is called by no module once {applied} is applied: delete it in the "
+        "same change if nothing outside this repository uses it (a later scan would read it "
+        "as a root module whose variables nobody sets)"
+    )
+
+
+def _called(workspace: Workspace) -> set[str]:
+    called: set[str] = set()
+    for directory in {directory_of(path) for path in workspace.texts}:
+        files = workspace.config_files(directory)
+        called |= {joined(directory, source) for _, source in local_calls(files)}
+    return {d for d in called if workspace.knows(d)}

@@ -19,6 +19,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
 from iam_prune.fixes import countlists, together
+from iam_prune.fixes.notes import orphan_note, orphaned_modules
 from iam_prune.fixes.patch import unified_diff
 from iam_prune.fixes.planner import Planner
 from iam_prune.fixes.render import RenderError, render_all
@@ -78,7 +79,8 @@ def finalize(report: Report, model: TerraformModel) -> Report:
     combined = _combined(report, model)
     refused = _left_out_of(combined.changes, model)
     completing = _emptied_by(combined.changes, model, refused)
-    if not refused and not completing and not combined.joint:
+    orphaned = _orphaned_together(combined.changes, model, refused)
+    if not refused and not completing and not combined.joint and not orphaned:
         return report
 
     def noted(finding: Finding) -> Finding:
@@ -92,6 +94,12 @@ def finalize(report: Report, model: TerraformModel) -> Report:
             notes.append(_joint_note(finding, change))
         if change in completing:
             remediation = _with_emptied(remediation, completing[change])
+        notes += [
+            orphan_note(directory, "the combined patch (`iam-prune fix`)")
+            for directory in orphaned
+            if any(d.module_dir == directory for d in finding.declarations)
+            and orphan_note(directory, "this change") not in remediation.manual
+        ]
         reason = refused.get(change)
         if reason is not None:
             notes.append(
@@ -143,6 +151,21 @@ def _emptied_by(
                 known.add(item.address)
                 found.setdefault(change, []).append(item)
     return found
+
+
+def _orphaned_together(
+    changes: Sequence[together.Change], model: TerraformModel, refused: dict[together.Change, str]
+) -> list[str]:
+    """The local module directories that the combined patch leaves without a call."""
+    edits = [e for change in changes if change not in refused for e in change.edits]
+    if not edits:
+        return []
+    workspace = _planner(model).workspace
+    try:
+        after = _combine_edits(edits, model)[1]
+    except ValueError:
+        return []
+    return orphaned_modules(workspace, workspace.edited(after))
 
 
 def _with_emptied(remediation: Remediation, items: Sequence[together.Emptied]) -> Remediation:

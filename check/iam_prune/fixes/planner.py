@@ -17,7 +17,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from iam_prune.fixes.migrate import migration
-from iam_prune.fixes.notes import destroy_notes, destroys
+from iam_prune.fixes.notes import destroy_notes, destroys, orphan_note, orphaned_modules
 from iam_prune.fixes.patch import unified_diff
 from iam_prune.fixes.settle import Evaluation, Settled, settle
 from iam_prune.fixes.starts import Start, removal, starts
@@ -138,11 +138,18 @@ class Planner:
 
     def _remediation(self, settled: Settled, declarations: Sequence[Declaration]) -> Remediation:
         before = {path: self.workspace.texts[path] for path in settled.texts}
+        after = self.workspace.edited(settled.texts)
         return Remediation(
             patch=unified_diff(before, settled.texts) or None,
             edits=settled.edits,
             destroys=destroys(settled.change, declarations),
-            manual=tuple(destroy_notes(settled.change)),
+            manual=(
+                *destroy_notes(settled.change),
+                *(
+                    orphan_note(directory, "this change")
+                    for directory in orphaned_modules(self.workspace, after)
+                ),
+            ),
         )
 
     def _refusal(self, verdicts: Sequence[_Verdict], extra: Sequence[str]) -> Remediation:
