@@ -270,7 +270,12 @@ class Exemption:
 
 @dataclass(frozen=True)
 class FileEdit:
-    """Replace ``text[start:end]`` of ``file`` with ``replacement``."""
+    """Replace ``text[start:end]`` of ``file`` with ``replacement``.
+
+    An edit with no replacement names what goes by the range the parser gave it (a block, a
+    list element, an object entry); how much text around it goes too (its comma, attached
+    comments, a blank line) is decided when all the edits to a file are rendered together, so
+    that the edits of several findings combine."""
 
     file: str
     start: int

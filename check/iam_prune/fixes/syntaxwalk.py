@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from iam_prune.terraform.expansion import _shape
+from iam_prune.terraform.expansion import shape
 from iam_prune.terraform.syntax import (
     Call,
     Conditional,
@@ -58,4 +58,4 @@ def nodes(expr: Expr) -> Iterator[Expr]:
 
 def same_shape(left: Expr | None, right: Expr | None) -> bool:
     """Whether two expressions are written alike, wherever they are (positions ignored)."""
-    return left is not None and right is not None and _shape(left) == _shape(right)
+    return left is not None and right is not None and shape(left) == shape(right)

@@ -31,7 +31,7 @@ from iam_prune.terraform.parse import parse_file
 from iam_prune.terraform.references import directory_of
 from iam_prune.terraform.reparse import reparse
 from iam_prune.terraform.syntax import Block, ParsedFile, ParseError
-from iam_prune.terraform.walk import _arguments, _inputs
+from iam_prune.terraform.walk import call_arguments, call_inputs
 
 _ROOT_MISSING = "no value is given in terraform.tfvars, *.auto.tfvars or --var-file"
 
@@ -164,7 +164,7 @@ class Workspace:
                 continue
             label = call.labels[0]
             target = joined(scope.directory, source) if is_local_source(source) else None
-            for expanded in expand(call, scope.names, _arguments(call)):
+            for expanded in expand(call, scope.names, call_arguments(call)):
                 address = f"{scope.address}module.{label}{expanded.suffix}"
                 child = None
                 if target is not None and self.knows(target):
@@ -192,7 +192,7 @@ class Workspace:
             self._config(directory),
             address=f"{address}.",
             config_address=f"{parent.names.config_address}module.{label}.",
-            inputs=_inputs(call, parent.names, expanded),
+            inputs=call_inputs(call, parent.names, expanded),
             calls=(*parent.names.calls, call.span),
             key_origin=expanded.origin if expanded.suffix else parent.names.key_origin,
             missing=f'the call of module "{label}" does not set it',

@@ -129,15 +129,15 @@ def _length_origins(
 
 def _indexes_by_count(expr: Expr, listed: Expr) -> bool:
     """Whether ``expr`` contains ``listed[count.index]`` or ``element(listed, count.index)``."""
-    target = _shape(listed)
+    target = shape(listed)
     for node in _walk(expr):
-        if isinstance(node, Index) and _is_count_index(node.key) and _shape(node.target) == target:
+        if isinstance(node, Index) and _is_count_index(node.key) and shape(node.target) == target:
             return True
         if (
             isinstance(node, Call)
             and node.name == "element"
             and len(node.args) == 2
-            and _shape(node.args[0]) == target
+            and shape(node.args[0]) == target
             and _is_count_index(node.args[1])
         ):
             return True
@@ -164,12 +164,12 @@ def _walk(node: object) -> Iterator[object]:
                 yield from _walk(getattr(node, f.name))
 
 
-def _shape(node: object) -> object:
+def shape(node: object) -> object:
     """``node`` without positions or source text: two spellings of one expression compare equal."""
     if isinstance(node, tuple):
-        return tuple(_shape(item) for item in node)
+        return tuple(shape(item) for item in node)
     if is_dataclass(node) and not isinstance(node, type):
-        values = (_shape(getattr(node, f.name)) for f in fields(node) if f.name not in _NOT_SHAPE)
+        values = (shape(getattr(node, f.name)) for f in fields(node) if f.name not in _NOT_SHAPE)
         return (type(node).__name__, *values)
     return node
 

@@ -120,12 +120,12 @@ class Walk:
         config = self.configs.get(target)
         if config is None:
             return
-        for expanded in expand(call, parent, _arguments(call)):
+        for expanded in expand(call, parent, call_arguments(call)):
             child = Instance(
                 config,
                 address=f"{parent.address}module.{label}{expanded.suffix}.",
                 config_address=f"{parent.config_address}module.{label}.",
-                inputs=_inputs(call, parent, expanded),
+                inputs=call_inputs(call, parent, expanded),
                 calls=(*parent.calls, call.span),
                 key_origin=expanded.origin if expanded.suffix else parent.key_origin,
                 missing=f'the call of module "{label}" does not set it',
@@ -174,11 +174,15 @@ def _name(
     return value, None
 
 
-def _arguments(call: Block) -> tuple[Expr, ...]:
+def call_arguments(call: Block) -> tuple[Expr, ...]:
+    """A module call's arguments other than its meta-arguments: the ``consumers`` ``expand``
+    reads an instance's origin from (``name = var.people[count.index]``)."""
     return tuple(a.value for a in call.attributes if a.name not in _META_ARGUMENTS)
 
 
-def _inputs(call: Block, parent: Instance, expanded: Expanded) -> dict[str, Input]:
+def call_inputs(call: Block, parent: Instance, expanded: Expanded) -> dict[str, Input]:
+    """The variables one instance of a module call sets, each evaluated only when the module
+    reads it (the same for the loader's walk and a fix's evaluation of edited texts)."""
     return {
         attribute.name: _lazy(attribute, parent, expanded)
         for attribute in call.attributes
