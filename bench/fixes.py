@@ -15,8 +15,6 @@ patch, and the ratio; and how many findings the combined patch leaves out.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -24,7 +22,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+from bench import children
+
 PLAIN = 50
 COUNTED = 40
 UNUSED_PLAIN = range(3, PLAIN, 5)  # 10 of them
@@ -112,22 +111,6 @@ def _whole(self: Any, path: str) -> Any:
     return parse_text(path, self.texts[path])
 
 
-def run_child(mode: str, root: Path) -> dict[str, Any]:
-    path = os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")]))
-    done = subprocess.run(
-        [sys.executable, "-m", "bench.fixes", "--child", mode, str(root)],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "PYTHONPATH": path},
-        cwd=REPO_ROOT,
-        check=False,
-    )
-    if done.returncode != 0:
-        raise SystemExit(f"{mode} failed:\n{done.stderr}")
-    result: dict[str, Any] = json.loads(done.stdout.splitlines()[-1])
-    return result
-
-
 def main() -> None:
     with tempfile.TemporaryDirectory(prefix="iam-prune-bench-fixes-") as folder:
         root = Path(folder)
@@ -138,8 +121,8 @@ def main() -> None:
             f"fixes: {PLAIN} plain users + {COUNTED} in a count list ({size / 1024:.0f} KB), "
             f"{len(names)} unused"
         )
-        whole = run_child("whole", root)
-        partial = run_child("reparse", root)
+        whole = children.run_child("bench.fixes", "whole", root)
+        partial = children.run_child("bench.fixes", "reparse", root)
     print(f"  {'':32} {'per finding':>12} {'combined':>10} {'patched':>8} {'left out':>9}")
     for label, figures in (("baseline (parsed whole)", whole), ("reparse", partial)):
         print(

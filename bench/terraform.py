@@ -20,7 +20,6 @@ import json
 import os
 import random
 import resource
-import subprocess
 import sys
 import tempfile
 import time
@@ -29,13 +28,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from bench import children
+
 FILES = int(os.environ.get("IAM_PRUNE_BENCH_TF_FILES", "2000"))
 USER_SHARE = 0.05
 SEED = 20_240_601
 COLD_GOAL = 0.2
 WARM_GOAL = 0.05
 MEMORY_GOAL_MB = 300
-REPO_ROOT = Path(__file__).resolve().parents[1]
 
 # --------------------------------------------------------------------------- the monorepo
 
@@ -443,21 +443,8 @@ def _own_peak_mb() -> float:
 
 
 def run_child(mode: str, root: Path, cache_dir: Path) -> dict[str, Any]:
-    # The child imports whatever this process imports (a PYTHONPATH given to the bench included).
-    path = os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")]))
-    env = {**os.environ, "IAM_PRUNE_CACHE_DIR": str(cache_dir), "PYTHONPATH": path}
-    done = subprocess.run(
-        [sys.executable, "-m", "bench.terraform", "--child", mode, str(root)],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=REPO_ROOT,
-        check=False,
-    )
-    if done.returncode != 0:
-        raise SystemExit(f"{mode} failed:\n{done.stderr}")
-    result: dict[str, Any] = json.loads(done.stdout.splitlines()[-1])
-    return result
+    env = {"IAM_PRUNE_CACHE_DIR": str(cache_dir)}
+    return children.run_child("bench.terraform", mode, root, env)
 
 
 # --------------------------------------------------------------------------- report
