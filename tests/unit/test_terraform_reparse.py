@@ -145,3 +145,29 @@ def test_an_error_says_where_in_the_whole_file() -> None:
 
     assert isinstance(result, str) and result.startswith("m.tf:7")
     assert result == whole("m.tf", new)
+
+
+@pytest.mark.parametrize(
+    ("path", "old", "new"),
+    [
+        # A value that is an operation runs on into the newline python-hcl2 appends.
+        ("v.tfvars", "u = 1\n", "e = 1 + 2\nu = 1\n"),
+        ("m.tf", "a {}\n", "x = 1 + 2\na {}\n"),
+        ("v.tfvars", "u = 1\n", "e = a || b\n  u = 1\n"),
+        # ... and into a comment written after it.
+        ("v.tfvars", "x = 1 + 2\n", "x = 1 + 2 # c\n"),
+        # A heredoc's end marker followed by more text on its line.
+        ("v.tfvars", "x = <<EOT\nhi\nEOT\n", "x = <<EOT\nhi\nEOTX = <<EOT\nEOT\n"),
+        ("v.tfvars", "x = <<EOT\nhi\nEOT\n", "x = <<EOT\nhi\nEOT \n"),
+        # A kept value's last word running into what follows.
+        ("v.tfvars", "x = foo\n", "x = foobar = 1\n"),
+        # Spaces Python strips and HCL rejects.
+        ("m.tf", "a {}\n", "a {}\n\x0b"),
+        ("m.tf", "a {}\n", "\xa0\na {}\n"),
+        ("m.tf", "a {}\n", "\xa0"),
+    ],
+)
+def test_what_follows_a_kept_item_is_read_as_a_whole_parse_reads_it(
+    path: str, old: str, new: str
+) -> None:
+    assert again(parse_file(path, old), old, new) == whole(path, new)

@@ -87,10 +87,18 @@ class Converter:
     heredoc has no position of its own in the file, only its container's.
     """
 
-    def __init__(self, lines: LineIndex, fixed: SourceSpan | None = None, offset: int = 0) -> None:
+    def __init__(
+        self,
+        lines: LineIndex,
+        fixed: SourceSpan | None = None,
+        offset: int = 0,
+        limit: int | None = None,
+    ) -> None:
         self.lines = lines
         self.fixed = fixed
         self.offset = offset  # where the parsed text starts in ``lines.text``
+        # Where it ends: a token may reach past it into the newline python-hcl2 appends.
+        self.limit = len(lines.text) if limit is None else limit
 
     # ------------------------------------------------------------------ structure
 
@@ -142,7 +150,7 @@ class Converter:
             if fallback is None:
                 raise LarkError(f"no position on {type(node).__name__}")
             return fallback
-        start, end = start + self.offset, end + self.offset
+        start, end = start + self.offset, min(end + self.offset, self.limit)
         end = start + len(self.lines.text[start:end].rstrip())
         return self.lines.span(start, end)
 
@@ -182,7 +190,8 @@ class Converter:
             return Index(self.expression(target), self._index_key(index, span), span)
         if isinstance(node, AttrSplatExprTermRule | FullSplatExprTermRule):
             steps = tuple(self._splat_step(step, span) for step in node.attr_splat.get_attrs)
-            return Splat(self.expression(node.expr_term), steps, span)
+            legacy = isinstance(node, AttrSplatExprTermRule)
+            return Splat(self.expression(node.expr_term), steps, span, legacy)
         if isinstance(node, FunctionCallRule):
             return self._call(node, span)
         if isinstance(node, ConditionalRule):

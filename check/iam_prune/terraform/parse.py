@@ -65,7 +65,7 @@ def parse_region(rel_path: str, text: str, start: int, end: int) -> ParsedFile:
         raise ParseError(rel_path, _syntax_message(text, line, column), line, column) from error
     except (LarkError, RecursionError) as error:
         raise ParseError(rel_path, f"cannot parse: {error}", None, None) from error
-    converter = Converter(LineIndex(rel_path, text), offset=start)
+    converter = Converter(LineIndex(rel_path, text), offset=start, limit=end)
     try:
         return ParsedFile(rel_path, converter.blocks(tree.body), converter.attributes(tree.body))
     except (LarkError, RecursionError) as error:

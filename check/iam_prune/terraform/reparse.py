@@ -2,9 +2,9 @@
 
 Checking a fix means parsing the edited file, once per round of ``settle`` and per candidate:
 for a file of fifty users that was nine tenths of planning a finding, although an edit changes
-one or two blocks. The blocks (and top-level attributes) the edit kept are the same text at
-another place; they are taken over from the original parse, moved to their new place, and
-only the text between them is parsed.
+one or two blocks. The blocks the edit kept are the same text at another place; they are
+taken over from the original parse, moved to their new place, and only the text between them
+(top-level attributes included) is parsed.
 
 A kept item is found by its exact text, starting on a line of its own; the gaps around it are
 parsed on their own, so a match that is not really a top-level item (the same text inside a
@@ -15,7 +15,7 @@ parsed the ordinary way. The result is the same ``ParsedFile`` a full parse give
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any, Literal
 
 from iam_prune.model import SourceSpan
@@ -54,12 +54,15 @@ def _items(parsed: ParsedFile) -> list[Item]:
 
 
 def _stitched(before: ParsedFile, old: str, new: str) -> ParsedFile:
+    # Only blocks are kept: a block ends at its own `}`, while python-hcl2 lets an attribute's
+    # value run on into what follows it (a comment after `a + b`, text after a heredoc's end).
     items = _items(before)
+    kept = [(index, item) for index, item in enumerate(items) if isinstance(item, Block)]
     lines = LineIndex(before.path, new)
     found: list[Item] = []
     cursor = previous_end = 0
     previous = -1
-    for anchor in (*_kept(items, old, new), None):
+    for anchor in (*_kept(kept, old, new), None):
         # The text since the last kept item: parsed unless it is the same gap as before,
         # with no item of the old parse in it.
         start = len(new) if anchor is None else anchor.start
@@ -81,12 +84,12 @@ def _stitched(before: ParsedFile, old: str, new: str) -> ParsedFile:
     )
 
 
-def _kept(items: list[Item], old: str, new: str) -> Iterator[_Kept]:
+def _kept(items: Sequence[tuple[int, Item]], old: str, new: str) -> Iterator[_Kept]:
     """The old items found in order in the new text: where they were, shifted by what the
     edits before them added or took away, or else further on."""
     shift = 0
     cursor = 0
-    for index, item in enumerate(items):
+    for index, item in items:
         text = _text(item, old)
         start = item.span.start + shift
         if start < cursor or new[start : start + len(text)] != text or not _own_line(new, start):
@@ -104,14 +107,18 @@ def _text(item: Item, text: str) -> str:
     return text[item.span.start : item.span.end]
 
 
+# What HCL itself skips between tokens (``str.strip`` would also skip what HCL rejects).
+_BLANK = " \t\r\n"
+
+
 def _own_line(text: str, start: int) -> bool:
     """Whether only spaces come before ``start`` on its line."""
     line_start = text.rfind("\n", 0, start) + 1
-    return not text[line_start:start].strip()
+    return not text[line_start:start].strip(_BLANK)
 
 
 def _parsed(path: str, text: str, start: int, end: int) -> tuple[Item, ...]:
-    if not text[start:end].strip():
+    if not text[start:end].strip(_BLANK):
         return ()
     return tuple(_items(parse_region(path, text, start, end)))
 
