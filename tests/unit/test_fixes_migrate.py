@@ -155,3 +155,38 @@ def test_a_splat_over_a_literal_list_out_of_order_stops_it(tmp_path: Path) -> No
     start = attempt(tmp_path, {"main.tf": text})
 
     assert isinstance(start, str) and "in list order" in start and "main.tf:7" in start
+
+
+def test_a_module_output_picked_from_by_position_stops_it(tmp_path: Path) -> None:
+    module = counted("  name  = var.names[count.index]\n") + (
+        'output "names" {\n  value = aws_iam_user.u[*].name\n}\n'
+    )
+    root = (
+        'module "team" {\n  source = "./team"\n}\n\n'
+        'resource "aws_iam_user_policy_attachment" "admin" {\n'
+        "  user       = module.team.names[1]\n"
+        '  policy_arn = "arn:aws:iam::aws:policy/AdministratorAccess"\n}\n'
+    )
+    model = load_files(tmp_path, {"main.tf": root, "team/main.tf": module})
+    (decl,) = declarations_of(model, "bob")
+
+    start = migration((decl,), Evaluation(Workspace.of(model), (".",)))
+
+    assert isinstance(start, str)
+    assert start.startswith("team/main.tf:10 hands `aws_iam_user.u[*].name` out of its module")
+
+
+def test_the_walk_over_the_list_takes_a_name_the_expression_does_not_use(tmp_path: Path) -> None:
+    text = (
+        counted("  name  = var.names[count.index]\n").replace(
+            '["ann", "bob", "cy"]', '["cy", "bob", "ann"]'
+        )
+        + 'output "tags" {\n'
+        + '  value = { for key in ["a"] : key => aws_iam_user.u[*].tags[key] }\n}\n'
+    )
+    model = load_files(tmp_path, {"main.tf": text})
+
+    remediation = plan.retire(declarations_of(model, "bob"), model)
+
+    after = plan.combine([remediation], model)[1]["main.tf"]
+    assert "key => [for key1 in var.names : aws_iam_user.u[key1].tags[key]]" in after

@@ -81,3 +81,32 @@ def test_taking_a_list_element_changes_every_index_after_it() -> None:
     found = readers(Workspace({"main.tf": text}), [edit], (".",))
 
     assert found and "`aws_s3_bucket.first` reads `var.names`" in found[0]
+
+
+@pytest.mark.parametrize(
+    "output",
+    [
+        'output "dave" {\n  value = local.people["dave"].groups\n}\n',
+        'output "n" {\n  value = keys(local.people)\n  precondition {\n'
+        '    condition     = length(local.people) == 2\n    error_message = "two"\n  }\n}\n',
+        'output "one" {\n  value = local.people[var.who]\n}\n',
+    ],
+    ids=["the removed key", "a precondition", "a computed key"],
+)
+def test_a_root_output_that_can_fail_on_the_new_value_blocks(output: str) -> None:
+    assert dave_taken_out({"main.tf": PEOPLE + output})
+
+
+def test_a_key_written_as_a_template_may_be_the_removed_one() -> None:
+    reader = (
+        'resource "aws_s3_bucket" "b" {\n  bucket = local.people["${var.owner}"].groups[0]\n}\n'
+    )
+
+    assert dave_taken_out({"main.tf": PEOPLE + reader})
+
+
+def test_an_output_of_a_folder_also_called_as_a_module_blocks() -> None:
+    output = 'output "people" {\n  value = keys(local.people)\n}\n'
+    files = {"main.tf": PEOPLE + output, "live/main.tf": 'module "m" {\n  source = "../"\n}\n'}
+
+    assert dave_taken_out(files, roots=(".", "live"))

@@ -28,13 +28,14 @@ Anything else is explained in words, and the finding gets a manual note instead 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TypeGuard
 
+from iam_prune.fixes.positions import list_read_whole
 from iam_prune.fixes.settle import Evaluation
 from iam_prune.fixes.starts import Start, parse_address, removal
-from iam_prune.fixes.syntaxwalk import nodes, same_shape
+from iam_prune.fixes.syntaxwalk import nodes, read_whole, same_shape
 from iam_prune.fixes.workspace import Workspace
 from iam_prune.model import Declaration, FileEdit
 from iam_prune.terraform.addresses import instance_key
@@ -323,7 +324,9 @@ class _Listing:
             return None
         if legacy and not _ATTRIBUTES.fullmatch(rest):  # `.*` takes attributes only
             return None
-        return f"[for key in {listed} : {name}[key]{rest}]"
+        used = set(re.findall(r"[A-Za-z_][\w-]*", rest))  # a name `rest` reads stays its own
+        key = next(k for k in ("key", *(f"key{i}" for i in range(1, 99))) if k not in used)
+        return f"[for {key} in {listed} : {name}[{key}]{rest}]"
 
 
 def _rewrite_references(
@@ -347,7 +350,11 @@ def _rewrite_references(
             if (path, block.span.start, block.span.end) in inside:
                 continue
             for expr in _values(block):
-                problem = _rewrite_uses(path, text, expr, migrated, listing, edits)
+
+                def whole(node: Expr, root: Expr = expr, block: Block = block) -> bool:
+                    return list_read_whole(workspace, directory, block, root, node)
+
+                problem = _rewrite_uses(path, text, expr, migrated, listing, edits, whole)
                 if problem is not None:
                     return problem
     return None
@@ -367,7 +374,10 @@ def _rewrite_uses(
     migrated: set[str],
     listing: _Listing,
     edits: list[FileEdit],
+    whole: Callable[[Expr], bool],
 ) -> str | None:
+    """Rewrite the uses of the migrated resources in one expression; ``whole`` says whether a
+    list in it is read only whole (``positions``)."""
     claimed: set[int] = set()
     for node in nodes(expr):  # a node comes before the nodes inside it
         if isinstance(node, GetAttr) and _names(node) in migrated and id(node) not in claimed:
@@ -380,6 +390,8 @@ def _rewrite_uses(
         if name != _names(node.target):  # inside a heredoc or a JSON string: not editable
             return _as_list(path, text, node)
         if isinstance(node, Splat):
+            if not whole(node):
+                return _by_position(path, text, node, exported=read_whole(expr, node))
             edit = _splat(listing, path, text, node, name)
             if edit is None:
                 return _out_of_order(path, text, node)
@@ -403,6 +415,17 @@ def _splat(listing: _Listing, path: str, text: str, node: Splat, name: str) -> F
     if replacement is None:
         return None
     return FileEdit(path, node.span.start, node.span.end, replacement)
+
+
+def _by_position(path: str, text: str, node: Expr, *, exported: bool) -> str:
+    line = text.count("\n", 0, node.span.start) + 1
+    written = text[node.span.start : node.span.end]
+    how = (
+        f"hands `{written}` out of its module as an output that a caller picks from by position"
+        if exported
+        else f"picks from `{written}` by position"
+    )
+    return f"{path}:{line} {how}, which would name another user once the list is shorter"
 
 
 def _out_of_order(path: str, text: str, node: Expr) -> str:

@@ -10,11 +10,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from iam_prune.fixes.instances import Change
-from iam_prune.fixes.workspace import Workspace, joined
+from iam_prune.fixes.workspace import Workspace
 from iam_prune.model import Declaration
 from iam_prune.terraform.addresses import WILDCARD
-from iam_prune.terraform.moduleconfig import is_iam_user_module, local_calls
-from iam_prune.terraform.references import directory_of
+from iam_prune.terraform.moduleconfig import is_iam_user_module
 
 
 def destroys(change: Change | None, declarations: Sequence[Declaration]) -> tuple[str, ...]:
@@ -66,7 +65,7 @@ def orphaned_modules(before: Workspace, after: Workspace) -> list[str]:
     """The local module directories that module calls reach before a change and none reach
     after it (their last call went with a user): left in place, a later scan reads each as a
     root module of its own, whose inputs nobody gives."""
-    return sorted(_called(before) - _called(after))
+    return sorted(before.called_directories() - after.called_directories())
 
 
 def orphan_note(directory: str, applied: str) -> str:
@@ -76,11 +75,3 @@ def orphan_note(directory: str, applied: str) -> str:
         "same change if nothing outside this repository uses it (a later scan would read it "
         "as a root module whose variables nobody sets)"
     )
-
-
-def _called(workspace: Workspace) -> set[str]:
-    called: set[str] = set()
-    for directory in {directory_of(path) for path in workspace.texts}:
-        files = workspace.config_files(directory)
-        called |= {joined(directory, source) for _, source in local_calls(files)}
-    return {d for d in called if workspace.knows(d)}

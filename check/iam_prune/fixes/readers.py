@@ -47,11 +47,29 @@ class _Edited:
     def read_by(self, text: str) -> bool:
         """Whether ``text`` reads what changes: the value, or a key taken away from it. Another
         entry of an object read by its literal key stays what it was."""
+        return any(
+            self.removed is None or not key or key in self.removed for key in self._keys(text)
+        )
+
+    def picked_from(self, text: str) -> bool:
+        """Whether ``text`` reads one element or entry of it that may be gone or another one
+        now: a literal key or index (not one of another entry of an object), or a computed
+        one. A read of the whole value sees it change, and that is all."""
+        return any(
+            key == "" or (key is not None and (self.removed is None or key in self.removed))
+            for key in self._keys(text)
+        )
+
+    def _keys(self, text: str) -> Iterator[str | None]:
+        """For each read, the literal key read from it right after: ``None`` for the whole
+        value, ``""`` for a key or position iam-prune cannot read (``[var.k]``, a template)."""
         for match in self.pattern.finditer(text):
             key = match[1] if match[1] is not None else match[2]
-            if self.removed is None or key is None or key in self.removed:
-                return True
-        return False
+            if key is not None and ("${" in key or "%{" in key):
+                key = ""  # a template: any key, the removed one too
+            if key is None and re.match(r"\s*\[", text[match.end() :]):
+                key = ""  # `[var.k]`, `[0]`: a computed key or a position
+            yield key
 
 
 def readers(workspace: Workspace, edits: Sequence[FileEdit], roots: Sequence[str]) -> list[str]:
@@ -60,6 +78,7 @@ def readers(workspace: Workspace, edits: Sequence[FileEdit], roots: Sequence[str
     values, and nothing in the configuration reads them)."""
     pending = _edited(workspace, edits, roots)
     seen = {(e.directory, e.name) for e in pending}
+    called = workspace.called_directories() if pending else set()
     found: list[str] = []
     while pending:
         edited = pending.pop(0)
@@ -73,7 +92,9 @@ def readers(workspace: Workspace, edits: Sequence[FileEdit], roots: Sequence[str
             for block in parsed.blocks:
                 if _removed(block.span, edits) or _is_own_variable(block, name):
                     continue
-                if block.block_type == "output" and directory in roots:
+                if _root_output(block, directory, roots, called) and not any(
+                    edited.picked_from(a.expression_text) for a in _all_attributes(block)
+                ):
                     continue
                 if block.block_type == "locals":
                     for attribute in block.attributes:
@@ -160,6 +181,17 @@ def _all_attributes(block: Block) -> Iterator[Attribute]:
     yield from block.attributes
     for nested in block.blocks:
         yield from _all_attributes(nested)
+
+
+def _root_output(block: Block, directory: str, roots: Sequence[str], called: set[str]) -> bool:
+    """An output of a root module (that no module call uses too), without a ``precondition``
+    that could fail on the new value."""
+    return (
+        block.block_type == "output"
+        and directory in roots
+        and directory not in called
+        and not block.blocks
+    )
 
 
 def _is_own_variable(block: Block, name: str) -> bool:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 from iam_prune.fixes.dependents import decide
 from iam_prune.fixes.instances import Change, Facts, Tree, compare, tree
+from iam_prune.fixes.positions import list_read_whole
 from iam_prune.fixes.readers import readers
 from iam_prune.fixes.render import RenderError, render_all
 from iam_prune.fixes.resolve import (
@@ -28,12 +29,13 @@ from iam_prune.fixes.resolve import (
     names_in,
     unresolved,
 )
+from iam_prune.fixes.syntaxwalk import nodes
 from iam_prune.fixes.workspace import Workspace
 from iam_prune.model import FileEdit
 from iam_prune.terraform import scan
 from iam_prune.terraform.moduleconfig import USER_RESOURCE
-from iam_prune.terraform.references import Traversal, directory_of, uses
-from iam_prune.terraform.syntax import Block, ParsedFile
+from iam_prune.terraform.references import Traversal, Use, directory_of, uses
+from iam_prune.terraform.syntax import Block, ParsedFile, Splat
 
 #: Rounds of "what else dangles"; each round removes something new, so real code settles in
 #: two or three (a user, its key, the output of its key's secret).
@@ -279,7 +281,19 @@ def _computed_keys(workspace: Workspace, change: Change) -> list[str]:
                 traversal = use.traversal
                 if traversal.address not in configs or not traversal.indexed:
                     continue
-                if traversal.key is not None or traversal.splat:
+                if traversal.key is not None:
+                    continue
+                if traversal.splat:
+                    if _whole_list(workspace, directory, use, traversal):
+                        continue
+                    note = (
+                        f"{path}:{traversal.span.line}: `{use.block_name}` picks from "
+                        f"`{traversal.address}` by position (itself, or a caller of its module "
+                        "output), and a position can name another instance once this removal "
+                        "shortens the list"
+                    )
+                    if note not in found:
+                        found.append(note)
                     continue
                 if _keyed_like(use.block, traversal.address, keyed):
                     continue
@@ -315,6 +329,15 @@ def _keyed_like(block: Block, address: str, keyed: dict[str, str]) -> bool:
         return False
     written = " ".join(setting.expression_text.split())
     return written == address or (address in keyed and written == keyed[address])
+
+
+def _whole_list(workspace: Workspace, directory: str, use: Use, traversal: Traversal) -> bool:
+    """Whether ``x[*]...`` is only read as a whole list (``positions``)."""
+    root = use.attribute.value
+    splat = next((n for n in nodes(root) if n.span == traversal.span), None)
+    if not isinstance(splat, Splat):
+        return False
+    return list_read_whole(workspace, directory, use.block, root, splat)
 
 
 def _walks_keys(text: str, traversal: Traversal, for_each: str | None) -> bool:

@@ -1,11 +1,13 @@
-"""Walking expression trees: every node of an expression, and whether two are written alike.
+"""Walking expression trees: every node of an expression, whether two are written alike, and
+whether a list is read only as a whole.
 
 Fixes look for shapes in expressions (``var.users[count.index]``, a list literal inside
-``toset(...)``) wherever they are nested; the two helpers here are all of that walking.
+``toset(...)``) wherever they are nested; the helpers here are all of that walking.
 """
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 
 from iam_prune.terraform.expansion import shape
@@ -59,3 +61,43 @@ def nodes(expr: Expr) -> Iterator[Expr]:
 def same_shape(left: Expr | None, right: Expr | None) -> bool:
     """Whether two expressions are written alike, wherever they are (positions ignored)."""
     return left is not None and right is not None and shape(left) == shape(right)
+
+
+# Functions whose result does not depend on the positions of their list argument's elements,
+# or that hand the whole list on (its readers are judged in turn).
+_WHOLE_LIST_FUNCTIONS = frozenset(
+    {"compact", "concat", "contains", "distinct", "flatten", "join", "jsonencode", "length"}
+    | {"setproduct", "sort", "toset", "tolist", "yamlencode"}
+)
+
+
+def read_whole(root: Expr, node: Expr) -> bool:
+    """Whether the list ``node`` (a splat, inside ``root``) is read only as a whole: nothing
+    picks an element by its position (``x[*].name[1]``, ``element(x[*].name, 1)``,
+    ``slice(...)``), which would name another element once the list is shorter."""
+    if isinstance(node, Splat) and node.legacy and any(not isinstance(s, str) for s in node.steps):
+        return False  # `x.*.name[1]`: the index picks from the list of names
+    path = _path(root, node)
+    if path is None:
+        return False
+    for parent, child in itertools.pairwise(path):
+        if isinstance(parent, Call):
+            if parent.name not in _WHOLE_LIST_FUNCTIONS:
+                return False
+        elif isinstance(parent, Splat):
+            if child is not parent.target or not read_whole(parent, parent):
+                return False  # `x[*].tags[*]` maps each element; an index key is a position
+        elif not isinstance(parent, ForExpr | Template | Conditional | TupleExpr | ObjectExpr):
+            return False  # an index, an attribute, an operation on what the list gives
+    return True
+
+
+def _path(root: Expr, node: Expr) -> list[Expr] | None:
+    """``root`` down to ``node`` (the same object), both included."""
+    if root is node:
+        return [root]
+    for child in children(root):
+        below = _path(child, node)
+        if below is not None:
+            return [root, *below]
+    return None

@@ -25,6 +25,7 @@ from iam_prune.terraform.moduleconfig import (
     ModuleConfig,
     is_iam_user_module,
     is_local_source,
+    local_calls,
     source_of,
 )
 from iam_prune.terraform.parse import parse_file
@@ -97,6 +98,7 @@ class Workspace:
         self.texts = dict(texts)
         self.var_files = tuple(var_files)
         self.original = self.texts if original is None else dict(original)
+        self._called: set[str] | None = None
         self._by_directory: dict[str, list[str]] = {}
         for path in sorted(self.texts):
             self._by_directory.setdefault(directory_of(path), []).append(path)
@@ -139,6 +141,19 @@ class Workspace:
     def broken(self, paths: Sequence[str]) -> list[ParseError]:
         """Why each of ``paths`` does not parse, for those that do not."""
         return [error for path in paths if isinstance(error := self.parsed(path), ParseError)]
+
+    def directories(self) -> list[str]:
+        return list(self._by_directory)
+
+    def called_directories(self) -> set[str]:
+        """The known directories that a local module call in some known file reaches."""
+        if self._called is None:
+            called: set[str] = set()
+            for directory in self._by_directory:
+                files = self.config_files(directory)
+                called |= {joined(directory, source) for _, source in local_calls(files)}
+            self._called = {d for d in called if self.knows(d)}
+        return set(self._called)
 
     # ------------------------------------------------------------------ module instances
 

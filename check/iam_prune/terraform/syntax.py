@@ -68,11 +68,13 @@ class Index:
 @dataclass(frozen=True)
 class Splat:
     """``target[*].a.b`` or ``target.*.a``: ``steps`` (attribute names or index keys) are
-    applied to every element of ``target``."""
+    applied to every element of ``target``. ``legacy`` is the ``.*`` form, in which HCL
+    applies only the attribute names to each element and an index to the list they make."""
 
     target: Expr
     steps: tuple[str | Expr, ...]
     span: SourceSpan
+    legacy: bool = False
 
 
 @dataclass(frozen=True)
