@@ -13,8 +13,7 @@ from __future__ import annotations
 from iam_prune.fixes.syntaxwalk import nodes, read_whole
 from iam_prune.fixes.workspace import Workspace, joined
 from iam_prune.terraform.moduleconfig import local_calls
-from iam_prune.terraform.references import uses
-from iam_prune.terraform.syntax import Block, Expr, GetAttr, ParsedFile
+from iam_prune.terraform.syntax import Block, Expr, GetAttr
 
 
 def list_read_whole(
@@ -42,25 +41,20 @@ def _whole(
         return False  # a cycle of modules: Terraform refuses it anyway
     seen = seen | {f"{directory}:{output}"}
     for caller, label in _callers(workspace, directory):
-        for path in workspace.files(caller):
-            parsed = workspace.parsed(path)
-            text = workspace.text(path)
-            if not isinstance(parsed, ParsedFile) or text is None:
+        for _, use in workspace.uses(caller):
+            traversal = use.traversal
+            if traversal.address != f"module.{label}":
                 continue
-            for use in uses(parsed, text):
-                traversal = use.traversal
-                if traversal.address != f"module.{label}":
-                    continue
-                if traversal.attribute is None:
-                    return False  # the module's outputs as one object: read as it pleases
-                if traversal.attribute != output:
-                    continue
-                value = use.attribute.value
-                read = next((n for n in nodes(value) if n.span == traversal.span), None)
-                if not isinstance(read, GetAttr) or read.name != output:
-                    return False  # `module.team.names[1]`, or in text iam-prune cannot walk
-                if not _whole(workspace, caller, use.block, value, read, seen):
-                    return False
+            if traversal.attribute is None:
+                return False  # the module's outputs as one object: read as it pleases
+            if traversal.attribute != output:
+                continue
+            value = use.attribute.value
+            read = next((n for n in nodes(value) if n.span == traversal.span), None)
+            if not isinstance(read, GetAttr) or read.name != output:
+                return False  # `module.team.names[1]`, or in text iam-prune cannot walk
+            if not _whole(workspace, caller, use.block, value, read, seen):
+                return False
     return True
 
 

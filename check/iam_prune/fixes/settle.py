@@ -32,9 +32,8 @@ from iam_prune.fixes.resolve import (
 from iam_prune.fixes.syntaxwalk import nodes
 from iam_prune.fixes.workspace import Workspace
 from iam_prune.model import FileEdit
-from iam_prune.terraform import scan
 from iam_prune.terraform.moduleconfig import USER_RESOURCE
-from iam_prune.terraform.references import Traversal, Use, directory_of, uses
+from iam_prune.terraform.references import Traversal, Use, directory_of
 from iam_prune.terraform.syntax import Block, ParsedFile, Splat
 
 #: Rounds of "what else dangles"; each round removes something new, so real code settles in
@@ -270,43 +269,41 @@ def _computed_keys(workspace: Workspace, change: Change) -> list[str]:
     found: list[str] = []
     for directory, configs in sorted(shrunk.items()):
         keyed = _for_each_texts(workspace, directory, configs)
-        for path in workspace.files(directory):
-            if not scan.is_config_file(path):
+        for path, use in workspace.uses(directory):
+            traversal = use.traversal
+            if traversal.address not in configs or not traversal.indexed:
                 continue
-            parsed = workspace.parsed(path)
-            text = workspace.text(path)
-            if not isinstance(parsed, ParsedFile) or text is None:
-                continue
-            for use in uses(parsed, text):
-                traversal = use.traversal
-                if traversal.address not in configs or not traversal.indexed:
-                    continue
-                if traversal.key is not None:
-                    continue
-                if traversal.splat:
-                    if _whole_list(workspace, directory, use, traversal):
-                        continue
-                    note = (
-                        f"{path}:{traversal.span.line}: `{use.block_name}` picks from "
-                        f"`{traversal.address}` by position (itself, or a caller of its module "
-                        "output), and a position can name another instance once this removal "
-                        "shortens the list"
-                    )
-                    if note not in found:
-                        found.append(note)
-                    continue
-                if _keyed_like(use.block, traversal.address, keyed):
-                    continue
-                if _walks_keys(text, traversal, keyed.get(traversal.address)):
-                    continue
-                note = (
-                    f"{path}:{traversal.span.line}: `{use.block_name}` indexes "
-                    f"`{traversal.address}` by a computed key, which may name an instance "
-                    "this removal takes away"
-                )
-                if note not in found:
-                    found.append(note)
+            note = _unsafe_index(workspace, directory, use, keyed)
+            if note is not None and f"{path}:{note}" not in found:
+                found.append(f"{path}:{note}")
     return found
+
+
+def _unsafe_index(
+    workspace: Workspace, directory: str, use: Use, keyed: dict[str, str]
+) -> str | None:
+    """Why an index into a resource losing instances may name one that is gone (after the
+    file's path), or ``None`` when it cannot."""
+    traversal = use.traversal
+    where = f"{traversal.span.line}: `{use.block_name}`"
+    if traversal.key is not None:
+        return None
+    if traversal.splat:
+        if _whole_list(workspace, directory, use, traversal):
+            return None
+        return (
+            f"{where} picks from `{traversal.address}` by position (itself, or a caller of "
+            "its module output), and a position can name another instance once this removal "
+            "shortens the list"
+        )
+    if _keyed_like(use.block, traversal.address, keyed):
+        return None
+    if _walks_keys(workspace.texts[traversal.span.file], traversal, keyed.get(traversal.address)):
+        return None
+    return (
+        f"{where} indexes `{traversal.address}` by a computed key, which may name an instance "
+        "this removal takes away"
+    )
 
 
 def _for_each_texts(workspace: Workspace, directory: str, configs: set[str]) -> dict[str, str]:

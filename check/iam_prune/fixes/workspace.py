@@ -29,7 +29,7 @@ from iam_prune.terraform.moduleconfig import (
     source_of,
 )
 from iam_prune.terraform.parse import parse_file
-from iam_prune.terraform.references import directory_of
+from iam_prune.terraform.references import Use, directory_of, uses
 from iam_prune.terraform.reparse import reparse
 from iam_prune.terraform.syntax import Block, ParsedFile, ParseError
 from iam_prune.terraform.walk import call_arguments, call_inputs
@@ -137,6 +137,14 @@ class Workspace:
             for path in self.files(directory)
             if scan.is_config_file(path) and isinstance(parsed := self.parsed(path), ParsedFile)
         ]
+
+    def uses(self, directory: str) -> Iterator[tuple[str, Use]]:
+        """Every reference in the directory's configuration files that parse, with the path
+        of its file."""
+        for path in self.files(directory):
+            text = self.texts[path]
+            if scan.is_config_file(path) and isinstance(parsed := self.parsed(path), ParsedFile):
+                yield from ((path, use) for use in uses(parsed, text))
 
     def broken(self, paths: Sequence[str]) -> list[ParseError]:
         """Why each of ``paths`` does not parse, for those that do not."""
