@@ -173,7 +173,7 @@ def test_a_module_output_picked_from_by_position_stops_it(tmp_path: Path) -> Non
     start = migration((decl,), Evaluation(Workspace.of(model), (".",)))
 
     assert isinstance(start, str)
-    assert start.startswith("team/main.tf:10 hands `aws_iam_user.u[*].name` out of its module")
+    assert start.startswith("team/main.tf:10 hands `aws_iam_user.u[*].name` on (as a local value")
 
 
 def test_the_walk_over_the_list_takes_a_name_the_expression_does_not_use(tmp_path: Path) -> None:
@@ -190,3 +190,83 @@ def test_the_walk_over_the_list_takes_a_name_the_expression_does_not_use(tmp_pat
 
     after = plan.combine([remediation], model)[1]["main.tf"]
     assert "key => [for key1 in var.names : aws_iam_user.u[key1].tags[key]]" in after
+
+
+def test_an_earlier_moved_block_into_an_index_is_left_to_chain(tmp_path: Path) -> None:
+    earlier = "moved {\n  from = aws_iam_user.legacy\n  to   = aws_iam_user.u[2]\n}\n"
+    text = counted("  name  = var.names[count.index]\n") + "\n" + earlier
+    model = load_files(tmp_path, {"main.tf": text})
+
+    remediation = plan.retire(declarations_of(model, "bob"), model)
+
+    after = plan.combine([remediation], model)[1]["main.tf"]
+    assert earlier in after  # Terraform chains it: legacy → u[2] → u["cy"]
+    assert 'from = aws_iam_user.u[2]\n  to   = aws_iam_user.u["cy"]' in after
+
+
+ADMIN = '  policy_arn = "arn:aws:iam::aws:policy/AdministratorAccess"\n'
+PEOPLE_COUNT = (
+    'locals {\n  people = ["amy", "bob", "kim"]\n}\n\n'
+    'resource "aws_iam_user" "p" {\n  count = length(local.people)\n'
+    "  name  = local.people[count.index]\n}\n\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("files", "user"),
+    [
+        (  # through a local value
+            {
+                "main.tf": PEOPLE_COUNT
+                + "locals {\n  admins = aws_iam_user.p[*].name\n}\n\n"
+                + 'resource "aws_iam_user_policy_attachment" "a" {\n'
+                + "  user       = local.admins[2]\n"
+                + ADMIN
+                + "}\n"
+            },
+            "kim",
+        ),
+        (  # into a module's input
+            {
+                "main.tf": PEOPLE_COUNT
+                + 'module "grants" {\n  source = "./grants"\n'
+                + "  names  = aws_iam_user.p[*].name\n}\n",
+                "grants/main.tf": 'variable "names" {}\n\n'
+                + 'resource "aws_iam_user_policy_attachment" "a" {\n  user       = var.names[0]\n'
+                + ADMIN
+                + "}\n",
+            },
+            "kim",
+        ),
+        (  # the instances as a list, without a splat
+            {
+                "main.tf": PEOPLE_COUNT
+                + 'resource "aws_iam_user_policy_attachment" "a" {\n'
+                + "  user       = element(aws_iam_user.p, 2).name\n"
+                + ADMIN
+                + "}\n"
+            },
+            "kim",
+        ),
+        (  # the index of a `for` over the list
+            {
+                "main.tf": PEOPLE_COUNT
+                + 'resource "aws_iam_user_policy_attachment" "a" {\n'
+                + "  for_each   = { for i, n in aws_iam_user.p[*].name : n => i }\n"
+                + "  user       = each.key\n"
+                + '  policy_arn = each.value == 0 ? "admin" : "read"\n}\n'
+            },
+            "amy",
+        ),
+    ],
+    ids=["local", "module input", "bare list", "for index"],
+)
+def test_a_position_picked_further_on_gets_no_patch(
+    tmp_path: Path, files: dict[str, str], user: str
+) -> None:
+    model = load_files(tmp_path, files)
+
+    remediation = plan.retire(declarations_of(model, user), model)
+
+    assert remediation.patch is None
+    assert "by position" in remediation.manual[-1] or "as a list" in remediation.manual[-1]

@@ -110,3 +110,12 @@ def test_an_output_of_a_folder_also_called_as_a_module_blocks() -> None:
     files = {"main.tf": PEOPLE + output, "live/main.tf": 'module "m" {\n  source = "../"\n}\n'}
 
     assert dave_taken_out(files, roots=(".", "live"))
+
+
+@pytest.mark.parametrize(
+    "value", ["keys(local.people)[1]", "element(keys(local.people), 1)", "local.people[var.k]"]
+)
+def test_a_root_output_picking_from_a_function_of_the_value_blocks(value: str) -> None:
+    output = f'output "second" {{\n  value = {value}\n}}\n'
+
+    assert dave_taken_out({"main.tf": PEOPLE + output})

@@ -349,6 +349,8 @@ def _rewrite_references(
         for block in parsed.blocks:
             if (path, block.span.start, block.span.end) in inside:
                 continue
+            if block.block_type == "moved":
+                continue  # an earlier move into `x[2]` chains on to the new `moved` block
             for expr in _values(block):
 
                 def whole(node: Expr, root: Expr = expr, block: Block = block) -> bool:
@@ -421,7 +423,8 @@ def _by_position(path: str, text: str, node: Expr, *, exported: bool) -> str:
     line = text.count("\n", 0, node.span.start) + 1
     written = text[node.span.start : node.span.end]
     how = (
-        f"hands `{written}` out of its module as an output that a caller picks from by position"
+        f"hands `{written}` on (as a local value, a module output or input) to a reader that "
+        "picks from it by position"
         if exported
         else f"picks from `{written}` by position"
     )

@@ -17,11 +17,12 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
+from iam_prune.fixes.syntaxwalk import nodes, read_whole
 from iam_prune.fixes.workspace import Workspace
 from iam_prune.model import FileEdit, SourceSpan
 from iam_prune.terraform import scan
 from iam_prune.terraform.references import block_name, directory_of
-from iam_prune.terraform.syntax import Attribute, Block, ParsedFile
+from iam_prune.terraform.syntax import Attribute, Block, GetAttr, Name, ParsedFile
 
 _KEYED = ("for_each", "count")
 
@@ -49,15 +50,6 @@ class _Edited:
         entry of an object read by its literal key stays what it was."""
         return any(
             self.removed is None or not key or key in self.removed for key in self._keys(text)
-        )
-
-    def picked_from(self, text: str) -> bool:
-        """Whether ``text`` reads one element or entry of it that may be gone or another one
-        now: a literal key or index (not one of another entry of an object), or a computed
-        one. A read of the whole value sees it change, and that is all."""
-        return any(
-            key == "" or (key is not None and (self.removed is None or key in self.removed))
-            for key in self._keys(text)
         )
 
     def _keys(self, text: str) -> Iterator[str | None]:
@@ -92,8 +84,8 @@ def readers(workspace: Workspace, edits: Sequence[FileEdit], roots: Sequence[str
             for block in parsed.blocks:
                 if _removed(block.span, edits) or _is_own_variable(block, name):
                     continue
-                if _root_output(block, directory, roots, called) and not any(
-                    edited.picked_from(a.expression_text) for a in _all_attributes(block)
+                if _root_output(block, directory, roots, called) and _reads_whole(
+                    block, name, listed=edited.removed is None
                 ):
                     continue
                 if block.block_type == "locals":
@@ -192,6 +184,30 @@ def _root_output(block: Block, directory: str, roots: Sequence[str], called: set
         and directory not in called
         and not block.blocks
     )
+
+
+def _reads_whole(block: Block, name: str, listed: bool) -> bool:
+    """Whether every read of ``name`` (``var.x``, ``local.x``; a list unless ``listed`` is
+    false) in ``block`` takes the whole value, and nothing picks an element or entry from it
+    (``keys(local.x)[2]`` would be out of range once it is shorter)."""
+    head, _, tail = name.partition(".")
+    for attribute in _all_attributes(block):
+        root = attribute.value
+        reads = [
+            n
+            for n in nodes(root)
+            if isinstance(n, GetAttr)
+            and n.name == tail
+            and isinstance(n.target, Name)
+            and n.target.name == head
+        ]
+        if len(reads) != len(
+            re.findall(rf"(?<![\w.-]){re.escape(name)}(?![\w-])", attribute.expression_text)
+        ):
+            return False  # a read iam-prune cannot walk (inside a template directive)
+        if not all(read_whole(root, read, listed=listed) for read in reads):
+            return False
+    return True
 
 
 def _is_own_variable(block: Block, name: str) -> bool:

@@ -118,6 +118,7 @@ def dangling(
     """The uses in the original texts that resolved before the edits, do not after them, and
     are not themselves removed or rewritten by the edits."""
     found: list[Located] = []
+    chained: dict[str, set[str]] = {}
     for item in located(before.workspace, directories, names_in(before, directories)):
         directory = directory_of(item.file)
         if covered(item, edits):
@@ -125,8 +126,30 @@ def dangling(
         if before.resolves(directory, item.traversal) and not after.resolves(
             directory, item.traversal
         ):
+            if _moved_on(item, chained.setdefault(directory, _moves_from(after, directory))):
+                continue
             found.append(item)
     return found
+
+
+def _moves_from(resolver: Resolver, directory: str) -> set[str]:
+    """The addresses ``moved`` blocks in ``directory`` move away from, as written."""
+    return {
+        address_of(use.traversal)
+        for _, use in resolver.workspace.uses(directory)
+        if use.block.block_type == "moved" and use.path[0] == "from"
+    }
+
+
+def _moved_on(item: Located, moves_from: set[str]) -> bool:
+    """Whether ``item`` is the ``to`` of a ``moved`` block that another one moves on from
+    (a migration's ``x[2]`` → ``x["kim"]``): Terraform follows the chain."""
+    use = item.use
+    return (
+        use.block.block_type == "moved"
+        and use.path[0] == "to"
+        and address_of(item.traversal) in moves_from
+    )
 
 
 def unresolved(
@@ -135,10 +158,14 @@ def unresolved(
     """``(directory, reference)`` for every use in ``directories`` mentioning one of ``names``
     that does not resolve: the same set before and after an edit means it broke nothing."""
     missing: set[tuple[str, str]] = set()
+    chained: dict[str, set[str]] = {}
     for item in located(resolver.workspace, directories, names):
         directory = directory_of(item.file)
-        if not resolver.resolves(directory, item.traversal):
-            missing.add((directory, _written(item.traversal)))
+        if resolver.resolves(directory, item.traversal):
+            continue
+        if _moved_on(item, chained.setdefault(directory, _moves_from(resolver, directory))):
+            continue
+        missing.add((directory, _written(item.traversal)))
     return missing
 
 

@@ -256,24 +256,32 @@ def _protected(workspace: Workspace, change: Change) -> list[str]:
 
 
 def _computed_keys(workspace: Workspace, change: Change) -> list[str]:
-    """References that index a resource losing instances by a key computed at plan time
+    """References that may name an instance the removal takes away, which Terraform rejects
+    or, worse, resolves to another one: an index computed at plan time
     (``aws_iam_user.u[each.key]``, ``[count.index == 0 ? "a" : "b"]``) from a block that is not
-    keyed off the same collection: after the removal such an index can name the key that is
-    gone, which Terraform rejects. A block keyed like the resource (``for_each =
-    aws_iam_user.u``, or the same ``for_each`` expression) loses that key too."""
-    shrunk: dict[str, set[str]] = {}
+    keyed off the same collection, and a position picked from the instances as a list
+    (``aws_iam_user.u[*].name[1]``, ``element(aws_iam_user.u, 2)``, see ``positions``). A
+    block keyed like the resource (``for_each = aws_iam_user.u``, or the same ``for_each``
+    expression) loses that key too."""
+    shrunk: dict[str, dict[str, bool]] = {}  # directory → resource → counted (a list)
     for address in change.destroyed:
         facts = change.facts(address)
         if facts.key is not None:
-            shrunk.setdefault(facts.directory, set()).add(facts.config)
+            counted = isinstance(facts.key, int)
+            shrunk.setdefault(facts.directory, {})[facts.config] = counted
     found: list[str] = []
     for directory, configs in sorted(shrunk.items()):
-        keyed = _for_each_texts(workspace, directory, configs)
+        keyed = _for_each_texts(workspace, directory, set(configs))
         for path, use in workspace.uses(directory):
             traversal = use.traversal
-            if traversal.address not in configs or not traversal.indexed:
+            if traversal.address not in configs:
                 continue
-            note = _unsafe_index(workspace, directory, use, keyed)
+            if traversal.indexed:
+                note = _unsafe_index(workspace, directory, use, keyed)
+            elif traversal.attribute is None:  # the instances as one list or map
+                note = _unsafe_whole(workspace, directory, use, configs[traversal.address])
+            else:
+                continue
             if note is not None and f"{path}:{note}" not in found:
                 found.append(f"{path}:{note}")
     return found
@@ -303,6 +311,23 @@ def _unsafe_index(
     return (
         f"{where} indexes `{traversal.address}` by a computed key, which may name an instance "
         "this removal takes away"
+    )
+
+
+def _unsafe_whole(workspace: Workspace, directory: str, use: Use, counted: bool) -> str | None:
+    """Why reading a resource's instances whole (``aws_iam_user.u``) may pick one by position,
+    or ``None``."""
+    traversal = use.traversal
+    root = use.attribute.value
+    read = next((n for n in nodes(root) if n.span == traversal.span), None)
+    if read is not None and list_read_whole(
+        workspace, directory, use.block, root, read, listed=counted
+    ):
+        return None
+    return (
+        f"{traversal.span.line}: `{use.block_name}` picks from `{traversal.address}` by "
+        "position (itself, or a reader it hands the instances to), and a position can name "
+        "another instance once this removal takes one away"
     )
 
 

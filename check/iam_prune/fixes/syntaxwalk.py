@@ -66,15 +66,16 @@ def same_shape(left: Expr | None, right: Expr | None) -> bool:
 # Functions whose result does not depend on the positions of their list argument's elements,
 # or that hand the whole list on (its readers are judged in turn).
 _WHOLE_LIST_FUNCTIONS = frozenset(
-    {"compact", "concat", "contains", "distinct", "flatten", "join", "jsonencode", "length"}
-    | {"setproduct", "sort", "toset", "tolist", "yamlencode"}
+    {"compact", "concat", "contains", "distinct", "flatten", "join", "jsonencode", "keys"}
+    | {"length", "setproduct", "sort", "toset", "tolist", "values", "yamlencode"}
 )
 
 
-def read_whole(root: Expr, node: Expr) -> bool:
-    """Whether the list ``node`` (a splat, inside ``root``) is read only as a whole: nothing
-    picks an element by its position (``x[*].name[1]``, ``element(x[*].name, 1)``,
-    ``slice(...)``), which would name another element once the list is shorter."""
+def read_whole(root: Expr, node: Expr, *, listed: bool = True) -> bool:
+    """Whether the collection ``node`` (inside ``root``; a list unless ``listed`` is false)
+    is read only as a whole: nothing picks an element by its position (``x[*].name[1]``,
+    ``element(x[*].name, 1)``, ``slice(...)``, the index of ``for i, v in ...``), which
+    would name another element once the list is shorter."""
     if isinstance(node, Splat) and node.legacy and any(not isinstance(s, str) for s in node.steps):
         return False  # `x.*.name[1]`: the index picks from the list of names
     path = _path(root, node)
@@ -84,6 +85,10 @@ def read_whole(root: Expr, node: Expr) -> bool:
         if isinstance(parent, Call):
             if parent.name not in _WHOLE_LIST_FUNCTIONS:
                 return False
+        elif isinstance(parent, ForExpr):
+            if child is parent.collection and parent.key_var is not None and listed:
+                return False  # `for i, v in list`: `i` is a position
+            listed = True  # what a `for` makes, or reads per element, is judged as a list
         elif isinstance(parent, Splat):
             if child is not parent.target or not read_whole(parent, parent):
                 return False  # `x[*].tags[*]` maps each element; an index key is a position
