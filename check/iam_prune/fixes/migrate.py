@@ -32,7 +32,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TypeGuard
 
-from iam_prune.fixes.positions import list_read_whole
+from iam_prune.fixes.positions import counts_or_conditions, list_read_whole
 from iam_prune.fixes.settle import Evaluation
 from iam_prune.fixes.starts import Start, parse_address, removal
 from iam_prune.fixes.syntaxwalk import nodes, read_whole, same_shape
@@ -351,9 +351,13 @@ def _rewrite_references(
                 continue
             if block.block_type == "moved":
                 continue  # an earlier move into `x[2]` chains on to the new `moved` block
-            for expr in _values(block):
+            for where, expr in _values(block, ()):
 
-                def whole(node: Expr, root: Expr = expr, block: Block = block) -> bool:
+                def whole(
+                    node: Expr, root: Expr = expr, block: Block = block, where: Path = where
+                ) -> bool:
+                    if counts_or_conditions(block, where):
+                        return False
                     return list_read_whole(workspace, directory, block, root, node)
 
                 problem = _rewrite_uses(path, text, expr, migrated, listing, edits, whole)
@@ -362,11 +366,15 @@ def _rewrite_references(
     return None
 
 
-def _values(block: Block) -> Iterator[Expr]:
+Path = tuple[str, ...]
+
+
+def _values(block: Block, path: Path) -> Iterator[tuple[Path, Expr]]:
+    """Every attribute value in the block, with the path of nested block types to it."""
     for attribute in block.attributes:
-        yield attribute.value
+        yield (*path, attribute.name), attribute.value
     for nested in block.blocks:
-        yield from _values(nested)
+        yield from _values(nested, (*path, nested.block_type))
 
 
 def _rewrite_uses(

@@ -80,11 +80,14 @@ class Planner:
         self, edits: Sequence[FileEdit], declarations: Sequence[Declaration]
     ) -> Evaluation:
         """The original configuration of every root module the edits or the declarations can
-        touch: theirs, and any other declaration's whose module tree runs through an edited
-        directory (a module used by several roots)."""
+        touch: theirs, any other declaration's whose module tree runs through an edited
+        directory (a module used by several roots), and every root when a ``--var-file`` is
+        edited."""
         directories = {directory_of(e.file) for e in edits}
         roots = {_root(d) for d in declarations}
         roots |= {_root(d) for d in self.model.declarations if _directories(d) & directories}
+        if any(e.file in self.workspace.var_files for e in edits):
+            roots |= set(self.workspace.roots())  # a --var-file sets every root's variables
         key = tuple(sorted(roots))
         if key not in self._evaluations:
             self._evaluations[key] = Evaluation(self.workspace, key)

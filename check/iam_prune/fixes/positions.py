@@ -14,22 +14,74 @@ from __future__ import annotations
 from iam_prune.fixes.syntaxwalk import nodes, read_whole
 from iam_prune.fixes.workspace import Workspace, joined
 from iam_prune.terraform.moduleconfig import local_calls
-from iam_prune.terraform.syntax import Block, Expr, GetAttr
+from iam_prune.terraform.references import Use
+from iam_prune.terraform.syntax import Block, Expr, GetAttr, Name, Splat
+
+
+def use_read_whole(workspace: Workspace, directory: str, use: Use, *, listed: bool = True) -> bool:
+    """Whether the collection ``use`` reads (a resource's instances, ``x`` or ``x[*]...``; a
+    list unless ``listed`` is false) is read only whole, here and wherever a ``locals`` value
+    or a module's output hands it on."""
+    return _use_whole(workspace, directory, use, listed, frozenset())
 
 
 def list_read_whole(
-    workspace: Workspace,
-    directory: str,
-    block: Block,
-    root: Expr,
-    node: Expr,
-    *,
-    listed: bool = True,
+    workspace: Workspace, directory: str, block: Block, root: Expr, node: Expr
 ) -> bool:
-    """Whether the collection ``node`` (inside ``root``, a value of ``block`` in
-    ``directory``; a list unless ``listed`` is false) is read only whole, here and wherever a
-    ``locals`` value or a module's output hands it on."""
-    return _whole(workspace, directory, block, root, node, listed, frozenset())
+    """Whether the list ``node`` (inside ``root``, a value of ``block`` in ``directory``) is
+    read only whole, here and wherever it is handed on."""
+    return _whole(workspace, directory, block, root, node, True, frozenset())
+
+
+def counts_or_conditions(block: Block, path: tuple[str, ...]) -> bool:
+    """Whether the attribute at ``path`` in ``block`` counts on which or how many instances
+    there are: a ``count`` (its last instance would go, which is not the user's) or a
+    condition (``precondition``, ``postcondition``, a ``check``), which can fail."""
+    return (
+        path == ("count",)
+        or block.block_type == "check"
+        or bool({"precondition", "postcondition"} & set(path))
+    )
+
+
+def _use_whole(
+    workspace: Workspace, directory: str, use: Use, listed: bool, seen: frozenset[str]
+) -> bool:
+    if counts_or_conditions(use.block, use.path):
+        return False
+    node = _read(use)
+    if node is None:
+        return False
+    return _whole(workspace, directory, use.block, use.attribute.value, node, listed, seen)
+
+
+def _read(use: Use) -> Expr | None:
+    """The node of ``use``'s reference in its attribute's syntax tree: the splat for
+    ``x[*]...``, else the reference itself. In a ``.tf.json`` string every node carries the
+    string's range, so it is picked by its kind and name, and only when that is unique."""
+    traversal = use.traversal
+    found = [
+        n
+        for n in nodes(use.attribute.value)
+        if n.span == traversal.span and _names(n, traversal.splat) == traversal.address
+    ]
+    return found[0] if len(found) == 1 else None
+
+
+def _names(node: Expr, splat: bool) -> str | None:
+    """``type.name`` (``module.x``, ``local.x``) that the node reads, as the kind of read
+    expected: a splat over it, or the reference alone."""
+    if splat:
+        if not isinstance(node, Splat):
+            return None
+        node = node.target
+    if isinstance(node, GetAttr) and isinstance(node.target, Name):
+        return f"{node.target.name}.{node.name}"
+    if isinstance(node, GetAttr) and isinstance(node.target, GetAttr):
+        inner = node.target
+        if isinstance(inner.target, Name) and inner.target.name == "module":
+            return f"module.{inner.name}"  # `module.m.out`: the output `out` of `module.m`
+    return None
 
 
 def _whole(
@@ -80,11 +132,10 @@ def _read_whole_by(
             return False  # the module's outputs as one object: read as it pleases
         if module and traversal.attribute != name:
             continue
-        value = use.attribute.value
-        read = next((n for n in nodes(value) if n.span == traversal.span), None)
+        read = _read(use)
         if not isinstance(read, GetAttr) or read.name != name:
             return False  # `module.team.names[1]`, `local.admins[0]`, or text not walked
-        if not _whole(workspace, directory, use.block, value, read, True, seen):
+        if not _use_whole(workspace, directory, use, True, seen):
             return False
     return True
 

@@ -6,9 +6,11 @@ a bucket after its first element, a module given the whole list, a ``for`` expre
 Evaluation shows many such changes, but not those it cannot compute (a module iam-prune cannot
 read, values known only after apply), so the readers are found in the text as well. The only
 readers a fix may leave alone are blocks keyed off the collection (their ``for_each`` or
-``count`` reads it: the instances for the removed key go, which the evaluation checks), the
-variable's own block (its validation), and blocks the fix removes whole. A ``locals`` entry
-that reads it changes too, and so do its readers.
+``count`` reads it: the instances for the removed key go, which the evaluation checks) whose
+body reads nothing of it but their own element, the variable's own block (its validation), a
+block reading only other keys of an object, a root module's output reading the value whole,
+and blocks the fix removes whole. A ``locals`` entry that reads it changes too, and so do its
+readers.
 """
 
 from __future__ import annotations
@@ -100,10 +102,14 @@ def readers(workspace: Workspace, edits: Sequence[FileEdit], roots: Sequence[str
                     continue
                 if not any(edited.read_by(a.expression_text) for a in _all_attributes(block)):
                     continue
-                keyed = any(
-                    edited.read_by(a.expression_text) for a in block.attributes if a.name in _KEYED
-                )
-                if keyed and block.block_type in ("resource", "module", "data"):
+                meta = [a for a in block.attributes if a.name in _KEYED]
+                keyed = any(edited.read_by(a.expression_text) for a in meta)
+                body = [a for a in _all_attributes(block) if not any(a is m for m in meta)]
+                if (
+                    keyed
+                    and block.block_type in ("resource", "module", "data")
+                    and not any(edited.read_by(_own_element_aside(a, name)) for a in body)
+                ):
                     continue
                 note = (
                     f"{path}:{block.span.line}: `{block_name(block)}` reads `{name}`, which "
@@ -173,6 +179,13 @@ def _all_attributes(block: Block) -> Iterator[Attribute]:
     yield from block.attributes
     for nested in block.blocks:
         yield from _all_attributes(nested)
+
+
+def _own_element_aside(attribute: Attribute, name: str) -> str:
+    """The attribute's text without its reads of its own instance's element
+    (``var.x[each.key]``, ``var.x[count.index]``): those go, or follow, with the instance."""
+    own = rf"(?<![\w.-]){re.escape(name)}\s*\[\s*(?:each\.key|count\.index)\s*\]"
+    return re.sub(own, "", attribute.expression_text)
 
 
 def _root_output(block: Block, directory: str, roots: Sequence[str], called: set[str]) -> bool:

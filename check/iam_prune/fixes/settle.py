@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from iam_prune.fixes.dependents import decide
 from iam_prune.fixes.instances import Change, Facts, Tree, compare, tree
-from iam_prune.fixes.positions import list_read_whole
+from iam_prune.fixes.positions import use_read_whole
 from iam_prune.fixes.readers import readers
 from iam_prune.fixes.render import RenderError, render_all
 from iam_prune.fixes.resolve import (
@@ -29,12 +29,11 @@ from iam_prune.fixes.resolve import (
     names_in,
     unresolved,
 )
-from iam_prune.fixes.syntaxwalk import nodes
 from iam_prune.fixes.workspace import Workspace
 from iam_prune.model import FileEdit
 from iam_prune.terraform.moduleconfig import USER_RESOURCE
 from iam_prune.terraform.references import Traversal, Use, directory_of
-from iam_prune.terraform.syntax import Block, ParsedFile, Splat
+from iam_prune.terraform.syntax import Block, ParsedFile
 
 #: Rounds of "what else dangles"; each round removes something new, so real code settles in
 #: two or three (a user, its key, the output of its key's secret).
@@ -203,11 +202,18 @@ def _check(
     problems: list[str] = []
     inside = {d for d in allowed | wanted if any(d.startswith(o + ".") for o in change.opaque)}
     destroyed = set(change.destroyed) | inside
+    positions = {_position(a, change.facts(a)) for a in wanted if a in change.destroyed}
     for address in sorted(destroyed - allowed - wanted):
-        if _is_user(change.facts(address)):
+        facts = change.facts(address)
+        if _is_user(facts):
             problems.append(f"it would also destroy `{address}`, another IAM user")
         elif exact:
             problems.append(f"it would also destroy `{address}`, which no finding's change does")
+        elif _shortened(change, address, facts) and _position(address, facts) not in positions:
+            problems.append(
+                f"it would also destroy `{address}` ({_where(facts)}), the last of a `count` "
+                "that the removal shortens, which is not the user's"
+            )
     for address in sorted(wanted - destroyed):
         problems.append(f"it would not destroy `{address}`")
     for module in sorted({*change.opaque, *change.modules}):
@@ -297,7 +303,7 @@ def _unsafe_index(
     if traversal.key is not None:
         return None
     if traversal.splat:
-        if _whole_list(workspace, directory, use, traversal):
+        if use_read_whole(workspace, directory, use):
             return None
         return (
             f"{where} picks from `{traversal.address}` by position (itself, or a caller of "
@@ -317,17 +323,13 @@ def _unsafe_index(
 def _unsafe_whole(workspace: Workspace, directory: str, use: Use, counted: bool) -> str | None:
     """Why reading a resource's instances whole (``aws_iam_user.u``) may pick one by position,
     or ``None``."""
-    traversal = use.traversal
-    root = use.attribute.value
-    read = next((n for n in nodes(root) if n.span == traversal.span), None)
-    if read is not None and list_read_whole(
-        workspace, directory, use.block, root, read, listed=counted
-    ):
+    if use_read_whole(workspace, directory, use, listed=counted):
         return None
+    traversal = use.traversal
     return (
         f"{traversal.span.line}: `{use.block_name}` picks from `{traversal.address}` by "
-        "position (itself, or a reader it hands the instances to), and a position can name "
-        "another instance once this removal takes one away"
+        "position or counts on how many there are (itself, or a reader it hands the instances "
+        "to), which the removal changes"
     )
 
 
@@ -353,15 +355,6 @@ def _keyed_like(block: Block, address: str, keyed: dict[str, str]) -> bool:
     return written == address or (address in keyed and written == keyed[address])
 
 
-def _whole_list(workspace: Workspace, directory: str, use: Use, traversal: Traversal) -> bool:
-    """Whether ``x[*]...`` is only read as a whole list (``positions``)."""
-    root = use.attribute.value
-    splat = next((n for n in nodes(root) if n.span == traversal.span), None)
-    if not isinstance(splat, Splat):
-        return False
-    return list_read_whole(workspace, directory, use.block, root, splat)
-
-
 def _walks_keys(text: str, traversal: Traversal, for_each: str | None) -> bool:
     """Whether the index is a ``for`` variable walking the very collection the resource's
     ``for_each`` is written as (``[for name in L : x[name]]`` with ``for_each = toset(L)``):
@@ -371,6 +364,26 @@ def _walks_keys(text: str, traversal: Traversal, for_each: str | None) -> bool:
         return False
     collection = " ".join(text[where.start : where.end].split())
     return for_each in (collection, f"toset({collection})")
+
+
+def _shortened(change: Change, address: str, facts: Facts) -> bool:
+    """Whether ``address`` is an instance of a ``count`` that the change makes smaller: some
+    of the same resource's instances stay."""
+    if not isinstance(facts.key, int):
+        return False
+    resource = _position(address, facts)[0] + facts.config
+    gone = set(change.destroyed)
+    return any(
+        other not in gone and other.startswith(resource + "[") and other.endswith("]")
+        for other, kept in change.before.items()
+        if kept.config == facts.config
+    )
+
+
+def _position(address: str, facts: Facts) -> tuple[str, str | int | None]:
+    """The module instance an instance is in and its key: a resource counted with a user (its
+    login profile, ``count`` by the same list) shares both with it."""
+    return address[: address.rfind(facts.config)], facts.key
 
 
 def _where(facts: Facts) -> str:

@@ -153,6 +153,12 @@ class Workspace:
     def directories(self) -> list[str]:
         return list(self._by_directory)
 
+    def roots(self) -> list[str]:
+        """The known directories with Terraform files that no local module call reaches: the
+        root modules a ``--var-file`` applies to."""
+        called = self.called_directories()
+        return [d for d in self._by_directory if d not in called and self.config_files(d)]
+
     def called_directories(self) -> set[str]:
         """The known directories that a local module call in some known file reaches."""
         if self._called is None:

@@ -48,7 +48,8 @@ def load_model(
     variables = tree.var_files(var_files)
 
     walk = Walk(tree.configs())
-    for directory in tree.roots(given):
+    roots = tree.roots(given)
+    for directory in roots:
         config = walk.configs.get(directory)
         if config is not None:
             inputs = root_inputs([*tree.auto_vars(directory), *variables])
@@ -57,7 +58,7 @@ def load_model(
     declarations = withstate.merge(walk.found, state)
     declarations.sort(key=lambda d: (d.span.file, d.span.start))
     errors = [*tree.errors, *walk.errors, *_unresolved(declarations, state is not None)]
-    sources = tuple(tree.sources_of(declarations, variables))
+    sources = tuple(tree.sources_of(declarations, variables, roots))
     return TerraformModel(
         declarations=tuple(declarations),
         errors=tuple(errors),
@@ -229,11 +230,16 @@ class _Tree:
         return [by_name[name] for name in tfvars_order(by_name)]
 
     def sources_of(
-        self, declarations: Sequence[Declaration], var_files: Sequence[ParsedFile]
+        self,
+        declarations: Sequence[Declaration],
+        var_files: Sequence[ParsedFile],
+        roots: Sequence[Path],
     ) -> list[tuple[str, str]]:
         """The texts of every file in the directories the declarations point into, and of the
         ``--var-file`` files: a fix edits the declaring files, must find what else in those
-        modules refers to them, and evaluates the roots again after its edits."""
+        modules refers to them, and evaluates the roots again after its edits. With a
+        ``--var-file``, every root's files too: the file sets their variables as well, and a fix
+        that edits it must see who else reads them."""
         wanted: set[str] = {parsed.path for parsed in var_files}
         for decl in declarations:
             wanted.add(decl.span.file)
@@ -243,6 +249,8 @@ class _Tree:
         broken = {rel for rel, _ in self.unreadable}  # never edited: they do not parse
         by_rel = {self.relative(path): (path, text) for path, text in self.texts.items()}
         folders = {by_rel[rel][0].parent for rel in wanted if rel in by_rel}
+        if var_files:
+            folders.update(roots)
         return sorted(
             (rel, text)
             for rel, (path, text) in by_rel.items()

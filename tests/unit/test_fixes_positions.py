@@ -1,0 +1,113 @@
+"""A key taken out of a collection: what else counts on which, or how many, instances there are.
+
+Each case is a ``for_each`` user keyed off a map, and one more block that would silently change
+(a bucket renamed, a policy moved to another user) or fail at plan once ``amy`` goes; none of
+them may get a patch. The last case is one that may.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from fix_helpers import declarations_of, load_files
+
+from iam_prune.fixes import plan
+
+USERS = (
+    'variable "users" {\n  type = map(string)\n  default = {\n'
+    '    amy = "a"\n    kim = "k"\n    zed = "z"\n  }\n}\n\n'
+    'resource "aws_iam_user" "u" {\n  for_each = var.users\n  name     = each.key\n}\n\n'
+)
+
+
+@pytest.mark.parametrize(
+    ("files", "reason"),
+    [
+        (
+            {
+                "other.tf": 'resource "aws_s3_bucket" "b" {\n  count  = length(aws_iam_user.u)\n'
+                '  bucket = "b-${count.index}"\n}\n'
+            },
+            "counts on how many",
+        ),
+        (
+            {
+                "other.tf": 'locals {\n  buckets = ["logs", "data", "backup"]\n}\n\n'
+                'resource "aws_s3_bucket" "b" {\n  count  = length(var.users)\n'
+                "  bucket = local.buckets[count.index]\n}\n"
+            },
+            "`aws_s3_bucket.b[2]` (other.tf:5), the last of a `count`",
+        ),
+        (
+            {
+                "other.tf": 'resource "aws_iam_user_policy" "p" {\n  for_each = var.users\n'
+                '  user     = aws_iam_user.u[each.key].name\n  name     = "p"\n'
+                "  policy   = jsonencode({ lead = keys(var.users)[0] })\n}\n"
+            },
+            "`aws_iam_user_policy.p` reads `var.users`",
+        ),
+        (
+            {
+                "other.tf.json": '{"resource": {"aws_iam_user_policy_attachment": {"first": {\n'
+                '  "user": "${values(aws_iam_user.u)[0].name}", "policy_arn": "x"}}}}\n'
+            },
+            "other.tf.json:2: `aws_iam_user_policy_attachment.first` picks from",
+        ),
+        (
+            {
+                "other.tf": 'resource "aws_iam_group" "g" {\n  name = "g"\n  lifecycle {\n'
+                '    precondition {\n      condition     = contains(keys(aws_iam_user.u), "amy")\n'
+                '      error_message = "amy must exist"\n    }\n  }\n}\n'
+            },
+            "`aws_iam_group.g` picks from",
+        ),
+    ],
+    ids=["count of the instances", "count of the map", "keyed body", "tf.json", "precondition"],
+)
+def test_a_block_counting_on_the_instances_gets_no_patch(
+    tmp_path: Path, files: dict[str, str], reason: str
+) -> None:
+    model = load_files(tmp_path, {"main.tf": USERS, **files})
+
+    remediation = plan.retire(declarations_of(model, "amy"), model)
+
+    assert remediation.patch is None
+    assert reason in remediation.manual[-1]
+
+
+def test_a_shared_var_file_is_read_by_every_root(tmp_path: Path) -> None:
+    user_root = USERS.replace(
+        '  type = map(string)\n  default = {\n    amy = "a"\n    kim = "k"\n    zed = "z"\n  }\n',
+        "  type = map(string)\n",
+    )
+    files = {
+        "a/main.tf": user_root,
+        "b/main.tf": 'variable "users" {\n  type = map(string)\n}\n\n'
+        'resource "aws_s3_bucket" "b" {\n  bucket = "b-${keys(var.users)[0]}"\n}\n',
+        "common.tfvars": 'users = {\n  amy = "a"\n  kim = "k"\n}\n',
+    }
+    model = load_files(tmp_path, files, dirs=["a", "b"], var_files=["common.tfvars"])
+
+    remediation = plan.retire(declarations_of(model, "amy"), model)
+
+    assert remediation.patch is None
+    assert "b/main.tf:5: `aws_s3_bucket.b` reads `var.users`" in remediation.manual[-1]
+
+
+def test_blocks_keyed_off_the_map_that_read_only_their_own_element_follow(
+    tmp_path: Path,
+) -> None:
+    keyed = (
+        'resource "aws_iam_user_policy" "p" {\n  for_each = var.users\n'
+        "  user     = aws_iam_user.u[each.key].name\n  name     = var.users[each.key]\n"
+        '  policy   = "{}"\n}\n\n'
+        'resource "aws_iam_group_membership" "all" {\n  name  = "all"\n  group = "all"\n'
+        "  users = values(aws_iam_user.u)[*].name\n}\n"
+    )
+    model = load_files(tmp_path, {"main.tf": USERS + keyed})
+
+    remediation = plan.retire(declarations_of(model, "amy"), model)
+
+    assert remediation.patch is not None, remediation.manual
+    assert remediation.destroys == ('aws_iam_user.u["amy"]', 'aws_iam_user_policy.p["amy"]')
