@@ -111,3 +111,26 @@ def test_blocks_keyed_off_the_map_that_read_only_their_own_element_follow(
 
     assert remediation.patch is not None, remediation.manual
     assert remediation.destroys == ('aws_iam_user.u["amy"]', 'aws_iam_user_policy.p["amy"]')
+
+
+def test_an_output_losing_an_element_is_not_picked_from_by_position(tmp_path: Path) -> None:
+    team = (
+        'resource "aws_iam_user" "alice" {\n  name = "alice"\n}\n\n'
+        'resource "aws_iam_user" "bob" {\n  name = "bob"\n}\n\n'
+        'output "names" {\n  value = [aws_iam_user.alice.name, aws_iam_user.bob.name]\n}\n'
+    )
+    root = (
+        'module "team" {\n  source = "./team"\n}\n\n'
+        'resource "aws_iam_user_policy_attachment" "second" {\n'
+        "  user       = module.team.names[1]\n"
+        '  policy_arn = "arn:aws:iam::aws:policy/AdministratorAccess"\n}\n'
+    )
+    model = load_files(tmp_path, {"main.tf": root, "team/main.tf": team})
+
+    remediation = plan.retire(declarations_of(model, "alice"), model)
+
+    assert remediation.patch is None
+    assert (
+        "`aws_iam_user_policy_attachment.second` picks from `module.team.names` by position"
+        in (remediation.manual[-1])
+    )

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from iam_prune.fixes.instances import address_of
 from iam_prune.fixes.resolve import Located
 from iam_prune.model import FileEdit, SourceSpan
-from iam_prune.terraform.syntax import Block
+from iam_prune.terraform.syntax import Block, Expr, TupleExpr
 
 #: Resources that attach one thing to one user, and the argument naming the user.
 USER_ONLY = {
@@ -159,8 +159,17 @@ class _Case:
 
 
 def other_principals(block: Block) -> bool:
-    """Whether a shared-list block attaches something besides users (``roles``, ``groups``)."""
-    return any(block.attribute(name) for name in _OTHER_PRINCIPALS)
+    """Whether a shared-list block attaches something besides users (``roles``, ``groups``
+    written as anything but an empty list: AWS refuses an attachment with no principal)."""
+    for name in _OTHER_PRINCIPALS:
+        attribute = block.attribute(name)
+        if attribute is not None and not _empty_list(attribute.value):
+            return True
+    return False
+
+
+def _empty_list(value: Expr) -> bool:
+    return isinstance(value, TupleExpr) and not value.elements
 
 
 def manual_note(item: Located) -> str:

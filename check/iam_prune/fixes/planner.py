@@ -162,8 +162,9 @@ class Planner:
         addresses: list[str] = []
         for verdict in verdicts:
             closest = verdict.chosen or verdict.closest
+            if closest is not None:
+                notes.extend(closest.settled.notes)  # what "the references above" are
             if closest is not None and not closest.settled.problems:
-                notes.extend(closest.settled.notes)
                 addresses.extend(destroys(closest.settled.change, (verdict.decl,)))
             else:
                 addresses.append(verdict.decl.address)

@@ -49,13 +49,13 @@ def _use_whole(
 ) -> bool:
     if counts_or_conditions(use.block, use.path):
         return False
-    node = _read(use)
+    node = reference_node(use)
     if node is None:
         return False
     return _whole(workspace, directory, use.block, use.attribute.value, node, listed, seen)
 
 
-def _read(use: Use) -> Expr | None:
+def reference_node(use: Use) -> Expr | None:
     """The node of ``use``'s reference in its attribute's syntax tree: the splat for
     ``x[*]...``, else the reference itself. In a ``.tf.json`` string every node carries the
     string's range, so it is picked by its kind and name, and only when that is unique."""
@@ -105,7 +105,7 @@ def _whole(
     elif block.block_type == "output" and block.labels:
         readers = [
             (caller, f"module.{label}", block.labels[0])
-            for caller, label in _callers(workspace, directory)
+            for caller, label in callers(workspace, directory)
         ]
     else:
         return True  # a resource's argument, a root module's output: the value is the point
@@ -132,7 +132,7 @@ def _read_whole_by(
             return False  # the module's outputs as one object: read as it pleases
         if module and traversal.attribute != name:
             continue
-        read = _read(use)
+        read = reference_node(use)
         if not isinstance(read, GetAttr) or read.name != name:
             return False  # `module.team.names[1]`, `local.admins[0]`, or text not walked
         if not _use_whole(workspace, directory, use, True, seen):
@@ -140,7 +140,7 @@ def _read_whole_by(
     return True
 
 
-def _callers(workspace: Workspace, directory: str) -> list[tuple[str, str]]:
+def callers(workspace: Workspace, directory: str) -> list[tuple[str, str]]:
     """Each directory with a call of the module in ``directory``, and the call's label."""
     found = []
     for caller in workspace.directories():

@@ -19,6 +19,7 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
+from iam_prune.fixes.positions import callers, use_read_whole
 from iam_prune.fixes.syntaxwalk import nodes, read_whole
 from iam_prune.fixes.workspace import Workspace
 from iam_prune.model import FileEdit, SourceSpan
@@ -117,6 +118,46 @@ def readers(workspace: Workspace, edits: Sequence[FileEdit], roots: Sequence[str
                 )
                 if note not in found:
                     found.append(note)
+    return found
+
+
+def output_readers(workspace: Workspace, edits: Sequence[FileEdit]) -> list[str]:
+    """A note (file:line) for every block that picks by position from an output the edits
+    change but keep (an element or entry of it taken out, a list rewritten) in a module that
+    others call."""
+    found: list[str] = []
+    called = workspace.called_directories()
+    for file in sorted({e.file for e in edits}):
+        directory = directory_of(file)
+        parsed = workspace.parsed(file) if workspace.text(file) is not None else None
+        if directory not in called or not isinstance(parsed, ParsedFile):
+            continue
+        for block in parsed.blocks:
+            if block.block_type != "output" or not block.labels or _removed(block.span, edits):
+                continue
+            if not any(_inside(e, block.span) for e in edits):
+                continue
+            for caller, label in callers(workspace, directory):
+                found += _module_output_readers(workspace, caller, label, block.labels[0])
+    return list(dict.fromkeys(found))
+
+
+def _module_output_readers(
+    workspace: Workspace, directory: str, label: str, output: str
+) -> list[str]:
+    """The reads of ``module.<label>.<output>`` in ``directory`` that pick from it by
+    position (``positions``): the list or map keeps everything but what goes with the user,
+    so a read of it whole loses just that."""
+    found = []
+    for path, use in workspace.uses(directory):
+        traversal = use.traversal
+        if traversal.address != f"module.{label}" or traversal.attribute not in (output, None):
+            continue
+        if not use_read_whole(workspace, directory, use):
+            found.append(
+                f"{path}:{traversal.span.line}: `{use.block_name}` picks from "
+                f"`module.{label}.{output}` by position, which this removal changes"
+            )
     return found
 
 

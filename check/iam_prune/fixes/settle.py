@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from iam_prune.fixes.dependents import decide
 from iam_prune.fixes.instances import Change, Facts, Tree, compare, tree
 from iam_prune.fixes.positions import use_read_whole
-from iam_prune.fixes.readers import readers
+from iam_prune.fixes.readers import output_readers, readers
 from iam_prune.fixes.render import RenderError, render_all
 from iam_prune.fixes.resolve import (
     Located,
@@ -118,6 +118,7 @@ def settle(
     broken = _dangling(before, after, texts)
     problems = _check(change, wanted, allowed, exact=not follow, edits=edits)
     problems += readers(before.workspace, edits, before.roots)
+    problems += output_readers(before.workspace, edits)
     problems += _protected(before.workspace, change)
     problems += _computed_keys(after.workspace, change)
     return Settled(tuple(edits), texts, change, tuple(notes), tuple(problems), tuple(broken))

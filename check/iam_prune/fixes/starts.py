@@ -108,7 +108,8 @@ def _in_module(decl: Declaration, address: Address) -> list[Start]:
     candidates: list[Start] = []
     label = f"module.{innermost.name}{innermost.key}"
     if innermost.key and decl.key_span is not None:
-        candidates.append(Start((removal(decl.key_span),), f"the key of `{label}`", "module"))
+        what = "key" if innermost.key.startswith('["') else "element of the `count` list"
+        candidates.append(Start((removal(decl.key_span),), f"the {what} of `{label}`", "module"))
     elif call is not None:
         what = f'the `module "{innermost.name}"` call'
         if innermost.key:  # `count = 1`, `for_each` over a data source: the whole call or nothing
