@@ -266,3 +266,38 @@ def test_removing_the_last_call_of_a_local_module_says_the_folder_is_left_over(
         "same change if nothing outside this repository uses it (a later scan would read it as "
         "a root module whose variables nobody sets)",
     )
+
+
+@pytest.mark.parametrize(
+    ("other", "problem"),
+    [
+        (
+            'data "aws_iam_user" "a" {\n  user_name = "alice"\n}\n',
+            "main.tf:5: `data.aws_iam_user.a` reads the user `alice`",
+        ),
+        (
+            'resource "aws_s3_bucket_policy" "b" {\n  bucket = "b"\n'
+            '  policy = "{\\"Principal\\": \\"arn:aws:iam::1:user/ops/alice\\"}"\n}\n',
+            "main.tf:5: `aws_s3_bucket_policy.b` names the user `alice` in an ARN",
+        ),
+        (
+            'module "x" {\n  source = "./x"\n}\n',
+            "x/main.tf:1: `aws_iam_access_key.k` names the user `alice` as a literal string",
+        ),
+    ],
+    ids=["data source", "arn", "another module"],
+)
+def test_a_literal_name_that_cannot_go_with_the_user_stops_the_patch(
+    tmp_path: Path, other: str, problem: str
+) -> None:
+    files = {
+        "main.tf": 'resource "aws_iam_user" "alice" {\n  name = "alice"\n}\n\n' + other,
+        "x/main.tf": 'resource "aws_iam_access_key" "k" {\n  user = "alice"\n}\n\n'
+        'resource "aws_iam_user" "carol" {\n  name = "carol"\n}\n',
+    }
+    model = load_files(tmp_path, files)
+
+    remediation = plan.retire(declarations_of(model, "alice"), model)
+
+    assert remediation.patch is None
+    assert problem in remediation.manual[-1]

@@ -14,8 +14,9 @@ original texts, per set of root modules, for every finding planned against the s
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
+from iam_prune.fixes.literals import literals
 from iam_prune.fixes.migrate import migration
 from iam_prune.fixes.notes import destroy_notes, destroys, orphan_note, orphaned_modules
 from iam_prune.fixes.patch import unified_diff
@@ -134,8 +135,13 @@ class Planner:
         return _Verdict(decl, None, tuple(tried), reason=_why_not(tried))
 
     def _try(self, start: Start, decl: Declaration, allowed: set[str]) -> _Tried:
-        evaluation = self.evaluation(start.edits, (decl,))
-        return _Tried(start, settle(evaluation, start.edits, {decl.address}, allowed))
+        named = literals(self.workspace, decl)
+        edits = (*start.edits, *(e for e in named.edits if e not in start.edits))
+        evaluation = self.evaluation(edits, (decl,))
+        settled = settle(evaluation, edits, {decl.address}, allowed)
+        if named.problems:
+            settled = replace(settled, problems=(*settled.problems, *named.problems))
+        return _Tried(start, settled)
 
     # ------------------------------------------------------------------ results
 
