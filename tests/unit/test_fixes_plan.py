@@ -301,3 +301,57 @@ def test_a_literal_name_that_cannot_go_with_the_user_stops_the_patch(
 
     assert remediation.patch is None
     assert problem in remediation.manual[-1]
+
+
+ALICE = 'resource "aws_iam_user" "alice" {\n  name = "alice"\n}\n\n'
+
+
+def test_a_shared_list_naming_only_the_user_goes_whole(tmp_path: Path) -> None:
+    attachment = (
+        'resource "aws_iam_policy_attachment" "pa" {\n  name       = "pa"\n'
+        '  users      = ["alice"]\n  roles      = []\n'
+        '  policy_arn = "arn:aws:iam::aws:policy/C"\n}\n'
+    )
+    model = load_files(tmp_path, {"main.tf": ALICE + attachment})
+
+    remediation = plan.retire(declarations_of(model, "alice"), model)
+
+    assert remediation.destroys == ("aws_iam_user.alice", "aws_iam_policy_attachment.pa")
+    assert plan.combine([remediation], model)[1]["main.tf"] == ""
+
+
+def test_the_name_written_where_it_can_reach_a_user_argument_stops_the_patch(
+    tmp_path: Path,
+) -> None:
+    keyed = (
+        'resource "aws_iam_user_policy_attachment" "a" {\n'
+        '  for_each   = toset(["alice", "bob"])\n  user       = each.key\n'
+        '  policy_arn = "arn:aws:iam::aws:policy/ReadOnlyAccess"\n}\n'
+    )
+    model = load_files(tmp_path, {"main.tf": ALICE + keyed})
+
+    remediation = plan.retire(declarations_of(model, "alice"), model)
+
+    assert remediation.patch is None
+    assert (
+        "main.tf:5: `aws_iam_user_policy_attachment.a` writes the string `alice`"
+        in (remediation.manual[-1])
+    )
+
+
+def test_mentions_in_blocks_that_go_anyway_or_of_another_roots_own_user_do_not_count(
+    tmp_path: Path,
+) -> None:
+    policy = (
+        'resource "aws_iam_user_policy" "p" {\n  user   = aws_iam_user.alice.name\n'
+        '  name   = "self"\n  policy = "{\\"Resource\\": \\"arn:aws:iam::1:user/alice\\"}"\n}\n'
+    )
+    prod = ALICE + 'resource "aws_iam_access_key" "k" {\n  user = "alice"\n}\n'
+    files = {"dev/main.tf": ALICE + policy, "prod/main.tf": prod}
+    model = load_files(tmp_path, files, dirs=["dev", "prod"])
+    dev = tuple(d for d in declarations_of(model, "alice") if d.module_dir == "dev")
+
+    remediation = plan.retire(dev, model)
+
+    assert remediation.patch is not None, remediation.manual
+    assert remediation.destroys == ("aws_iam_user.alice", "aws_iam_user_policy.p")

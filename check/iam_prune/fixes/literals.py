@@ -12,11 +12,13 @@ and its element goes from a shared ``users`` list; anywhere else, and wherever a
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import TypeGuard
 
-from iam_prune.fixes.dependents import SHARED_LISTS, USER_ONLY
+from iam_prune.fixes.dependents import SHARED_LISTS, USER_ONLY, other_principals
 from iam_prune.fixes.starts import removal
+from iam_prune.fixes.syntaxwalk import nodes
 from iam_prune.fixes.workspace import Workspace
 from iam_prune.model import Declaration, FileEdit, SourceSpan
 from iam_prune.terraform import scan
@@ -25,50 +27,115 @@ from iam_prune.terraform.syntax import Attribute, Block, Literal, ParsedFile
 
 
 @dataclass(frozen=True)
+class Mention:
+    """A literal mention that cannot simply go with the user: where, and what it is."""
+
+    span: SourceSpan
+    text: str
+
+
+@dataclass(frozen=True)
 class Literals:
-    """What the literal mentions of one user take: edits that go with the user, and, for
-    mentions that cannot simply go, why (file:line)."""
+    """What the literal mentions of one user take: edits that go with the user, and mentions
+    that a person has to look at (unless the change removes their block anyway)."""
 
     edits: tuple[FileEdit, ...] = ()
-    problems: tuple[str, ...] = ()
+    mentions: tuple[Mention, ...] = ()
+
+    def problems(self, edits: Sequence[FileEdit]) -> list[str]:
+        """The mentions the change ``edits`` leave in place."""
+        return [m.text for m in self.mentions if not _removed(m.span, edits)]
 
 
-def literals(workspace: Workspace, decl: Declaration) -> Literals:
-    """The literal mentions of ``decl``'s user in every known Terraform file."""
+# Where a string can name an IAM user for Terraform: the argument of a resource or module
+# that takes a user, and the values that feed one (a collection keyed over, a local, a
+# variable's default, a module's input).
+_USER_ARGUMENTS = {"user", "users", "user_name", "username"}
+_FEEDING_BLOCKS = {"locals", "variable", "module"}
+
+
+def literals(workspace: Workspace, decl: Declaration, others: Sequence[Declaration]) -> Literals:
+    """The literal mentions of ``decl``'s user in every known Terraform file; ``others`` are
+    every declaration, so that a folder declaring its own user of that name (another account's)
+    keeps its mentions."""
     name = decl.name
     if not name:
         return Literals()
-    arn = re.compile(rf":user/(?:[\w+=,.@-]+/)*{re.escape(name)}(?![\w+=,.@-])")
+    theirs = {d.module_dir for d in others if d.name == name and d != decl}
     edits: list[FileEdit] = []
-    problems: list[str] = []
+    mentions: list[Mention] = []
     for path, block in _blocks(workspace):
-        if _within(block.span, decl):
+        directory = directory_of(block.span.file)
+        if _within(block.span, decl) or (directory in theirs and directory != decl.module_dir):
             continue
-        here = directory_of(block.span.file) == decl.module_dir
-        kind = block.labels[0] if block.block_type == "resource" and block.labels else ""
+        found = _in_block(block, name, decl, here=directory == decl.module_dir)
+        edits += found.edits
         where = f"{path}:{block.span.line}: `{block_name(block)}`"
-        if kind in USER_ONLY and _is(block.attribute(USER_ONLY[kind]), name):
-            if here:
-                edits.append(removal(block.span))
-            else:
-                problems.append(f"{where} names the user `{name}` as a literal string")
+        mentions += [Mention(block.span, f"{where} {text}") for text in found.texts]
+    return Literals(tuple(edits), tuple(mentions))
+
+
+@dataclass
+class _Found:
+    edits: list[FileEdit]
+    texts: list[str]
+
+
+def _in_block(block: Block, name: str, decl: Declaration, *, here: bool) -> _Found:
+    found = _Found([], [])
+    kind = block.labels[0] if block.block_type == "resource" and block.labels else ""
+    if kind in USER_ONLY and _is(block.attribute(USER_ONLY[kind]), name):
+        if here:
+            found.edits.append(removal(block.span))
+        else:
+            found.texts.append(f"names the user `{name}` as a literal string")
+        return found
+    shared = block.attribute(SHARED_LISTS[kind]) if kind in SHARED_LISTS else None
+    elements = [e for e in (shared.elements if shared else ()) if _is_literal(e.value, name)]
+    if shared is not None and elements and here:
+        if len(elements) == len(shared.elements) and not other_principals(block):
+            found.edits.append(removal(block.span))  # no user left: AWS refuses it empty
+        else:
+            found.edits.extend(removal(e.span) for e in elements)
+        return found
+    if elements:
+        found.texts.append(f"lists the user `{name}` as a literal string")
+        return found
+    reads_user = block.block_type == "data" and block.labels[:1] == ("aws_iam_user",)
+    if reads_user and _is(block.attribute("user_name"), name):
+        found.texts.append(
+            f"reads the user `{name}`, which would fail once it is gone; remove it, and what "
+            "reads it, by hand"
+        )
+        return found
+    arn = re.compile(rf":user/(?:[\w+=,.@-]+/)*{re.escape(name)}(?![\w+=,.@-])")
+    if any(arn.search(a.expression_text) for a in _attributes(block)):
+        found.texts.append(f"names the user `{name}` in an ARN; change it by hand")
+    elif _feeds_a_user(block, name, decl):
+        found.texts.append(
+            f"writes the string `{name}` where it can reach a user argument (a collection, a "
+            "local, a module input), naming the user without referring to it; change it by hand"
+        )
+    return found
+
+
+def _feeds_a_user(block: Block, name: str, decl: Declaration) -> bool:
+    """Whether the block writes the user's name as a string where it can name a user: in an
+    argument that takes a user, in what a block is keyed over, or in a value that feeds others
+    (not the key that makes the user itself)."""
+    for attribute in _attributes(block):
+        keyed = attribute.name in ("for_each", "count") or attribute.name in _USER_ARGUMENTS
+        if not (keyed or block.block_type in _FEEDING_BLOCKS):
             continue
-        shared = block.attribute(SHARED_LISTS[kind]) if kind in SHARED_LISTS else None
-        elements = [e for e in (shared.elements if shared else ()) if _is_literal(e.value, name)]
-        if elements and here:
-            edits.extend(removal(e.span) for e in elements)
-        elif elements:
-            problems.append(f"{where} lists the user `{name}` as a literal string")
-        reads_user = block.block_type == "data" and block.labels[:1] == ("aws_iam_user",)
-        if reads_user and _is(block.attribute("user_name"), name):
-            problems.append(
-                f"{where} reads the user `{name}`, which would fail once it is gone; "
-                "remove it, and what reads it, by hand"
-            )
-            continue
-        if any(arn.search(a.expression_text) for a in _attributes(block)):
-            problems.append(f"{where} names the user `{name}` in an ARN; change it by hand")
-    return Literals(tuple(edits), tuple(problems))
+        for node in nodes(attribute.value):
+            if _is_literal(node, name) and not _is_key_of(node, decl):
+                return True
+    return False
+
+
+def _is_key_of(node: Literal, decl: Declaration) -> bool:
+    key = decl.key_span
+    return key is not None and key.file == node.span.file and key.start <= node.span.start < key.end
 
 
 def _blocks(workspace: Workspace) -> Iterator[tuple[str, Block]]:
@@ -91,8 +158,15 @@ def _is(attribute: Attribute | None, name: str) -> bool:
     return attribute is not None and _is_literal(attribute.value, name)
 
 
-def _is_literal(value: object, name: str) -> bool:
+def _is_literal(value: object, name: str) -> TypeGuard[Literal]:
     return isinstance(value, Literal) and value.value == name
+
+
+def _removed(span: SourceSpan, edits: Sequence[FileEdit]) -> bool:
+    return any(
+        e.file == span.file and not e.replacement and e.start <= span.start and span.end <= e.end
+        for e in edits
+    )
 
 
 def _attributes(block: Block) -> Iterator[Attribute]:

@@ -135,12 +135,13 @@ class Planner:
         return _Verdict(decl, None, tuple(tried), reason=_why_not(tried))
 
     def _try(self, start: Start, decl: Declaration, allowed: set[str]) -> _Tried:
-        named = literals(self.workspace, decl)
+        named = literals(self.workspace, decl, self.model.declarations)
         edits = (*start.edits, *(e for e in named.edits if e not in start.edits))
         evaluation = self.evaluation(edits, (decl,))
         settled = settle(evaluation, edits, {decl.address}, allowed)
-        if named.problems:
-            settled = replace(settled, problems=(*settled.problems, *named.problems))
+        problems = named.problems(settled.edits)
+        if problems:
+            settled = replace(settled, problems=(*settled.problems, *problems))
         return _Tried(start, settled)
 
     # ------------------------------------------------------------------ results
