@@ -134,3 +134,47 @@ def test_an_output_losing_an_element_is_not_picked_from_by_position(tmp_path: Pa
         "`aws_iam_user_policy_attachment.second` picks from `module.team.names` by position"
         in (remediation.manual[-1])
     )
+
+
+PEOPLE = (
+    "locals {\n  users = {\n"
+    '    alice = {\n      groups  = ["devs"]\n      manager = "bob"\n    }\n'
+    '    bob = {\n      groups  = []\n      manager = "carol"\n    }\n'
+    "  }\n}\n\n"
+    'resource "aws_iam_user" "this" {\n  for_each = local.users\n  name     = each.key\n'
+    "  tags = {\n    Manager = each.value.manager\n  }\n}\n\n"
+)
+
+
+def membership(for_each: str) -> str:
+    return (
+        'resource "aws_iam_user_group_membership" "this" {\n'
+        f"  for_each = {for_each}\n"
+        "  user     = aws_iam_user.this[each.key].name\n"
+        "  groups   = each.value.groups\n}\n"
+    )
+
+
+@pytest.mark.parametrize("user", ["alice", "bob"])
+def test_a_for_over_the_users_keeping_their_keys_is_keyed_like_them(
+    tmp_path: Path, user: str
+) -> None:
+    """`bob` is also another user's manager: a value deep in the map, not a user argument."""
+    text = PEOPLE + membership("{ for k, v in local.users : k => v if length(v.groups) > 0 }")
+    model = load_files(tmp_path, {"main.tf": text})
+
+    remediation = plan.retire(declarations_of(model, user), model)
+
+    assert remediation.patch is not None, remediation.manual
+
+
+def test_a_for_that_changes_the_keys_is_refused_at_the_line_it_was_written(
+    tmp_path: Path,
+) -> None:
+    text = PEOPLE + membership("{ for k, v in local.users : upper(k) => v }")
+    model = load_files(tmp_path, {"main.tf": text})
+
+    remediation = plan.retire(declarations_of(model, "alice"), model)
+
+    assert remediation.patch is None
+    assert "main.tf:24: `aws_iam_user_group_membership.this` indexes" in remediation.manual[-1]

@@ -18,12 +18,22 @@ from typing import TypeGuard
 
 from iam_prune.fixes.dependents import SHARED_LISTS, USER_ONLY, other_principals
 from iam_prune.fixes.starts import removal
-from iam_prune.fixes.syntaxwalk import nodes
 from iam_prune.fixes.workspace import Workspace
 from iam_prune.model import Declaration, FileEdit, SourceSpan
 from iam_prune.terraform import scan
 from iam_prune.terraform.references import block_name, directory_of
-from iam_prune.terraform.syntax import Attribute, Block, Literal, ParsedFile
+from iam_prune.terraform.syntax import (
+    Attribute,
+    Block,
+    Call,
+    Conditional,
+    Expr,
+    ForExpr,
+    Literal,
+    ObjectExpr,
+    ParsedFile,
+    TupleExpr,
+)
 
 
 @dataclass(frozen=True)
@@ -120,17 +130,42 @@ def _in_block(block: Block, name: str, decl: Declaration, *, here: bool) -> _Fou
 
 
 def _feeds_a_user(block: Block, name: str, decl: Declaration) -> bool:
-    """Whether the block writes the user's name as a string where it can name a user: in an
-    argument that takes a user, in what a block is keyed over, or in a value that feeds others
-    (not the key that makes the user itself)."""
+    """Whether the block writes the user's name as a string where it can name a user: as an
+    argument that takes a user, or as a whole value, list element or map key of what a block
+    is keyed over or of a value that feeds others (not the key that makes the user itself,
+    and not a value nested deeper, like a ``manager`` field that ends up in tags)."""
     for attribute in _attributes(block):
         keyed = attribute.name in ("for_each", "count") or attribute.name in _USER_ARGUMENTS
         if not (keyed or block.block_type in _FEEDING_BLOCKS):
             continue
-        for node in nodes(attribute.value):
-            if _is_literal(node, name) and not _is_key_of(node, decl):
-                return True
+        if any(
+            _is_literal(n, name) and not _is_key_of(n, decl) for n in _names_of(attribute.value)
+        ):
+            return True
     return False
+
+
+_COLLECTING = ("toset", "tolist", "concat", "distinct", "flatten", "compact", "sort", "keys")
+
+
+def _names_of(value: Expr) -> Iterator[Expr]:
+    """The values that can come out of ``value`` as one name: itself, either branch of a
+    condition, the elements of a list (through ``toset(...)`` and the like), the keys of a
+    map."""
+    yield value
+    if isinstance(value, TupleExpr):
+        for element in value.elements:
+            yield from _names_of(element.value)
+    elif isinstance(value, ObjectExpr):
+        yield from (entry.key_expr for entry in value.entries)
+    elif isinstance(value, Call) and value.name in _COLLECTING:
+        for argument in value.args:
+            yield from _names_of(argument)
+    elif isinstance(value, ForExpr):
+        yield from _names_of(value.collection)
+    elif isinstance(value, Conditional):
+        yield from _names_of(value.if_true)
+        yield from _names_of(value.if_false)
 
 
 def _is_key_of(node: Literal, decl: Declaration) -> bool:

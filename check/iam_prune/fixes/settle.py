@@ -12,7 +12,8 @@ reason gets no patch.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import difflib
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from iam_prune.fixes.dependents import decide
@@ -33,7 +34,7 @@ from iam_prune.fixes.workspace import Workspace
 from iam_prune.model import FileEdit
 from iam_prune.terraform.moduleconfig import USER_RESOURCE
 from iam_prune.terraform.references import Traversal, Use, directory_of
-from iam_prune.terraform.syntax import Block, ParsedFile
+from iam_prune.terraform.syntax import Attribute, Block, Expr, ForExpr, Name, ParsedFile
 
 #: Rounds of "what else dangles"; each round removes something new, so real code settles in
 #: two or three (a user, its key, the output of its key's secret).
@@ -120,7 +121,7 @@ def settle(
     problems += readers(before.workspace, edits, before.roots)
     problems += output_readers(before.workspace, edits)
     problems += _protected(before.workspace, change)
-    problems += _computed_keys(after.workspace, change)
+    problems += _computed_keys(after.workspace, change, before.workspace)
     return Settled(tuple(edits), texts, change, tuple(notes), tuple(problems), tuple(broken))
 
 
@@ -262,7 +263,7 @@ def _protected(workspace: Workspace, change: Change) -> list[str]:
     return found
 
 
-def _computed_keys(workspace: Workspace, change: Change) -> list[str]:
+def _computed_keys(workspace: Workspace, change: Change, original: Workspace) -> list[str]:
     """References that may name an instance the removal takes away, which Terraform rejects
     or, worse, resolves to another one: an index computed at plan time
     (``aws_iam_user.u[each.key]``, ``[count.index == 0 ? "a" : "b"]``) from a block that is not
@@ -289,9 +290,26 @@ def _computed_keys(workspace: Workspace, change: Change) -> list[str]:
                 note = _unsafe_whole(workspace, directory, use, configs[traversal.address])
             else:
                 continue
-            if note is not None and f"{path}:{note}" not in found:
-                found.append(f"{path}:{note}")
+            if note is None:
+                continue
+            line, _, rest = note.partition(":")  # where it is in the text before the change
+            note = f"{path}:{_line_before(original.texts, workspace.texts, path, int(line))}:{rest}"
+            if note not in found:
+                found.append(note)
     return found
+
+
+def _line_before(before: Mapping[str, str], after: Mapping[str, str], path: str, line: int) -> int:
+    """The line of the original text that line ``line`` of the edited text was (the nearest
+    one, for a line the change wrote)."""
+    old, new = before.get(path), after.get(path)
+    if old is None or new is None or old == new:
+        return line
+    matcher = difflib.SequenceMatcher(None, old.splitlines(), new.splitlines(), autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if j1 < line <= j2 or (tag == "delete" and j1 == line - 1):
+            return i1 + min(line - 1 - j1, max(i2 - i1 - 1, 0)) + 1
+    return line
 
 
 def _unsafe_index(
@@ -327,6 +345,11 @@ def _unsafe_whole(workspace: Workspace, directory: str, use: Use, counted: bool)
     if use_read_whole(workspace, directory, use, listed=counted):
         return None
     traversal = use.traversal
+    if use.block.block_type == "module":
+        return (
+            f"{traversal.span.line}: `{use.block_name}` is given `{traversal.address}` as an "
+            "input, and iam-prune does not follow what the module does with it"
+        )
     return (
         f"{traversal.span.line}: `{use.block_name}` picks from `{traversal.address}` by "
         "position or counts on how many there are (itself, or a reader it hands the instances "
@@ -347,13 +370,35 @@ def _for_each_texts(workspace: Workspace, directory: str, configs: set[str]) -> 
 
 
 def _keyed_like(block: Block, address: str, keyed: dict[str, str]) -> bool:
+    """Whether the block's instances are keyed by the resource's keys, or some of them: its
+    ``for_each`` is the resource, the resource's ``for_each`` expression, or a ``for`` over
+    that expression keeping its keys (``{ for k, v in local.users : k => v if v.admin }``)."""
     if ".".join(block.labels) == address and block.block_type == "resource":
         return True
     setting = block.attribute("for_each")
     if setting is None or block.block_type not in ("resource", "module", "data"):
         return False
     written = " ".join(setting.expression_text.split())
-    return written == address or (address in keyed and written == keyed[address])
+    if written == address or (address in keyed and written == keyed[address]):
+        return True
+    value = setting.value
+    if not isinstance(value, ForExpr) or address not in keyed or value.key is None:
+        return False
+    key_var = value.key_var or value.value_var  # `for k, v in map`, or `for v in set`
+    same_keys = isinstance(value.key, Name) and value.key.name == key_var
+    text = setting.expression_text
+    collection = " ".join(text[_offset(setting, value.collection) :].split())
+    return same_keys and _starts_with(collection, keyed[address])
+
+
+def _offset(setting: Attribute, node: Expr) -> int:
+    return node.span.start - setting.value_span.start
+
+
+def _starts_with(collection: str, for_each: str) -> bool:
+    """Whether the ``for``'s collection, written from its start on, is the resource's
+    ``for_each`` expression (followed by the ``:`` of the ``for``)."""
+    return collection.startswith(for_each) and collection[len(for_each) :].lstrip().startswith(":")
 
 
 def _walks_keys(text: str, traversal: Traversal, for_each: str | None) -> bool:
