@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 
 from iam_prune.fixes.dependents import decide
 from iam_prune.fixes.instances import Change, Facts, Tree, compare, tree
-from iam_prune.fixes.positions import use_read_whole
+from iam_prune.fixes.positions import reference_node, use_read_whole
 from iam_prune.fixes.readers import output_readers, readers
 from iam_prune.fixes.render import RenderError, render_all
 from iam_prune.fixes.resolve import (
@@ -30,11 +30,22 @@ from iam_prune.fixes.resolve import (
     names_in,
     unresolved,
 )
+from iam_prune.fixes.syntaxwalk import nodes, parent_of
 from iam_prune.fixes.workspace import Workspace
 from iam_prune.model import FileEdit
 from iam_prune.terraform.moduleconfig import USER_RESOURCE
 from iam_prune.terraform.references import Traversal, Use, directory_of
-from iam_prune.terraform.syntax import Attribute, Block, Expr, ForExpr, Name, ParsedFile
+from iam_prune.terraform.syntax import (
+    Attribute,
+    Block,
+    Call,
+    Expr,
+    ForExpr,
+    GetAttr,
+    Index,
+    Name,
+    ParsedFile,
+)
 
 #: Rounds of "what else dangles"; each round removes something new, so real code settles in
 #: two or three (a user, its key, the output of its key's secret).
@@ -280,9 +291,12 @@ def _computed_keys(workspace: Workspace, change: Change, original: Workspace) ->
     found: list[str] = []
     for directory, configs in sorted(shrunk.items()):
         keyed = _for_each_texts(workspace, directory, set(configs))
+        counts = _for_each_texts(workspace, directory, set(configs), "count")
         for path, use in workspace.uses(directory):
             traversal = use.traversal
             if traversal.address not in configs:
+                continue
+            if traversal.indexed and _same_position(use, counts):
                 continue
             if traversal.indexed:
                 note = _unsafe_index(workspace, directory, use, keyed)
@@ -357,16 +371,60 @@ def _unsafe_whole(workspace: Workspace, directory: str, use: Use, counted: bool)
     )
 
 
-def _for_each_texts(workspace: Workspace, directory: str, configs: set[str]) -> dict[str, str]:
-    """The ``for_each`` expression of each resource in ``configs``, spacing aside."""
+def _for_each_texts(
+    workspace: Workspace, directory: str, configs: set[str], meta: str = "for_each"
+) -> dict[str, str]:
+    """The ``for_each`` (or ``count``) expression of each resource in ``configs``, spacing
+    aside."""
     found: dict[str, str] = {}
     for parsed in workspace.config_files(directory):
         for block in parsed.blocks:
             name = ".".join(block.labels)
-            setting = block.attribute("for_each")
+            setting = block.attribute(meta)
             if block.block_type == "resource" and name in configs and setting is not None:
                 found[name] = " ".join(setting.expression_text.split())
     return found
+
+
+def _same_position(use: Use, counts: dict[str, str]) -> bool:
+    """Whether the use reads the instance at its own block's ``count.index`` of a resource
+    counted the same way (``aws_iam_user.u[count.index]``, ``element(aws_iam_user.u[*].name,
+    count.index)`` in a login profile with the same ``count``): the instance that goes with
+    the user's position goes too, the others keep theirs."""
+    traversal = use.traversal
+    count = use.block.attribute("count")
+    if count is None or counts.get(traversal.address) != " ".join(count.expression_text.split()):
+        return False
+    root = use.attribute.value
+    for node in nodes(root):
+        if not (traversal.span.start <= node.span.start and node.span.end <= traversal.span.end):
+            continue
+        if isinstance(node, Index) and _is_count_index(node.key):
+            return _named(node.target) == traversal.address
+    read = reference_node(use)
+    parent = parent_of(root, read) if read is not None else None
+    return (
+        isinstance(parent, Call)
+        and parent.name == "element"
+        and len(parent.args) == 2
+        and parent.args[0] is read
+        and _is_count_index(parent.args[1])
+    )
+
+
+def _is_count_index(node: Expr) -> bool:
+    return (
+        isinstance(node, GetAttr)
+        and node.name == "index"
+        and isinstance(node.target, Name)
+        and node.target.name == "count"
+    )
+
+
+def _named(node: Expr) -> str | None:
+    if isinstance(node, GetAttr) and isinstance(node.target, Name):
+        return f"{node.target.name}.{node.name}"
+    return None
 
 
 def _keyed_like(block: Block, address: str, keyed: dict[str, str]) -> bool:

@@ -106,3 +106,9 @@ def _path(root: Expr, node: Expr) -> list[Expr] | None:
         if below is not None:
             return [root, *below]
     return None
+
+
+def parent_of(root: Expr, node: Expr) -> Expr | None:
+    """The expression directly around ``node`` (the same object) inside ``root``."""
+    path = _path(root, node)
+    return path[-2] if path is not None and len(path) > 1 else None
