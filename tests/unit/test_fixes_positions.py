@@ -178,3 +178,54 @@ def test_a_for_that_changes_the_keys_is_refused_at_the_line_it_was_written(
 
     assert remediation.patch is None
     assert "main.tf:24: `aws_iam_user_group_membership.this` indexes" in remediation.manual[-1]
+
+
+def test_a_block_keyed_like_the_users_must_index_them_by_each_key(tmp_path: Path) -> None:
+    text = PEOPLE + (
+        'resource "aws_iam_user_policy" "reports_to" {\n'
+        "  for_each = { for k, v in local.users : k => v if length(v.groups) > 0 }\n"
+        '  name     = "reports-to"\n  user     = aws_iam_user.this[each.value.manager].name\n'
+        '  policy   = "{}"\n}\n'
+    )
+    model = load_files(tmp_path, {"main.tf": text})
+
+    remediation = plan.retire(declarations_of(model, "bob"), model)
+
+    assert remediation.patch is None
+    assert (
+        "`aws_iam_user_policy.reports_to` indexes `aws_iam_user.this`" in (remediation.manual[-1])
+    )
+
+
+def test_a_for_over_a_maps_values_does_not_keep_its_keys(tmp_path: Path) -> None:
+    """`for m in map` walks the values (the managers), and `alice` stays one of them."""
+    text = (
+        'locals {\n  managers = { alice = "carol", bob = "alice", carol = "carol" }\n}\n\n'
+        'resource "aws_iam_user" "u" {\n  for_each = local.managers\n  name     = each.key\n}\n\n'
+        'resource "aws_iam_user_policy" "lead" {\n'
+        "  for_each = { for m in local.managers : m => m... }\n"
+        '  name     = "lead"\n  user     = aws_iam_user.u[each.key].name\n  policy   = "{}"\n}\n'
+    )
+    model = load_files(tmp_path, {"main.tf": text})
+
+    remediation = plan.retire(declarations_of(model, "alice"), model)
+
+    assert remediation.patch is None
+
+
+def test_a_user_named_through_a_value_is_still_attached_after(tmp_path: Path) -> None:
+    text = (
+        'locals {\n  team = { lead = "alice", deputy = "bob" }\n}\n\n'
+        'resource "aws_iam_user" "alice" {\n  name = "alice"\n}\n\n'
+        'resource "aws_iam_user_policy_attachment" "lead" {\n  user       = local.team.lead\n'
+        '  policy_arn = "arn:aws:iam::aws:policy/IAMFullAccess"\n}\n'
+    )
+    model = load_files(tmp_path, {"main.tf": text})
+
+    remediation = plan.retire(declarations_of(model, "alice"), model)
+
+    assert remediation.patch is None
+    assert (
+        "main.tf:9: `aws_iam_user_policy_attachment.lead` names the user `alice` by its name"
+        in remediation.manual[-1]
+    )

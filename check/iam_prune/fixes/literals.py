@@ -11,12 +11,14 @@ and its element goes from a shared ``users`` list; anywhere else, and wherever a
 
 from __future__ import annotations
 
+import ast
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import TypeGuard
 
 from iam_prune.fixes.dependents import SHARED_LISTS, USER_ONLY, other_principals
+from iam_prune.fixes.instances import Facts, Tree
 from iam_prune.fixes.starts import removal
 from iam_prune.fixes.workspace import Workspace
 from iam_prune.model import Declaration, FileEdit, SourceSpan
@@ -208,3 +210,43 @@ def _attributes(block: Block) -> Iterator[Attribute]:
     yield from block.attributes
     for nested in block.blocks:
         yield from _attributes(nested)
+
+
+def named_by_value(before: Sequence[Tree], after: Sequence[Tree], wanted: set[str]) -> list[str]:
+    """A note (file:line) for every resource that attaches something to a removed user by its
+    name and is still there after the change: its user argument evaluates to the name, however
+    it was written (``local.team.lead``, ``each.key`` over a list of names, a module input, a
+    template). Terraform would keep it and fail to delete the user."""
+    found: list[str] = []
+    for old, new in zip(before, after, strict=True):
+        given = (_argument(old.instances[a], "name") for a in wanted if a in old.instances)
+        names = {name for name in given if name is not None}
+        if not names:
+            continue
+        for address, facts in new.instances.items():
+            kind = facts.config.split(".")[0] if facts.kind == "resource" else ""
+            argument = USER_ONLY.get(kind) or SHARED_LISTS.get(kind)
+            value = _argument(facts, argument) if argument else None
+            if value is None:
+                continue
+            named = [n for n in names if value == n or (kind in SHARED_LISTS and n in value)]
+            if named:
+                kept = old.instances.get(address, facts).block
+                where = f"{kept.file}:{kept.line}" if kept is not None else "its block"
+                found.append(
+                    f"{where}: `{address}` names the user `{ast.literal_eval(named[0])}` by its "
+                    "name, not by reference, and stays; change it by hand"
+                )
+    return found
+
+
+def _argument(facts: Facts, name: str) -> str | None:
+    """The evaluated argument ``name`` of an instance, as ``repr`` writes it (``'alice'``)."""
+    arguments = facts.fingerprint[0] if facts.fingerprint else ()
+    if not isinstance(arguments, tuple):
+        return None
+    for pair in arguments:
+        if isinstance(pair, tuple) and len(pair) == 2 and pair[0] == name:
+            value = pair[1]
+            return value if isinstance(value, str) else None
+    return None

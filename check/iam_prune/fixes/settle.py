@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 from iam_prune.fixes.dependents import decide
 from iam_prune.fixes.instances import Change, Facts, Tree, compare, tree
+from iam_prune.fixes.literals import named_by_value
 from iam_prune.fixes.positions import reference_node, use_read_whole
 from iam_prune.fixes.readers import output_readers, readers
 from iam_prune.fixes.render import RenderError, render_all
@@ -133,6 +134,7 @@ def settle(
     problems += output_readers(before.workspace, edits)
     problems += _protected(before.workspace, change)
     problems += _computed_keys(after.workspace, change, before.workspace)
+    problems += named_by_value(before.trees, after.trees, wanted)
     return Settled(tuple(edits), texts, change, tuple(notes), tuple(problems), tuple(broken))
 
 
@@ -343,7 +345,7 @@ def _unsafe_index(
             "its module output), and a position can name another instance once this removal "
             "shortens the list"
         )
-    if _keyed_like(use.block, traversal.address, keyed):
+    if _keyed_like(use.block, traversal.address, keyed) and _by_each_key(use):
         return None
     if _walks_keys(workspace.texts[traversal.span.file], traversal, keyed.get(traversal.address)):
         return None
@@ -396,6 +398,8 @@ def _same_position(use: Use, counts: dict[str, str]) -> bool:
     if count is None or counts.get(traversal.address) != " ".join(count.expression_text.split()):
         return False
     root = use.attribute.value
+    if any(isinstance(n, ForExpr) and "count" in (n.key_var, n.value_var) for n in nodes(root)):
+        return False  # a `for` variable called `count` hides the block's own
     for node in nodes(root):
         if not (traversal.span.start <= node.span.start and node.span.end <= traversal.span.end):
             continue
@@ -442,11 +446,30 @@ def _keyed_like(block: Block, address: str, keyed: dict[str, str]) -> bool:
     value = setting.value
     if not isinstance(value, ForExpr) or address not in keyed or value.key is None:
         return False
-    key_var = value.key_var or value.value_var  # `for k, v in map`, or `for v in set`
-    same_keys = isinstance(value.key, Name) and value.key.name == key_var
+    # `for k, v in X : k => ...` keeps X's keys (for a set, `k` is the element too); the
+    # one-variable form walks a map's values, not its keys.
+    key_var = value.key_var
+    same_keys = key_var is not None and isinstance(value.key, Name) and value.key.name == key_var
     text = setting.expression_text
     collection = " ".join(text[_offset(setting, value.collection) :].split())
     return same_keys and _starts_with(collection, keyed[address])
+
+
+def _by_each_key(use: Use) -> bool:
+    """Whether the use indexes the resource by exactly ``each.key``: only then does a block
+    keyed like the resource name the instance that goes with its own."""
+    traversal = use.traversal
+    for node in nodes(use.attribute.value):
+        inside = traversal.span.start <= node.span.start and node.span.end <= traversal.span.end
+        if inside and isinstance(node, Index) and _named(node.target) == traversal.address:
+            key = node.key
+            return (
+                isinstance(key, GetAttr)
+                and key.name == "key"
+                and isinstance(key.target, Name)
+                and key.target.name == "each"
+            )
+    return False
 
 
 def _offset(setting: Attribute, node: Expr) -> int:
