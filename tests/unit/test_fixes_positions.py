@@ -229,3 +229,31 @@ def test_a_user_named_through_a_value_is_still_attached_after(tmp_path: Path) ->
         "main.tf:9: `aws_iam_user_policy_attachment.lead` names the user `alice` by its name"
         in remediation.manual[-1]
     )
+
+
+@pytest.mark.parametrize(
+    ("declared", "for_each"),
+    [
+        ('locals {\n  names = ["alice", "bob"]\n}\n\n', "toset(local.names)"),
+        ('variable "names" {\n  type = set(string)\n}\n\n', "var.names"),
+    ],
+)
+def test_each_value_over_a_set_is_its_key(tmp_path: Path, declared: str, for_each: str) -> None:
+    text = (
+        declared + f'resource "aws_iam_user" "u" {{\n  for_each = {for_each}\n'
+        "  name     = each.value\n}\n\n"
+        'resource "aws_iam_user_login_profile" "p" {\n'
+        f"  for_each = {for_each}\n  user     = aws_iam_user.u[each.value].name\n}}\n"
+    )
+    files = {"main.tf": text}
+    if for_each == "var.names":
+        files["terraform.tfvars"] = 'names = ["alice", "bob"]\n'
+    model = load_files(tmp_path, files)
+
+    remediation = plan.retire(declarations_of(model, "alice"), model)
+
+    assert remediation.patch is not None, remediation.manual
+    assert remediation.destroys == (
+        'aws_iam_user.u["alice"]',
+        'aws_iam_user_login_profile.p["alice"]',
+    )

@@ -345,7 +345,7 @@ def _unsafe_index(
             "its module output), and a position can name another instance once this removal "
             "shortens the list"
         )
-    if _keyed_like(use.block, traversal.address, keyed) and _by_each_key(use):
+    if _keyed_like(use.block, traversal.address, keyed) and _by_each_key(workspace, directory, use):
         return None
     if _walks_keys(workspace.texts[traversal.span.file], traversal, keyed.get(traversal.address)):
         return None
@@ -455,20 +455,38 @@ def _keyed_like(block: Block, address: str, keyed: dict[str, str]) -> bool:
     return same_keys and _starts_with(collection, keyed[address])
 
 
-def _by_each_key(use: Use) -> bool:
-    """Whether the use indexes the resource by exactly ``each.key``: only then does a block
-    keyed like the resource name the instance that goes with its own."""
+def _by_each_key(workspace: Workspace, directory: str, use: Use) -> bool:
+    """Whether the use indexes the resource by exactly ``each.key`` (or ``each.value`` over a
+    set, where they are the same): only then does a block keyed like the resource name the
+    instance that goes with its own."""
     traversal = use.traversal
     for node in nodes(use.attribute.value):
         inside = traversal.span.start <= node.span.start and node.span.end <= traversal.span.end
         if inside and isinstance(node, Index) and _named(node.target) == traversal.address:
             key = node.key
-            return (
-                isinstance(key, GetAttr)
-                and key.name == "key"
-                and isinstance(key.target, Name)
-                and key.target.name == "each"
-            )
+            if not (isinstance(key, GetAttr) and _named(key) in ("each.key", "each.value")):
+                return False
+            return _named(key) == "each.key" or _over_a_set(workspace, directory, use.block)
+    return False
+
+
+def _over_a_set(workspace: Workspace, directory: str, block: Block) -> bool:
+    """Whether the block's ``for_each`` is written as a set: ``toset(...)``, or a variable
+    declared as ``set(...)``."""
+    setting = block.attribute("for_each")
+    if setting is None:
+        return False
+    value = setting.value
+    if isinstance(value, Call):
+        return value.name == "toset"
+    name = _named(value)
+    if name is None or not name.startswith("var."):
+        return False
+    for parsed in workspace.config_files(directory):
+        for variable in parsed.blocks:
+            if variable.block_type == "variable" and variable.labels == (name[4:],):
+                declared = variable.attribute("type")
+                return declared is not None and declared.expression_text.startswith("set(")
     return False
 
 
