@@ -30,12 +30,17 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import TypeGuard
 
 from iam_prune.fixes.positions import counts_or_conditions, list_read_whole
 from iam_prune.fixes.settle import Evaluation
 from iam_prune.fixes.starts import Start, parse_address, removal
-from iam_prune.fixes.syntaxwalk import nodes, read_whole, same_shape
+from iam_prune.fixes.syntaxwalk import (
+    dotted_name,
+    is_count_index,
+    nodes,
+    read_whole,
+    same_shape,
+)
 from iam_prune.fixes.workspace import Workspace
 from iam_prune.model import Declaration, FileEdit
 from iam_prune.terraform.addresses import instance_key
@@ -47,7 +52,6 @@ from iam_prune.terraform.syntax import (
     GetAttr,
     Index,
     Literal,
-    Name,
     ParsedFile,
     Splat,
 )
@@ -188,8 +192,8 @@ def _rewrite_block(
                 replacement = "each.value"
             elif (
                 isinstance(node, Index)
-                and _is_count_index(node.key)
-                and _names(node.target) in migrated
+                and is_count_index(node.key)
+                and dotted_name(node.target) in migrated
             ):
                 target, replacement = node.key, "each.key"
             else:
@@ -231,42 +235,26 @@ def _in_template(counted: _Counted, text: str, node: Expr) -> str:
 
 def _reads_element(node: object, listed: Expr) -> bool:
     if isinstance(node, Index):
-        return _is_count_index(node.key) and same_shape(node.target, listed)
+        return is_count_index(node.key) and same_shape(node.target, listed)
     return (
         isinstance(node, Call)
         and node.name == "element"
         and len(node.args) == 2
         and same_shape(node.args[0], listed)
-        and _is_count_index(node.args[1])
+        and is_count_index(node.args[1])
     )
-
-
-def _is_count_index(expr: object) -> TypeGuard[GetAttr]:
-    return (
-        isinstance(expr, GetAttr)
-        and expr.name == "index"
-        and isinstance(expr.target, Name)
-        and expr.target.name == "count"
-    )
-
-
-def _names(expr: Expr) -> str | None:
-    """``type.name`` when ``expr`` is exactly a resource reference."""
-    if isinstance(expr, GetAttr) and isinstance(expr.target, Name):
-        return f"{expr.target.name}.{expr.name}"
-    return None
 
 
 def _count_indexes(block: Block) -> Iterator[GetAttr]:
     for attribute in block.attributes:
         if attribute.name != "count":
-            yield from (n for n in nodes(attribute.value) if _is_count_index(n))
+            yield from (n for n in nodes(attribute.value) if is_count_index(n))
 
 
 def _count_indexes_in_nested(block: Block) -> Iterator[object]:
     for nested in block.blocks:
         for attribute in nested.attributes:
-            yield from (n for n in nodes(attribute.value) if _is_count_index(n))
+            yield from (n for n in nodes(attribute.value) if is_count_index(n))
         yield from _count_indexes_in_nested(nested)
 
 
@@ -390,14 +378,14 @@ def _rewrite_uses(
     list in it is read only whole (``positions``)."""
     claimed: set[int] = set()
     for node in nodes(expr):  # a node comes before the nodes inside it
-        if isinstance(node, GetAttr) and _names(node) in migrated and id(node) not in claimed:
+        if isinstance(node, GetAttr) and dotted_name(node) in migrated and id(node) not in claimed:
             return _as_list(path, text, node)  # the resource as a whole: `length(x)`, `x`
-        if not isinstance(node, Index | Splat) or _names(node.target) not in migrated:
+        if not isinstance(node, Index | Splat) or dotted_name(node.target) not in migrated:
             continue
         claimed.add(id(node.target))
         target = node.target.span
         name = text[target.start : target.end]
-        if name != _names(node.target):  # inside a heredoc or a JSON string: not editable
+        if name != dotted_name(node.target):  # inside a heredoc or a JSON string: not editable
             return _as_list(path, text, node)
         if isinstance(node, Splat):
             if not whole(node):

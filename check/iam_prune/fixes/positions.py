@@ -11,11 +11,11 @@ input hands it to readers iam-prune does not follow, so that counts as a read by
 
 from __future__ import annotations
 
-from iam_prune.fixes.syntaxwalk import nodes, read_whole
+from iam_prune.fixes.syntaxwalk import dotted_name, nodes, read_whole
 from iam_prune.fixes.workspace import Workspace, joined
 from iam_prune.terraform.moduleconfig import local_calls
 from iam_prune.terraform.references import Use
-from iam_prune.terraform.syntax import Block, Expr, GetAttr, Name, Splat
+from iam_prune.terraform.syntax import Block, Expr, GetAttr, Splat
 
 
 def use_read_whole(workspace: Workspace, directory: str, use: Use, *, listed: bool = True) -> bool:
@@ -75,12 +75,12 @@ def _names(node: Expr, splat: bool) -> str | None:
         if not isinstance(node, Splat):
             return None
         node = node.target
-    if isinstance(node, GetAttr) and isinstance(node.target, Name):
-        return f"{node.target.name}.{node.name}"
-    if isinstance(node, GetAttr) and isinstance(node.target, GetAttr):
-        inner = node.target
-        if isinstance(inner.target, Name) and inner.target.name == "module":
-            return f"module.{inner.name}"  # `module.m.out`: the output `out` of `module.m`
+    direct = dotted_name(node)
+    if direct is not None:
+        return direct
+    module = dotted_name(node.target) if isinstance(node, GetAttr) else None
+    if module is not None and module.startswith("module."):
+        return module  # `module.m.out`: the output `out` of `module.m`
     return None
 
 

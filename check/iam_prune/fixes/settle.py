@@ -31,7 +31,7 @@ from iam_prune.fixes.resolve import (
     names_in,
     unresolved,
 )
-from iam_prune.fixes.syntaxwalk import nodes, parent_of
+from iam_prune.fixes.syntaxwalk import dotted_name, is_count_index, nodes, parent_of
 from iam_prune.fixes.workspace import Workspace
 from iam_prune.model import FileEdit
 from iam_prune.terraform.moduleconfig import USER_RESOURCE
@@ -403,8 +403,8 @@ def _same_position(use: Use, counts: dict[str, str]) -> bool:
     for node in nodes(root):
         if not (traversal.span.start <= node.span.start and node.span.end <= traversal.span.end):
             continue
-        if isinstance(node, Index) and _is_count_index(node.key):
-            return _named(node.target) == traversal.address
+        if isinstance(node, Index) and is_count_index(node.key):
+            return dotted_name(node.target) == traversal.address
     read = reference_node(use)
     parent = parent_of(root, read) if read is not None else None
     return (
@@ -412,23 +412,8 @@ def _same_position(use: Use, counts: dict[str, str]) -> bool:
         and parent.name == "element"
         and len(parent.args) == 2
         and parent.args[0] is read
-        and _is_count_index(parent.args[1])
+        and is_count_index(parent.args[1])
     )
-
-
-def _is_count_index(node: Expr) -> bool:
-    return (
-        isinstance(node, GetAttr)
-        and node.name == "index"
-        and isinstance(node.target, Name)
-        and node.target.name == "count"
-    )
-
-
-def _named(node: Expr) -> str | None:
-    if isinstance(node, GetAttr) and isinstance(node.target, Name):
-        return f"{node.target.name}.{node.name}"
-    return None
 
 
 def _keyed_like(block: Block, address: str, keyed: dict[str, str]) -> bool:
@@ -462,11 +447,11 @@ def _by_each_key(workspace: Workspace, directory: str, use: Use) -> bool:
     traversal = use.traversal
     for node in nodes(use.attribute.value):
         inside = traversal.span.start <= node.span.start and node.span.end <= traversal.span.end
-        if inside and isinstance(node, Index) and _named(node.target) == traversal.address:
+        if inside and isinstance(node, Index) and dotted_name(node.target) == traversal.address:
             key = node.key
-            if not (isinstance(key, GetAttr) and _named(key) in ("each.key", "each.value")):
+            if not (isinstance(key, GetAttr) and dotted_name(key) in ("each.key", "each.value")):
                 return False
-            return _named(key) == "each.key" or _over_a_set(workspace, directory, use.block)
+            return dotted_name(key) == "each.key" or _over_a_set(workspace, directory, use.block)
     return False
 
 
@@ -479,7 +464,7 @@ def _over_a_set(workspace: Workspace, directory: str, block: Block) -> bool:
     value = setting.value
     if isinstance(value, Call):
         return value.name == "toset"
-    name = _named(value)
+    name = dotted_name(value)
     if name is None or not name.startswith("var."):
         return False
     for parsed in workspace.config_files(directory):

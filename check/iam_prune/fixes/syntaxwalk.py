@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Iterator
+from typing import TypeGuard
 
 from iam_prune.terraform.expansion import shape
 from iam_prune.terraform.syntax import (
@@ -18,6 +19,7 @@ from iam_prune.terraform.syntax import (
     ForExpr,
     GetAttr,
     Index,
+    Name,
     ObjectExpr,
     Operation,
     Splat,
@@ -112,3 +114,15 @@ def parent_of(root: Expr, node: Expr) -> Expr | None:
     """The expression directly around ``node`` (the same object) inside ``root``."""
     path = _path(root, node)
     return path[-2] if path is not None and len(path) > 1 else None
+
+
+def dotted_name(expr: object) -> str | None:
+    """``a.b`` when ``expr`` is exactly that two-part reference (``aws_iam_user.u``,
+    ``each.key``, ``count.index``)."""
+    if isinstance(expr, GetAttr) and isinstance(expr.target, Name):
+        return f"{expr.target.name}.{expr.name}"
+    return None
+
+
+def is_count_index(expr: object) -> TypeGuard[GetAttr]:
+    return dotted_name(expr) == "count.index"
