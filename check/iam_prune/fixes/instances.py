@@ -21,7 +21,7 @@ from iam_prune.terraform.addresses import instance_key
 from iam_prune.terraform.evaluate import attribute, evaluate
 from iam_prune.terraform.expansion import Expanded, expand
 from iam_prune.terraform.references import Traversal, traversals
-from iam_prune.terraform.syntax import Block, GetAttr, Name
+from iam_prune.terraform.syntax import Block, GetAttr, Name, Template
 from iam_prune.terraform.values import Unknown, Value, make_obj, plain
 
 # Arguments that say how many instances there are or in what order, not what one is.
@@ -136,6 +136,12 @@ def _keyed_by_resource(block: Block) -> str | None:
     if attribute is None:
         return None
     value = attribute.value
+    if (
+        isinstance(value, Template)
+        and len(value.parts) == 1
+        and not isinstance(value.parts[0], str)
+    ):
+        value = value.parts[0]  # `"${aws_iam_user.u}"` in `.tf.json` is the value itself
     if not (isinstance(value, GetAttr) and isinstance(value.target, Name)):
         return None
     if value.target.name in ("var", "local", "data", "module", "each", "count"):
