@@ -228,10 +228,10 @@ def _fix(args: argparse.Namespace) -> int:
     """Apply every removal to the working tree; with ``--dry-run`` print their combined patch
     on stdout (the report goes to stderr), so ``iam-prune fix --dry-run | git apply`` works."""
     code, outcome, settings = scan_and_report(args, sys.stderr if args.dry_run else None)
-    edited = plan.edited_files(outcome.report, outcome.model)
     if args.dry_run:
         sys.stdout.write(outcome.report.combined_patch)
         return code
+    edited = plan.edited_files(outcome.report, outcome.model)
     for relative, content in sorted(edited.items()):
         write_text(settings.root / relative, content)
         print(f"fixed {relative}")

@@ -11,9 +11,22 @@ from __future__ import annotations
 import itertools
 from collections.abc import Sequence
 
-from iam_prune.model import FileEdit
+from iam_prune.model import FileEdit, SourceSpan
 
 _LINE_COMMENTS = ("#", "//")
+
+
+def removed(span: SourceSpan, edits: Sequence[FileEdit]) -> bool:
+    """Whether one of ``edits`` takes away all of ``span`` (a removal around it)."""
+    return any(
+        e.file == span.file and not e.replacement and e.start <= span.start and span.end <= e.end
+        for e in edits
+    )
+
+
+def inside(edit: FileEdit, span: SourceSpan) -> bool:
+    """Whether ``edit`` lies within ``span``."""
+    return edit.file == span.file and span.start <= edit.start and edit.end <= span.end
 
 
 def apply_edits(text: str, edits: Sequence[FileEdit]) -> str:

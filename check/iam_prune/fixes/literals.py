@@ -18,12 +18,13 @@ from dataclasses import dataclass
 from typing import TypeGuard
 
 from iam_prune.fixes.dependents import SHARED_LISTS, USER_ONLY, other_principals
+from iam_prune.fixes.edits import removed
 from iam_prune.fixes.instances import Facts, Tree
 from iam_prune.fixes.starts import removal
 from iam_prune.fixes.workspace import Workspace
 from iam_prune.model import Declaration, FileEdit, SourceSpan
 from iam_prune.terraform import scan
-from iam_prune.terraform.references import block_name, directory_of
+from iam_prune.terraform.references import attributes, block_name, directory_of
 from iam_prune.terraform.syntax import (
     Attribute,
     Block,
@@ -56,7 +57,7 @@ class Literals:
 
     def problems(self, edits: Sequence[FileEdit]) -> list[str]:
         """The mentions the change ``edits`` leave in place."""
-        return [m.text for m in self.mentions if not _removed(m.span, edits)]
+        return [m.text for m in self.mentions if not removed(m.span, edits)]
 
 
 # Where a string can name an IAM user for Terraform: the argument of a resource or module
@@ -121,7 +122,7 @@ def _in_block(block: Block, name: str, decl: Declaration, *, here: bool) -> _Fou
         )
         return found
     arn = re.compile(rf":user/(?:[\w+=,.@-]+/)*{re.escape(name)}(?![\w+=,.@-])")
-    if any(arn.search(a.expression_text) for a in _attributes(block)):
+    if any(arn.search(a.expression_text) for a in attributes(block)):
         found.texts.append(f"names the user `{name}` in an ARN; change it by hand")
     elif _feeds_a_user(block, name, decl):
         found.texts.append(
@@ -136,7 +137,7 @@ def _feeds_a_user(block: Block, name: str, decl: Declaration) -> bool:
     argument that takes a user, or as a whole value, list element or map key of what a block
     is keyed over or of a value that feeds others (not the key that makes the user itself,
     and not a value nested deeper, like a ``manager`` field that ends up in tags)."""
-    for attribute in _attributes(block):
+    for attribute in attributes(block):
         keyed = attribute.name in ("for_each", "count") or attribute.name in _USER_ARGUMENTS
         if not (keyed or block.block_type in _FEEDING_BLOCKS):
             continue
@@ -197,19 +198,6 @@ def _is(attribute: Attribute | None, name: str) -> bool:
 
 def _is_literal(value: object, name: str) -> TypeGuard[Literal]:
     return isinstance(value, Literal) and value.value == name
-
-
-def _removed(span: SourceSpan, edits: Sequence[FileEdit]) -> bool:
-    return any(
-        e.file == span.file and not e.replacement and e.start <= span.start and span.end <= e.end
-        for e in edits
-    )
-
-
-def _attributes(block: Block) -> Iterator[Attribute]:
-    yield from block.attributes
-    for nested in block.blocks:
-        yield from _attributes(nested)
 
 
 def named_by_value(before: Sequence[Tree], after: Sequence[Tree], wanted: set[str]) -> list[str]:

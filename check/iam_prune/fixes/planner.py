@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
-from iam_prune.fixes.literals import literals
+from iam_prune.fixes.literals import Literals, literals
 from iam_prune.fixes.migrate import migration
 from iam_prune.fixes.notes import destroy_notes, destroys, orphan_note, orphaned_modules
 from iam_prune.fixes.patch import unified_diff
@@ -59,6 +59,7 @@ class Planner:
         self.model = model
         self.workspace = Workspace.of(model)
         self._evaluations: dict[tuple[str, ...], Evaluation] = {}
+        self._named: dict[Declaration, Literals] = {}
 
     def retire(self, declarations: Sequence[Declaration]) -> Remediation:
         """The change retiring every instance in ``declarations`` (one user), or a refusal."""
@@ -135,7 +136,7 @@ class Planner:
         return _Verdict(decl, None, tuple(tried), reason=_why_not(tried))
 
     def _try(self, start: Start, decl: Declaration, allowed: set[str]) -> _Tried:
-        named = literals(self.workspace, decl, self.model.declarations)
+        named = self._literals(decl)
         edits = (*start.edits, *(e for e in named.edits if e not in start.edits))
         evaluation = self.evaluation(edits, (decl,))
         settled = settle(evaluation, edits, {decl.address}, allowed)
@@ -143,6 +144,12 @@ class Planner:
         if problems:
             settled = replace(settled, problems=(*settled.problems, *problems))
         return _Tried(start, settled)
+
+    def _literals(self, decl: Declaration) -> Literals:
+        """The literal mentions of the user, the same for every candidate change."""
+        if decl not in self._named:
+            self._named[decl] = literals(self.workspace, decl, self.model.declarations)
+        return self._named[decl]
 
     # ------------------------------------------------------------------ results
 

@@ -19,12 +19,13 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
+from iam_prune.fixes.edits import inside, removed
 from iam_prune.fixes.positions import callers, use_read_whole
 from iam_prune.fixes.syntaxwalk import nodes, read_whole
 from iam_prune.fixes.workspace import Workspace
-from iam_prune.model import FileEdit, SourceSpan
+from iam_prune.model import FileEdit
 from iam_prune.terraform import scan
-from iam_prune.terraform.references import block_name, directory_of
+from iam_prune.terraform.references import attributes, block_name, directory_of
 from iam_prune.terraform.syntax import Attribute, Block, GetAttr, Name, ParsedFile
 
 _KEYED = ("for_each", "count")
@@ -85,7 +86,7 @@ def readers(workspace: Workspace, edits: Sequence[FileEdit], roots: Sequence[str
             if not isinstance(parsed, ParsedFile):
                 continue
             for block in parsed.blocks:
-                if _removed(block.span, edits) or _is_own_variable(block, name):
+                if removed(block.span, edits) or _is_own_variable(block, name):
                     continue
                 if _root_output(block, directory, roots, called) and _reads_whole(
                     block, name, listed=edited.removed is None
@@ -93,7 +94,7 @@ def readers(workspace: Workspace, edits: Sequence[FileEdit], roots: Sequence[str
                     continue
                 if block.block_type == "locals":
                     for attribute in block.attributes:
-                        if edited.read_by(attribute.expression_text) and not _removed(
+                        if edited.read_by(attribute.expression_text) and not removed(
                             attribute.span, edits
                         ):
                             more = (directory, f"local.{attribute.name}")
@@ -101,11 +102,11 @@ def readers(workspace: Workspace, edits: Sequence[FileEdit], roots: Sequence[str
                                 seen.add(more)
                                 pending.append(_Edited(*more, None))
                     continue
-                if not any(edited.read_by(a.expression_text) for a in _all_attributes(block)):
+                if not any(edited.read_by(a.expression_text) for a in attributes(block)):
                     continue
                 meta = [a for a in block.attributes if a.name in _KEYED]
                 keyed = any(edited.read_by(a.expression_text) for a in meta)
-                body = [a for a in _all_attributes(block) if not any(a is m for m in meta)]
+                body = [a for a in attributes(block) if not any(a is m for m in meta)]
                 if (
                     keyed
                     and block.block_type in ("resource", "module", "data")
@@ -133,9 +134,9 @@ def output_readers(workspace: Workspace, edits: Sequence[FileEdit]) -> list[str]
         if directory not in called or not isinstance(parsed, ParsedFile):
             continue
         for block in parsed.blocks:
-            if block.block_type != "output" or not block.labels or _removed(block.span, edits):
+            if block.block_type != "output" or not block.labels or removed(block.span, edits):
                 continue
-            if not any(_inside(e, block.span) for e in edits):
+            if not any(inside(e, block.span) for e in edits):
                 continue
             for caller, label in callers(workspace, directory):
                 found += _module_output_readers(workspace, caller, label, block.labels[0])
@@ -200,26 +201,20 @@ def _edited_names(
     if not scan.is_config_file(edit.file):  # a variables file
         where = list(roots) if edit.file in workspace.var_files else [directory]
         for attribute in parsed.attributes:
-            if _inside(edit, attribute.span) and not _removed(attribute.span, (edit,)):
+            if inside(edit, attribute.span) and not removed(attribute.span, (edit,)):
                 for root in where:
                     yield root, f"var.{attribute.name}", attribute
         return
     for block in parsed.blocks:
-        if not _inside(edit, block.span) or _removed(block.span, (edit,)):
+        if not inside(edit, block.span) or removed(block.span, (edit,)):
             continue
         if block.block_type == "variable" and block.labels:
-            inside = (a for a in block.attributes if _inside(edit, a.span))
-            yield directory, f"var.{block.labels[0]}", next(inside, None)
+            holding = (a for a in block.attributes if inside(edit, a.span))
+            yield directory, f"var.{block.labels[0]}", next(holding, None)
         elif block.block_type == "locals":
             for attribute in block.attributes:
-                if _inside(edit, attribute.span) and not _removed(attribute.span, (edit,)):
+                if inside(edit, attribute.span) and not removed(attribute.span, (edit,)):
                     yield directory, f"local.{attribute.name}", attribute
-
-
-def _all_attributes(block: Block) -> Iterator[Attribute]:
-    yield from block.attributes
-    for nested in block.blocks:
-        yield from _all_attributes(nested)
 
 
 def _own_element_aside(attribute: Attribute, name: str) -> str:
@@ -245,7 +240,7 @@ def _reads_whole(block: Block, name: str, listed: bool) -> bool:
     false) in ``block`` takes the whole value, and nothing picks an element or entry from it
     (``keys(local.x)[2]`` would be out of range once it is shorter)."""
     head, _, tail = name.partition(".")
-    for attribute in _all_attributes(block):
+    for attribute in attributes(block):
         root = attribute.value
         reads = [
             n
@@ -266,15 +261,3 @@ def _reads_whole(block: Block, name: str, listed: bool) -> bool:
 
 def _is_own_variable(block: Block, name: str) -> bool:
     return block.block_type == "variable" and f"var.{block.labels[0]}" == name
-
-
-def _inside(edit: FileEdit, span: SourceSpan) -> bool:
-    return edit.file == span.file and span.start <= edit.start and edit.end <= span.end
-
-
-def _removed(span: SourceSpan, edits: Sequence[FileEdit]) -> bool:
-    """Whether an edit takes away all of ``span``."""
-    return any(
-        e.file == span.file and not e.replacement and e.start <= span.start and span.end <= e.end
-        for e in edits
-    )

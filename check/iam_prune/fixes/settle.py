@@ -17,6 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from iam_prune.fixes.dependents import decide
+from iam_prune.fixes.edits import inside
 from iam_prune.fixes.instances import Change, Facts, Tree, compare, tree
 from iam_prune.fixes.literals import named_by_value
 from iam_prune.fixes.positions import reference_node, use_read_whole
@@ -526,7 +527,7 @@ def _edited(facts: Facts, edits: Sequence[FileEdit]) -> bool:
     span = facts.block
     if span is None:
         return False
-    return any(e.file == span.file and span.start <= e.start and e.end <= span.end for e in edits)
+    return any(inside(e, span) for e in edits)
 
 
 def _is_user(facts: Facts) -> bool:

@@ -13,10 +13,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from iam_prune.fixes.dependents import SHARED_LISTS, other_principals
+from iam_prune.fixes.edits import removed
 from iam_prune.fixes.planner import Planner
 from iam_prune.fixes.settle import settle
 from iam_prune.fixes.workspace import Workspace
-from iam_prune.model import Declaration, FileEdit, Finding, SourceSpan
+from iam_prune.model import Declaration, FileEdit, Finding
 from iam_prune.terraform.syntax import ParsedFile
 
 
@@ -83,9 +84,9 @@ def emptied(workspace: Workspace, edits: Sequence[FileEdit]) -> list[Emptied]:
             if any(block.attribute(meta) for meta in ("count", "for_each")):
                 continue
             users = block.attribute(argument)
-            if users is None or not users.elements or _covered(block.span, removals):
+            if users is None or not users.elements or removed(block.span, removals):
                 continue
-            if all(_covered(element.span, removals) for element in users.elements):
+            if all(removed(element.span, removals) for element in users.elements):
                 found.append(
                     Emptied(
                         FileEdit(file, block.span.start, block.span.end),
@@ -94,12 +95,6 @@ def emptied(workspace: Workspace, edits: Sequence[FileEdit]) -> list[Emptied]:
                     )
                 )
     return found
-
-
-def _covered(span: SourceSpan, removals: Sequence[FileEdit]) -> bool:
-    return any(
-        e.file == span.file and e.start <= span.start and span.end <= e.end for e in removals
-    )
 
 
 def _failure(planner: Planner, changes: Sequence[Change]) -> str | None:

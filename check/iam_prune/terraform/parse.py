@@ -50,10 +50,13 @@ def parse_file(rel_path: str, text: str) -> ParsedFile:
     return parse_region(rel_path, text, 0, len(text))
 
 
-def parse_region(rel_path: str, text: str, start: int, end: int) -> ParsedFile:
+def parse_region(
+    rel_path: str, text: str, start: int, end: int, lines: LineIndex | None = None
+) -> ParsedFile:
     """The HCL blocks and attributes written in ``text[start:end]``, with spans into all of
     ``text``; the region has to be a run of whole ones (``reparse`` cuts it so). Raises
-    ``ParseError`` with the line in the whole text."""
+    ``ParseError`` with the line in the whole text. ``lines`` is ``text``'s index, when the
+    caller parses several regions of it."""
     try:
         tree = hcl2.parses(text[start:end])
     except UnexpectedInput as error:
@@ -65,7 +68,7 @@ def parse_region(rel_path: str, text: str, start: int, end: int) -> ParsedFile:
         raise ParseError(rel_path, _syntax_message(text, line, column), line, column) from error
     except (LarkError, RecursionError) as error:
         raise ParseError(rel_path, f"cannot parse: {error}", None, None) from error
-    converter = Converter(LineIndex(rel_path, text), offset=start, limit=end)
+    converter = Converter(lines or LineIndex(rel_path, text), offset=start, limit=end)
     try:
         return ParsedFile(rel_path, converter.blocks(tree.body), converter.attributes(tree.body))
     except (LarkError, RecursionError) as error:

@@ -153,6 +153,11 @@ def uses(parsed: ParsedFile, text: str) -> Iterator[Use]:
             yield from _in_attribute(block, attribute, path, text)
 
 
+def attributes(block: Block) -> Iterator[Attribute]:
+    """A block's attributes, then those of its nested blocks (``lifecycle``, ``statement``)."""
+    return (attribute for attribute, _ in _attributes(block, ()))
+
+
 def _attributes(block: Block, path: tuple[str, ...]) -> Iterator[tuple[Attribute, tuple[str, ...]]]:
     """A block's attributes, then those of its nested blocks, each with its path."""
     for attribute in block.attributes:

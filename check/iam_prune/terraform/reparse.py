@@ -69,7 +69,7 @@ def _stitched(before: ParsedFile, old: str, new: str) -> ParsedFile:
         index = len(items) if anchor is None else anchor.index
         old_end = len(old) if anchor is None else anchor.item.span.start
         if index != previous + 1 or new[cursor:start] != old[previous_end:old_end]:
-            found.extend(_parsed(before.path, new, cursor, start))
+            found.extend(_parsed(lines, cursor, start))
         if anchor is None:
             break
         by = anchor.start - anchor.item.span.start
@@ -117,10 +117,10 @@ def _own_line(text: str, start: int) -> bool:
     return not text[line_start:start].strip(_BLANK)
 
 
-def _parsed(path: str, text: str, start: int, end: int) -> tuple[Item, ...]:
-    if not text[start:end].strip(_BLANK):
+def _parsed(lines: LineIndex, start: int, end: int) -> tuple[Item, ...]:
+    if not lines.text[start:end].strip(_BLANK):
         return ()
-    return tuple(_items(parse_region(path, text, start, end)))
+    return tuple(_items(parse_region(lines.path, lines.text, start, end, lines)))
 
 
 def _moved(item: Item, by: int, lines: int) -> Item:

@@ -25,8 +25,7 @@ from typing import Any
 
 from iam_prune.terraform import TerraformError
 from iam_prune.terraform.addresses import instance_key
-
-USER_RESOURCE = "aws_iam_user"
+from iam_prune.terraform.moduleconfig import USER_RESOURCE
 
 #: The state file format this module reads; Terraform 0.12 and later write it.
 STATE_VERSION = 4
