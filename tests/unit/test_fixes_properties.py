@@ -74,10 +74,10 @@ def formatted(text: str) -> str:
     return text if done is None else done.stdout.decode()
 
 
-def fmt_clean(text: str) -> bool:
-    """Whether ``terraform fmt -check`` accepts ``text`` (true without terraform)."""
+def fmt_clean(text: str) -> bool | None:
+    """Whether ``terraform fmt -check`` accepts ``text``; ``None`` without terraform."""
     done = fmt(text, "-check")
-    return done is None or done.returncode == 0
+    return None if done is None else done.returncode == 0
 
 
 @dataclass
@@ -320,7 +320,7 @@ def test_retiring_any_users_leaves_a_sound_repository(repo: Repo, choices: st.Da
             if path.endswith(".json"):
                 json.loads(text)
             else:
-                assert fmt_clean(text), f"{path} is not fmt clean:\n{text}"
+                assert fmt_clean(text) is not False, f"{path} is not fmt clean:\n{text}"
 
         edited_root = Path(directory) / "edited"
         write(edited_root, after)

@@ -16,12 +16,6 @@ BROKEN = 'resource "aws_iam_user" "carol" {\n  name = "carol"\n\n'
 BUCKET = 'resource "aws_s3_bucket" "logs" {\n  bucket = "logs"\n}\n'
 
 
-@pytest.fixture(autouse=True)
-def cache_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Parses are cached by default: keep the cache of these runs out of the user's home."""
-    monkeypatch.setenv("IAM_PRUNE_CACHE_DIR", str(tmp_path_factory.mktemp("cache-home")))
-
-
 def write(root: Path, files: dict[str, str | bytes]) -> None:
     for relative, content in files.items():
         path = root / relative

@@ -5,15 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import pytest
-
 from iam_prune.terraform import load
-
-
-@pytest.fixture(autouse=True)
-def cache_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Parses are cached by default: keep the cache of these runs out of the user's home."""
-    monkeypatch.setenv("IAM_PRUNE_CACHE_DIR", str(tmp_path_factory.mktemp("cache-home")))
 
 
 @dataclass(frozen=True)
