@@ -112,18 +112,6 @@ def test_a_user_declared_in_two_stacks_is_one_change(tmp_path: Path) -> None:
     assert "dev`, `prod" in remediation.manual[0]
 
 
-def test_merge_puts_parts_together_without_planning_again(tmp_path: Path) -> None:
-    model = load_files(tmp_path, {"dev/users.tf": USERS, "prod/users.tf": USERS}, ("dev", "prod"))
-    parts = [plan.remove_user(d, model) for d in declarations_of(model, "bob")]
-
-    merged = plan.merge(parts, model)
-
-    assert merged.destroys == ("aws_iam_user.bob",)
-    assert [e.file for e in merged.edits] == ["dev/users.tf", "prod/users.tf"]
-    assert merged.patch is not None and merged.patch.count("diff --git") == 2
-    assert plan.merge(parts[:1], model) is parts[0]
-
-
 def test_the_same_finding_twice_is_one_edit(tmp_path: Path) -> None:
     model = load_files(tmp_path, {"users.tf": USERS})
     part = plan.retire(declarations_of(model, "alice"), model)

@@ -37,22 +37,6 @@ def retire(declarations: Sequence[Declaration], model: TerraformModel) -> Remedi
     return _planner(model).retire(tuple(declarations))
 
 
-def merge(parts: Sequence[Remediation], model: TerraformModel) -> Remediation:
-    """One remediation doing everything ``parts`` do, without checking them together (``retire``
-    plans the declarations of one user together, which is checked as a whole)."""
-    if len(parts) == 1:
-        return parts[0]
-    edits = tuple(dict.fromkeys(e for part in parts for e in part.edits))
-    before, after = _texts(edits, model)
-    return Remediation(
-        patch=unified_diff(before, after) or None,
-        edits=edits,
-        destroys=_unique(item for part in parts for item in part.destroys),
-        manual=_unique(item for part in parts for item in part.manual),
-        commands=_unique(item for part in parts for item in part.commands),
-    )
-
-
 def combine(
     remediations: Iterable[Remediation], model: TerraformModel
 ) -> tuple[dict[str, str], dict[str, str]]:
