@@ -12,8 +12,7 @@ input hands it to readers iam-prune does not follow, so that counts as a read by
 from __future__ import annotations
 
 from iam_prune.fixes.syntaxwalk import dotted_name, nodes, read_whole
-from iam_prune.fixes.workspace import Workspace, joined
-from iam_prune.terraform.moduleconfig import local_calls
+from iam_prune.fixes.workspace import Workspace
 from iam_prune.terraform.references import Use
 from iam_prune.terraform.syntax import Block, Expr, GetAttr, Splat
 
@@ -105,7 +104,7 @@ def _whole(
     elif block.block_type == "output" and block.labels:
         readers = [
             (caller, f"module.{label}", block.labels[0])
-            for caller, label in callers(workspace, directory)
+            for caller, label in workspace.callers(directory)
         ]
     else:
         return True  # a resource's argument, a root module's output: the value is the point
@@ -138,13 +137,3 @@ def _read_whole_by(
         if not _use_whole(workspace, directory, use, True, seen):
             return False
     return True
-
-
-def callers(workspace: Workspace, directory: str) -> list[tuple[str, str]]:
-    """Each directory with a call of the module in ``directory``, and the call's label."""
-    found = []
-    for caller in workspace.directories():
-        for call, source in local_calls(workspace.config_files(caller)):
-            if joined(caller, source) == directory:
-                found.append((caller, call.labels[0]))
-    return found

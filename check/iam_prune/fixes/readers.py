@@ -20,7 +20,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from iam_prune.fixes.edits import inside, removed
-from iam_prune.fixes.positions import callers, use_read_whole
+from iam_prune.fixes.positions import use_read_whole
 from iam_prune.fixes.syntaxwalk import nodes, read_whole
 from iam_prune.fixes.workspace import Workspace
 from iam_prune.model import FileEdit
@@ -138,7 +138,7 @@ def output_readers(workspace: Workspace, edits: Sequence[FileEdit]) -> list[str]
                 continue
             if not any(inside(e, block.span) for e in edits):
                 continue
-            for caller, label in callers(workspace, directory):
+            for caller, label in workspace.callers(directory):
                 found += _module_output_readers(workspace, caller, label, block.labels[0])
     return list(dict.fromkeys(found))
 

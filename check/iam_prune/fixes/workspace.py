@@ -98,7 +98,7 @@ class Workspace:
         self.texts = dict(texts)
         self.var_files = tuple(var_files)
         self.original = self.texts if original is None else dict(original)
-        self._called: set[str] | None = None
+        self._called: dict[str, list[tuple[str, str]]] | None = None
         self._by_directory: dict[str, list[str]] = {}
         for path in sorted(self.texts):
             self._by_directory.setdefault(directory_of(path), []).append(path)
@@ -161,13 +161,22 @@ class Workspace:
 
     def called_directories(self) -> set[str]:
         """The known directories that a local module call in some known file reaches."""
+        return {d for d in self._calls() if self.knows(d)}
+
+    def callers(self, directory: str) -> list[tuple[str, str]]:
+        """Each directory with a call of the module in ``directory``, and the call's label."""
+        return list(self._calls().get(directory, ()))
+
+    def _calls(self) -> dict[str, list[tuple[str, str]]]:
+        """Every local module call in the known files, by the directory it calls: the
+        directory the call is in and its label (read once; the texts do not change)."""
         if self._called is None:
-            called: set[str] = set()
+            self._called = {}
             for directory in self._by_directory:
-                files = self.config_files(directory)
-                called |= {joined(directory, source) for _, source in local_calls(files)}
-            self._called = {d for d in called if self.knows(d)}
-        return set(self._called)
+                for call, source in local_calls(self.config_files(directory)):
+                    target = joined(directory, source)
+                    self._called.setdefault(target, []).append((directory, call.labels[0]))
+        return self._called
 
     # ------------------------------------------------------------------ module instances
 
