@@ -216,7 +216,7 @@ def scan_and_report(
     """Scan, show the report on ``stream`` (stdout), write the requested files."""
     stream = stream or sys.stdout
     settings = _settings(args)
-    outcome = run(settings, now=datetime.now(UTC), progress=_progress)
+    outcome = run(settings, now=datetime.now(UTC), progress=_progress, run_info=actions.run_info())
     _show(outcome.report, stream, _use_color(args.color, stream))
     written = _publish(outcome, settings)
     for name, path in written.items():

@@ -7,6 +7,7 @@ plain constructors and no server.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -245,7 +246,7 @@ class TerraformModel:
     unreadable_texts: tuple[tuple[str, str], ...] = ()
     sources: tuple[tuple[str, str], ...] = ()
     references: tuple[Reference, ...] = ()
-    notes: tuple[str, ...] = ()  # what was not read and why, when that does not change results
+    notes: tuple[Note, ...] = ()  # what was not read and why, when that does not change results
     var_files: tuple[str, ...] = ()
     files_scanned: int = 0
     files_parsed: int = 0
@@ -304,6 +305,44 @@ class Finding:
     declarations: tuple[Declaration, ...] = ()
     remediation: Remediation | None = None
     exemption: Exemption | None = None
+    notes: tuple[str, ...] = ()  # caveats about this finding, shown with it
+
+    def fingerprint(self, account_id: str) -> str:
+        """Stable across runs for the same account, user and declaration.
+
+        Code scanning de-duplicates alerts by it and the PR publisher recognises a suggestion
+        it already made: neither may change when only a reason, a date or a line number
+        does, so it hashes identities, not positions."""
+        address = self.declarations[0].address if self.declarations else ""
+        identity = "\0".join((account_id, self.user, address))
+        return hashlib.sha256(identity.encode("utf-8")).hexdigest()[:32]
+
+
+@dataclass(frozen=True)
+class Note:
+    """A caveat a reader must see although the results stand (a module that was not read).
+
+    Unlike a :class:`ReportError` it does not make the report incomplete."""
+
+    message: str
+    file: str | None = None
+    line: int | None = None
+    account_id: str | None = None
+
+    def where(self) -> str:
+        if self.file is None:
+            return ""
+        return self.file if self.line is None else f"{self.file}:{self.line}"
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    """Where a report was made, when known (a CI run): every field may be unknown."""
+
+    url: str | None = None
+    repository: str | None = None
+    sha: str | None = None
+    event: str | None = None
 
 
 @dataclass(frozen=True)
@@ -315,6 +354,9 @@ class AccountResult:
     api_calls: int
     findings: tuple[Finding, ...]
     notes: tuple[str, ...] = ()  # how the inventory was obtained (waits, fallbacks)
+    name: str | None = None  # the account's name in AWS Organizations
+    alias: str | None = None  # the IAM account alias
+    ou_path: str | None = None  # e.g. r-ab12/ou-prod/ou-payments
 
 
 @dataclass(frozen=True)
@@ -334,7 +376,9 @@ class Report:
     accounts: tuple[AccountResult, ...]
     errors: tuple[ReportError, ...] = ()
     combined_patch: str = field(default="", compare=False)
-    notes: tuple[str, ...] = ()  # what was not read, when that does not change the results
+    notes: tuple[Note, ...] = ()  # what was not read, when that does not change the results
+    run: RunInfo | None = None
+    sources: tuple[str, ...] = ()  # for a merged report: the reports it was made from
 
     @property
     def complete(self) -> bool:

@@ -35,6 +35,7 @@ from iam_prune.model import (
     Remediation,
     Report,
     ReportError,
+    RunInfo,
     RunSettings,
     Status,
     TerraformModel,
@@ -181,6 +182,7 @@ def run(
     now: datetime,
     progress: Callable[[str], None] = lambda _: None,
     opener: Opener = open_target,
+    run_info: RunInfo | None = None,
 ) -> Outcome:
     """Scan the Terraform once, then every account (concurrently) into one report."""
     errors: list[ReportError] = []
@@ -229,6 +231,7 @@ def run(
         accounts=tuple(accounts),
         errors=tuple(errors),
         notes=model.notes,
+        run=run_info,
     )
     report = plan.finalize(report, model)  # notes on changes that do not combine
     return Outcome(

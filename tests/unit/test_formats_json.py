@@ -192,3 +192,60 @@ def test_arbitrary_text_keeps_the_report_valid(
 @pytest.mark.skipif(not SHARED_SCHEMA.is_file(), reason="no shared design folder beside the clone")
 def test_the_shipped_schema_is_the_shared_contract() -> None:
     assert report_schema() == json.loads(SHARED_SCHEMA.read_text(encoding="utf-8"))
+
+
+def test_notes_run_sources_and_account_names_are_written() -> None:
+    from dataclasses import replace
+
+    from iam_prune.model import Note, RunInfo
+
+    base = full_report()
+    account = replace(base.accounts[0], name="payments-prod", alias="pay", ou_path="r-1/ou-a")
+    noted = replace(
+        base,
+        accounts=(account,),
+        notes=(Note("module vpc is not read", "infra/main.tf", 4), Note("worker pool failed")),
+        run=RunInfo(url="https://github.com/o/r/actions/runs/7", repository="o/r", event="push"),
+        sources=("a.json", "b.json"),
+    )
+    doc = rendered(noted)
+    assert_valid(doc)
+    assert doc["notes"] == [
+        {"message": "module vpc is not read", "file": "infra/main.tf", "line": 4},
+        {"message": "worker pool failed"},
+    ]
+    assert doc["run"] == {
+        "url": "https://github.com/o/r/actions/runs/7",
+        "repository": "o/r",
+        "sha": None,
+        "event": "push",
+    }
+    assert doc["sources"] == ["a.json", "b.json"]
+    assert (doc["accounts"][0]["name"], doc["accounts"][0]["alias"]) == ("payments-prod", "pay")
+    assert doc["accounts"][0]["ou_path"] == "r-1/ou-a"
+
+
+def test_fingerprints_follow_identity_not_position() -> None:
+    from dataclasses import replace
+
+    alice = removal("alice", line=10)
+    moved = replace(
+        alice, reason="another sentence", declarations=removal("alice", line=99).declarations
+    )
+    other_user = removal("bob", line=10)
+    assert alice.fingerprint(ACCOUNT) == moved.fingerprint(ACCOUNT)
+    assert alice.fingerprint(ACCOUNT) != other_user.fingerprint(ACCOUNT)
+    assert alice.fingerprint(ACCOUNT) != alice.fingerprint("210987654321")
+    doc = rendered(report([alice, simple("carol", Status.DELETE_UNMANAGED, "unused")]))
+    prints = [f["fingerprint"] for f in doc["accounts"][0]["findings"]]
+    assert prints[0] == alice.fingerprint(ACCOUNT)
+    assert len(set(prints)) == 2
+
+
+def test_finding_notes_are_written_only_when_there_are_some() -> None:
+    from dataclasses import replace
+
+    doc = rendered(report([replace(removal("alice"), notes=("the user has MFA",)), removal("bob")]))
+    found = findings_of(doc)
+    assert found["alice"]["notes"] == ["the user has MFA"]
+    assert "notes" not in found["bob"]

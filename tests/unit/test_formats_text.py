@@ -154,8 +154,10 @@ def test_arbitrary_text_stays_on_its_line_without_control_characters(
 def test_notes_are_listed_without_making_the_report_incomplete() -> None:
     from dataclasses import replace
 
+    from iam_prune.model import Note
+
     base = report([simple("a", Status.IN_USE, "used")])
-    noted = replace(base, notes=("module.vpc comes from a registry; its contents were not read",))
-    out = text.render(noted)
-    assert "Notes (1)\n  module.vpc comes from a registry" in out
+    note = Note("module.vpc comes from a registry; its contents were not read", "main.tf", 3)
+    out = text.render(replace(base, notes=(note,)))
+    assert "Notes (1)\n  main.tf:3: module.vpc comes from a registry" in out
     assert "INCOMPLETE" not in out

@@ -45,3 +45,23 @@ def test_summary_is_appended_and_capped(tmp_path: Path) -> None:
     assert target.read_text() == "# one\n# two\n"
     assert not actions.append_summary("x" * (actions.SUMMARY_LIMIT + 1), env)
     assert target.read_text() == "# one\n# two\n"
+
+
+def test_run_info_links_to_the_run_only_inside_actions() -> None:
+    from iam_prune.publish.actions import run_info
+
+    env = {
+        "GITHUB_ACTIONS": "true",
+        "GITHUB_SERVER_URL": "https://ghe.example.com/",
+        "GITHUB_REPOSITORY": "acme/infra",
+        "GITHUB_RUN_ID": "42",
+        "GITHUB_SHA": "abc123",
+        "GITHUB_EVENT_NAME": "pull_request",
+    }
+    info = run_info(env)
+    assert info is not None
+    assert info.url == "https://ghe.example.com/acme/infra/actions/runs/42"
+    assert (info.repository, info.sha, info.event) == ("acme/infra", "abc123", "pull_request")
+    assert run_info({**env, "GITHUB_RUN_ID": ""}) is not None
+    assert run_info({**env, "GITHUB_RUN_ID": ""}).url is None  # type: ignore[union-attr]
+    assert run_info({k: v for k, v in env.items() if k != "GITHUB_ACTIONS"}) is None

@@ -105,7 +105,7 @@ def test_a_pattern_loads_into_its_expected_declarations(pattern: str) -> None:
             assert part in error.message
         assert (error.file, error.line) == (want.get("file"), want.get("line"))
     for note in expected.get("notes", []):
-        assert any(note in said for said in model.notes)
+        assert any(note in f"{said.where()}: {said.message}" for said in model.notes)
     if "files_parsed" in expected:
         assert model.files_parsed == expected["files_parsed"]
 

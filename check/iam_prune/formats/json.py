@@ -18,9 +18,11 @@ from iam_prune.model import (
     Declaration,
     Exemption,
     Finding,
+    Note,
     Remediation,
     Report,
     ReportError,
+    RunInfo,
     RunSettings,
 )
 
@@ -37,7 +39,7 @@ def render(report: Report) -> str:
 
 def to_document(report: Report) -> JsonObject:
     """The report as plain JSON values, before serialisation (handy for tests and merging)."""
-    return {
+    doc: JsonObject = {
         "schema": SCHEMA_ID,
         "tool": {"name": TOOL_NAME, "version": report.tool_version},
         "generated_at": isoformat(report.generated_at),
@@ -45,7 +47,24 @@ def to_document(report: Report) -> JsonObject:
         "complete": report.complete,
         "errors": [_error(e) for e in report.errors],
         "accounts": [_account(a) for a in report.accounts],
+        "notes": [_note(n) for n in report.notes],
     }
+    if report.run is not None:
+        doc["run"] = _run(report.run)
+    if report.sources:
+        doc["sources"] = list(report.sources)
+    return doc
+
+
+def _note(note: Note) -> JsonObject:
+    doc: JsonObject = {"message": note.message}
+    optional = {"file": note.file, "line": note.line, "account_id": note.account_id}
+    doc.update({key: value for key, value in optional.items() if value is not None})
+    return doc
+
+
+def _run(run: RunInfo) -> JsonObject:
+    return {"url": run.url, "repository": run.repository, "sha": run.sha, "event": run.event}
 
 
 def _settings(settings: RunSettings) -> JsonObject:
@@ -78,11 +97,14 @@ def _account(account: AccountResult) -> JsonObject:
             "users": account.users_seen,
             "api_calls": account.api_calls,
         },
-        "findings": [_finding(f) for f in account.findings],
+        "findings": [_finding(f, account.account_id) for f in account.findings],
+        "name": account.name,
+        "alias": account.alias,
+        "ou_path": account.ou_path,
     }
 
 
-def _finding(finding: Finding) -> JsonObject:
+def _finding(finding: Finding, account_id: str) -> JsonObject:
     doc: JsonObject = {
         "user": finding.user,
         "arn": finding.arn,
@@ -100,6 +122,9 @@ def _finding(finding: Finding) -> JsonObject:
         doc["remediation"] = remediation
     if finding.exemption is not None:
         doc["exemption"] = _exemption(finding.exemption)
+    if finding.notes:
+        doc["notes"] = list(finding.notes)
+    doc["fingerprint"] = finding.fingerprint(account_id)
     return doc
 
 

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from typing import Final
 
 from iam_prune.formats.interface import DISPLAY_ORDER, status_counts
-from iam_prune.model import Finding, Report, ReportError, Status
+from iam_prune.model import Finding, Note, Report, ReportError, Status
 
 _HEADINGS: Final[dict[Status, str]] = {
     Status.REMOVE_FROM_CODE: "Remove from code",
@@ -99,11 +99,13 @@ def _header(report: Report) -> str:
     )
 
 
-def _notes_section(notes: tuple[str, ...]) -> Iterator[str]:
+def _notes_section(notes: tuple[Note, ...]) -> Iterator[str]:
     """What was not read although the results stand (a registry module's contents, say)."""
     if notes:
         yield f"Notes ({len(notes)})"
-        yield from (f"  {_line(note)}" for note in notes)
+        for note in notes:
+            where = note.where()
+            yield f"  {_line(f'{where}: {note.message}' if where else note.message)}"
         yield ""
 
 

@@ -11,11 +11,30 @@ import secrets
 from collections.abc import Mapping
 from pathlib import Path
 
+from iam_prune.model import RunInfo
+
 SUMMARY_LIMIT = 1024 * 1024
 
 
 def in_actions(env: Mapping[str, str] = os.environ) -> bool:
     return env.get("GITHUB_ACTIONS") == "true"
+
+
+def run_info(env: Mapping[str, str] = os.environ) -> RunInfo | None:
+    """The CI run this report comes from, from Actions' standard variables; ``None`` outside
+    Actions, where a report has no run to link to."""
+    if not in_actions(env):
+        return None
+    server = env.get("GITHUB_SERVER_URL", "https://github.com").rstrip("/")
+    repository = env.get("GITHUB_REPOSITORY") or None
+    run_id = env.get("GITHUB_RUN_ID")
+    url = f"{server}/{repository}/actions/runs/{run_id}" if repository and run_id else None
+    return RunInfo(
+        url=url,
+        repository=repository,
+        sha=env.get("GITHUB_SHA") or None,
+        event=env.get("GITHUB_EVENT_NAME") or None,
+    )
 
 
 def append_summary(markdown: str, env: Mapping[str, str] = os.environ) -> bool:

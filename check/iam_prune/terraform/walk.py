@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from iam_prune.model import Declaration, ErrorSource, ReportError, SourceSpan
+from iam_prune.model import Declaration, ErrorSource, Note, ReportError
 from iam_prune.terraform.addresses import without_keys
 from iam_prune.terraform.evaluate import evaluate
 from iam_prune.terraform.expansion import Expanded, expand
@@ -53,7 +53,7 @@ class Walk:
     configs: Mapping[Path, ModuleConfig]
     found: list[Found] = field(default_factory=list)
     errors: list[ReportError] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
+    notes: list[Note] = field(default_factory=list)
 
     def root(self, config: ModuleConfig, inputs: Mapping[str, Input], missing: str) -> None:
         """Every user declared by the root module in ``config`` and the modules it calls."""
@@ -105,8 +105,12 @@ class Walk:
             return
         if not is_local_source(source):
             self.notes.append(
-                f'{_where(call.span)}: module "{label}" comes from {source}, which iam-prune '
-                "cannot read; IAM users it creates are not seen"
+                Note(
+                    f'module "{label}" comes from {source}, which iam-prune cannot read; '
+                    "IAM users it creates are not seen",
+                    file=call.span.file,
+                    line=call.span.line,
+                )
             )
             return
         target = (parent.config.path / source).resolve()
@@ -200,7 +204,3 @@ def _switched_off(call: Block, switch: str, parent: Instance, expanded: Expanded
         return False
     value: Value = evaluate(attribute.value, parent, expanded.bindings)
     return to_bool(value) is False
-
-
-def _where(span: SourceSpan) -> str:
-    return f"{span.file}:{span.line}"
