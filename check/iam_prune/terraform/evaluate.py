@@ -16,9 +16,10 @@ import re
 import sys
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from iam_prune.terraform import functions
+from iam_prune.terraform.rejection import Rejected, is_rejected
 from iam_prune.terraform.syntax import (
     Call,
     Conditional,
@@ -42,6 +43,7 @@ from iam_prune.terraform.values import (
     Unknown,
     Value,
     a_type,
+    deep_unknown,
     first_unknown,
     is_number,
     make_obj,
@@ -64,6 +66,16 @@ class Names(Protocol):
     def variable(self, name: str) -> Value: ...
 
     def local(self, name: str) -> Value: ...
+
+
+@runtime_checkable
+class Files(Protocol):
+    """Names that also know ``path.module``/``path.root`` and the repository's files, for
+    ``file()``: a module instance read from disk does; an expression on its own does not."""
+
+    def path(self, name: str) -> Value: ...
+
+    def read_file(self, path: str) -> Value: ...
 
 
 class NoNames:
@@ -155,6 +167,8 @@ class _Evaluator:
                 return self.names.variable(expr.name)
             if root.name == "local":
                 return self.names.local(expr.name)
+            if root.name == "path" and isinstance(self.names, Files):
+                return self.names.path(expr.name)
             if root.name not in _ITERATORS:
                 return self._unreachable(root.name, expr.name)
         return attribute(self.value(root, bindings), expr.name)
@@ -192,6 +206,8 @@ class _Evaluator:
     # ------------------------------------------------------------------ operations
 
     def call(self, expr: Call, bindings: dict[str, Value]) -> Value:
+        if expr.name in ("try", "can") and not expr.expand_final:
+            return self._try(expr, bindings)
         args = [self.value(arg, bindings) for arg in expr.args]
         if expr.expand_final and args:
             last = args.pop()
@@ -200,7 +216,37 @@ class _Evaluator:
             if not isinstance(last, Seq):
                 return Unknown(f"`...` needs a list, not {a_type(last)}")
             args.extend(last.items)
+        if expr.name == "file":
+            return self._file(args)
         return functions.call(expr.name, args)
+
+    def _try(self, expr: Call, bindings: dict[str, Value]) -> Value:
+        """``try(a, b, ...)``: the first argument that is not an error; ``can(a)``: whether
+        ``a`` is not one. An argument not known yet makes either unknown, as in Terraform
+        (it may still turn out to be an error)."""
+        if expr.name == "can" and len(expr.args) != 1:
+            return Rejected(f"`can` was given {len(expr.args)} arguments (Terraform rejects it)")
+        if not expr.args:
+            return Rejected("`try` needs at least one argument (Terraform rejects it)")
+        for arg in expr.args:
+            value = self.value(arg, bindings)
+            if not is_rejected(value):
+                if isinstance(value, Unknown) or deep_unknown(value) is not None:
+                    return Unknown(f"`{expr.name}` cannot tell yet: {_reason(value)}")
+                return True if expr.name == "can" else value
+            if expr.name == "can":
+                return False
+        return Rejected(f"every argument of `try` is an error, the last: {_reason(value)}")
+
+    def _file(self, args: list[Value]) -> Value:
+        unknown = first_unknown(args)
+        if unknown is not None:
+            return unknown
+        if len(args) != 1 or not isinstance(args[0], str):
+            return Rejected("`file` takes one path string (Terraform rejects it)")
+        if not isinstance(self.names, Files):
+            return Unknown(f'it reads the file "{args[0]}", which is not read here')
+        return self.names.read_file(args[0])
 
     def conditional(self, expr: Conditional, bindings: dict[str, Value]) -> Value:
         condition = to_bool(self.value(expr.condition, bindings))
@@ -252,6 +298,11 @@ class _Evaluator:
         if expr.key is None:
             return make_seq("tuple", [r[1] for r in results], [r[2] for r in results])
         return _for_object(results, grouping=expr.grouping)
+
+
+def _reason(value: Value) -> str:
+    found = deep_unknown(value)
+    return found.reason if found is not None else "it is known"
 
 
 def _iterate(collection: Seq | Obj) -> Iterator[tuple[Value, Value, Origin]]:
@@ -310,9 +361,9 @@ def attribute(value: Value, name: str) -> Value:
     if isinstance(value, Obj):
         found = value.get(name)
         if found is None:
-            return Unknown(f"it asks for `{name}`, which the {value.kind} does not have")
+            return Rejected(f"it asks for `{name}`, which the {value.kind} does not have")
         return found[0]
-    return Unknown(f"it asks for `.{name}` of {a_type(value)} (Terraform rejects it)")
+    return Rejected(f"it asks for `.{name}` of {a_type(value)} (Terraform rejects it)")
 
 
 def index(value: Value, key: Value) -> Value:
@@ -323,18 +374,18 @@ def index(value: Value, key: Value) -> Value:
         return key
     if isinstance(value, Seq):
         if value.kind == "set":
-            return Unknown("a set cannot be indexed (Terraform rejects it)")
+            return Rejected("a set cannot be indexed (Terraform rejects it)")
         number = to_number(key)
         if isinstance(number, Unknown) or not float(number).is_integer():
-            return Unknown(f"the index {key!r} is not a whole number")
+            return Rejected(f"the index {key!r} is not a whole number")
         position = int(number)
         if not 0 <= position < len(value.items):
-            return Unknown(f"the index {position} is out of range (Terraform rejects it)")
+            return Rejected(f"the index {position} is out of range (Terraform rejects it)")
         return value.items[position]
     if isinstance(value, Obj):
         text = to_string(key)
         return attribute(value, text) if isinstance(text, str) else text
-    return Unknown(f"{a_type(value)} cannot be indexed (Terraform rejects it)")
+    return Rejected(f"{a_type(value)} cannot be indexed (Terraform rejects it)")
 
 
 def _unary(symbol: str, operand: Value) -> Value:

@@ -12,6 +12,8 @@ import json
 import re
 from collections.abc import Callable, Sequence
 
+from iam_prune.terraform import decoding, reshape
+from iam_prune.terraform.rejection import Rejected
 from iam_prune.terraform.values import (
     Obj,
     ObjKind,
@@ -62,8 +64,8 @@ def call(name: str, args: Sequence[Value]) -> Value:
         return function(args)
     except _UnknownInside as inside:
         return inside.unknown
-    except _Rejected as error:
-        return Unknown(f"{name}(): {error}")
+    except (_Rejected, decoding.DecodeError, reshape.ReshapeError) as error:
+        return Rejected(f"{name}(): {error}")
 
 
 # --------------------------------------------------------------------------- helpers
@@ -397,13 +399,19 @@ _FUNCTIONS: dict[str, Function] = {
     "tostring": _tostring,
     "tonumber": _tonumber,
     "tobool": _tobool,
+    "transpose": lambda args: reshape.transpose(args[0]),
+    "one": lambda args: reshape.one(args[0]),
+    "jsondecode": lambda args: decoding.jsondecode(_string(args[0])),
+    "yamldecode": lambda args: decoding.yamldecode(_string(args[0])),
+    "csvdecode": lambda args: decoding.csvdecode(_string(args[0])),
 }
 
 # (fewest, most) arguments, where Terraform fixes them.
 _ARITY: dict[str, tuple[int, int]] = {
     **dict.fromkeys(("lower", "upper", "trimspace", "title", "length", "toset", "tolist"), (1, 1)),
     **dict.fromkeys(("tomap", "keys", "values", "flatten", "distinct", "sort"), (1, 1)),
-    **dict.fromkeys(("tostring", "tonumber", "tobool"), (1, 1)),
+    **dict.fromkeys(("tostring", "tonumber", "tobool", "transpose", "one"), (1, 1)),
+    **dict.fromkeys(("jsondecode", "yamldecode", "csvdecode"), (1, 1)),
     "format": (1, 1_000),
     "join": (2, 1_000),
     "replace": (3, 3),

@@ -12,12 +12,15 @@ the variable's default, ``terraform.tfvars``, ``terraform.tfvars.json``, ``*.aut
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path, PurePath
 
 from iam_prune.model import SourceSpan
 from iam_prune.terraform.evaluate import NoNames, evaluate
 from iam_prune.terraform.moduleconfig import ModuleConfig
+from iam_prune.terraform.rejection import Rejected
 from iam_prune.terraform.syntax import Attribute, Literal, ParsedFile
 from iam_prune.terraform.typeconstraints import convert, parse_type
 from iam_prune.terraform.values import Origin, Unknown, Value
@@ -67,6 +70,10 @@ class Instance:
     calls: tuple[SourceSpan, ...] = ()
     key_origin: Origin = None
     missing: str = "no value is given for it"
+    root_path: Path | None = None
+    """The root module's directory on disk: ``path.root``, what ``file()`` paths are
+    relative to (Terraform runs there). ``None`` where the files are not read."""
+    reader: Callable[[Path], str | None] | None = None
     _variables: dict[str, Value] = field(default_factory=dict, repr=False)
     _locals: dict[str, Value] = field(default_factory=dict, repr=False)
 
@@ -90,6 +97,25 @@ class Instance:
         value = evaluate(attribute.value, self)
         self._locals[name] = value
         return value
+
+    def path(self, name: str) -> Value:
+        """``path.module`` (this module's directory, relative to the root's) and
+        ``path.root`` (``"."``), as Terraform gives them when run in the root."""
+        if self.root_path is None or name not in ("module", "root"):
+            return Unknown(f"it refers to path.{name}, which depends on where Terraform runs")
+        if name == "root":
+            return "."
+        relative = os.path.relpath(self.config.path, self.root_path)
+        return PurePath(relative).as_posix()
+
+    def read_file(self, path: str) -> Value:
+        """The text of a repository file, as ``file(path)`` returns it."""
+        if self.root_path is None or self.reader is None:
+            return Unknown(f'it reads the file "{path}", which is not read here')
+        text = self.reader(self.root_path / path)
+        if text is None:
+            return Rejected(f'file("{path}"): no such text file in the repository')
+        return text
 
     def _variable(self, name: str) -> Value:
         block = self.config.variables.get(name)

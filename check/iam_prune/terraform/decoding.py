@@ -1,0 +1,85 @@
+"""``jsondecode``, ``yamldecode`` and ``csvdecode``: text to Terraform values.
+
+Users are often listed in a YAML, JSON or CSV file beside the code
+(``for_each = toset(yamldecode(file("users.yaml")).users)``). Decoding is deterministic, so it
+is evaluated like any other function; the text comes from ``file()``, which the module layer
+reads. Decoded values carry no origins: an element of a data file is not an edit of the
+Terraform text.
+
+YAML is read with PyYAML's safe loader, which agrees with Terraform's decoder on what user
+lists are made of (strings, numbers, bools, null, sequences, mappings); timestamps come out
+as Terraform writes them (``2024-01-02T00:00:00Z``) and non-string keys as their string.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import UTC, date, datetime
+from typing import Any
+
+import yaml
+
+from iam_prune.terraform.values import Unknown, Value, make_obj, make_seq, to_string
+
+
+class DecodeError(Exception):
+    """Text the decoder rejects; Terraform rejects it too."""
+
+
+def jsondecode(text: str) -> Value:
+    try:
+        loaded = json.loads(text)
+    except ValueError as error:
+        raise DecodeError(f"the text is not valid JSON: {error}") from error
+    return from_plain(loaded)
+
+
+def yamldecode(text: str) -> Value:
+    try:
+        documents = list(yaml.safe_load_all(text))
+    except yaml.YAMLError as error:
+        raise DecodeError(f"the text is not valid YAML: {error}") from error
+    if len(documents) > 1:
+        raise DecodeError("the text holds more than one YAML document")
+    return from_plain(documents[0] if documents else None)
+
+
+def csvdecode(text: str) -> Value:
+    """A list of objects, one per row after the header, every value a string; a row whose
+    number of fields differs from the header's is an error, as in Terraform."""
+    rows = list(csv.reader(io.StringIO(text, newline="")))
+    if not rows:
+        raise DecodeError("the CSV text has no header row")
+    header = rows[0]
+    records: list[Value] = []
+    for number, row in enumerate(rows[1:], start=2):
+        if len(row) != len(header):
+            raise DecodeError(
+                f"CSV row {number} has {len(row)} fields, the header has {len(header)}"
+            )
+        records.append(make_obj("object", ((k, v, None) for k, v in zip(header, row, strict=True))))
+    return make_seq("list", records)
+
+
+def from_plain(data: Any) -> Value:
+    """A decoded document as a Terraform value: arrays are tuples, mappings objects."""
+    if isinstance(data, datetime):
+        moment = data if data.tzinfo is None else data.astimezone(UTC)
+        return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+    if isinstance(data, date):
+        return data.strftime("%Y-%m-%dT00:00:00Z")
+    if data is None or isinstance(data, str | bool | int | float):
+        return data
+    if isinstance(data, list):
+        return make_seq("tuple", [from_plain(item) for item in data])
+    if isinstance(data, dict):
+        entries = []
+        for key, item in data.items():
+            name = to_string(from_plain(key))
+            if isinstance(name, Unknown):
+                raise DecodeError(f"a mapping key cannot be used as a string: {name.reason}")
+            entries.append((name, from_plain(item), None))
+        return make_obj("object", entries)
+    raise DecodeError(f"a value of type {type(data).__name__} has no Terraform equivalent")
