@@ -230,6 +230,16 @@ class ReportError:
 
 
 @dataclass(frozen=True)
+class UserRead:
+    """A ``data "aws_iam_user"`` that reads a user by name: deleting that user makes the
+    next ``terraform plan`` of its root fail, so a deletion must remove it first."""
+
+    name: str
+    address: str  # data.aws_iam_user.legacy, with its module path
+    span: SourceSpan
+
+
+@dataclass(frozen=True)
 class TerraformModel:
     """Every IAM-user declaration found, and what could not be read.
 
@@ -250,6 +260,7 @@ class TerraformModel:
     var_files: tuple[str, ...] = ()
     files_scanned: int = 0
     files_parsed: int = 0
+    user_reads: tuple[UserRead, ...] = ()  # data sources reading a user by its name
 
     def text_of(self, file: str) -> str | None:
         """The text of a parsed file, as read (the fixes edit it by character ranges)."""

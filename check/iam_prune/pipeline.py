@@ -39,6 +39,7 @@ from iam_prune.model import (
     RunSettings,
     Status,
     TerraformModel,
+    UserRead,
 )
 from iam_prune.reconcile import CodeIndex, reconcile
 from iam_prune.rules import RuleSettings, may_be_flagged
@@ -109,8 +110,20 @@ def remediate(finding: Finding, user: LiveUser | None, model: TerraformModel) ->
     if finding.status is Status.REMOVE_FROM_CODE:
         return replace(finding, remediation=plan.retire(finding.declarations, model))
     if finding.status is Status.DELETE_UNMANAGED and user is not None:
-        return replace(finding, remediation=Remediation(commands=delete_commands(user)))
+        manual = tuple(_read_by_code(read) for read in model.user_reads if read.name == user.name)
+        remediation = Remediation(commands=delete_commands(user), manual=manual)
+        return replace(finding, remediation=remediation)
     return finding
+
+
+def _read_by_code(read: UserRead) -> str:
+    """No code declares the user, but a data source reads it: deleting the user first would
+    break the next plan of that root, so the data source goes first."""
+    return (
+        f"`{read.address}` ({read.span.file}:{read.span.line}) reads this user: once it is "
+        "deleted, the next `terraform plan` there fails. Remove that data source, and what "
+        "refers to it, before running these commands."
+    )
 
 
 def _account(

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from iam_prune.model import Declaration, ErrorSource, ReportError, TerraformModel
 from iam_prune.terraform import TerraformError, cache, references, scan, withstate
+from iam_prune.terraform.datafiles import DataFiles
 from iam_prune.terraform.instances import root_inputs, tfvars_order
 from iam_prune.terraform.moduleconfig import ModuleConfig, local_calls
 from iam_prune.terraform.syntax import ParsedFile, ParseError
@@ -47,7 +48,7 @@ def load_model(
     tree.follow_calls()
     variables = tree.var_files(var_files)
 
-    walk = Walk(tree.configs())
+    walk = Walk(tree.configs(), reader=DataFiles(root))
     roots = tree.roots(given)
     for directory in roots:
         config = walk.configs.get(directory)
@@ -69,6 +70,7 @@ def load_model(
         files_scanned=tree.scanned,
         files_parsed=tree.parsed_count,
         notes=tuple(walk.notes),
+        user_reads=tuple(walk.reads),
     )
 
 

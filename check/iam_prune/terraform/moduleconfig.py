@@ -41,6 +41,8 @@ class ModuleConfig:
     locals: Mapping[str, Attribute]
     calls: tuple[Block, ...]
     users: tuple[Block, ...]
+    user_data: tuple[Block, ...] = ()
+    """``data "aws_iam_user"`` blocks: they read a user by ``user_name``."""
 
     @classmethod
     def build(cls, directory: str, path: Path, files: Sequence[ParsedFile]) -> ModuleConfig:
@@ -53,6 +55,7 @@ class ModuleConfig:
         local_values: dict[str, Attribute] = {}
         calls: dict[str, Block] = {}
         users: dict[str, Block] = {}
+        user_data: list[Block] = []
         for parsed in (f for f in ordered if not is_override_file(f.path)):
             for block in parsed.blocks:
                 kind, labels = block.block_type, block.labels
@@ -65,6 +68,8 @@ class ModuleConfig:
                     calls.setdefault(labels[0], block)
                 elif _is_user(block):
                     users.setdefault(labels[1], block)
+                elif kind == "data" and len(labels) == 2 and labels[0] == USER_RESOURCE:
+                    user_data.append(block)
         for parsed in (f for f in ordered if is_override_file(f.path)):
             for block in parsed.blocks:
                 kind, labels = block.block_type, block.labels
@@ -84,6 +89,7 @@ class ModuleConfig:
             local_values,
             tuple(calls.values()),
             tuple(users.values()),
+            tuple(user_data),
         )
 
 

@@ -10,11 +10,11 @@ the call, and the walk goes on.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from iam_prune.model import Declaration, ErrorSource, Note, ReportError
+from iam_prune.model import Declaration, ErrorSource, Note, ReportError, UserRead
 from iam_prune.terraform.addresses import without_keys
 from iam_prune.terraform.evaluate import evaluate
 from iam_prune.terraform.expansion import Expanded, expand
@@ -51,18 +51,25 @@ class Walk:
     missing there cannot declare a user and is not entered)."""
 
     configs: Mapping[Path, ModuleConfig]
+    reader: Callable[[Path], str | None] | None = None
+    """Reads the repository files ``file()`` names (``None``: they stay unknown)."""
     found: list[Found] = field(default_factory=list)
+    reads: list[UserRead] = field(default_factory=list)
     errors: list[ReportError] = field(default_factory=list)
     notes: list[Note] = field(default_factory=list)
 
     def root(self, config: ModuleConfig, inputs: Mapping[str, Input], missing: str) -> None:
         """Every user declared by the root module in ``config`` and the modules it calls."""
-        instance = Instance(config, "", "", inputs, missing=missing)
+        instance = Instance(
+            config, "", "", inputs, missing=missing, root_path=config.path, reader=self.reader
+        )
         self._instance(instance, (config.path,), certain=True)
 
     def _instance(self, instance: Instance, stack: tuple[Path, ...], *, certain: bool) -> None:
         for block in instance.config.users:
             self._user(instance, block, certain=certain)
+        for block in instance.config.user_data:
+            self._read(instance, block)
         for call in instance.config.calls:
             self._call(instance, call, stack, certain=certain)
 
@@ -89,6 +96,18 @@ class Walk:
             self.found.append(
                 Found(declaration, without_keys(address), certain and expanded.certain)
             )
+
+    def _read(self, instance: Instance, block: Block) -> None:
+        """A ``data "aws_iam_user"``, for each instance whose ``user_name`` is known."""
+        user_name = block.attribute("user_name")
+        if user_name is None:
+            return
+        label = block.labels[1]
+        for expanded in expand(block, instance, (user_name.value,)):
+            value = to_string(evaluate(user_name.value, instance, expanded.bindings))
+            if isinstance(value, str):
+                address = f"{instance.address}data.{USER_RESOURCE}.{label}{expanded.suffix}"
+                self.reads.append(UserRead(value, address, block.span))
 
     # ------------------------------------------------------------------ module calls
 
@@ -133,6 +152,8 @@ class Walk:
                 calls=(*parent.calls, call.span),
                 key_origin=expanded.origin if expanded.suffix else parent.key_origin,
                 missing=f'the call of module "{label}" does not set it',
+                root_path=parent.root_path,
+                reader=parent.reader,
             )
             self._instance(child, (*stack, target), certain=certain and expanded.certain)
 
