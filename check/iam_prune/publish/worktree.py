@@ -113,6 +113,8 @@ def recover(root: Path) -> list[str]:
         if item.backup.exists():
             item.backup.replace(item.target)
             restored.append(str(item.target))
+        # Renaming a hard link over its twin (a file never renamed) leaves both in place.
+        _remove(item.backup)
         _remove(item.temporary)
     _sync_folders(item.target.parent for item in entries)
     _remove(journal)
