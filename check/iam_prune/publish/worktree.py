@@ -91,7 +91,7 @@ def write_all(root: Path, changes: Sequence[FileChange]) -> None:
             ) from error
         _remove(journal)
         if isinstance(error, OSError):
-            where = error.filename or "a file"
+            where = _target_of(error, staged)
             raise WriteRefusedError(
                 f"{where}: {error.strerror or error}; nothing was changed"
             ) from error
@@ -99,6 +99,15 @@ def write_all(root: Path, changes: Sequence[FileChange]) -> None:
     _remove(journal)  # the commit: from here on the new texts are the tree
     for item in staged:
         _remove(item.backup)
+
+
+def _target_of(error: OSError, staged: Sequence[_Staged]) -> str:
+    """The file a failed operation was about: the target, not its hidden companions."""
+    named = {str(p) for p in (error.filename, error.filename2) if p}
+    for item in staged:
+        if named & {str(item.target), str(item.temporary), str(item.backup)}:
+            return str(item.target)
+    return next(iter(sorted(named)), "a file")
 
 
 def recover(root: Path) -> list[str]:
