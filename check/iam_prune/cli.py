@@ -246,8 +246,9 @@ def _fix(args: argparse.Namespace) -> int:
     """Apply every removal to the working tree, all files or none, and only on a complete view
     of the folders it edits; with ``--dry-run`` print their combined patch on stdout (the
     report goes to stderr), so ``iam-prune fix --dry-run | git apply`` works."""
-    for path in worktree.recover(find_root(Path.cwd())):
-        print(f"iam-prune: restored {path}: an earlier fix was interrupted", file=sys.stderr)
+    if not args.dry_run:  # a dry run writes nothing, and reports the interrupted fix instead
+        for path in worktree.recover(find_root(Path.cwd())):
+            print(f"iam-prune: restored {path}: an earlier fix was interrupted", file=sys.stderr)
     code, outcome, settings = scan_and_report(args, sys.stderr if args.dry_run else None)
     if args.dry_run:
         sys.stdout.write(outcome.report.combined_patch)

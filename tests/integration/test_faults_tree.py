@@ -70,7 +70,9 @@ def status(report: dict[str, Any], user: str) -> str:
 # --------------------------------------------------------------------------- broken trees
 
 
-def test_a_fix_killed_between_renames_is_rolled_back_by_the_next_run(infra: Path) -> None:
+def test_a_fix_killed_between_renames_is_rolled_back_by_the_next_run(
+    infra: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     before = snapshot(infra)
     env = {**os.environ, worktree.KILL_AFTER_RENAMES: "1", "PYTHONPATH": os.pathsep.join(sys.path)}
     code = "import sys; from iam_prune.cli import main; sys.exit(main(sys.argv[1:]))"
@@ -95,12 +97,16 @@ def test_a_fix_killed_between_renames_is_rolled_back_by_the_next_run(infra: Path
     assert main(["scan", "--terraform-dir", str(infra), "--json", "r.json"]) == 2
     assert any(worktree.JOURNAL in e["message"] for e in report_of(infra.parent)["errors"])
 
-    # The next fix restores every original first (a dry run changes nothing else) ...
-    assert main(["fix", "--dry-run", "--terraform-dir", str(infra)]) == 1
-    assert snapshot(infra) == before
-    assert not (infra.parent / worktree.JOURNAL).exists()
-    # ... and then a fix runs to the end.
+    # A dry run writes nothing, not even the repair, and does not pass either.
+    assert main(["fix", "--dry-run", "--terraform-dir", str(infra)]) == 2
+    assert snapshot(infra) == half
+
+    # The next fix restores every original first, then runs to the end.
+    capsys.readouterr()
     assert main(["fix", "--terraform-dir", str(infra)]) == 0
+    restored = capsys.readouterr().err
+    assert all(f"restored {infra / name}" in restored for name in TREE)
+    assert not (infra.parent / worktree.JOURNAL).exists()
     for name in TREE:
         parse_file(name, (infra / name).read_text(encoding="utf-8"))
     assert "bob" not in (infra / "users.tf").read_text(encoding="utf-8")

@@ -10,7 +10,8 @@ links, else copies), a journal naming them is written at the repository root, an
 temporary files are renamed over the originals. Removing the journal is the commit; if a
 rename fails, what was renamed is put back. If the process dies between renames, the journal
 is still there: the next ``iam-prune fix`` puts every original back before it reads anything
-(``recover``), and ``iam-prune scan`` reports the tree as incomplete until then.
+(``recover``), and ``iam-prune scan`` (or ``fix --dry-run``) reports the tree as incomplete
+until then.
 
 Hidden names (a leading dot) are ignored by Terraform and by iam-prune's own scan.
 """
