@@ -51,9 +51,9 @@ QUICK_TIMEOUTS = (5.0, 10.0)
 #: Seconds any other call waits to connect, and for an answer.
 CONNECT_TIMEOUT = 10.0
 READ_TIMEOUT = 15.0
-#: Timed-out attempts after which a session stops trying: an endpoint that stalls gives up
-#: within about ``STALL_LIMIT * READ_TIMEOUT`` seconds (plus backoff), not eight attempts per
-#: call, and every later call of the session fails at once instead of waiting again.
+#: Timed-out attempts in a row after which a session stops trying: an endpoint that stalls
+#: gives up within about ``STALL_LIMIT * READ_TIMEOUT`` seconds (plus backoff), not eight
+#: attempts per call, and every later call of the session fails at once instead of waiting.
 STALL_LIMIT = 3
 _TIMEOUTS = (botocore.exceptions.ReadTimeoutError, botocore.exceptions.ConnectTimeoutError)
 
@@ -72,33 +72,40 @@ class CallCounter:
 
 @dataclass
 class StallGuard:
-    """Counts timed-out attempts across a session's clients; past the limit, gives up."""
+    """Counts timed-out attempts in a row across a session's clients (an answer resets the
+    count); at the limit the session gives up for good."""
 
     limit: int = STALL_LIMIT
     timeouts: int = 0
+    given_up: bool = False
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def error(self) -> AwsError:
         return AwsError(
-            f"the AWS endpoint stopped answering: {self.timeouts} requests timed out, so "
+            f"the AWS endpoint stopped answering: {self.limit} requests in a row timed out, so "
             "iam-prune gave up on this account; check the network, AWS_REGION and, if set, "
             "AWS_ENDPOINT_URL"
         )
 
     def before_send(self, **_: Any) -> None:
         """``before-send``: once given up, no request waits for the endpoint again."""
-        if self.timeouts >= self.limit:
+        if self.given_up:
             raise self.error()
 
-    def needs_retry(self, caught_exception: Exception | None = None, **_: Any) -> None:
-        """``needs-retry``: count a timeout; past the limit, end the call instead of a retry."""
+    def needs_retry(
+        self, caught_exception: Exception | None = None, response: Any = None, **_: Any
+    ) -> None:
+        """``needs-retry``: count a timeout; at the limit, end the call instead of a retry."""
         if isinstance(caught_exception, AwsError):
             raise caught_exception
-        if not isinstance(caught_exception, _TIMEOUTS):
-            return
         with self._lock:
+            if not isinstance(caught_exception, _TIMEOUTS):
+                if response is not None and not self.given_up:
+                    self.timeouts = 0  # the endpoint answered
+                return
             self.timeouts += 1
             if self.timeouts >= self.limit:
+                self.given_up = True
                 raise self.error() from caught_exception
 
 

@@ -5,9 +5,9 @@ short by a kill, one file written and the next refused, a change made while the 
 silently overwritten. So every new text is computed first; every target is checked to be a
 regular, writable file whose bytes are still those the scan read (by content hash); each new
 text goes to a hidden temporary file in the target's own folder (so the rename is atomic),
-fsynced, with the target's mode. Only then are the originals kept as hidden backups (hard
-links, else copies), a journal naming them is written at the repository root, and the
-temporary files are renamed over the originals. Removing the journal is the commit; if a
+fsynced, with the target's mode, after a journal naming them is written at the repository
+root. Only then are the originals kept as hidden backups (hard links, else copies) and the
+temporary files renamed over the originals. Removing the journal is the commit; if a
 rename fails, what was renamed is put back. If the process dies between renames, the journal
 is still there: the next ``iam-prune fix`` puts every original back before it reads anything
 (``recover``), and ``iam-prune scan`` (or ``fix --dry-run``) reports the tree as incomplete
@@ -68,9 +68,12 @@ def write_all(root: Path, changes: Sequence[FileChange]) -> None:
     journal = root / JOURNAL
     renamed: list[_Staged] = []
     try:
-        for change in changes:
-            staged.append(_stage(root / change.relative, change.after))
+        # The journal comes first, so that even the temporary files of a run killed while it
+        # staged them are tidied by the next.
+        staged = [_staged(root / change.relative) for change in changes]
         _write_journal(journal, root, staged)
+        for item, change in zip(staged, changes, strict=True):
+            _stage(item, change.after)
         for item in staged:
             _keep_original(item)
         changed = [p for change in changes if (p := _changed(root / change.relative, change))]
@@ -181,13 +184,19 @@ def _digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _stage(target: Path, text: str) -> _Staged:
-    """``text`` in a hidden temporary file next to ``target``, on disk, with its mode."""
-    info = target.stat()
-    temporary = target.with_name(f".{target.name}.iam-prune-new")
-    backup = target.with_name(f".{target.name}.iam-prune-orig")
-    staged = _Staged(target, temporary, backup)
-    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+def _staged(target: Path) -> _Staged:
+    """Where ``target``'s new text and its original are kept while a fix is written."""
+    return _Staged(
+        target,
+        target.with_name(f".{target.name}.iam-prune-new"),
+        target.with_name(f".{target.name}.iam-prune-orig"),
+    )
+
+
+def _stage(staged: _Staged, text: str) -> None:
+    """``text`` in the hidden temporary file next to the target, on disk, with its mode."""
+    info = staged.target.stat()
+    descriptor = os.open(staged.temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     try:
         os.write(descriptor, text.encode("utf-8"))
         os.fchmod(descriptor, stat.S_IMODE(info.st_mode))
@@ -196,7 +205,6 @@ def _stage(target: Path, text: str) -> _Staged:
         os.fsync(descriptor)
     finally:
         os.close(descriptor)
-    return staged
 
 
 def _keep_original(item: _Staged) -> None:
