@@ -23,9 +23,9 @@ _CODE_SIDE = (ErrorSource.TERRAFORM, ErrorSource.STATE, ErrorSource.CONFIG)
 def blockers(report: Report, model: TerraformModel, edited: Iterable[str]) -> list[str]:
     """Why the fix may not write ``edited`` (repository paths), one line each; empty if it may."""
     folders = {_folder(path) for path in edited}
-    folders.update(_folder(path) for path, _ in model.sources)
-    if not folders:
+    if not folders:  # nothing to write, nothing to refuse
         return []
+    folders.update(_folder(path) for path, _ in model.sources)
     reasons = []
     for error in report.errors:
         if error.source not in _CODE_SIDE:

@@ -182,11 +182,19 @@ def test_an_unclosed_file_the_prefilter_skips_is_parsed_and_stops_the_fix(
 # --------------------------------------------------------------------------- false clean
 
 
+def _no_read_permission(folder: Path) -> None:
+    if os.geteuid() == 0:
+        pytest.skip("root reads any file whatever its mode; the symbolic link cases cover root")
+    (folder / "team.tf").write_text('resource "aws_iam_user" "ghost" {}\n', encoding="utf-8")
+    (folder / "team.tf").chmod(0)
+
+
 @pytest.mark.parametrize(
     "make",
     [
         pytest.param(lambda f: (f / "team.tf").symlink_to(f / "missing.tf"), id="dangling-link"),
         pytest.param(lambda f: (f / "team.tf").symlink_to(f / "team.tf"), id="looping-link"),
+        pytest.param(_no_read_permission, id="no-permission"),
     ],
 )
 def test_an_unreadable_file_keeps_undeclared_users_in_review(

@@ -51,3 +51,8 @@ def test_a_declaration_that_could_not_be_named_in_a_touched_folder_stops_it() ->
     (reason,) = refusals(model=model)
     assert reason.startswith("infra/pets.tf:")
     assert "aws_iam_user.pet" in reason
+
+
+def test_nothing_to_write_is_never_refused() -> None:
+    error = ReportError(ErrorSource.TERRAFORM, "unclosed block", file="infra/locals.tf", line=3)
+    assert blockers(report([], report_errors=(error,)), MODEL, []) == []

@@ -96,7 +96,8 @@ def _read_user(iam: Any, listed: dict[str, Any]) -> LiveUser:
             )
         )
     created = _aware(listed["CreateDate"])
-    assert created is not None
+    if created is None:
+        raise ValueError(f"ListUsers gave {name!r} no CreateDate")
     return LiveUser(
         name=name,
         arn=listed["Arn"],
