@@ -45,8 +45,10 @@ def load_model(
     root = root.resolve()
     given = [scan.existing_dir(directory) for directory in dirs]
     tree = _Tree(root, use_cache)
-    tree.add_dirs(_by_directory(scan.find_files(dirs, tree.unlisted)))
+    links: list[Path] = []
+    tree.add_dirs(_by_directory(scan.find_files(dirs, tree.unlisted, links.append)))
     tree.follow_calls()
+    tree.check_links(links)
     variables = tree.var_files(var_files)
 
     walk = Walk(tree.configs())
@@ -137,6 +139,23 @@ class _Tree:
         rel = self.relative(directory)
         self.errors.append(_error(rel, f"cannot read the folder: {error.strerror or error}"))
         self.unread.append(rel)
+
+    def check_links(self, links: Sequence[Path]) -> None:
+        """A linked folder holding Terraform that was read under no other name is an error:
+        every user may be declared in it."""
+        for link in links:
+            target = link.resolve()
+            if target in self.seen or not scan.files_in(target):
+                continue
+            rel = self.relative(link)
+            self.errors.append(
+                _error(
+                    rel,
+                    f"a symbolic link to {target}, which holds Terraform and is not read through "
+                    "the link: pass that folder itself with --terraform-dir",
+                )
+            )
+            self.unread.append(rel)
 
     def _unreadable(self, path: Path, text: _Text) -> None:
         assert text.error is not None

@@ -42,11 +42,22 @@ AUTO_VARS_SUFFIXES = (".auto.tfvars", ".auto.tfvars.json")
 OnError = Callable[[Path, OSError], None]
 
 
+#: Told about every symbolic link to a folder: it is not followed (loops, and the same files
+#: under two names), so the caller checks that its folder was read some other way.
+OnLink = Callable[[Path], None]
+
+
 def _ignore(_path: Path, _error: OSError) -> None:
     return None
 
 
-def find_files(dirs: Sequence[Path], on_error: OnError = _ignore) -> list[Path]:
+def _ignore_link(_path: Path) -> None:
+    return None
+
+
+def find_files(
+    dirs: Sequence[Path], on_error: OnError = _ignore, on_link: OnLink = _ignore_link
+) -> list[Path]:
     """Every Terraform file under ``dirs``, recursively, sorted and without duplicates.
 
     Terraform files are configuration (``*.tf``, ``*.tf.json``) and the variable files
@@ -54,11 +65,12 @@ def find_files(dirs: Sequence[Path], on_error: OnError = _ignore) -> list[Path]:
     ``.terraform/`` (downloaded modules and providers) and other hidden directories are
     skipped, and so are hidden files, which Terraform ignores too. The directories given are
     searched even when their own name is hidden. A folder that cannot be listed is passed to
-    ``on_error``: skipping it silently would hide every user declared in it.
+    ``on_error``, and a symbolic link to a folder to ``on_link``: skipping either silently would
+    hide every user declared in it.
     """
     found: set[Path] = set()
     for directory in dirs:
-        found.update(_terraform_files(existing_dir(directory), on_error))
+        found.update(_terraform_files(existing_dir(directory), on_error, on_link))
     return sorted(found)
 
 
@@ -145,13 +157,16 @@ def existing_dir(directory: Path) -> Path:
     return resolved
 
 
-def _terraform_files(top: Path, on_error: OnError) -> Iterator[Path]:
+def _terraform_files(top: Path, on_error: OnError, on_link: OnLink) -> Iterator[Path]:
     def failed(error: OSError) -> None:
         on_error(Path(error.filename), error)
 
     for current, subdirs, files in os.walk(top, onerror=failed):
         subdirs[:] = [name for name in subdirs if not _hidden(name)]
         base = Path(current)
+        for name in subdirs:
+            if (base / name).is_symlink():  # os.walk does not descend into it
+                on_link(base / name)
         yield from (base / name for name in files if is_terraform_file(name))
 
 
