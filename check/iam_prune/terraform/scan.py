@@ -165,9 +165,18 @@ def _terraform_files(top: Path, on_error: OnError, on_link: OnLink) -> Iterator[
         subdirs[:] = [name for name in subdirs if not _hidden(name)]
         base = Path(current)
         for name in subdirs:
-            if (base / name).is_symlink():  # os.walk does not descend into it
+            if _is_link(base / name):  # os.walk does not descend into it
                 on_link(base / name)
         yield from (base / name for name in files if is_terraform_file(name))
+
+
+def _is_link(path: Path) -> bool:
+    """Whether ``path`` is a symbolic link; a path too long to look at is not one here, and
+    fails again when os.walk lists it, reaching ``on_error`` then."""
+    try:
+        return path.is_symlink()
+    except OSError:
+        return False
 
 
 def _hidden(name: str) -> bool:
