@@ -256,13 +256,7 @@ def _fix(args: argparse.Namespace) -> int:
     edited = plan.edited_files(outcome.report, outcome.model)
     refusals = fixguard.blockers(outcome.report, outcome.model, edited)
     if refusals:
-        print(
-            "iam-prune: error: fix refused, nothing written: the view is incomplete",
-            file=sys.stderr,
-        )
-        for reason in refusals:
-            print(f"  {reason}", file=sys.stderr)
-        return EXIT_ERROR
+        return _refused("the view of the code it would change is incomplete", refusals)
     changes = [
         worktree.FileChange(relative, outcome.model.text_of(relative) or "", content)
         for relative, content in sorted(edited.items())
@@ -270,13 +264,19 @@ def _fix(args: argparse.Namespace) -> int:
     try:
         worktree.write_all(settings.root, changes)
     except worktree.WriteRefusedError as error:
-        print(f"iam-prune: error: fix refused, nothing written:\n{error}", file=sys.stderr)
-        return EXIT_ERROR
+        return _refused("a file cannot be replaced safely", str(error).splitlines())
     for change in changes:
         print(f"fixed {change.relative}")
     if not edited:
         print("nothing to change in the code")
     return EXIT_ERROR if code == EXIT_ERROR else EXIT_CLEAN
+
+
+def _refused(why: str, reasons: Sequence[str]) -> int:
+    print(f"iam-prune: error: fix refused, nothing written: {why}", file=sys.stderr)
+    for reason in reasons:
+        print(f"  {reason}", file=sys.stderr)
+    return EXIT_ERROR
 
 
 def _run(args: argparse.Namespace) -> int:
