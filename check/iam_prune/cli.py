@@ -195,7 +195,7 @@ def _publish(report: Report, paths: dict[str, Path | None], fail_on: FailOn) -> 
         if path is not None:
             written[name] = str(write_text(path, render(report)))
     if actions.in_actions():
-        actions.append_summary(markdown.render(report))
+        actions.append_summary(markdown.render(report, max_size=actions.SUMMARY_BUDGET))
         outputs = {f"{name}-path": path for name, path in written.items()}
         outputs["findings"] = str(len(report.failures))
         outputs["complete"] = "true" if report.complete else "false"
