@@ -132,10 +132,6 @@ def _account(
         ReportError(ErrorSource.AWS, problem, account_id=inventory.account_id)
         for problem in inventory.problems
     ]
-    for user in inventory.users:
-        _, problem = exemptions.tag_exemption(user)
-        if problem is not None:
-            errors.append(replace(problem, account_id=inventory.account_id))
     result = AccountResult(
         account_id=inventory.account_id,
         source=inventory.source,

@@ -431,3 +431,40 @@ def test_an_unreadable_state_is_an_error_not_a_crash(
     report = json.loads((repo / "r.json").read_text(encoding="utf-8"))
     state_errors = [e for e in report["errors"] if e["source"] == "state"]
     assert len(state_errors) == 1 and "state.json" in state_errors[0]["message"]
+
+
+def test_a_malformed_exemption_tag_is_reviewed_and_the_run_stays_complete(
+    repo: Path, seed_account: Any
+) -> None:
+    seed_account(
+        {
+            "users": [
+                {
+                    "name": "svc-old",
+                    "created_days_ago": 400,
+                    "tags": {
+                        "iam-prune:exempt": "batch jobs",
+                        "iam-prune:exempt-until": "31/12/2026",
+                    },
+                },
+                {"name": "orphan", "created_days_ago": 400},
+            ]
+        }
+    )
+    (repo / "infra").mkdir()
+    (repo / "infra" / "main.tf").write_text("locals { x = 1 }\n", encoding="utf-8")
+
+    code = main(["scan", "--terraform-dir", "infra", "--json", "r.json"])
+
+    report = json.loads((repo / "r.json").read_text(encoding="utf-8"))
+    assert report["complete"] is True
+    assert report["errors"] == []
+    findings = {f["user"]: f for f in report["accounts"][0]["findings"]}
+    assert findings["svc-old"]["status"] == "needs-review"
+    assert "remediation" not in findings["svc-old"]
+    assert (
+        "exemption tag `iam-prune:exempt-until` = `31/12/2026` is not YYYY-MM-DD"
+        in findings["svc-old"]["reason"]
+    )
+    assert findings["orphan"]["status"] == "delete-unmanaged"
+    assert code == 1  # the orphan, not an error
