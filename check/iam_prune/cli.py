@@ -70,6 +70,11 @@ def _rule_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--junit", metavar="PATH", help="write JUnit XML here")
     parser.add_argument("--markdown", metavar="PATH", help="write the PR comment body here")
     parser.add_argument(
+        "--patch",
+        metavar="PATH",
+        help="write the combined patch of every removal here (for `git apply`)",
+    )
+    parser.add_argument(
         "--inactive-days",
         type=int,
         metavar="N",
@@ -194,6 +199,8 @@ def _publish(report: Report, paths: dict[str, Path | None], fail_on: FailOn) -> 
         path = paths.get(name)
         if path is not None:
             written[name] = str(write_text(path, render(report)))
+    if (patch := paths.get("patch")) is not None:  # exact, as `fix` would write it
+        written["patch"] = str(write_text(patch, report.combined_patch))
     if actions.in_actions():
         actions.append_summary(markdown.render(report, max_size=actions.SUMMARY_BUDGET))
         outputs = {f"{name}-path": path for name, path in written.items()}
@@ -236,7 +243,9 @@ def scan_and_report(
         report = replace(outcome.report, errors=(*outcome.report.errors, error))
         outcome = replace(outcome, report=report)
     _show(outcome.report, stream, _use_color(args.color, stream))
-    written = _publish(outcome.report, _output_paths(settings), settings.fail_on)
+    paths = _output_paths(settings)
+    paths["patch"] = None if args.patch is None else Path(args.patch)
+    written = _publish(outcome.report, paths, settings.fail_on)
     for name, path in written.items():
         print(f"wrote {name}: {path}", file=sys.stderr)
     return exit_code(outcome.report, settings.fail_on), outcome, settings

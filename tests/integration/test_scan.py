@@ -468,3 +468,28 @@ def test_a_malformed_exemption_tag_is_reviewed_and_the_run_stays_complete(
     )
     assert findings["orphan"]["status"] == "delete-unmanaged"
     assert code == 1  # the orphan, not an error
+
+
+def test_patch_flag_writes_the_combined_patch_that_git_applies(
+    repo: Path,
+    seed_account: Any,
+    demo_spec: dict[str, Any],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    seed_account(demo_spec)
+    infra = _demo_tree(repo)
+
+    assert main(["scan", "--terraform-dir", str(infra), "--patch", "out/iam-prune.patch"]) == 1
+    written = (repo / "out" / "iam-prune.patch").read_text(encoding="utf-8")
+    assert "wrote patch: out/iam-prune.patch" in capsys.readouterr().err
+    assert main(["fix", "--terraform-dir", str(infra), "--dry-run"]) == 1
+    assert written == capsys.readouterr().out
+    assert '-resource "aws_iam_user" "bob" {' in written
+    check = subprocess.run(
+        ["git", "apply", "--check", "out/iam-prune.patch"],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert check.returncode == 0, check.stderr
