@@ -14,6 +14,7 @@ import traceback
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import TextIO
 
@@ -70,6 +71,14 @@ def _rule_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--junit", metavar="PATH", help="write JUnit XML here")
     parser.add_argument("--markdown", metavar="PATH", help="write the PR comment body here")
     parser.add_argument(
+        "--junit-max-bytes",
+        type=_positive,
+        default=junit.MAX_BYTES,
+        metavar="N",
+        help="largest JUnit file to write; failure outputs that do not fit are left out, the "
+        "others stay whole (default 65,535, what dorny/test-reporter accepts)",
+    )
+    parser.add_argument(
         "--patch",
         metavar="PATH",
         help="write the combined patch of every removal here (for `git apply`)",
@@ -115,6 +124,16 @@ def _rule_options(parser: argparse.ArgumentParser) -> None:
         default="auto",
         help="colour in the terminal report",
     )
+
+
+def _positive(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of bytes above 0, got {value!r}")
+    return number
 
 
 def parser() -> argparse.ArgumentParser:
@@ -188,12 +207,18 @@ def _settings(args: argparse.Namespace) -> Settings:
     return validate(build(flags, Path.cwd()))
 
 
-def _publish(report: Report, paths: dict[str, Path | None], fail_on: FailOn) -> dict[str, str]:
+def _publish(
+    report: Report,
+    paths: dict[str, Path | None],
+    fail_on: FailOn,
+    *,
+    junit_max_bytes: int = junit.MAX_BYTES,
+) -> dict[str, str]:
     """Write every requested file (``paths`` by format); return the paths written, by format."""
     written: dict[str, str] = {}
     for name, render in (
         ("json", json_format.render),
-        ("junit", junit.render),
+        ("junit", partial(junit.render, max_bytes=junit_max_bytes)),
         ("markdown", markdown.render),
     ):
         path = paths.get(name)
@@ -245,7 +270,9 @@ def scan_and_report(
     _show(outcome.report, stream, _use_color(args.color, stream))
     paths = _output_paths(settings)
     paths["patch"] = None if args.patch is None else Path(args.patch)
-    written = _publish(outcome.report, paths, settings.fail_on)
+    written = _publish(
+        outcome.report, paths, settings.fail_on, junit_max_bytes=args.junit_max_bytes
+    )
     for name, path in written.items():
         print(f"wrote {name}: {path}", file=sys.stderr)
     return exit_code(outcome.report, settings.fail_on), outcome, settings
@@ -318,7 +345,8 @@ def _failed(args: argparse.Namespace, error: ReportError) -> int:
             {key: getattr(args, key) for key in ("config", "json", "junit", "markdown")},
             Path.cwd(),
         )
-        for name, path in _publish(report, paths, FailOn.FINDINGS).items():
+        limit = getattr(args, "junit_max_bytes", junit.MAX_BYTES)
+        for name, path in _publish(report, paths, FailOn.FINDINGS, junit_max_bytes=limit).items():
             print(f"wrote {name}: {path}", file=sys.stderr)
     except Exception as problem:  # the error above is the one to see; this one is secondary
         print(f"iam-prune: error: could not write the report: {problem}", file=sys.stderr)

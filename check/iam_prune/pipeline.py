@@ -7,6 +7,7 @@ exceptions, so that whatever is still sound is reported and the run is marked in
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
@@ -157,6 +158,7 @@ def _scan_account(
     opener: Opener,
 ) -> tuple[AccountResult | None, list[ReportError]]:
     """One account, start to finish; its failure is its own and names it."""
+    started = time.monotonic()
     try:
         try:
             gs = opener(target, settings.profile)
@@ -169,7 +171,8 @@ def _scan_account(
         if target.role_arn and target.role_arn not in message:
             message = f"{target.role_arn}: {message}"
         return None, [ReportError(ErrorSource.AWS, message, account_id=account)]
-    return _account(inventory, context, settings)
+    result, errors = _account(inventory, context, settings)
+    return replace(result, seconds=time.monotonic() - started), errors
 
 
 def run(

@@ -493,3 +493,33 @@ def test_patch_flag_writes_the_combined_patch_that_git_applies(
         check=False,
     )
     assert check.returncode == 0, check.stderr
+
+
+def test_junit_max_bytes_and_real_time_per_account(
+    repo: Path, seed_account: Any, demo_spec: dict[str, Any]
+) -> None:
+    from iam_prune.formats import junit
+
+    seed_account(demo_spec)
+    infra = _demo_tree(repo)
+    assert main(["scan", "--terraform-dir", str(infra), "--junit", "whole.xml"]) == 1
+    whole = (repo / "whole.xml").read_text(encoding="utf-8")
+    assert junit.LEFT_OUT not in whole
+    suite = ET.fromstring(whole).find("testsuite")
+    assert suite is not None
+    assert float(suite.get("time", "0")) > 0  # measured, not a placeholder
+
+    limit = len(whole.encode("utf-8")) - 200
+    args = ["scan", "--terraform-dir", str(infra), "--junit", "small.xml"]
+    assert main([*args, "--junit-max-bytes", str(limit)]) == 1
+    small = (repo / "small.xml").read_text(encoding="utf-8")
+    assert len(small.encode("utf-8")) <= limit
+    assert junit.LEFT_OUT in small
+
+
+@pytest.mark.parametrize("value", ["0", "-5", "many"])
+def test_junit_max_bytes_must_be_positive(value: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        main(["scan", "--junit-max-bytes", value])
+    assert stopped.value.code == 2
+    assert "expected a whole number of bytes above 0" in capsys.readouterr().err
