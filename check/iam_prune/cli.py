@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sys
 import traceback
 from collections.abc import Sequence
@@ -119,6 +120,11 @@ def _rule_options(parser: argparse.ArgumentParser) -> None:
         "--role-session-name", help="session name for --role-arn (default: iam-prune)"
     )
     parser.add_argument(
+        "--quiet",
+        action="store_true",
+        help="print only the summary line (the files asked for are still written)",
+    )
+    parser.add_argument(
         "--color",
         choices=["auto", "always", "never"],
         default="auto",
@@ -172,14 +178,28 @@ def exit_code(report: Report, fail_on: FailOn) -> int:
 
 
 def _use_color(choice: str, stream: TextIO) -> bool:
+    """``--color`` when given; else colour on a terminal unless ``NO_COLOR`` is set to
+    anything but the empty string (no-color.org) or the terminal is ``dumb``."""
     if choice != "auto":
         return choice == "always"
-    return stream.isatty() and "NO_COLOR" not in os.environ
+    plain = bool(os.environ.get("NO_COLOR")) or os.environ.get("TERM") == "dumb"
+    return stream.isatty() and not plain
+
+
+def _width(stream: TextIO) -> int:
+    """The terminal's width on a terminal, else the width logs are read at."""
+    if not stream.isatty():
+        return text.DEFAULT_WIDTH
+    return shutil.get_terminal_size((text.DEFAULT_WIDTH, 24)).columns
 
 
 def _progress(message: str) -> None:
     if sys.stderr.isatty() and not os.environ.get("CI"):
         print(f"… {message}", file=sys.stderr)
+
+
+def _silent(_message: str) -> None:
+    """Progress under ``--quiet``."""
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -244,7 +264,10 @@ def _output_paths(settings: Settings) -> dict[str, Path | None]:
     }
 
 
-def _show(report: Report, stream: TextIO, color: bool) -> None:
+def _show(report: Report, stream: TextIO, color: bool, quiet: bool = False) -> None:
+    if quiet:
+        stream.write(text.summary(report) + "\n")
+        return
     if not report.accounts and report.errors:
         for error in report.errors:
             where = error.where()
@@ -252,7 +275,7 @@ def _show(report: Report, stream: TextIO, color: bool) -> None:
                 f"iam-prune: error: {where + ': ' if where else ''}{error.message}", file=sys.stderr
             )
         return
-    stream.write(text.render(report, color=color))
+    stream.write(text.render(report, color=color, width=_width(stream)))
 
 
 def scan_and_report(
@@ -261,19 +284,20 @@ def scan_and_report(
     """Scan, show the report on ``stream`` (stdout), write the requested files."""
     stream = stream or sys.stdout
     settings = _settings(args)
-    outcome = run(settings, now=datetime.now(UTC), progress=_progress, run_info=actions.run_info())
+    progress = _silent if args.quiet else _progress
+    outcome = run(settings, now=datetime.now(UTC), progress=progress, run_info=actions.run_info())
     interrupted = worktree.interrupted(settings.root)
     if interrupted is not None:
         error = ReportError(ErrorSource.TERRAFORM, interrupted, file=worktree.JOURNAL)
         report = replace(outcome.report, errors=(*outcome.report.errors, error))
         outcome = replace(outcome, report=report)
-    _show(outcome.report, stream, _use_color(args.color, stream))
+    _show(outcome.report, stream, _use_color(args.color, stream), args.quiet)
     paths = _output_paths(settings)
     paths["patch"] = None if args.patch is None else Path(args.patch)
     written = _publish(
         outcome.report, paths, settings.fail_on, junit_max_bytes=args.junit_max_bytes
     )
-    for name, path in written.items():
+    for name, path in written.items() if not args.quiet else ():
         print(f"wrote {name}: {path}", file=sys.stderr)
     return exit_code(outcome.report, settings.fail_on), outcome, settings
 

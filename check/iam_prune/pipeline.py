@@ -128,6 +128,10 @@ def _account(
 
     users = {u.name: u for u in inventory.users}
     findings = reconcile(inventory, context.index, context.rules, context.now, exemption_for)
+    removals = sum(f.status is Status.REMOVE_FROM_CODE for f in findings)
+    if removals:
+        plural = "s" if removals != 1 else ""
+        context.progress(f"{inventory.account_id}: planning {removals:,} removal{plural}")
     findings = tuple(remediate(f, users.get(f.user), context.model) for f in findings)
     errors = [
         ReportError(ErrorSource.AWS, problem, account_id=inventory.account_id)
@@ -186,6 +190,8 @@ def run(
     """Scan the Terraform once, then every account (concurrently) into one report."""
     errors: list[ReportError] = []
     state = _state(settings, opener, errors)
+    dirs = ", ".join(_relative(d, settings) for d in settings.terraform_dirs)
+    progress(f"reading the Terraform in {dirs}")
     try:
         model = terraform.load(
             settings.terraform_dirs,
@@ -201,6 +207,7 @@ def run(
     else:
         index = CodeIndex.build(model)
     errors.extend(model.errors)
+    progress(f"parsed {model.files_parsed:,} of {model.files_scanned:,} Terraform files")
     inline, inline_problems = exemptions.inline_exemptions(model)
     errors.extend(inline_problems)
     context = _Context(
@@ -213,6 +220,7 @@ def run(
     )
 
     targets = settings.targets
+    progress(f"reading {len(targets)} account{'s' if len(targets) != 1 else ''}")
     with ThreadPoolExecutor(max_workers=min(MAX_ACCOUNTS_AT_ONCE, len(targets))) as pool:
         results = list(pool.map(lambda t: _scan_account(t, settings, context, opener), targets))
     accounts = [result for result, _ in results if result is not None]
@@ -232,6 +240,9 @@ def run(
         notes=model.notes,
         run=run_info,
     )
+    removals = sum(f.status is Status.REMOVE_FROM_CODE for f in report.findings)
+    if removals:
+        progress(f"combining {removals:,} removal{'s' if removals != 1 else ''} into one patch")
     report = plan.finalize(report, model)  # notes on changes that do not combine
     exact = plan.combined_patch(report, model)
     # What reports show is redacted; what `fix` writes (the combined patch) stays exact.

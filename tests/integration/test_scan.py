@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -523,3 +524,33 @@ def test_junit_max_bytes_must_be_positive(value: str, capsys: pytest.CaptureFixt
         main(["scan", "--junit-max-bytes", value])
     assert stopped.value.code == 2
     assert "expected a whole number of bytes above 0" in capsys.readouterr().err
+
+
+def test_progress_says_what_is_being_done_and_quiet_prints_one_line(
+    repo: Path,
+    seed_account: Any,
+    demo_spec: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from iam_prune import cli
+
+    seed_account(demo_spec)
+    infra = _demo_tree(repo)
+    seen: list[str] = []
+    monkeypatch.setattr(cli, "_progress", seen.append)
+    assert main(["scan", "--terraform-dir", str(infra)]) == 1
+    assert seen[0] == "reading the Terraform in infra"
+    assert re.fullmatch(r"parsed \d+ of \d+ Terraform files", seen[1])
+    assert "reading 1 account" in seen
+    assert any(re.fullmatch(r"\d{12}: planning 2 removals", m) for m in seen)
+    assert seen[-1] == "combining 2 removals into one patch"
+    capsys.readouterr()
+
+    seen.clear()
+    assert main(["scan", "--terraform-dir", str(infra), "--quiet", "--json", "q.json"]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == "2 to remove from code, 1 unmanaged to delete, 1 needs review\n"
+    assert captured.err == ""
+    assert seen == []
+    assert (repo / "q.json").is_file()
