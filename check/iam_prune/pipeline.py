@@ -19,6 +19,7 @@ import botocore.exceptions
 
 from iam_prune import __version__, exemptions, redaction, terraform
 from iam_prune.aws import AwsError
+from iam_prune.aws.account import account_alias
 from iam_prune.aws.inventory import collect
 from iam_prune.aws.report import Poller
 from iam_prune.aws.session import AccountTarget, GuardedSession, open_target
@@ -176,6 +177,9 @@ def _scan_account(
             message = f"{target.role_arn}: {message}"
         return None, [ReportError(ErrorSource.AWS, message, account_id=account)]
     result, errors = _account(inventory, context, settings)
+    alias, alias_note = account_alias(gs)
+    notes = (*result.notes, alias_note) if alias_note else result.notes
+    result = replace(result, alias=alias, notes=notes, api_calls=gs.counter.count)
     return replace(result, seconds=time.monotonic() - started), errors
 
 

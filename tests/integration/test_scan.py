@@ -14,6 +14,7 @@ from typing import Any
 import jsonschema
 import pytest
 
+from conftest import aws_error
 from iam_prune.aws.session import READ_ONLY_OPERATIONS
 from iam_prune.cli import main
 from iam_prune.schemas import report_schema
@@ -554,3 +555,36 @@ def test_progress_says_what_is_being_done_and_quiet_prints_one_line(
     assert captured.err == ""
     assert seen == []
     assert (repo / "q.json").is_file()
+
+
+def test_the_account_alias_names_the_account_in_every_report(
+    repo: Path, seed_account: Any, demo_spec: dict[str, Any]
+) -> None:
+    import boto3
+
+    seed_account(demo_spec)
+    boto3.client("iam", region_name="us-east-1").create_account_alias(AccountAlias="acme-prod")
+    infra = _demo_tree(repo)
+    args = ["scan", "--terraform-dir", str(infra), "--json", "r.json", "--markdown", "c.md"]
+    assert main(args) == 1
+    report = json.loads((repo / "r.json").read_text(encoding="utf-8"))
+    assert report["accounts"][0]["alias"] == "acme-prod"
+    assert "(acme\\-prod)" in (repo / "c.md").read_text(encoding="utf-8")
+
+
+def test_a_denied_alias_is_a_note_not_an_error(
+    repo: Path,
+    seed_account: Any,
+    demo_spec: dict[str, Any],
+    faults: Any,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    seed_account(demo_spec)
+    denied = aws_error(403, "AccessDenied", "not allowed")
+    faults.append(lambda action, _params: denied if action == "ListAccountAliases" else None)
+    infra = _demo_tree(repo)
+    assert main(["scan", "--terraform-dir", str(infra), "--json", "r.json"]) == 1
+    report = json.loads((repo / "r.json").read_text(encoding="utf-8"))
+    assert report["complete"] is True
+    assert report["accounts"][0]["alias"] is None
+    assert "iam:ListAccountAliases" in capsys.readouterr().out  # the account's note
