@@ -16,6 +16,8 @@ from typing import Any
 
 import boto3
 import botocore.config
+import botocore.credentials
+import botocore.session
 
 from iam_prune.aws import WriteRefusedError
 
@@ -40,6 +42,14 @@ READ_ONLY_OPERATIONS: frozenset[tuple[str, str]] = frozenset(
         ("iam", "ListGroupsForUser"),
         ("s3", "GetObject"),  # `--state s3://bucket/key`: the S3 backend's state object
         ("s3", "HeadBucket"),  # botocore asks a bucket in another region where it lives
+        # `--organization`: the accounts, the tree of OUs that gives each its path, and (when
+        # the listing is denied) which account is the management account.
+        ("organizations", "ListAccounts"),
+        ("organizations", "ListRoots"),
+        ("organizations", "ListOrganizationalUnitsForParent"),
+        ("organizations", "ListAccountsForParent"),
+        ("organizations", "ListParents"),
+        ("organizations", "DescribeOrganization"),
     }
 )
 
@@ -131,11 +141,16 @@ _ROLE_ARN = re.compile(r"^arn:aws[\w-]*:iam::(?P<account>\d{12}):role/.+$")
 
 @dataclass(frozen=True)
 class AccountTarget:
-    """One account to scan: the ambient credentials, or a role assumed from them."""
+    """One account to scan: the ambient credentials, or a role assumed from them.
+
+    ``name`` and ``ou_path`` are what AWS Organizations says of the account, when it was found
+    there (``--organization``); they travel into the report's account entry."""
 
     role_arn: str | None = None
     external_id: str | None = None
     session_name: str = "iam-prune"
+    name: str | None = None
+    ou_path: str | None = None
 
     @property
     def account_hint(self) -> str | None:
@@ -148,6 +163,47 @@ class AccountTarget:
         return self.role_arn or "the current credentials"
 
 
+class _AssumedRoleProvider(botocore.credentials.CredentialProvider):
+    """Hands botocore credentials that renew themselves (first in the chain, so they win)."""
+
+    METHOD = "iam-prune-assume-role"
+
+    def __init__(self, credentials: botocore.credentials.Credentials) -> None:
+        super().__init__()
+        self._credentials = credentials
+
+    def load(self) -> botocore.credentials.Credentials:
+        return self._credentials
+
+
+def assumed_role_session(base: GuardedSession, params: dict[str, str]) -> boto3.Session:
+    """A session on the role's credentials, which botocore renews through AssumeRole again
+    shortly before they expire: an account whose scan outlives the role's session (an hour by
+    default; a slow credential report, throttling) keeps working instead of failing half-read.
+
+    The first AssumeRole is made here, so a denied or missing role fails now, naming itself.
+    """
+    sts = base.client("sts")
+
+    def fetch() -> dict[str, str]:
+        credentials = sts.assume_role(**params)["Credentials"]
+        return {
+            "access_key": credentials["AccessKeyId"],
+            "secret_key": credentials["SecretAccessKey"],
+            "token": credentials["SessionToken"],
+            "expiry_time": credentials["Expiration"].isoformat(),
+        }
+
+    refreshable = botocore.credentials.RefreshableCredentials.create_from_metadata(
+        metadata=fetch(), refresh_using=fetch, method=_AssumedRoleProvider.METHOD
+    )
+    core = botocore.session.get_session()
+    core.get_component("credential_provider").insert_before(
+        "env", _AssumedRoleProvider(refreshable)
+    )
+    return boto3.Session(botocore_session=core, region_name=base.session.region_name)
+
+
 def open_target(target: AccountTarget, profile: str | None = None) -> GuardedSession:
     """A guarded session for ``target``: the base chain, or credentials from AssumeRole."""
     base = default_session(profile)
@@ -156,12 +212,6 @@ def open_target(target: AccountTarget, profile: str | None = None) -> GuardedSes
     params = {"RoleArn": target.role_arn, "RoleSessionName": target.session_name}
     if target.external_id:
         params["ExternalId"] = target.external_id
-    credentials = base.client("sts").assume_role(**params)["Credentials"]
-    assumed = boto3.Session(
-        aws_access_key_id=credentials["AccessKeyId"],
-        aws_secret_access_key=credentials["SecretAccessKey"],
-        aws_session_token=credentials["SessionToken"],
-        region_name=base.session.region_name,
-    )
-    # The AssumeRole request is this account's too.
-    return GuardedSession(assumed, counter=CallCounter(count=base.counter.count))
+    # One counter for the account: the AssumeRole calls (the first and each renewal) are its
+    # requests too.
+    return GuardedSession(assumed_role_session(base, params), counter=base.counter)

@@ -1,0 +1,39 @@
+"""``iam-prune merge A.json B.json ...``: read the reports, combine them, write and show one.
+
+The command's edges (reading the inputs, writing the outputs) around :func:`merge.combine`;
+it answers like ``scan``: 2 when the merged report is incomplete or the inputs cannot be
+merged, 1 for findings the fail policy counts, else 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from iam_prune.cli import EXIT_ERROR, _show, _use_color, exit_code, write_reports
+from iam_prune.config import FailOn
+from iam_prune.merge import MergeError, combine
+from iam_prune.reportfile import ReportFileError, load_report
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        report = combine([(name, load_report(name)) for name in args.reports])
+    except (ReportFileError, MergeError) as error:
+        print(f"iam-prune: error: {error}", file=sys.stderr)
+        return EXIT_ERROR
+    fail_on = FailOn(args.fail_on)
+    _show(report, sys.stdout, _use_color(args.color, sys.stdout))
+    paths = {
+        name: Path(value) if value else None
+        for name, value in (
+            ("json", args.json),
+            ("junit", args.junit),
+            ("markdown", args.markdown),
+            ("sarif", args.sarif),
+        )
+    }
+    for name, path in write_reports(report, paths, fail_on).items():
+        print(f"wrote {name}: {path}", file=sys.stderr)
+    return exit_code(report, fail_on)
