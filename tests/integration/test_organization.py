@@ -250,3 +250,19 @@ def test_role_credentials_are_renewed_when_the_scan_outlives_them(
     assert report["complete"] is True
     assert code == 1
     assert len(issued) > 2  # renewed while scanning, not only at the start
+
+
+def test_merge_refuses_another_schema_and_the_same_account_twice(
+    org: dict[str, Any], tree: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _scan(tree, "a.json", "--accounts", "pay-1")
+    capsys.readouterr()
+    document = json.loads(Path("a.json").read_text(encoding="utf-8"))
+    document["schema"] = "iam-prune/report/v2"
+    Path("v2.json").write_text(json.dumps(document), encoding="utf-8")
+
+    assert main(["merge", "a.json", "v2.json", "--json", "m.json"]) == 2
+    assert "v2.json: report format 'iam-prune/report/v2'" in capsys.readouterr().err
+    assert main(["merge", "a.json", "a.json", "--json", "m.json"]) == 2
+    assert f"account {org['ids']['pay-1']} is in both" in capsys.readouterr().err
+    assert not Path("m.json").exists()
