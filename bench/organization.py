@@ -3,9 +3,10 @@ against one 50,000-user account scanned alone, in the same run on the same moto 
 
 moto serves Organizations, STS (AssumeRole into each account id) and IAM on loopback; users go
 straight into its backends (HTTP seeding would dominate the run). Every scan runs in a fresh
-child process through ``iam-prune scan``, so its time and peak memory are the scanner's own and
-not the emulator's; AWS calls are counted on the server's side. Then ``--shard 1/4`` ... ``4/4``
-run one after another, and their ``merge`` is compared with the unsharded report.
+child process through ``iam-prune scan``, so its time and peak memory (VmHWM) are the
+scanner's own and not the emulator's; AWS calls are counted on the server's side. Then
+``--shard 1/4`` ... ``4/4`` run one after another, and their ``merge`` is compared with the
+unsharded report.
 
 Goals (issue: organisations): the organisation in <= 3x the time of the single account, AWS
 calls <= accounts x (10 + 8 x unused per account), peak RSS < 500 MB, the shards covering every
@@ -17,7 +18,6 @@ from __future__ import annotations
 
 import json
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -28,6 +28,7 @@ from typing import Any
 
 from bench.children import REPO_ROOT
 from bench.inventory import server_call_log
+from bench.terraform import _own_peak_mb as own_peak_mb
 from iam_prune import demo
 
 ACCOUNTS = int(os.environ.get("IAM_PRUNE_BENCH_ACCOUNTS", "100"))
@@ -124,8 +125,8 @@ def child(argv: list[str]) -> None:
     with contextlib.redirect_stdout(io.StringIO()):
         code = cli_main(argv)
     seconds = time.perf_counter() - started
-    peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(json.dumps({"code": code, "seconds": seconds, "rss_mb": peak_kib / 1024}))
+    # VmHWM, not ru_maxrss: Linux carries ru_maxrss over the exec from the (large) parent.
+    print(json.dumps({"code": code, "seconds": seconds, "rss_mb": own_peak_mb()}))
 
 
 def _comparable(path: Path) -> dict[str, Any]:

@@ -266,3 +266,12 @@ def test_merge_refuses_another_schema_and_the_same_account_twice(
     assert main(["merge", "a.json", "a.json", "--json", "m.json"]) == 2
     assert f"account {org['ids']['pay-1']} is in both" in capsys.readouterr().err
     assert not Path("m.json").exists()
+
+
+def test_an_unknown_ou_is_an_error_naming_it(org: dict[str, Any], tree: Path) -> None:
+    code, report = _scan(tree, "unknown.json", "--ou", "ou-zzzz-00000000")
+
+    assert code == 2
+    assert report["accounts"] == []
+    [error] = report["errors"]
+    assert error["message"].startswith("--ou")

@@ -50,7 +50,7 @@ def discover(gs: GuardedSession, ous: Iterable[str] = ()) -> Organization:
     try:
         wanted = tuple(dict.fromkeys(ous))
         if wanted:
-            found = [account for ou in wanted for account in _subtree(org, ou)]
+            found = [account for ou in wanted for account in _subtree(org, ou, caller)]
         else:
             paths = dict(_walk_from_roots(org))
             found = [
@@ -93,11 +93,32 @@ def _walk(org: Any, parent: str, path: str) -> Iterator[tuple[dict[str, Any], st
         yield from _walk(org, str(ou["Id"]), f"{path}/{ou['Id']}")
 
 
-def _subtree(org: Any, ou: str) -> Iterator[OrgAccount]:
-    path = _path_to(org, ou)
-    for entry, account_path in _walk(org, ou, path):
-        if entry.get("Status") == "ACTIVE":
-            yield _account(entry, account_path)
+_NOT_FOUND = frozenset(
+    {
+        "ChildNotFoundException",
+        "ParentNotFoundException",
+        "OrganizationalUnitNotFoundException",
+        "InvalidInputException",
+    }
+)
+
+
+def _subtree(org: Any, ou: str, caller: str) -> list[OrgAccount]:
+    try:
+        path = _path_to(org, ou)
+        return [
+            _account(entry, account_path)
+            for entry, account_path in _walk(org, ou, path)
+            if entry.get("Status") == "ACTIVE"
+        ]
+    except ClientError as error:
+        code = str(error.response.get("Error", {}).get("Code", ""))
+        if code not in _NOT_FOUND:
+            raise
+        raise AwsError(
+            f"--ou {ou}: no such OU or root in the organisation of account {caller} ({code})",
+            account_id=caller,
+        ) from error
 
 
 def _path_to(org: Any, node: str) -> str:
@@ -129,8 +150,6 @@ def _explained(error: ClientError, gs: GuardedSession, caller: str) -> AwsError:
             "management account of one (or a delegated administrator)",
             account_id=caller,
         )
-    if code == "ParentNotFoundException" or code == "ChildNotFoundException":
-        return AwsError(f"--ou: {error.response['Error'].get('Message', code)}", account_id=caller)
     if code not in _DENIED:
         return AwsError(f"{action} failed: {code or error}", account_id=caller)
     return AwsError(
