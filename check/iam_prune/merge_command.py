@@ -11,7 +11,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from iam_prune.cli import EXIT_ERROR, _show, _use_color, exit_code, write_reports
+from iam_prune.cli import EXIT_ERROR, _publish, _show, _use_color, exit_code
 from iam_prune.config import FailOn
 from iam_prune.merge import MergeError, combine
 from iam_prune.reportfile import ReportFileError, load_report
@@ -34,6 +34,6 @@ def run(args: argparse.Namespace) -> int:
             ("sarif", args.sarif),
         )
     }
-    for name, path in write_reports(report, paths, fail_on).items():
+    for name, path in _publish(report, paths, fail_on).items():
         print(f"wrote {name}: {path}", file=sys.stderr)
     return exit_code(report, fail_on)

@@ -62,7 +62,10 @@ def test_organization_settings_from_the_config_file(repo: Path) -> None:
         ({"shard": "1/2"}, "--shard picks among the accounts"),
         ({"accounts": ["x"]}, "--accounts picks among the accounts"),
         ({"organization": True, "role_name": "r", "shard": "3/2"}, "expected I/N"),
-        ({"organization": True, "role_name": "r", "concurrency": 0}, "concurrency must be"),
+        (
+            {"organization": True, "role_name": "r", "concurrency": 0},
+            r"concurrency \(--concurrency\) must be between 1 and 64",
+        ),
     ],
 )
 def test_combinations_that_make_no_sense_are_refused(
