@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from iam_prune.cli import EXIT_ERROR, _publish, _show, _use_color, exit_code
 from iam_prune.config import FailOn
 from iam_prune.merge import MergeError, combine
+from iam_prune.publish import actions
 from iam_prune.reportfile import ReportFileError, load_report
 
 
@@ -23,6 +25,8 @@ def run(args: argparse.Namespace) -> int:
     except (ReportFileError, MergeError) as error:
         print(f"iam-prune: error: {error}", file=sys.stderr)
         return EXIT_ERROR
+    # In CI, the merged report belongs to the run that merged (the one to link to).
+    report = replace(report, run=actions.run_info() or report.run)
     fail_on = FailOn(args.fail_on)
     _show(report, sys.stdout, _use_color(args.color, sys.stdout))
     paths = {

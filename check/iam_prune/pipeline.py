@@ -214,6 +214,9 @@ def run(
 
     chosen, problems = targets.resolve(settings, opener, _aws_message)
     errors.extend(problems)
+    if settings.organization is not None:
+        shard = f" (shard {settings.shard})" if settings.shard else ""
+        progress(f"{len(chosen)} accounts of the organisation to scan{shard}")
     with ThreadPoolExecutor(max_workers=max(1, min(settings.concurrency, len(chosen)))) as pool:
         results = list(pool.map(lambda t: _scan_account(t, settings, context, opener), chosen))
     accounts = [result for result, _ in results if result is not None]

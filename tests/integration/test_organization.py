@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import boto3
+import jsonschema
 import pytest
 
 from conftest import aws_error, json_error
@@ -16,6 +17,9 @@ from iam_prune import demo
 from iam_prune.cli import main
 
 NOW = datetime.now(UTC)
+SARIF_SCHEMA = (
+    Path(__file__).resolve().parents[3] / "shared" / "schemas" / "sarif-schema-2.1.0.json"
+)
 OLD = (NOW - timedelta(days=300)).replace(tzinfo=None)
 
 
@@ -207,6 +211,10 @@ def test_four_shards_cover_every_account_once_and_merge_into_the_whole(
     assert json.dumps(merged, indent=1).splitlines() == json.dumps(whole, indent=1).splitlines()
     sarif = json.loads(Path("merged.sarif").read_text(encoding="utf-8"))
     assert len(sarif["runs"][0]["results"]) == len(whole["accounts"])  # one deployer each
+    assert sarif["runs"][0]["properties"]["deleteUnmanaged"] == len(whole["accounts"]) - 1
+    if SARIF_SCHEMA.is_file():
+        schema = json.loads(SARIF_SCHEMA.read_text(encoding="utf-8"))
+        jsonschema.Draft7Validator(schema).validate(sarif)
 
 
 @pytest.mark.parametrize("shard", ["5/4", "0/4", "1of4", "2/"])
