@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Final
 
-from iam_prune.formats import json, junit, markdown, text
+from iam_prune.formats import json, junit, markdown, sarif, text
 from iam_prune.formats.interface import Renderer
 
-NAMES: Final[tuple[str, ...]] = ("text", "json", "junit", "markdown")
+NAMES: Final[tuple[str, ...]] = ("text", "json", "junit", "markdown", "sarif")
 
 
 class UnknownFormatError(ValueError):
@@ -26,6 +26,7 @@ def renderers() -> Mapping[str, Renderer]:
         "json": json.render,
         "junit": junit.render,
         "markdown": markdown.render,
+        "sarif": sarif.render,
     }
 
 
