@@ -227,10 +227,7 @@ def scaled_report(findings: int) -> Report:
         return report([], accounts=(account([], users_seen=12),))
     if findings == 3:
         return report([removal("alice"), unmanaged("carol"), needs_review("dave")])
-    removals = [
-        removal(f"user{i:04d}", line=10 + 8 * i, patch=patch_for(f"user{i:04d}", body_lines=12))
-        for i in range(findings - 4)
-    ]
+    removals = [_realistic_removal(i) for i in range(findings - 4)]
     others = [unmanaged(f"legacy{i}") for i in range(3)] + [needs_review("deploy-bot")]
     return replace(
         report([*removals, *others], report_errors=errors()[:1]),
@@ -239,6 +236,27 @@ def scaled_report(findings: int) -> Report:
                 "module `git::https://example.com/iam.git`: IAM users it creates are not seen",
                 file="infra/main.tf",
                 line=4,
+            ),
+        ),
+    )
+
+
+def _realistic_removal(number: int) -> Finding:
+    """A user with a long name, in a deep file, with a for_each address and three resources."""
+    user = f"firstname.lastname-{number:04d}"
+    file = "environments/production/eu-west-1/iam/people.tf"
+    line = 10 + 8 * number
+    address = f'module.people.aws_iam_user.this["{user}"]'
+    decl = replace(declaration(user, file=file, line=line), address=address)
+    return replace(
+        removal(user, line=line, patch=patch_for(user, file=file, line=line, body_lines=12)),
+        declarations=(decl,),
+        remediation=Remediation(
+            patch=patch_for(user, file=file, line=line, body_lines=12),
+            destroys=(
+                address,
+                f'module.people.aws_iam_user_login_profile.this["{user}"]',
+                f'module.people.aws_iam_user_group_membership.this["{user}"]',
             ),
         ),
     )

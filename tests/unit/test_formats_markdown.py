@@ -51,10 +51,12 @@ def table_cells(row: str) -> list[str]:
     return [*cells, current]
 
 
-def table_rows(
-    body: str, header: str = "| user | account | status | declared at | change |"
-) -> list[str]:
+def table_rows(body: str, header: str | None = None) -> list[str]:
+    """The rows under ``header``, by default the table of users to act on (with or without
+    its account column)."""
     lines = body.splitlines()
+    if header is None:
+        header = next(line for line in lines if line.startswith("| user |") and "change" in line)
     start = lines.index(header) + 2
     rows = []
     for line in lines[start:]:
@@ -249,17 +251,16 @@ def test_finding_notes_are_in_its_details() -> None:
 
 
 def test_the_table_lists_what_to_act_on_most_urgent_first() -> None:
-    rows = table_rows(markdown.render(full_report()))
-    assert [table_cells(r)[:3] for r in rows] == [
-        [" `alice` ", " `123456789012` ", " remove-from-code "],
-        [" `carol` ", " `123456789012` ", " delete-unmanaged "],
-        [" `dave` ", " `123456789012` ", " needs-review "],
+    body = markdown.render(full_report())
+    assert "| user | status | declared at | change |" in body  # one account: named above
+    rows = table_rows(body)
+    assert [table_cells(r)[:2] for r in rows] == [
+        [" `alice` ", " remove-from-code "],
+        [" `carol` ", " delete-unmanaged "],
+        [" `dave` ", " needs-review "],
     ]
-    assert table_cells(rows[0])[3:] == [
-        " `infra/users.tf:10` ",
-        " destroys `aws_iam_user.alice` +1 ",
-    ]
-    assert table_cells(rows[1])[4] == " 2 CLI commands in AWS "
+    assert table_cells(rows[0])[2:] == [" `infra/users.tf:10` ", " plan destroys 2 resources "]
+    assert table_cells(rows[1])[3] == " 2 CLI commands in AWS "
 
 
 def test_exempt_and_grace_come_last_in_their_own_table() -> None:
