@@ -11,7 +11,7 @@ import cmarkgfm
 from cmarkgfm.cmark import Options
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from report_builders import ACCOUNT, declaration, report
+from report_builders import ACCOUNT, OTHER_ACCOUNT, declaration, report
 
 from iam_prune.formats import markdown
 from iam_prune.formats.mdtext import ZWJ, clean, code, inline
@@ -21,6 +21,7 @@ from iam_prune.model import (
     Finding,
     Note,
     Remediation,
+    Report,
     ReportError,
     Status,
 )
@@ -89,8 +90,9 @@ def outside_code(html: str) -> str:
     return CODE.sub("", html)
 
 
-def sample(text: str) -> object:
-    """One report of every part that shows outside text, all of it ``text``."""
+def sample(text: str, accounts: int = 1) -> Report:
+    """One report of every part that shows outside text, all of it ``text`` (over two
+    accounts, the per-account table and account columns too)."""
     decl = replace(declaration("u", file=f"infra/{text}.tf"), address=f"aws_iam_user.{text}")
     removal = Finding(
         user=text,
@@ -115,10 +117,12 @@ def sample(text: str) -> object:
     )
     review = Finding(user=text, status=Status.NEEDS_REVIEW, reason=text, declarations=(decl,))
     base = report([removal, unmanaged, review, waiting])
+    first = replace(base.accounts[0], alias=f"a{text}", name=f"n{text}")
+    second = replace(first, account_id=OTHER_ACCOUNT)
     return replace(
         base,
         # optional fields are left out when empty, so these always hold something
-        accounts=(replace(base.accounts[0], alias=f"a{text}"),),
+        accounts=(first, second)[:accounts],
         errors=(
             ReportError(ErrorSource.TERRAFORM, text, file=f"f{text}", line=1, account_id=ACCOUNT),
         ),
@@ -126,15 +130,15 @@ def sample(text: str) -> object:
     )
 
 
-PLAIN = html_of(markdown.render(sample("plain")))  # type: ignore[arg-type]
+PLAIN = {n: html_of(markdown.render(sample("plain", n))) for n in (1, 2)}
 
 
 @settings(max_examples=300, deadline=None)
-@given(text=hostile_text)
-def test_hostile_text_leaves_the_structure_alone(text: str) -> None:
-    body = markdown.render(sample(text))  # type: ignore[arg-type]
+@given(text=hostile_text, accounts=st.sampled_from([1, 2]))
+def test_hostile_text_leaves_the_structure_alone(text: str, accounts: int) -> None:
+    body = markdown.render(sample(text, accounts))
     html = html_of(body)
-    assert structure(html) == structure(PLAIN)
+    assert structure(html) == structure(PLAIN[accounts])
     assert "<a " not in html
     assert html.count("<!--") == 1  # the marker, nothing from the text
     prose = outside_code(html)
@@ -147,12 +151,12 @@ def test_hostile_text_leaves_the_structure_alone(text: str) -> None:
 
 def test_the_reported_cases() -> None:
     tag = "see https://evil.example/phish and www.evil.example \\[link\\](https://x.y)"
-    html = html_of(markdown.render(sample(tag)))  # type: ignore[arg-type]
+    html = html_of(markdown.render(sample(tag)))
     assert "<a " not in html
     assert "https:" + ZWJ + "//evil.example/phish" in html
-    summary = markdown.render(sample("@admins"))  # type: ignore[arg-type]
+    summary = markdown.render(sample("@admins"))
     assert "<summary><b>@" + ZWJ + "admins</b>" in summary
-    assert "\x1b" not in markdown.render(sample("comment \x1b[2J\x07 here"))  # type: ignore[arg-type]
+    assert "\x1b" not in markdown.render(sample("comment \x1b[2J\x07 here"))
 
 
 def test_the_helpers_keep_the_text_readable() -> None:
