@@ -86,10 +86,10 @@ def render(
         _add_details(page, report, actionable, several)
     waiting = [row for row in rows if row.finding.status in _WAITING]
     if waiting:
+        columns = ["user", *(["account"] if several else []), "status", "reason"]
         page.add_items(
-            "### Exempt or in grace\n\n| user | account | status | reason |\n"
-            "| --- | --- | --- | --- |",
-            [_waiting_row(row) for row in waiting],
+            f"### Exempt or in grace\n\n| {' | '.join(columns)} |\n|{' --- |' * len(columns)}",
+            [_waiting_row(row, several) for row in waiting],
             lambda n: f"\n_{plural(n, 'more user')} not shown: see the JSON report._",
             separator="\n",
         )
@@ -274,14 +274,11 @@ def _change(finding: Finding) -> str:
     return inline(short)
 
 
-def _waiting_row(row: _Row) -> str:
+def _waiting_row(row: _Row, several: bool) -> str:
     finding = row.finding
-    cells = [
-        code(finding.user, in_table=True),
-        code(row.account.account_id),
-        finding.status.value,
-        inline(finding.reason),
-    ]
+    account = [code(row.account.account_id)] if several else []
+    cells = [code(finding.user, in_table=True), *account, finding.status.value]
+    cells.append(inline(finding.reason))
     return f"| {' | '.join(cells)} |"
 
 
