@@ -8,7 +8,9 @@ exemption or a fail policy is how a check ends up lying.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
+import math
 import tomllib
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -16,9 +18,16 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from iam_prune.accounts import Shard, ShardError
 from iam_prune.aws.session import AccountTarget
 
 CONFIG_FILE = ".iam-prune.toml"
+
+#: The largest number of days a setting may hold: a hundred years is already no limit at all,
+#: and dates further out overflow.
+MAX_DAYS = 36_500
+#: The longest wait for the credential report, in seconds (AWS makes one in well under that).
+MAX_WAIT = 3_600.0
 
 
 class ConfigError(Exception):
@@ -59,6 +68,28 @@ class Settings:
     targets: tuple[AccountTarget, ...] = (AccountTarget(),)
     exemptions: tuple[ConfigExemption, ...] = ()
     config_file: Path | None = None
+    sarif_path: Path | None = None
+    organization: OrganizationSettings | None = None  # scan every account of the organisation
+    accounts: tuple[str, ...] = ()  # ids or globs over names: only these
+    exclude_accounts: tuple[str, ...] = ()  # ids or globs over names: not these
+    shard: Shard | None = None
+    concurrency: int = 8
+
+
+@dataclass(frozen=True)
+class OrganizationSettings:
+    """``--organization``: list the accounts, assume ``role_name`` in each."""
+
+    role_name: str
+    ous: tuple[str, ...] = ()
+    external_id: str | None = None
+    session_name: str = "iam-prune"
+
+
+#: Accounts scanned at once. Most of an account's time is spent waiting (for AWS to answer, for
+#: the credential report to be generated), not computing, so more accounts than cores overlap
+#: well; each account has its own IAM rate limits.
+DEFAULT_CONCURRENCY = 8
 
 
 #: Keys a config file may hold, with the type each must have.
@@ -79,9 +110,17 @@ _SCALAR_KEYS: dict[str, type | tuple[type, ...]] = {
     "external_id": str,
     "role_session_name": str,
     "exempt": list,
+    "sarif": str,
+    "organization": bool,
+    "role_name": str,
+    "ous": list,
+    "accounts": list,
+    "exclude_accounts": list,
+    "shard": str,
+    "concurrency": int,
 }
 _EXEMPT_KEYS = ("user", "reason", "until")
-_STRING_LISTS = ("terraform_dirs", "var_files", "role_arns")
+_STRING_LISTS = ("terraform_dirs", "var_files", "role_arns", "ous", "accounts", "exclude_accounts")
 
 
 def find_root(start: Path) -> Path:
@@ -105,6 +144,10 @@ def read_file(path: Path) -> dict[str, Any]:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as error:
         raise ConfigError(f"{path}: cannot read: {error.strerror}") from error
+    except UnicodeDecodeError as error:
+        raise ConfigError(
+            f"{path}: not UTF-8 text (byte {error.start}); TOML files are UTF-8"
+        ) from error
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{path}: {error}") from error
     for key, value in data.items():
@@ -143,10 +186,61 @@ def _exemptions(entries: list[Any], path: Path) -> tuple[ConfigExemption, ...]:
     return tuple(parsed)
 
 
-def _positive(name: str, value: Any, minimum: int) -> int:
-    if value < minimum:
-        raise ConfigError(f"{name} must be at least {minimum}, got {value}")
-    return int(value)
+def _days(name: str, value: Any, minimum: int) -> int:
+    """A whole number of days between ``minimum`` and :data:`MAX_DAYS`, named when it is not."""
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise ConfigError(f"{_named(name)} must be a whole number of days, got {value!r}")
+    if not minimum <= value <= MAX_DAYS:
+        raise ConfigError(
+            f"{_named(name)} must be between {minimum} and {MAX_DAYS:,} days, got {value}"
+        )
+    return value
+
+
+def _wait(name: str, value: Any) -> float:
+    """Seconds, finite, between 0 and :data:`MAX_WAIT`, named when not."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ConfigError(f"{_named(name)} must be a number of seconds, got {value!r}")
+    number = float(value)
+    if not math.isfinite(number) or not 0 <= number <= MAX_WAIT:
+        raise ConfigError(
+            f"{_named(name)} must be between 0 and {MAX_WAIT:,.0f} seconds, got {value}"
+        )
+    return number
+
+
+#: More accounts at once than this buys nothing but threads (each account runs its own too).
+MAX_CONCURRENCY = 64
+
+
+def _concurrency(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ConfigError(f"{_named('concurrency')} must be a whole number, got {value!r}")
+    if not 1 <= value <= MAX_CONCURRENCY:
+        raise ConfigError(
+            f"{_named('concurrency')} must be between 1 and {MAX_CONCURRENCY}, got {value}"
+        )
+    return value
+
+
+def _named(key: str) -> str:
+    return f"{key} (--{key.replace('_', '-')})"
+
+
+def requested_outputs(flags: dict[str, Any], cwd: Path) -> dict[str, Path | None]:
+    """The report files asked for (``json``, ``junit``, ``markdown``, ``sarif``), read as far
+    as can be when the configuration is broken: a run that fails still owes its reader a
+    report."""
+    values: dict[str, Any] = {}
+    explicit = flags.get("config")
+    path = Path(explicit) if explicit else find_root(cwd) / CONFIG_FILE
+    with contextlib.suppress(OSError, ValueError):  # the error at hand is reported already
+        values = tomllib.loads(path.read_text(encoding="utf-8"))
+    found: dict[str, Path | None] = {}
+    for name in ("json", "junit", "markdown", "sarif"):
+        value = flags.get(name) or values.get(name)
+        found[name] = Path(value) if isinstance(value, str) and value else None
+    return found
 
 
 def build(flags: dict[str, Any], cwd: Path) -> Settings:
@@ -180,8 +274,27 @@ def build(flags: dict[str, Any], cwd: Path) -> Settings:
     wait = pick("report_wait")
 
     roles = pick("role_arns") or []
-    if pick("external_id") and not roles:
-        raise ConfigError("--external-id is only used with --role-arn, and none was given")
+    organization = _organization(pick)
+    if organization is not None and roles:
+        raise ConfigError(
+            "--organization and --role-arn both choose the accounts to scan: give one of them"
+        )
+    if pick("external_id") and not roles and organization is None:
+        raise ConfigError(
+            "--external-id is only used with --role-arn or --organization, and neither was given"
+        )
+    shard_text = pick("shard")
+    try:
+        shard = None if shard_text is None else Shard.parse(str(shard_text))
+    except ShardError as error:
+        raise ConfigError(str(error)) from error
+    concurrency = pick("concurrency")
+    for flag in ("accounts", "exclude_accounts", "shard"):
+        if pick(flag) and not roles and organization is None:
+            raise ConfigError(
+                f"--{flag.replace('_', '-')} picks among the accounts of --organization or "
+                "--role-arn, and neither was given"
+            )
     targets = tuple(
         AccountTarget(
             role_arn=str(arn),
@@ -201,17 +314,46 @@ def build(flags: dict[str, Any], cwd: Path) -> Settings:
         var_files=tuple((var_base / f).resolve() for f in pick("var_files") or []),
         state=state,
         use_cache=not flags.get("no_cache") and file_values.get("cache", True),
-        inactive_days=None if inactive is None else _positive("inactive_days", inactive, 1),
-        grace_days=_positive("grace_days", 7 if grace is None else grace, 0),
+        inactive_days=None if inactive is None else _days("inactive_days", inactive, 1),
+        grace_days=_days("grace_days", 7 if grace is None else grace, 0),
         fail_on=fail_policy,
         json_path=out("json"),
         junit_path=out("junit"),
         markdown_path=out("markdown"),
-        report_wait=120.0 if wait is None else float(wait),
+        report_wait=120.0 if wait is None else _wait("report_wait", wait),
         profile=pick("profile"),
         targets=targets,
         exemptions=_exemptions(file_values.get("exempt", []), path),
         config_file=path if file_values else None,
+        sarif_path=out("sarif"),
+        organization=organization,
+        accounts=tuple(pick("accounts") or ()),
+        exclude_accounts=tuple(pick("exclude_accounts") or ()),
+        shard=shard,
+        concurrency=_concurrency(DEFAULT_CONCURRENCY if concurrency is None else concurrency),
+    )
+
+
+def _organization(pick: Any) -> OrganizationSettings | None:
+    """``--organization`` and the flags that only make sense with it."""
+    role_name, ous = pick("role_name"), tuple(pick("ous") or ())
+    if not pick("organization"):
+        if role_name or ous:
+            flag = "--role-name" if role_name else "--ou"
+            raise ConfigError(f"{flag} is only used with --organization, which was not given")
+        return None
+    if not role_name:
+        raise ConfigError(
+            "--organization needs --role-name: the role iam-prune assumes in each account "
+            "(README, section 'Many accounts')"
+        )
+    if ":" in role_name:
+        raise ConfigError(f"--role-name {role_name!r}: the role's name (and path), not its ARN")
+    return OrganizationSettings(
+        role_name=str(role_name),
+        ous=ous,
+        external_id=pick("external_id"),
+        session_name=pick("role_session_name") or "iam-prune",
     )
 
 
@@ -250,6 +392,8 @@ def validate(settings: Settings) -> Settings:
                 f"--role-arn {target.role_arn!r} is not a role ARN "
                 "(arn:aws:iam::123456789012:role/NAME)"
             )
-    if settings.report_wait < 0:
-        raise ConfigError(f"report_wait must be 0 or more seconds, got {settings.report_wait:g}")
+    _wait("report_wait", settings.report_wait)
+    _days("grace_days", settings.grace_days, 0)
+    if settings.inactive_days is not None:
+        _days("inactive_days", settings.inactive_days, 1)
     return settings

@@ -254,6 +254,8 @@ class TerraformModel:
     declarations: tuple[Declaration, ...]
     errors: tuple[ReportError, ...] = ()
     unreadable_texts: tuple[tuple[str, str], ...] = ()
+    #: Files and folders that could not be read at all: they may declare any name.
+    unread: tuple[str, ...] = ()
     sources: tuple[tuple[str, str], ...] = ()
     references: tuple[Reference, ...] = ()
     notes: tuple[Note, ...] = ()  # what was not read and why, when that does not change results
@@ -368,6 +370,9 @@ class AccountResult:
     name: str | None = None  # the account's name in AWS Organizations
     alias: str | None = None  # the IAM account alias
     ou_path: str | None = None  # e.g. r-ab12/ou-prod/ou-payments
+    #: How long this account's scan took, wall clock (JUnit's suite ``time``); 0 when unknown,
+    #: as in a report read back from JSON.
+    seconds: float = 0.0
 
 
 @dataclass(frozen=True)
