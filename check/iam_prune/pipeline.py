@@ -145,6 +145,9 @@ def _account(
 
     users = {u.name: u for u in inventory.users}
     findings = reconcile(inventory, context.index, context.rules, context.now, exemption_for)
+    to_plan = sum(1 for f in findings if f.status is Status.REMOVE_FROM_CODE)
+    if to_plan:
+        context.progress(f"{inventory.account_id}: planning the code change of {to_plan} findings")
     findings = tuple(remediate(f, users.get(f.user), context.model) for f in findings)
     errors = [
         ReportError(ErrorSource.AWS, problem, account_id=inventory.account_id)
@@ -251,6 +254,8 @@ def run(
         notes=model.notes,
         run=run_info,
     )
+    if sum(1 for f in report.findings if f.status is Status.REMOVE_FROM_CODE) > 1:
+        progress("checking the code changes together")
     started = time.perf_counter()
     report = plan.finalize(report, model)  # notes on changes that do not combine
     exact = plan.combined_patch(report, model)
