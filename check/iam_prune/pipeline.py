@@ -19,14 +19,16 @@ from typing import Any
 
 import botocore.exceptions
 
-from iam_prune import __version__, exemptions, redaction, terraform
+from iam_prune import __version__, exemptions, redaction, targets, terraform
 from iam_prune.aws import AwsError
+from iam_prune.aws.account import account_alias
 from iam_prune.aws.inventory import collect
 from iam_prune.aws.report import Poller
 from iam_prune.aws.session import AccountTarget, GuardedSession, open_target
 from iam_prune.config import Settings
 from iam_prune.fixes import plan
 from iam_prune.fixes.commands import delete_commands
+from iam_prune.merge import canonical_errors
 from iam_prune.model import (
     AccountResult,
     Declaration,
@@ -145,18 +147,15 @@ def _account(
 
     users = {u.name: u for u in inventory.users}
     findings = reconcile(inventory, context.index, context.rules, context.now, exemption_for)
-    to_plan = sum(1 for f in findings if f.status is Status.REMOVE_FROM_CODE)
-    if to_plan:
-        context.progress(f"{inventory.account_id}: planning the code change of {to_plan} findings")
+    removals = sum(f.status is Status.REMOVE_FROM_CODE for f in findings)
+    if removals:
+        plural = "s" if removals != 1 else ""
+        context.progress(f"{inventory.account_id}: planning {removals:,} removal{plural}")
     findings = tuple(remediate(f, users.get(f.user), context.model) for f in findings)
     errors = [
         ReportError(ErrorSource.AWS, problem, account_id=inventory.account_id)
         for problem in inventory.problems
     ]
-    for user in inventory.users:
-        _, problem = exemptions.tag_exemption(user)
-        if problem is not None:
-            errors.append(replace(problem, account_id=inventory.account_id))
     result = AccountResult(
         account_id=inventory.account_id,
         source=inventory.source,
@@ -169,9 +168,6 @@ def _account(
     return result, errors
 
 
-#: Accounts scanned at once. Each account has its own IAM rate limits; the bound is for us.
-MAX_ACCOUNTS_AT_ONCE = 4
-
 Opener = Callable[[AccountTarget, str | None], GuardedSession]
 
 
@@ -182,6 +178,7 @@ def _scan_account(
     opener: Opener,
 ) -> tuple[AccountResult | None, list[ReportError]]:
     """One account, start to finish; its failure is its own and names it."""
+    started = time.monotonic()
     try:
         try:
             gs = opener(target, settings.profile)
@@ -194,7 +191,18 @@ def _scan_account(
         if target.role_arn and target.role_arn not in message:
             message = f"{target.role_arn}: {message}"
         return None, [ReportError(ErrorSource.AWS, message, account_id=account)]
-    return _account(inventory, context, settings)
+    result, errors = _account(inventory, context, settings)
+    alias, alias_note = account_alias(gs)
+    notes = (*result.notes, alias_note) if alias_note else result.notes
+    result = replace(
+        result,
+        name=target.name,
+        ou_path=target.ou_path,
+        alias=alias,
+        notes=notes,
+        api_calls=gs.counter.count,
+    )
+    return replace(result, seconds=time.monotonic() - started), errors
 
 
 def run(
@@ -208,6 +216,8 @@ def run(
     """Scan the Terraform once, then every account (concurrently) into one report."""
     errors: list[ReportError] = []
     state = _state(settings, opener, errors)
+    dirs = ", ".join(_relative(d, settings) for d in settings.terraform_dirs)
+    progress(f"reading the Terraform in {dirs}")
     try:
         model = terraform.load(
             settings.terraform_dirs,
@@ -223,6 +233,7 @@ def run(
     else:
         index = CodeIndex.build(model)
     errors.extend(model.errors)
+    progress(f"parsed {model.files_parsed:,} of {model.files_scanned:,} Terraform files")
     inline, inline_problems = exemptions.inline_exemptions(model)
     errors.extend(inline_problems)
     context = _Context(
@@ -234,9 +245,15 @@ def run(
         progress=progress,
     )
 
-    targets = settings.targets
-    with ThreadPoolExecutor(max_workers=min(MAX_ACCOUNTS_AT_ONCE, len(targets))) as pool:
-        results = list(pool.map(lambda t: _scan_account(t, settings, context, opener), targets))
+    chosen, problems = targets.resolve(settings, opener, _aws_message)
+    errors.extend(problems)
+    if settings.organization is not None:
+        shard = f" (shard {settings.shard})" if settings.shard else ""
+        progress(f"{len(chosen)} accounts of the organisation to scan{shard}")
+    else:
+        progress(f"reading {len(chosen)} account{'s' if len(chosen) != 1 else ''}")
+    with ThreadPoolExecutor(max_workers=max(1, min(settings.concurrency, len(chosen)))) as pool:
+        results = list(pool.map(lambda t: _scan_account(t, settings, context, opener), chosen))
     accounts = [result for result, _ in results if result is not None]
     for _, problems in results:
         errors.extend(problems)
@@ -250,12 +267,13 @@ def run(
             terraform_dirs=tuple(_relative(d, settings) for d in settings.terraform_dirs),
         ),
         accounts=tuple(accounts),
-        errors=tuple(errors),
+        errors=canonical_errors(errors),  # as `merge` orders them
         notes=model.notes,
         run=run_info,
     )
-    if sum(1 for f in report.findings if f.status is Status.REMOVE_FROM_CODE) > 1:
-        progress("checking the code changes together")
+    removals = sum(f.status is Status.REMOVE_FROM_CODE for f in report.findings)
+    if removals:
+        progress(f"combining {removals:,} removal{'s' if removals != 1 else ''} into one patch")
     started = time.perf_counter()
     report = plan.finalize(report, model)  # notes on changes that do not combine
     exact = plan.combined_patch(report, model)

@@ -80,7 +80,15 @@ class Settled:
 
 @dataclass
 class Evaluation:
-    """The roots of one workspace, evaluated once and reused for every candidate edit."""
+    """The roots of one workspace, evaluated once and reused for every candidate edit.
+
+    An edited workspace is evaluated whole again, not just the edited blocks: what a block
+    makes can depend on an edited one through more than its text (a ``for_each`` over another
+    resource's instances, a local or variable default the edit changes, a module's inputs,
+    ``moved`` chains), and the comparison with the original is only sound over instances
+    evaluated alike. Finding only what depends on an edit is what would make this cheaper;
+    the searches around it (what dangles, what names the user) already read only what the
+    edit touches."""
 
     workspace: Workspace
     roots: tuple[str, ...]
