@@ -68,6 +68,12 @@ def _reparse(
         return error
 
 
+#: Parses of edited texts kept: one change reads its own edited files a few times over (to
+#: check, evaluate, compare); keeping every finding's would hold hundreds of versions of a
+#: big file.
+_EDITED_KEPT = 64
+
+
 class _Shared:
     """What a workspace and its edited copies share: the parses of the original texts and of
     every edited text, and the word indexes of the original texts."""
@@ -152,9 +158,13 @@ class Workspace:
         if original == text:
             return first
         key = (path, text)
-        if key not in shared.edited:
-            shared.edited[key] = _reparse(path, first, original, text)
-        return shared.edited[key]
+        found = shared.edited.pop(key, None)
+        if found is None:
+            found = _reparse(path, first, original, text)
+        shared.edited[key] = found  # the most recent last
+        if len(shared.edited) > _EDITED_KEPT:
+            del shared.edited[next(iter(shared.edited))]
+        return found
 
     def mentioning(self, names: Iterable[str], paths: Iterable[str]) -> list[str]:
         """Those of ``paths`` whose text mentions one of ``names`` as a whole dotted word
