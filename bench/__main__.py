@@ -6,7 +6,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 
-from bench import fixes, inventory, organization, refusals, terraform
+from bench import fixes, inventory, organization, refusals, scan, terraform
 
 BENCHMARKS: dict[str, Callable[[], None]] = {
     "inventory": inventory.main,
@@ -14,6 +14,7 @@ BENCHMARKS: dict[str, Callable[[], None]] = {
     "fixes": fixes.main,
     "organization": organization.main,
     "refusals": refusals.main,
+    "scan": scan.main,
 }
 
 

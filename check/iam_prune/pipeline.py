@@ -7,6 +7,8 @@ exceptions, so that whatever is still sound is reported and the run is marked in
 
 from __future__ import annotations
 
+import json
+import os
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -111,7 +113,10 @@ def _inventory(gs: GuardedSession, context: _Context, settings: Settings) -> Inv
 def remediate(finding: Finding, user: LiveUser | None, model: TerraformModel) -> Finding:
     """Attach what to do: the code change, or the console commands."""
     if finding.status is Status.REMOVE_FROM_CODE:
-        return replace(finding, remediation=plan.retire(finding.declarations, model))
+        started = time.perf_counter()
+        remediation = plan.retire(finding.declarations, model)
+        _record_planning(finding.user, time.perf_counter() - started)
+        return replace(finding, remediation=remediation)
     if finding.status is Status.DELETE_UNMANAGED and user is not None:
         manual = tuple(_read_by_code(read) for read in model.user_reads if read.name == user.name)
         remediation = Remediation(commands=delete_commands(user), manual=manual)
@@ -127,6 +132,18 @@ def _read_by_code(read: UserRead) -> str:
         "deleted, the next `terraform plan` there fails. Remove that data source, and what "
         "refers to it, before running these commands."
     )
+
+
+#: Where each finding's planning time goes, one JSON line per finding, when set (the whole-scan
+#: benchmark reads it: planning cannot be timed from outside the process).
+PLANNING_TIMES_ENV = "IAM_PRUNE_PLANNING_TIMES"
+
+
+def _record_planning(user: str, seconds: float) -> None:
+    path = os.environ.get(PLANNING_TIMES_ENV)
+    if path:
+        with Path(path).open("a", encoding="utf-8") as stream:
+            stream.write(json.dumps({"user": user, "seconds": seconds}) + "\n")
 
 
 def _account(
@@ -270,8 +287,10 @@ def run(
     removals = sum(f.status is Status.REMOVE_FROM_CODE for f in report.findings)
     if removals:
         progress(f"combining {removals:,} removal{'s' if removals != 1 else ''} into one patch")
+    started = time.perf_counter()
     report = plan.finalize(report, model)  # notes on changes that do not combine
     exact = plan.combined_patch(report, model)
+    _record_planning("", time.perf_counter() - started)  # "": the combined patch
     # What reports show is redacted; what `fix` writes (the combined patch) stays exact.
     report = redaction.redact(report, model, use_cache=settings.use_cache)
     return Outcome(report=replace(report, combined_patch=exact), model=model)

@@ -77,7 +77,7 @@ def literals(workspace: Workspace, decl: Declaration, others: Sequence[Declarati
     theirs = {d.module_dir for d in others if d.name == name and d != decl}
     edits: list[FileEdit] = []
     mentions: list[Mention] = []
-    for path, block in _blocks(workspace):
+    for path, block in _blocks(workspace, name):
         directory = directory_of(block.span.file)
         if _within(block.span, decl) or (directory in theirs and directory != decl.module_dir):
             continue
@@ -176,8 +176,10 @@ def _is_key_of(node: Literal, decl: Declaration) -> bool:
     return key is not None and key.file == node.span.file and key.start <= node.span.start < key.end
 
 
-def _blocks(workspace: Workspace) -> Iterator[tuple[str, Block]]:
-    for path in sorted(workspace.texts):
+def _blocks(workspace: Workspace, name: str) -> Iterator[tuple[str, Block]]:
+    """The blocks of the files that can name ``name`` in a string (the workspace's index of
+    them, built once): a block can only mention the user literally where its text does."""
+    for path in workspace.may_name(name):
         if not scan.is_config_file(path):
             continue
         parsed = workspace.parsed(path)

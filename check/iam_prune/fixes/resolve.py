@@ -10,6 +10,7 @@ it names what is gone by design.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 from iam_prune.fixes.instances import Tree, address_of
 from iam_prune.fixes.workspace import Workspace, joined
 from iam_prune.model import FileEdit
+from iam_prune.terraform import scan
 from iam_prune.terraform.moduleconfig import is_local_source, source_of
 from iam_prune.terraform.references import Traversal, Use, declared, directory_of, uses
 from iam_prune.terraform.syntax import ParsedFile
@@ -84,19 +86,42 @@ def located(
     workspace: Workspace, directories: Iterable[str], names: Iterable[str]
 ) -> Iterator[Located]:
     """Every use in the files of ``directories`` whose text mentions one of ``names`` (the
-    addresses an edit may break: a cheap test before parsing)."""
+    addresses an edit may break), in file order: the workspace's word index says which files
+    do, so only those are parsed."""
+    wanted = tuple(sorted(set(names)))
+    for directory in sorted(set(directories)):
+        yield from _uses_in(workspace, workspace.mentioning(wanted, workspace.files(directory)))
+
+
+def located_exhaustively(
+    workspace: Workspace, directories: Iterable[str], names: Iterable[str]
+) -> Iterator[Located]:
+    """``located`` by searching every text of the directories: the definition the index
+    stands for, kept for testing it."""
     pattern = _mentions(tuple(sorted(set(names))))
     for directory in sorted(set(directories)):
-        for path in workspace.files(directory):
-            text = workspace.text(path)
-            if text is None or pattern is None or not pattern.search(text):
-                continue
-            parsed = workspace.parsed(path)
-            if not isinstance(parsed, ParsedFile):
-                continue
-            for use in uses(parsed, text):
-                if (use.block.block_type, use.path[0]) not in _PAST_ADDRESSES:
-                    yield Located(path, use)
+        paths = [
+            path
+            for path in workspace.files(directory)
+            if pattern is not None and pattern.search(workspace.texts[path])
+        ]
+        yield from _uses_in(workspace, paths)
+
+
+def in_files(workspace: Workspace, paths: Iterable[str]) -> Iterator[Located]:
+    """Every use in ``paths``."""
+    return _uses_in(workspace, sorted(set(paths)))
+
+
+def _uses_in(workspace: Workspace, paths: Iterable[str]) -> Iterator[Located]:
+    for path in paths:
+        text = workspace.text(path)
+        parsed = workspace.parsed(path) if text is not None else None
+        if text is None or not isinstance(parsed, ParsedFile):
+            continue
+        for use in uses(parsed, text):
+            if (use.block.block_type, use.path[0]) not in _PAST_ADDRESSES:
+                yield Located(path, use)
 
 
 def _mentions(names: tuple[str, ...]) -> re.Pattern[str] | None:
@@ -104,6 +129,50 @@ def _mentions(names: tuple[str, ...]) -> re.Pattern[str] | None:
         return None
     alternatives = "|".join(re.escape(name) for name in names)
     return re.compile(rf"(?<![\w-])(?:{alternatives})(?![\w-])")
+
+
+def changed(before: Resolver, after: Resolver, directories: Iterable[str]) -> set[str]:
+    """What a use has to mention for the edit between ``before`` and ``after`` to change
+    whether it resolves: the addresses one of ``directories`` declares before and not after,
+    the module calls whose callee lost an output or changed, and the addresses some of whose
+    instances came or went. A superset is harmless (more files are read); this is the set the
+    exhaustive search, which reads every file, needs no more than.
+
+    When the module instances of a directory change (a module call removed or expanded
+    differently), every address it declares may resolve differently: the whole directory."""
+    names: set[str] = set()
+    instances = before.instances ^ after.instances
+    for directory in directories:
+        old, new = before.declared(directory), after.declared(directory)
+        names |= old ^ new
+        if before.scopes.get(directory) != after.scopes.get(directory):
+            names |= old
+            continue
+        for address in old & new:
+            if address.startswith("module.") and _callee_changed(before, after, directory, address):
+                names.add(address)
+        for prefix in before.scopes.get(directory, ()):
+            for instance in instances:
+                if instance.startswith(prefix):
+                    names.add(_configured(instance[len(prefix) :]))
+    return set(_names(names))
+
+
+def _configured(instance: str) -> str:
+    """The address in its module of an instance below a module prefix: ``aws_iam_user.a``
+    of ``aws_iam_user.a["k"]``, ``module.b`` of ``module.b[0].aws_iam_user.c``."""
+    segments = instance.split("[", 1)[0].split(".")
+    return ".".join(segments[: 3 if segments[0] == "data" else 2])
+
+
+def _callee_changed(before: Resolver, after: Resolver, directory: str, module: str) -> bool:
+    old, new = before.callee(directory, module), after.callee(directory, module)
+    if old != new:
+        return True
+    if old is None:
+        return False
+    outputs = {a for a in before.declared(old) if a.startswith("output.")}
+    return outputs != {a for a in after.declared(old) if a.startswith("output.")}
 
 
 def names_in(resolver: Resolver, directories: Iterable[str]) -> set[str]:
@@ -116,10 +185,33 @@ def dangling(
     before: Resolver, after: Resolver, edits: Sequence[FileEdit], directories: Sequence[str]
 ) -> list[Located]:
     """The uses in the original texts that resolved before the edits, do not after them, and
-    are not themselves removed or rewritten by the edits."""
+    are not themselves removed or rewritten by the edits. Only the files that mention what
+    the edits change are read."""
+    return _dangling_among(
+        located(before.workspace, directories, changed(before, after, directories)),
+        before,
+        after,
+        edits,
+    )
+
+
+def dangling_exhaustively(
+    before: Resolver, after: Resolver, edits: Sequence[FileEdit], directories: Sequence[str]
+) -> list[Located]:
+    """``dangling`` by reading every file that mentions anything the directories declare:
+    the definition, kept for testing the indexed search against."""
+    names = names_in(before, directories)
+    return _dangling_among(
+        located_exhaustively(before.workspace, directories, names), before, after, edits
+    )
+
+
+def _dangling_among(
+    candidates: Iterable[Located], before: Resolver, after: Resolver, edits: Sequence[FileEdit]
+) -> list[Located]:
     found: list[Located] = []
     chained: dict[str, set[str]] = {}
-    for item in located(before.workspace, directories, names_in(before, directories)):
+    for item in candidates:
         directory = directory_of(item.file)
         if covered(item, edits):
             continue
@@ -134,11 +226,18 @@ def dangling(
 
 def _moves_from(resolver: Resolver, directory: str) -> set[str]:
     """The addresses ``moved`` blocks in ``directory`` move away from, as written."""
-    return {
-        address_of(use.traversal)
-        for _, use in resolver.workspace.uses(directory)
-        if use.block.block_type == "moved" and use.path[0] == "from"
-    }
+    workspace = resolver.workspace
+    files = workspace.mentioning(("moved",), workspace.files(directory))  # a moved block says so
+    found: set[str] = set()
+    for path in files:
+        parsed = workspace.parsed(path)
+        if scan.is_config_file(path) and isinstance(parsed, ParsedFile):
+            found.update(
+                address_of(use.traversal)
+                for use in uses(parsed, workspace.texts[path])
+                if use.block.block_type == "moved" and use.path[0] == "from"
+            )
+    return found
 
 
 def _moved_on(item: Located, moves_from: set[str]) -> bool:
@@ -153,13 +252,22 @@ def _moved_on(item: Located, moves_from: set[str]) -> bool:
 
 
 def unresolved(
-    resolver: Resolver, directories: Sequence[str], names: Iterable[str]
+    resolver: Resolver,
+    directories: Sequence[str],
+    names: Iterable[str],
+    also: Sequence[str] = (),
 ) -> set[tuple[str, str]]:
     """``(directory, reference)`` for every use in ``directories`` mentioning one of ``names``
-    that does not resolve: the same set before and after an edit means it broke nothing."""
+    (and every use in the files ``also``) that does not resolve: the same set before and after
+    an edit means it broke nothing."""
+    items = located(resolver.workspace, directories, names)
+    return _unresolved_among(resolver, itertools.chain(items, in_files(resolver.workspace, also)))
+
+
+def _unresolved_among(resolver: Resolver, items: Iterable[Located]) -> set[tuple[str, str]]:
     missing: set[tuple[str, str]] = set()
     chained: dict[str, set[str]] = {}
-    for item in located(resolver.workspace, directories, names):
+    for item in items:
         directory = directory_of(item.file)
         if resolver.resolves(directory, item.traversal):
             continue
@@ -167,6 +275,40 @@ def unresolved(
             continue
         missing.add((directory, _written(item.traversal)))
     return missing
+
+
+def newly_unresolved(
+    before: Resolver, after: Resolver, edited: Sequence[str], directories: Sequence[str]
+) -> set[tuple[str, str]]:
+    """``(directory, reference)`` for every reference that resolved before the edits of the
+    files ``edited`` and does not after, however it came about.
+
+    A reference breaks where the edit changes what it mentions, or in an edited file (whose
+    uses, old and new, are compared with every use of the same names): the other files
+    resolve the same before and after, and are not read."""
+    within = set(directories)
+    edited = [path for path in edited if directory_of(path) in within]
+    names = changed(before, after, directories)
+    names |= mentioned(before.workspace, edited) | mentioned(after.workspace, edited)
+    return unresolved(after, directories, names, edited) - unresolved(
+        before, directories, names, edited
+    )
+
+
+def newly_unresolved_exhaustively(
+    before: Resolver, after: Resolver, directories: Sequence[str]
+) -> set[tuple[str, str]]:
+    """``newly_unresolved`` by reading every file that mentions anything the directories
+    declare: the definition, kept for testing against."""
+    names = names_in(before, directories)
+    return _unresolved_among(
+        after, located_exhaustively(after.workspace, directories, names)
+    ) - _unresolved_among(before, located_exhaustively(before.workspace, directories, names))
+
+
+def mentioned(workspace: Workspace, paths: Iterable[str]) -> set[str]:
+    """What the uses in ``paths`` mention, as ``located`` looks for it."""
+    return set(_names(item.traversal.address for item in in_files(workspace, paths)))
 
 
 def _names(addresses: Iterable[str]) -> Iterator[str]:

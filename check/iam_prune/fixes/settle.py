@@ -28,9 +28,8 @@ from iam_prune.fixes.resolve import (
     Resolver,
     covered,
     dangling,
-    located,
-    names_in,
-    unresolved,
+    in_files,
+    newly_unresolved,
 )
 from iam_prune.fixes.syntaxwalk import dotted_name, is_count_index, nodes, parent_of
 from iam_prune.fixes.workspace import Workspace
@@ -81,7 +80,15 @@ class Settled:
 
 @dataclass
 class Evaluation:
-    """The roots of one workspace, evaluated once and reused for every candidate edit."""
+    """The roots of one workspace, evaluated once and reused for every candidate edit.
+
+    An edited workspace is evaluated whole again, not just the edited blocks: what a block
+    makes can depend on an edited one through more than its text (a ``for_each`` over another
+    resource's instances, a local or variable default the edit changes, a module's inputs,
+    ``moved`` chains), and the comparison with the original is only sound over instances
+    evaluated alike. Finding only what depends on an edit is what would make this cheaper;
+    the searches around it (what dangles, what names the user) already read only what the
+    edit touches."""
 
     workspace: Workspace
     roots: tuple[str, ...]
@@ -162,7 +169,8 @@ def _dependents(
     broken = dangling(old, new, edits, directories)
     if not broken:
         return [], []
-    everything = list(located(before.workspace, directories, names_in(old, directories)))
+    # The uses of the blocks that hold a dangling use: all in the files that hold one.
+    everything = list(in_files(before.workspace, {item.file for item in broken}))
     by_block: dict[tuple[str, int], list[Located]] = {}
     for item in everything:
         by_block.setdefault((item.file, item.use.block.span.start), []).append(item)
@@ -192,8 +200,7 @@ def _dangling(before: Evaluation, after: Evaluation, texts: dict[str, str]) -> l
     directories = sorted({*before.directories, *(directory_of(f) for f in texts)})
     old = Resolver(before.workspace, before.trees)
     new = Resolver(after.workspace, after.trees)
-    names = names_in(old, directories)
-    broken = unresolved(new, directories, names) - unresolved(old, directories, names)
+    broken = newly_unresolved(old, new, sorted(texts), directories)
     return [
         f"a reference to `{reference}` in `{directory}/` would be left dangling"
         for directory, reference in sorted(broken)

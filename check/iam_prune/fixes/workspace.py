@@ -13,12 +13,15 @@ from __future__ import annotations
 
 import functools
 import posixpath
-from collections.abc import Iterator, Mapping, Sequence
+import re
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from iam_prune.fixes.mentions import Mentions
 from iam_prune.model import TerraformModel
 from iam_prune.terraform import scan
+from iam_prune.terraform.cache import parse_all
 from iam_prune.terraform.expansion import Expanded, expand
 from iam_prune.terraform.instances import Instance, root_inputs, tfvars_order
 from iam_prune.terraform.moduleconfig import (
@@ -47,16 +50,38 @@ def parse_text(path: str, text: str) -> ParsedFile | ParseError:
         return error
 
 
-@functools.lru_cache(maxsize=2048)
-def parse_edited(path: str, original: str, text: str) -> ParsedFile | ParseError:
-    """``text``, an edit of ``original``, parsed by reading again only what changed."""
-    before = parse_text(path, original)
+def _parse(path: str, text: str) -> ParsedFile | ParseError:
+    try:
+        return parse_file(path, text)
+    except ParseError as error:
+        return error
+
+
+def _reparse(
+    path: str, before: ParsedFile | ParseError, original: str, text: str
+) -> ParsedFile | ParseError:
     if isinstance(before, ParseError):
-        return parse_text(path, text)
+        return _parse(path, text)
     try:
         return reparse(before, original, text)
     except ParseError as error:
         return error
+
+
+#: Parses of edited texts kept: one change reads its own edited files a few times over (to
+#: check, evaluate, compare); keeping every finding's would hold hundreds of versions of a
+#: big file.
+_EDITED_KEPT = 64
+
+
+class _Shared:
+    """What a workspace and its edited copies share: the parses of the original texts and of
+    every edited text, and the word indexes of the original texts."""
+
+    def __init__(self, original: Mapping[str, str]) -> None:
+        self.parses: dict[str, ParsedFile | ParseError] = {}
+        self.edited: dict[tuple[str, str], ParsedFile | ParseError] = {}
+        self.mentions = Mentions(original)
 
 
 @dataclass(frozen=True)
@@ -94,10 +119,12 @@ class Workspace:
         texts: Mapping[str, str],
         var_files: Sequence[str] = (),
         original: Mapping[str, str] | None = None,
+        shared: _Shared | None = None,
     ) -> None:
         self.texts = dict(texts)
         self.var_files = tuple(var_files)
         self.original = self.texts if original is None else dict(original)
+        self._shared = shared if shared is not None else _Shared(self.original)
         self._called: dict[str, list[tuple[str, str]]] | None = None
         self._by_directory: dict[str, list[str]] = {}
         for path in sorted(self.texts):
@@ -109,7 +136,7 @@ class Workspace:
 
     def edited(self, changed: Mapping[str, str]) -> Workspace:
         """The same workspace with some files' texts replaced."""
-        return Workspace({**self.texts, **changed}, self.var_files, self.original)
+        return Workspace({**self.texts, **changed}, self.var_files, self.original, self._shared)
 
     # ------------------------------------------------------------------ files
 
@@ -117,11 +144,55 @@ class Workspace:
         return self.texts.get(path)
 
     def parsed(self, path: str) -> ParsedFile | ParseError:
+        """The parse of a file: an unchanged one is parsed once for the workspace and all its
+        edited copies (a root of thousands of files outgrows any bounded cache), an edited one
+        by reading again only what changed."""
         text = self.texts[path]
         original = self.original.get(path)
-        if original is None or original == text:
+        if original is None:
             return parse_text(path, text)
-        return parse_edited(path, original, text)
+        shared = self._shared
+        first = shared.parses.get(path)
+        if first is None:
+            first = shared.parses[path] = _parse(path, original)
+        if original == text:
+            return first
+        key = (path, text)
+        found = shared.edited.pop(key, None)
+        if found is None:
+            found = _reparse(path, first, original, text)
+        shared.edited[key] = found  # the most recent last
+        if len(shared.edited) > _EDITED_KEPT:
+            del shared.edited[next(iter(shared.edited))]
+        return found
+
+    def mentioning(self, names: Iterable[str], paths: Iterable[str]) -> list[str]:
+        """Those of ``paths`` whose text mentions one of ``names`` as a whole dotted word
+        (``aws_iam_user.bob`` in ``aws_iam_user.bob.name``, not in ``aws_iam_user.bobby``)."""
+        wanted = tuple(sorted(set(names)))
+        if not wanted:
+            return []
+        indexed = self._shared.mentions.words(wanted)
+        pattern = re.compile(
+            rf"(?<![\w-])(?:{'|'.join(re.escape(name) for name in wanted)})(?![\w-])"
+        )
+        found = []
+        for path in paths:
+            text = self.texts.get(path)
+            if text is None:
+                continue
+            if indexed is not None and text is self.original.get(path):
+                if path in indexed:
+                    found.append(path)
+            elif pattern.search(text):
+                found.append(path)
+        return found
+
+    def may_name(self, name: str) -> list[str]:
+        """The paths, sorted, whose text can hold the user name ``name`` in a string (the
+        original texts: literal mentions are looked for before any edit)."""
+        indexed = self._shared.mentions.strings(name)
+        return sorted(self.texts if indexed is None else indexed & set(self.texts))
 
     def files(self, directory: str) -> list[str]:
         return self._by_directory.get(directory, [])
@@ -132,11 +203,23 @@ class Workspace:
     def config_files(self, directory: str) -> list[ParsedFile]:
         """The parsed ``.tf``/``.tf.json`` files of a directory; one that does not parse is left
         out (the fix that made it so is refused before its evaluation is used)."""
-        return [
-            parsed
-            for path in self.files(directory)
-            if scan.is_config_file(path) and isinstance(parsed := self.parsed(path), ParsedFile)
+        paths = [path for path in self.files(directory) if scan.is_config_file(path)]
+        self._parse_originals(paths)
+        return [parsed for path in paths if isinstance(parsed := self.parsed(path), ParsedFile)]
+
+    def _parse_originals(self, paths: Sequence[str]) -> None:
+        """Parse the unchanged texts of ``paths`` not parsed yet in one batch: the loader's
+        ``parse_all``, so that a module of many files is parsed by its worker processes. (The
+        disk cache stays off: whether ``--no-cache`` was given is not known here.)"""
+        shared = self._shared
+        items = [
+            (path, text)
+            for path in paths
+            if path not in shared.parses and (text := self.original.get(path)) is not None
         ]
+        if len(items) > 1:
+            for (path, _), outcome in zip(items, parse_all(items, use_cache=False), strict=True):
+                shared.parses[path] = outcome
 
     def uses(self, directory: str) -> Iterator[tuple[str, Use]]:
         """Every reference in the directory's configuration files that parse, with the path

@@ -61,10 +61,19 @@ class Obj:
             object.__setattr__(self, "origins", _pad(self.origins, len(self.items)))
 
     def get(self, key: str) -> tuple[Value, Origin] | None:
-        for index, candidate in enumerate(self.keys):
-            if candidate == key:
-                return self.items[index], self.origins[index]
-        return None
+        index = self._positions().get(key)
+        return None if index is None else (self.items[index], self.origins[index])
+
+    def _positions(self) -> dict[str, int]:
+        """Where each key is (the first, should one be written twice), built on first use: a
+        lookup in a big map is one probe, not a scan."""
+        positions: dict[str, int] | None = self.__dict__.get("_by_key")
+        if positions is None:
+            positions = {}
+            for index, key in enumerate(self.keys):
+                positions.setdefault(key, index)
+            object.__setattr__(self, "_by_key", positions)
+        return positions
 
     def entries(self) -> Iterator[tuple[str, Value, Origin]]:
         return zip(self.keys, self.items, self.origins, strict=True)
@@ -84,9 +93,16 @@ def make_seq(kind: SeqKind, items: Iterable[Value], origins: Iterable[Origin] | 
     spans = _pad(tuple(origins) if origins is not None else (), len(values))
     if kind != "set":
         return Seq(kind, values, spans)
+    # One hash probe per element (a big literal set is common in for_each); Python's equality
+    # is the set's (``1 == 1.0``, as in Terraform's number type). The first of equal values
+    # keeps its origin. A NaN equals nothing, not even itself: each one stays.
     unique: list[tuple[Value, Origin]] = []
+    seen: set[Value] = set()
     for value, origin in zip(values, spans, strict=True):
-        if all(value != seen for seen, _ in unique):
+        if isinstance(value, float) and value != value:
+            unique.append((value, origin))
+        elif value not in seen:
+            seen.add(value)
             unique.append((value, origin))
     if all(isinstance(v, str) for v, _ in unique):
         unique.sort(key=lambda pair: str(pair[0]))
