@@ -39,12 +39,16 @@ _INLINE_SPECIALS: Final = re.compile(r"([\\`*_\[\]|~&])")
 _BACKTICK_RUN: Final = re.compile(r"`+")
 
 
-def render(report: Report, *, max_size: int = MAX_SIZE) -> str:
+def render(
+    report: Report, *, max_size: int = MAX_SIZE, touched_files: frozenset[str] = frozenset()
+) -> str:
     """The comment body, at most ``max_size`` characters and ``max_size`` bytes of UTF-8.
 
     ``max_size`` defaults to GitHub's comment limit; the job summary may pass its own.
+    Findings declared in, or patching, one of ``touched_files`` (the files a pull request
+    changes) come first in their section.
     """
-    body = _Body(_head(report), _sections(report), _footer(report))
+    body = _Body(_head(report), _sections(report, touched_files), _footer(report))
     return body.fit(max_size)
 
 
@@ -179,14 +183,17 @@ def _footer(report: Report) -> str:
     return f"<sub>iam-prune {_html(report.tool_version)}</sub>"
 
 
-def _sections(report: Report) -> tuple[_Section, ...]:
+def _sections(report: Report, touched_files: frozenset[str]) -> tuple[_Section, ...]:
     """The sections that have something to show, in the order a reviewer acts on them."""
     several = len(report.accounts) > 1
-    labelled = [
-        (account.account_id if several else None, finding)
-        for account in report.accounts
-        for finding in account.findings
-    ]
+    labelled = sorted(
+        (
+            (account.account_id if several else None, finding)
+            for account in report.accounts
+            for finding in account.findings
+        ),
+        key=lambda pair: not _touches(pair[1], touched_files),
+    )
     reviewed = sorted(
         ((label, f) for label, f in labelled if f.status in _REVIEWED),
         key=lambda pair: _REVIEWED.index(pair[1].status),
@@ -222,6 +229,18 @@ def _sections(report: Report) -> tuple[_Section, ...]:
         ),
     )
     return tuple(s for s in sections if s.entries)
+
+
+def _touches(finding: Finding, files: frozenset[str]) -> bool:
+    """Declared in, or patching, one of ``files`` (ordering only; a stable sort keeps the rest)."""
+    if not files:
+        return False
+    named = {d.file for d in finding.declarations}
+    patch = finding.remediation.patch if finding.remediation else None
+    named.update(
+        line[6:].strip() for line in (patch or "").splitlines() if line.startswith("+++ b/")
+    )
+    return not named.isdisjoint(files)
 
 
 def _summary(finding: Finding, account: str | None, where: str) -> str:

@@ -1,0 +1,255 @@
+"""One-click suggestions: a finding's patch as ```suggestion review comments, where GitHub allows.
+
+GitHub accepts a review comment only on lines of the pull request's diff (the RIGHT side, inside
+a hunk of ``GET /pulls/{n}/files``), a multi-line one only within one hunk, and a suggestion
+replaces exactly the lines it covers. So a finding gets suggestions only when every change in
+its patch can be one: each run of removed lines (with the lines that replace them) lies in one
+hunk of the PR's diff, with the same text there. Then applying all of them is exactly the
+patch; otherwise the finding has none, and the conversation comment carries its diff. A pure
+insertion, a new or deleted file, or a missing final newline cannot be expressed this way.
+
+Every comment carries a hidden key (the finding's fingerprint and a hash of the change), so a
+re-run never suggests the same removal twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Final
+
+from iam_prune.formats.markdown import code, fenced, inline
+from iam_prune.model import Finding, Report, Status
+
+MAX_COMMENTS: Final = 30
+KEY_PREFIX: Final = "<!-- iam-prune:suggestion "
+_KEY: Final = re.compile(r"<!-- iam-prune:suggestion ([0-9a-f:]+) -->")
+_HUNK: Final = re.compile(r"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
+
+
+@dataclass(frozen=True)
+class Change:
+    """Lines ``start..end`` (1-based, inclusive) of ``path`` become ``replacement``."""
+
+    path: str
+    start: int
+    end: int
+    removed: tuple[str, ...]
+    replacement: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ReviewComment:
+    """One review comment as the reviews API takes it."""
+
+    path: str
+    start_line: int
+    line: int
+    body: str
+    key: str
+
+    def payload(self) -> dict[str, object]:
+        comment: dict[str, object] = {
+            "path": self.path,
+            "line": self.line,
+            "side": "RIGHT",
+            "body": self.body,
+        }
+        if self.start_line < self.line:
+            comment["start_line"] = self.start_line
+            comment["start_side"] = "RIGHT"
+        return comment
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What one run suggests, and what stays in the conversation comment only."""
+
+    comments: tuple[ReviewComment, ...]
+    suggested: frozenset[str]  # fingerprints with a suggestion in the diff (now or before)
+    outside: tuple[str, ...]  # users whose removal is not (fully) inside the diff
+
+
+# --------------------------------------------------------------------------- diffs
+
+
+def patch_changes(patch: str) -> tuple[Change, ...] | None:
+    """The changes of a unified diff as line replacements, or ``None`` when one of them
+    cannot be a suggestion (an insertion with nothing removed, a new or deleted file, a
+    missing final newline)."""
+    changes: list[Change] = []
+    path: str | None = None
+    old_line = 0
+    run_start = 0
+    removed: list[str] = []
+    added: list[str] = []
+
+    def close() -> bool:
+        nonlocal removed, added
+        if not removed and not added:
+            return True
+        if not removed or path is None:
+            return False
+        changes.append(
+            Change(path, run_start, run_start + len(removed) - 1, (*removed,), (*added,))
+        )
+        removed, added = [], []
+        return True
+
+    for line in patch.splitlines():
+        if line.startswith("--- "):
+            if not close():
+                return None
+            if line[4:].strip() == "/dev/null":
+                return None
+            path = None
+        elif line.startswith("+++ "):
+            target = line[4:].strip()
+            if target == "/dev/null":
+                return None
+            path = target[2:] if target.startswith("b/") else target
+        elif match := _HUNK.match(line):
+            if not close():
+                return None
+            old_line = int(match.group(1))
+        elif line.startswith("\\"):
+            return None
+        elif line.startswith("-"):
+            if not removed and not added:
+                run_start = old_line
+            elif added and not removed:
+                return None  # an insertion directly before a removal: not one suggestion
+            removed.append(line[1:])
+            old_line += 1
+        elif line.startswith("+"):
+            if not removed and not added:
+                run_start = old_line
+            added.append(line[1:])
+        elif line.startswith(" ") or line == "":
+            if not close():
+                return None
+            old_line += 1
+    if not close():
+        return None
+    return tuple(changes)
+
+
+def right_side_lines(file_patch: str) -> dict[int, tuple[int, str]]:
+    """``line -> (hunk number, text)`` for every RIGHT-side line of a PR file's ``patch``."""
+    lines: dict[int, tuple[int, str]] = {}
+    hunk = -1
+    new_line = 0
+    for line in file_patch.splitlines():
+        if match := _HUNK.match(line):
+            hunk += 1
+            new_line = int(match.group(3))
+        elif hunk < 0 or line.startswith(("-", "\\")):
+            continue
+        else:
+            lines[new_line] = (hunk, line[1:])
+            new_line += 1
+    return lines
+
+
+def diff_lines(files: Iterable[Mapping[str, object]]) -> dict[str, dict[int, tuple[int, str]]]:
+    """The RIGHT side of every file of ``GET /pulls/{n}/files`` that has a textual patch."""
+    return {
+        str(f["filename"]): right_side_lines(str(f["patch"]))
+        for f in files
+        if isinstance(f.get("patch"), str)
+    }
+
+
+def _inside(change: Change, diff: Mapping[str, Mapping[int, tuple[int, str]]]) -> bool:
+    lines = diff.get(change.path)
+    if lines is None:
+        return False
+    hunks = set()
+    for offset, text in enumerate(change.removed):
+        found = lines.get(change.start + offset)
+        if found is None or found[1].rstrip("\r") != text.rstrip("\r"):
+            return False
+        hunks.add(found[0])
+    return len(hunks) == 1
+
+
+# --------------------------------------------------------------------------- the plan
+
+
+def existing_keys(bodies: Iterable[str]) -> frozenset[str]:
+    """The suggestion keys found in earlier review comments (by this tool's identity)."""
+    return frozenset(match.group(1) for body in bodies for match in _KEY.finditer(body))
+
+
+def plan(
+    report: Report,
+    diff: Mapping[str, Mapping[int, tuple[int, str]]],
+    already: frozenset[str] = frozenset(),
+    limit: int = MAX_COMMENTS,
+) -> Plan:
+    """The review comments of one run: whole findings only, at most ``limit`` comments, none
+    that an earlier run made, no two covering the same line."""
+    comments: list[ReviewComment] = []
+    suggested: set[str] = set()
+    outside: list[str] = []
+    taken: set[tuple[str, int]] = set()
+    for account in report.accounts:
+        for finding in account.findings:
+            if finding.status is not Status.REMOVE_FROM_CODE:
+                continue
+            patch = finding.remediation.patch if finding.remediation else None
+            changes = patch_changes(patch) if patch else None
+            if not changes or not all(_inside(c, diff) for c in changes):
+                outside.append(finding.user)
+                continue
+            fingerprint = finding.fingerprint(account.account_id)
+            mine = _comments(finding, fingerprint, changes)
+            new = [c for c in mine if c.key not in already]
+            lines = {(c.path, n) for c in changes for n in range(c.start, c.end + 1)}
+            if lines & taken or len(comments) + len(new) > limit:
+                outside.append(finding.user)
+                continue
+            taken |= lines
+            comments.extend(new)
+            suggested.add(fingerprint)
+    return Plan(tuple(comments), frozenset(suggested), tuple(outside))
+
+
+def _comments(finding: Finding, fingerprint: str, changes: Sequence[Change]) -> list[ReviewComment]:
+    result = []
+    for number, change in enumerate(changes, 1):
+        digest = hashlib.sha256(
+            "\0".join((change.path, *change.removed, "\0", *change.replacement)).encode("utf-8")
+        ).hexdigest()[:16]
+        key = f"{fingerprint}:{digest}"
+        part = f" (change {number} of {len(changes)})" if len(changes) > 1 else ""
+        what = "remove these lines" if not change.replacement else "change these lines"
+        body = "\n\n".join(
+            [
+                f"{KEY_PREFIX}{key} -->",
+                f"**iam-prune**: {what} to retire the unused IAM user {code(finding.user)}{part}."
+                f" {inline(finding.reason)}.",
+                _suggestion(change.replacement),
+            ]
+        )
+        result.append(ReviewComment(change.path, change.start, change.end, body, key))
+    return result
+
+
+def _suggestion(replacement: Sequence[str]) -> str:
+    if not replacement:
+        return "```suggestion\n```"
+    return fenced("\n".join(replacement), "suggestion")
+
+
+def review_body(plan: Plan) -> str:
+    """The review's own text: what the comments are, in one sentence."""
+    count = len(plan.comments)
+    users = "user" if len(plan.suggested) == 1 else "users"
+    return (
+        f"iam-prune: {count} suggested change{'s' if count != 1 else ''} retiring unused IAM"
+        f" {users} declared in lines this pull request touches. Applying all of a user's"
+        " suggestions gives exactly the patch in the conversation comment."
+    )
