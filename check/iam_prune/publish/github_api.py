@@ -54,6 +54,10 @@ class GitHubError(Exception):
 class RateLimitedError(GitHubError):
     """A rate limit whose reset is further away than the client may wait."""
 
+    @property
+    def forbidden(self) -> bool:
+        return False  # a 403 that is no missing permission
+
 
 @dataclass(frozen=True)
 class Response:
@@ -72,7 +76,7 @@ class GitHubClient:
     timeout: float = 30.0
     max_wait: float = 120.0  # total seconds this client may spend waiting out rate limits
     retries: int = 3  # extra attempts after a 5xx or a timeout
-    sleep: Sleep = time.sleep
+    sleep: Sleep = field(default=lambda seconds: _sleep(seconds))
     clock: Callable[[], float] = time.time
     dry_run: bool = False  # print writes instead of sending them (reads still go out)
     echo: Callable[[str], None] = print
@@ -232,6 +236,11 @@ class GitHubClient:
         if "secondary rate limit" in message.lower():
             return 60.0  # GitHub's advice when it gives no retry-after
         return None
+
+
+def _sleep(seconds: float) -> None:
+    """The pause between attempts (tests replace it to count the waits instead)."""
+    time.sleep(seconds)
 
 
 def graphql_url_for(api_url: str) -> str:

@@ -164,10 +164,7 @@ def _extras(report: Report, context: Context) -> str:
             if context.touched_files and is_touched(f, context.touched_files)
         ]
         if touched:
-            lines.append(
-                f"**This pull request touches** the code of {len(touched)}:"
-                f" {_names(touched)} (listed first)."
-            )
+            lines.append(f"**Touched by this pull request:** {_names(touched)} (listed first).")
         if context.suggested:
             lines.append(
                 f"**Suggested in the diff:** the removal of {context.suggested}"

@@ -229,8 +229,8 @@ def _comments(finding: Finding, fingerprint: str, changes: Sequence[Change]) -> 
         body = "\n\n".join(
             [
                 f"{KEY_PREFIX}{key} -->",
-                f"**iam-prune**: {what} to retire the unused IAM user {code(finding.user)}{part}."
-                f" {inline(finding.reason)}.",
+                f"**iam-prune**: {what} to retire the unused IAM user {code(finding.user)}{part}.",
+                f"**Why:** {inline(finding.reason)}",
                 _suggestion(change.replacement),
             ]
         )
