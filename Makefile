@@ -30,8 +30,8 @@ $(NODE_STAMP):
 	else echo "npm not found: the OpenAPI check of the GitHub requests will be skipped"; fi
 
 lint: $(STAMP)
-	$(BIN)/ruff check check tests bench
-	$(BIN)/ruff format --check check tests bench
+	$(BIN)/ruff check check tests bench docs
+	$(BIN)/ruff format --check check tests bench docs
 	$(BIN)/zizmor --offline --no-progress action.yml .github/workflows/*.yml examples/workflows/*.yml
 
 typecheck: $(STAMP)
