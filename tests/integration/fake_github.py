@@ -37,9 +37,10 @@ class Logged:
 class Fault:
     """Answer the next request matching ``method``/``path_part`` with this instead."""
 
-    kind: str  # "502", "primary", "secondary"
+    kind: str  # "502", "primary", "secondary", "redirect"
     method: str = ""
     path_part: str = ""
+    target: str = ""  # for "redirect": where to
 
 
 @dataclass
@@ -167,6 +168,8 @@ class _Handler(BaseHTTPRequestHandler):
                 self._send(answer.status, answer.body, answer.headers)
 
     def _fault(self, fault: Fault) -> None:
+        if fault.kind == "redirect":
+            return self._send(301, {"message": "Moved Permanently"}, {"Location": fault.target})
         if fault.kind == "502":
             return self._send(502, {"message": "Server Error"})
         if fault.kind == "primary":

@@ -176,6 +176,8 @@ class GitHubClient:
                 return self._once(method, url, body)
             except urllib.error.HTTPError as answer:
                 status, headers = answer.code, _lower(answer.headers)
+                if 300 <= status < 400:
+                    raise GitHubError(method, name, status, str(answer.reason)) from None
                 message = _message(answer.read())
                 wait = self._rate_limit_wait(status, headers, message)
                 if wait is not None:
@@ -213,7 +215,7 @@ class GitHubClient:
         request.add_header("Authorization", f"Bearer {self.token}")
         if data is not None:
             request.add_header("Content-Type", "application/json")
-        with urllib.request.urlopen(request, timeout=self.timeout) as answer:
+        with _OPENER.open(request, timeout=self.timeout) as answer:
             raw = answer.read()
             return Response(answer.status, _lower(answer.headers), json.loads(raw) if raw else None)
 
@@ -236,6 +238,29 @@ class GitHubClient:
         if "secondary rate limit" in message.lower():
             return 60.0  # GitHub's advice when it gives no retry-after
         return None
+
+
+class _SameOriginRedirects(urllib.request.HTTPRedirectHandler):
+    """Follow a redirect (a renamed repository) only within the same origin: urllib would
+    otherwise carry the ``Authorization`` header to any host a redirect names."""
+
+    def redirect_request(
+        self,
+        req: urllib.request.Request,
+        fp: Any,
+        code: int,
+        msg: str,
+        headers: Any,
+        newurl: str,
+    ) -> urllib.request.Request | None:
+        if _origin(newurl) != _origin(req.full_url):
+            raise urllib.error.HTTPError(
+                req.full_url, code, f"redirect to another host refused: {newurl}", headers, fp
+            )
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
+_OPENER = urllib.request.build_opener(_SameOriginRedirects())
 
 
 def _sleep(seconds: float) -> None:
