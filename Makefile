@@ -20,12 +20,13 @@ demo: $(STAMP)
 
 test: $(STAMP) lint typecheck unit
 
-# GitHub's OpenAPI description (the publish tests check every request against it) and GitHub's
+# GitHub's OpenAPI description and GraphQL schema (the publish tests check every request
+# against them) and GitHub's
 # Markdown CSS (docs/render_comment.py). Optional: without npm the tests that need them skip.
 $(NODE_STAMP):
 	@if command -v npm >/dev/null 2>&1; then \
 		npm install --prefix $(NODE_DEPS) --no-audit --no-fund --silent \
-			@octokit/openapi@23.0.2 github-markdown-css@5.9.0 && touch $(NODE_STAMP) \
+			@octokit/openapi@23.0.2 @octokit/graphql-schema@15.26.1 github-markdown-css@5.9.0 && touch $(NODE_STAMP) \
 			|| echo "npm install failed: the OpenAPI check of the GitHub requests will be skipped"; \
 	else echo "npm not found: the OpenAPI check of the GitHub requests will be skipped"; fi
 

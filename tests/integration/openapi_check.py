@@ -3,7 +3,8 @@
 The package is installed by ``make test`` into ``node_deps/`` when npm is there; without it
 the check is skipped with that reason. Each request must name a documented path and method,
 use only documented query parameters, and send a body valid under the operation's schema.
-GraphQL has no OpenAPI description: its requests are checked for the documented envelope.
+GraphQL has no OpenAPI description: its queries are validated against GitHub's published
+GraphQL schema (npm ``@octokit/graphql-schema``), with every declared variable given.
 """
 
 from __future__ import annotations
@@ -16,12 +17,15 @@ from pathlib import Path
 from typing import Any
 
 from fake_github import Logged
+from graphql import GraphQLSchema, build_schema, parse, validate
+from graphql.language import OperationDefinitionNode
 from jsonschema import Draft7Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT7
 
 REPO = Path(__file__).resolve().parents[2]
 DESCRIPTION = REPO / "node_deps/node_modules/@octokit/openapi/generated/api.github.com.json"
+GRAPHQL_SCHEMA = REPO / "node_deps/node_modules/@octokit/graphql-schema/schema.graphql"
 _URI = "urn:github-openapi"
 
 
@@ -66,9 +70,7 @@ class Description:
     def problems(self, request: Logged) -> list[str]:
         """What in ``request`` the description does not allow (empty when all is well)."""
         if request.path == "/graphql":
-            body = request.body
-            ok = isinstance(body, dict) and isinstance(body.get("query"), str)
-            return [] if ok else [f"GraphQL body without a query: {body!r}"]
+            return graphql_problems(request.body)
         matches = [o for o in self.operations if o.pattern.match(request.path)]
         matches = [o for o in matches if o.method == request.method]
         if not matches:
@@ -110,6 +112,34 @@ class Description:
     def _validator(self, schema: dict[str, Any]) -> Draft7Validator:
         rebased = json.loads(json.dumps(schema).replace('"$ref": "#/', f'"$ref": "{_URI}#/'))
         return Draft7Validator(rebased, registry=self.registry)
+
+
+def graphql_problems(body: Any) -> list[str]:
+    if not isinstance(body, dict) or not isinstance(body.get("query"), str):
+        return [f"GraphQL body without a query: {body!r}"]
+    schema = graphql_schema()
+    if schema is None:
+        return []
+    document = parse(body["query"])
+    found = [error.message for error in validate(schema, document)]
+    given = set((body.get("variables") or {}).keys())
+    for definition in document.definitions:
+        if isinstance(definition, OperationDefinitionNode):
+            for variable in definition.variable_definitions or ():
+                if variable.variable.name.value not in given:
+                    found.append(f"GraphQL variable ${variable.variable.name.value} not given")
+    return found
+
+
+@cache
+def graphql_schema() -> GraphQLSchema | None:
+    if not GRAPHQL_SCHEMA.is_file():
+        return None
+    # GitHub's schema breaks two of graphql-core's own rules (duplicate extension fields,
+    # deprecations on interface implementations); queries are still validated against it.
+    schema = build_schema(GRAPHQL_SCHEMA.read_text(encoding="utf-8"), assume_valid_sdl=True)
+    schema._validation_errors = []
+    return schema
 
 
 @cache

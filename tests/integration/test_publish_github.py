@@ -371,3 +371,18 @@ def test_the_openapi_check_catches_a_wrong_request() -> None:
     ]
     assert checker.problems(Logged("GET", "/repos/o/r/issues", {"bogus": ["1"]}, {}, None))
     assert checker.problems(Logged("PUT", "/repos/o/r/issues/comments/1", {}, {}, {}))
+
+
+def test_the_graphql_check_catches_a_wrong_query() -> None:
+    from openapi_check import GRAPHQL_SCHEMA, graphql_problems, graphql_schema
+
+    if graphql_schema() is None:
+        pytest.skip(f"@octokit/graphql-schema is not installed ({GRAPHQL_SCHEMA})")
+    from iam_prune.publish.github_pr import MINIMIZE
+
+    assert graphql_problems({"query": MINIMIZE, "variables": {"id": "IC_1"}}) == []
+    assert graphql_problems({"query": MINIMIZE, "variables": {}}) == [
+        "GraphQL variable $id not given"
+    ]
+    wrong = MINIMIZE.replace("OUTDATED", "STALE")
+    assert "STALE" in graphql_problems({"query": wrong, "variables": {"id": "x"}})[0]
