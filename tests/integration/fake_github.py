@@ -37,7 +37,7 @@ class Logged:
 class Fault:
     """Answer the next request matching ``method``/``path_part`` with this instead."""
 
-    kind: str  # "502", "primary", "secondary", "redirect"
+    kind: str  # "502", "primary", "secondary", "redirect", "outside-diff"
     method: str = ""
     path_part: str = ""
     target: str = ""  # for "redirect": where to
@@ -168,6 +168,14 @@ class _Handler(BaseHTTPRequestHandler):
                 self._send(answer.status, answer.body, answer.headers)
 
     def _fault(self, fault: Fault) -> None:
+        if fault.kind == "outside-diff":
+            return self._send(
+                422,
+                {
+                    "message": "Unprocessable Entity",
+                    "errors": ["pull_request_review_thread.line must be part of the diff"],
+                },
+            )
         if fault.kind == "redirect":
             return self._send(301, {"message": "Moved Permanently"}, {"Location": fault.target})
         if fault.kind == "502":

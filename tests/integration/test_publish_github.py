@@ -386,3 +386,14 @@ def test_the_graphql_check_catches_a_wrong_query() -> None:
     ]
     wrong = MINIMIZE.replace("OUTDATED", "STALE")
     assert "STALE" in graphql_problems({"query": wrong, "variables": {"id": "x"}})[0]
+
+
+def test_a_refused_review_leaves_the_removal_in_the_comment(
+    github: FakeGitHub, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    github.state.faults.append(Fault("outside-diff", "POST", "/reviews"))
+    assert publish(tmp_path, scenario.report(scenario.alice())) == 0
+    body = str(sticky(github)[0]["body"])
+    assert "Removals outside this pull request's diff are only here: `alice`" in body
+    assert "Suggested in the diff" not in body
+    assert "must be part of the diff" in capsys.readouterr().err

@@ -151,3 +151,38 @@ def test_annotations_ten_per_type_most_important_first() -> None:
         "::error file=infra/pr.tf,line=3,endLine=7,title=Unused IAM user zed"
     )
     assert "7 more not shown here" in errors[-1]
+
+
+def test_hunk_lines_are_counted_not_guessed() -> None:
+    # A removed line that reads like a file header, and a context line like a hunk header.
+    patch = (
+        "--- a/x.tf\n+++ b/x.tf\n@@ -1,4 +1,2 @@\n"
+        " @@ -9 +9 @@ not a header\n---- a/not-a-header\n-b\n c\n"
+    )
+    assert github_suggestions.patch_changes(patch) == (
+        github_suggestions.Change("x.tf", 2, 3, ("--- a/not-a-header", "b"), ()),
+    )
+    assert github_suggestions.right_side_lines("@@ -1,2 +1,2 @@\n-a\n+@@ -5 +5 @@\n z") == {
+        1: (0, "@@ -5 +5 @@"),
+        2: (0, "z"),
+    }
+
+
+def test_crlf_patches_get_no_suggestion() -> None:
+    assert (
+        github_suggestions.patch_changes("--- a/x.tf\r\n+++ b/x.tf\r\n@@ -1 +0,0 @@\r\n-a\r\n")
+        is None
+    )
+
+
+def test_two_files_and_hunks_give_one_change_each() -> None:
+    patch = (
+        "diff --git a/a.tf b/a.tf\n--- a/a.tf\n+++ b/a.tf\n@@ -1,3 +1,2 @@\n a\n-b\n c\n"
+        "@@ -10,2 +9,2 @@\n-x\n+y\n z\n"
+        "diff --git a/b.tf b/b.tf\n--- a/b.tf\n+++ b/b.tf\n@@ -4 +3,0 @@\n-q\n"
+    )
+    assert github_suggestions.patch_changes(patch) == (
+        github_suggestions.Change("a.tf", 2, 2, ("b",), ()),
+        github_suggestions.Change("a.tf", 10, 10, ("x",), ("y",)),
+        github_suggestions.Change("b.tf", 4, 4, ("q",), ()),
+    )

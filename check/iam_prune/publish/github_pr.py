@@ -69,8 +69,8 @@ def publish(
             str(c.get("body", "")) for c in earlier if is_mine(c, login)
         )
         plan = github_suggestions.plan(report, github_suggestions.diff_lines(files), already)
-        if plan.comments:
-            _review(client, outcome, base, pr.head_sha, plan)
+        if plan.comments and not _review(client, outcome, base, pr.head_sha, plan):
+            plan = github_suggestions.without_new(plan)
 
     if mode is CommentMode.OFF:
         return outcome
@@ -124,7 +124,8 @@ def _review(
     base: str,
     head_sha: str,
     plan: github_suggestions.Plan,
-) -> None:
+) -> bool:
+    """Post the review; False (and a warning) when GitHub refused it."""
     payload = {
         "commit_id": head_sha,
         "event": "COMMENT",
@@ -133,7 +134,6 @@ def _review(
     }
     try:
         client.post(f"{base}/reviews", payload)
-        outcome.review_comments = len(plan.comments)
     except GitHubError as error:
         if error.forbidden:
             outcome.warnings.append(missing_permission(error, "pull-requests: write"))
@@ -144,6 +144,9 @@ def _review(
             )
         else:
             raise
+        return False
+    outcome.review_comments = len(plan.comments)
+    return True
 
 
 def _write_comment(

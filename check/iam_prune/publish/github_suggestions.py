@@ -48,7 +48,8 @@ class ReviewComment:
     start_line: int
     line: int
     body: str
-    key: str
+    key: str  # "<finding fingerprint>:<hash of the change>"
+    user: str
 
     def payload(self) -> dict[str, object]:
         comment: dict[str, object] = {
@@ -78,78 +79,110 @@ class Plan:
 def patch_changes(patch: str) -> tuple[Change, ...] | None:
     """The changes of a unified diff as line replacements, or ``None`` when one of them
     cannot be a suggestion (an insertion with nothing removed, a new or deleted file, a
-    missing final newline)."""
+    missing final newline, a CRLF file).
+
+    Hunk lines are counted from the ``@@`` header, so a removed line whose text happens to
+    start with ``--`` or ``@@`` is never taken for a header."""
+    if "\r" in patch:
+        return None
     changes: list[Change] = []
     path: str | None = None
-    old_line = 0
-    run_start = 0
-    removed: list[str] = []
-    added: list[str] = []
-
-    def close() -> bool:
-        nonlocal removed, added
-        if not removed and not added:
-            return True
-        if not removed or path is None:
-            return False
-        changes.append(
-            Change(path, run_start, run_start + len(removed) - 1, (*removed,), (*added,))
-        )
-        removed, added = [], []
-        return True
-
-    for line in patch.splitlines():
-        if line.startswith("--- "):
-            if not close():
+    for header, body in _hunks(patch.split("\n")):
+        if header.startswith("--- "):
+            if header[4:].strip() == "/dev/null":
                 return None
-            if line[4:].strip() == "/dev/null":
-                return None
-            path = None
-        elif line.startswith("+++ "):
-            target = line[4:].strip()
+            continue
+        if header.startswith("+++ "):
+            target = header[4:].strip()
             if target == "/dev/null":
                 return None
             path = target[2:] if target.startswith("b/") else target
-        elif match := _HUNK.match(line):
-            if not close():
-                return None
-            old_line = int(match.group(1))
-        elif line.startswith("\\"):
+            continue
+        match = _HUNK.match(header)
+        if match is None or path is None:
+            continue
+        found = _changes(path, int(match.group(1)), body)
+        if found is None:
             return None
-        elif line.startswith("-"):
-            if not removed and not added:
-                run_start = old_line
-            elif added and not removed:
-                return None  # an insertion directly before a removal: not one suggestion
-            removed.append(line[1:])
-            old_line += 1
-        elif line.startswith("+"):
-            if not removed and not added:
-                run_start = old_line
-            added.append(line[1:])
-        elif line.startswith(" ") or line == "":
-            if not close():
-                return None
-            old_line += 1
-    if not close():
-        return None
+        changes.extend(found)
     return tuple(changes)
+
+
+def _hunks(lines: list[str]) -> Iterable[tuple[str, list[str]]]:
+    """Each header line with the hunk lines that follow it (none for a file header)."""
+    index = 0
+    while index < len(lines):
+        header = lines[index]
+        index += 1
+        match = _HUNK.match(header)
+        if match is None:
+            yield header, []
+            continue
+        old_left = 1 if match.group(2) is None else int(match.group(2))
+        new_left = 1 if match.group(4) is None else int(match.group(4))
+        body: list[str] = []
+        while index < len(lines) and (old_left > 0 or new_left > 0 or lines[index][:1] == "\\"):
+            line = lines[index]
+            index += 1
+            body.append(line)
+            kind = line[:1]
+            if kind in (" ", ""):
+                old_left, new_left = old_left - 1, new_left - 1
+            elif kind == "-":
+                old_left -= 1
+            elif kind == "+":
+                new_left -= 1
+        yield header, body
+
+
+def _changes(path: str, old_line: int, body: list[str]) -> list[Change] | None:
+    """The runs of removed (and replacing) lines of one hunk, or ``None`` if one cannot be a
+    suggestion."""
+    changes: list[Change] = []
+    removed: list[str] = []
+    added: list[str] = []
+    start = old_line
+    for line in [*body, " "]:  # a final context line closes the last run
+        kind, text = line[:1], line[1:]
+        if kind == "\\":
+            return None
+        if kind == "-":
+            if added and not removed:
+                return None  # an insertion directly before a removal: not one suggestion
+            if not removed:
+                start = old_line
+            removed.append(text)
+            old_line += 1
+        elif kind == "+":
+            if not removed and not added:
+                start = old_line
+            added.append(text)
+        else:
+            if added and not removed:
+                return None  # a pure insertion
+            if removed:
+                changes.append(
+                    Change(path, start, start + len(removed) - 1, (*removed,), (*added,))
+                )
+            removed, added = [], []
+            old_line += 1
+    return changes
 
 
 def right_side_lines(file_patch: str) -> dict[int, tuple[int, str]]:
     """``line -> (hunk number, text)`` for every RIGHT-side line of a PR file's ``patch``."""
     lines: dict[int, tuple[int, str]] = {}
-    hunk = -1
-    new_line = 0
-    for line in file_patch.splitlines():
-        if match := _HUNK.match(line):
-            hunk += 1
-            new_line = int(match.group(3))
-        elif hunk < 0 or line.startswith(("-", "\\")):
+    number = -1
+    for header, body in _hunks(file_patch.split("\n")):
+        match = _HUNK.match(header)
+        if match is None:
             continue
-        else:
-            lines[new_line] = (hunk, line[1:])
-            new_line += 1
+        number += 1
+        new_line = int(match.group(3))
+        for line in body:
+            if line[:1] in (" ", "+", ""):
+                lines[new_line] = (number, line[1:])
+                new_line += 1
     return lines
 
 
@@ -234,7 +267,7 @@ def _comments(finding: Finding, fingerprint: str, changes: Sequence[Change]) -> 
                 _suggestion(change.replacement),
             ]
         )
-        result.append(ReviewComment(change.path, change.start, change.end, body, key))
+        result.append(ReviewComment(change.path, change.start, change.end, body, key, finding.user))
     return result
 
 
@@ -242,6 +275,14 @@ def _suggestion(replacement: Sequence[str]) -> str:
     if not replacement:
         return "```suggestion\n```"
     return fenced("\n".join(replacement), "suggestion")
+
+
+def without_new(plan: Plan) -> Plan:
+    """The plan once its review was refused: the findings it would have suggested for the
+    first time are only in the conversation comment."""
+    refused = {c.key.split(":", 1)[0] for c in plan.comments}
+    users = sorted({c.user for c in plan.comments})
+    return Plan((), plan.suggested - refused, (*plan.outside, *users))
 
 
 def review_body(plan: Plan) -> str:
