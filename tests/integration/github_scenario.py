@@ -25,6 +25,8 @@ from iam_prune.model import (
 )
 
 ACCOUNT = "123456789012"
+TOKEN = "ghs_s3cr3tT0kenValue000000000000000000"
+PULL_REQUEST = 7
 BASE = 'locals {\n  team = "platform"\n}\n'
 HEAD = (
     BASE

@@ -7,7 +7,6 @@ each test (skipped, with the reason, when ``@octokit/openapi`` is not installed)
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 
 import github_scenario as scenario
@@ -19,51 +18,8 @@ from iam_prune.cli import main
 from iam_prune.publish import github_api
 from iam_prune.publish.github_comment import ISSUE_MARKER, PULL_REQUEST_MARKER
 
-TOKEN = "ghs_s3cr3tT0kenValue000000000000000000"
-PR = 7
-
-
-@pytest.fixture
-def github(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[FakeGitHub]:
-    with FakeGitHub() as fake:
-        fake.state.tokens[TOKEN] = "write"
-        fake.state.files[PR] = scenario.pr_files()
-        event = tmp_path / "event.json"
-        event.write_text(
-            json.dumps(
-                {
-                    "pull_request": {
-                        "number": PR,
-                        "head": {"sha": "h" * 40},
-                        "base": {"sha": "b" * 40},
-                    }
-                }
-            )
-        )
-        for key, value in {
-            "GITHUB_REPOSITORY": "octo/infra",
-            "GITHUB_EVENT_NAME": "pull_request",
-            "GITHUB_EVENT_PATH": str(event),
-            "GITHUB_API_URL": fake.url,
-            "GITHUB_GRAPHQL_URL": f"{fake.url}/graphql",
-            "GITHUB_SERVER_URL": "https://github.test",
-            "GITHUB_RUN_ID": "42",
-            "GITHUB_TOKEN": TOKEN,
-        }.items():
-            monkeypatch.setenv(key, value)
-        monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
-        yield fake
-        checker = description()
-        if checker is not None:
-            problems = [p for request in fake.state.log for p in checker.problems(request)]
-            assert problems == []
-
-
-@pytest.fixture
-def waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
-    recorded: list[float] = []
-    monkeypatch.setattr(github_api, "_sleep", recorded.append)
-    return recorded
+TOKEN = scenario.TOKEN
+PR = scenario.PULL_REQUEST
 
 
 def publish(tmp_path: Path, report: object, *extra: str) -> int:
