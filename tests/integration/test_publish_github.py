@@ -353,3 +353,21 @@ def test_a_refused_review_leaves_the_removal_in_the_comment(
     assert "Removals outside this pull request's diff are only here: `alice`" in body
     assert "Suggested in the diff" not in body
     assert "must be part of the diff" in capsys.readouterr().err
+
+
+def test_when_github_fails_annotations_and_outputs_still_go_out(
+    github: FakeGitHub,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    waits: list[float],
+) -> None:
+    outputs = tmp_path / "outputs"
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    monkeypatch.setenv("GITHUB_OUTPUT", str(outputs))
+    github.state.faults += [Fault("502", "POST", "/issues/") for _ in range(4)]
+    assert publish(tmp_path, scenario.report(scenario.alice())) == 2
+    out, err = capsys.readouterr()
+    assert "HTTP 502" in err and len(waits) == 3  # three retries, then it gives up
+    assert out.startswith("::error file=infra/users.tf,line=5,")
+    assert "comment-url=\n" in outputs.read_text()

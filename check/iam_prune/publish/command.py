@@ -20,6 +20,7 @@ from iam_prune.publish import actions, github_context, github_issue, github_pr
 from iam_prune.publish.github_api import GitHubError
 from iam_prune.publish.github_pr import CommentMode, Outcome
 from iam_prune.publish.report_file import ReportFileError, load
+from iam_prune.publish.workflow_annotations import escape_data
 from iam_prune.publish.workflow_annotations import lines as annotation_lines
 
 EXIT_OK, EXIT_ERROR = 0, 2
@@ -81,6 +82,7 @@ def main(args: argparse.Namespace, env: Mapping[str, str] = os.environ) -> int:
         print(f"iam-prune: error: {error}", file=sys.stderr)
         return EXIT_ERROR
     client.dry_run = args.dry_run
+    code = EXIT_OK
     try:
         if context.pull_request is not None:
             outcome = github_pr.publish(
@@ -97,9 +99,9 @@ def main(args: argparse.Namespace, env: Mapping[str, str] = os.environ) -> int:
             outcome = Outcome()
     except GitHubError as error:
         print(f"iam-prune: error: GitHub: {error}", file=sys.stderr)
-        return EXIT_ERROR
-    _tell(outcome, report, env)
-    return EXIT_OK
+        outcome, code = Outcome(), EXIT_ERROR
+    _tell(outcome, report, env)  # annotations need no API: they go out whatever GitHub said
+    return code
 
 
 def _tell(outcome: Outcome, report: Report, env: Mapping[str, str]) -> None:
@@ -107,7 +109,7 @@ def _tell(outcome: Outcome, report: Report, env: Mapping[str, str]) -> None:
     in_actions = actions.in_actions(env)
     for warning in outcome.warnings:
         if in_actions:
-            print(f"::warning title=iam-prune publish::{warning}")
+            print(f"::warning title=iam-prune publish::{escape_data(warning)}")
         else:
             print(f"iam-prune: warning: {warning}", file=sys.stderr)
     if outcome.comment_url:

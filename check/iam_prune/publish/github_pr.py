@@ -7,7 +7,6 @@ fork's pull request) becomes a warning that says what to grant, not a failed ste
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any, Final
@@ -40,9 +39,6 @@ class Outcome:
     review_comments: int = 0
     touched: frozenset[str] = frozenset()
     warnings: list[str] = field(default_factory=list)
-
-
-Warn = Callable[[str], None]
 
 
 def publish(

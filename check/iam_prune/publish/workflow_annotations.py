@@ -81,12 +81,13 @@ def _command(
             properties.insert(1, f"line={line}")
             if end_line and end_line >= line:
                 properties.insert(2, f"endLine={end_line}")
-    return f"::{kind} {','.join(properties)}::{_data(message)}"
+    return f"::{kind} {','.join(properties)}::{escape_data(message)}"
 
 
-def _data(text: str) -> str:
+def escape_data(text: str) -> str:
+    """A workflow command's message: ``%`` and line breaks would end or garble it."""
     return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 
 
 def _property(text: str) -> str:
-    return _data(text).replace(":", "%3A").replace(",", "%2C")
+    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
