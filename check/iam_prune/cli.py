@@ -10,19 +10,29 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import traceback
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TextIO
 
-from iam_prune import __version__
-from iam_prune.config import ConfigError, FailOn, Settings, build, validate
+from iam_prune import __version__, fixguard
+from iam_prune.config import (
+    ConfigError,
+    FailOn,
+    Settings,
+    build,
+    find_root,
+    requested_outputs,
+    validate,
+)
 from iam_prune.fixes import plan
 from iam_prune.formats import json as json_format
 from iam_prune.formats import junit, markdown, text
-from iam_prune.model import Report, Status
+from iam_prune.model import ErrorSource, Report, ReportError, RunSettings, Status
 from iam_prune.pipeline import Outcome, run
-from iam_prune.publish import actions, fix_summary, github_touched
+from iam_prune.publish import actions, fix_summary, github_touched, worktree
 from iam_prune.publish import command as publish_command
 from iam_prune.publish.files import write_text
 
@@ -129,11 +139,6 @@ def parser() -> argparse.ArgumentParser:
     return top
 
 
-def _error(message: str) -> int:
-    print(f"iam-prune: error: {message}", file=sys.stderr)
-    return EXIT_ERROR
-
-
 def exit_code(report: Report, fail_on: FailOn, touched: frozenset[str] | None = None) -> int:
     """2 when incomplete, else 1 when a finding the policy counts is present, else 0.
 
@@ -205,16 +210,19 @@ def _touched(settings: Settings) -> frozenset[str] | None:
 
 
 def _publish(
-    outcome: Outcome, settings: Settings, touched: frozenset[str] | None = None
+    report: Report,
+    paths: dict[str, Path | None],
+    fail_on: FailOn,
+    touched: frozenset[str] | None = None,
 ) -> dict[str, str]:
-    """Write every requested file; return the paths written, by format."""
-    report = outcome.report
+    """Write every requested file (``paths`` by format); return the paths written, by format."""
     written: dict[str, str] = {}
-    for name, path, render in (
-        ("json", settings.json_path, json_format.render),
-        ("junit", settings.junit_path, junit.render),
-        ("markdown", settings.markdown_path, markdown.render),
+    for name, render in (
+        ("json", json_format.render),
+        ("junit", junit.render),
+        ("markdown", markdown.render),
     ):
+        path = paths.get(name)
         if path is not None:
             written[name] = str(write_text(path, render(report)))
     if actions.in_actions():
@@ -222,9 +230,17 @@ def _publish(
         outputs = {f"{name}-path": path for name, path in written.items()}
         outputs["findings"] = str(len(report.failures))
         outputs["complete"] = "true" if report.complete else "false"
-        outputs["exit-code"] = str(exit_code(report, settings.fail_on, touched))
+        outputs["exit-code"] = str(exit_code(report, fail_on, touched))
         actions.write_outputs(outputs)
     return written
+
+
+def _output_paths(settings: Settings) -> dict[str, Path | None]:
+    return {
+        "json": settings.json_path,
+        "junit": settings.junit_path,
+        "markdown": settings.markdown_path,
+    }
 
 
 def _show(report: Report, stream: TextIO, color: bool) -> None:
@@ -245,25 +261,44 @@ def scan_and_report(
     stream = stream or sys.stdout
     settings = _settings(args)
     outcome = run(settings, now=datetime.now(UTC), progress=_progress, run_info=actions.run_info())
+    interrupted = worktree.interrupted(settings.root)
+    if interrupted is not None:
+        error = ReportError(ErrorSource.TERRAFORM, interrupted, file=worktree.JOURNAL)
+        report = replace(outcome.report, errors=(*outcome.report.errors, error))
+        outcome = replace(outcome, report=report)
     _show(outcome.report, stream, _use_color(args.color, stream))
     touched = _touched(settings)
-    written = _publish(outcome, settings, touched)
+    written = _publish(outcome.report, _output_paths(settings), settings.fail_on, touched)
     for name, path in written.items():
         print(f"wrote {name}: {path}", file=sys.stderr)
     return exit_code(outcome.report, settings.fail_on, touched), outcome, settings
 
 
 def _fix(args: argparse.Namespace) -> int:
-    """Apply every removal to the working tree; with ``--dry-run`` print their combined patch
-    on stdout (the report goes to stderr), so ``iam-prune fix --dry-run | git apply`` works."""
+    """Apply every removal to the working tree, all files or none, and only on a complete view
+    of the folders it edits; with ``--dry-run`` print their combined patch on stdout (the
+    report goes to stderr), so ``iam-prune fix --dry-run | git apply`` works."""
+    if not args.dry_run:  # a dry run writes nothing, and reports the interrupted fix instead
+        for path in worktree.recover(find_root(Path.cwd())):
+            print(f"iam-prune: restored {path}: an earlier fix was interrupted", file=sys.stderr)
     code, outcome, settings = scan_and_report(args, sys.stderr if args.dry_run else None)
     if args.dry_run:
         sys.stdout.write(outcome.report.combined_patch)
         return code
     edited = plan.edited_files(outcome.report, outcome.model)
-    for relative, content in sorted(edited.items()):
-        write_text(settings.root / relative, content)
-        print(f"fixed {relative}")
+    refusals = fixguard.blockers(outcome.report, outcome.model, edited)
+    if refusals:
+        return _refused("the view of the code it would change is incomplete", refusals)
+    changes = [
+        worktree.FileChange(relative, outcome.model.text_of(relative) or "", content)
+        for relative, content in sorted(edited.items())
+    ]
+    try:
+        worktree.write_all(settings.root, changes)
+    except worktree.WriteRefusedError as error:
+        return _refused("a file cannot be replaced safely", str(error).splitlines())
+    for change in changes:
+        print(f"fixed {change.relative}")
     if not edited:
         print("nothing to change in the code")
     if args.summary is not None:
@@ -271,28 +306,69 @@ def _fix(args: argparse.Namespace) -> int:
     return EXIT_ERROR if code == EXIT_ERROR else EXIT_CLEAN
 
 
+def _refused(why: str, reasons: Sequence[str]) -> int:
+    print(f"iam-prune: error: fix refused, nothing written: {why}", file=sys.stderr)
+    for reason in reasons:
+        print(f"  {reason}", file=sys.stderr)
+    return EXIT_ERROR
+
+
+def _run(args: argparse.Namespace) -> int:
+    if args.command == "scan":
+        return scan_and_report(args)[0]
+    if args.command == "fix":
+        return _fix(args)
+    if args.command == "publish":
+        return publish_command.main(args)
+    from iam_prune import demo
+
+    return demo.main(Path(args.output_dir))
+
+
+def _failed(args: argparse.Namespace, error: ReportError) -> int:
+    """The one way out after the arguments are parsed and something went wrong: the error on
+    stderr and, when reports were asked for, a report that says ``complete: false`` with it."""
+    where = error.where()
+    print(f"iam-prune: error: {where + ': ' if where else ''}{error.message}", file=sys.stderr)
+    if args.command not in ("scan", "fix"):
+        return EXIT_ERROR
+    report = Report(
+        tool_version=__version__,
+        generated_at=datetime.now(UTC),
+        settings=RunSettings(),
+        accounts=(),
+        errors=(error,),
+        run=actions.run_info(),
+    )
+    try:
+        paths = requested_outputs(
+            {key: getattr(args, key) for key in ("config", "json", "junit", "markdown")},
+            Path.cwd(),
+        )
+        for name, path in _publish(report, paths, FailOn.FINDINGS).items():
+            print(f"wrote {name}: {path}", file=sys.stderr)
+    except Exception as problem:  # the error above is the one to see; this one is secondary
+        print(f"iam-prune: error: could not write the report: {problem}", file=sys.stderr)
+    return EXIT_ERROR
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
-        if args.command == "scan":
-            return scan_and_report(args)[0]
-        if args.command == "fix":
-            return _fix(args)
-        if args.command == "publish":
-            return publish_command.main(args)
-        from iam_prune import demo
-
-        return demo.main(Path(args.output_dir))
+        return _run(args)
     except ConfigError as error:
-        return _error(str(error))
+        return _failed(args, ReportError(ErrorSource.CONFIG, str(error)))
     except KeyboardInterrupt:
-        return _error("interrupted")
+        return _failed(args, ReportError(ErrorSource.TERRAFORM, "interrupted"))
     except Exception as error:  # a bug must not exit 1, which would read as "findings"
-        if os.environ.get("IAM_PRUNE_DEBUG"):
-            raise
-        return _error(
-            f"unexpected {type(error).__name__}: {error} (set IAM_PRUNE_DEBUG=1 for the traceback)"
-        )
+        debug = bool(os.environ.get("IAM_PRUNE_DEBUG"))
+        if debug:
+            traceback.print_exc()
+        hint = "" if debug else " (set IAM_PRUNE_DEBUG=1 for the traceback)"
+        message = f"unexpected {type(error).__name__}: {error}{hint}"
+        # The report's error sources are fixed by its schema; an internal failure is counted
+        # against the code side, where a fix would be refused.
+        return _failed(args, ReportError(ErrorSource.TERRAFORM, message))
 
 
 def console() -> None:

@@ -8,7 +8,9 @@ exemption or a fail policy is how a check ends up lying.
 
 from __future__ import annotations
 
+import contextlib
 import difflib
+import math
 import tomllib
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -19,6 +21,12 @@ from typing import Any
 from iam_prune.aws.session import AccountTarget
 
 CONFIG_FILE = ".iam-prune.toml"
+
+#: The largest number of days a setting may hold: a hundred years is already no limit at all,
+#: and dates further out overflow.
+MAX_DAYS = 36_500
+#: The longest wait for the credential report, in seconds (AWS makes one in well under that).
+MAX_WAIT = 3_600.0
 
 
 class ConfigError(Exception):
@@ -106,6 +114,10 @@ def read_file(path: Path) -> dict[str, Any]:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except OSError as error:
         raise ConfigError(f"{path}: cannot read: {error.strerror}") from error
+    except UnicodeDecodeError as error:
+        raise ConfigError(
+            f"{path}: not UTF-8 text (byte {error.start}); TOML files are UTF-8"
+        ) from error
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{path}: {error}") from error
     for key, value in data.items():
@@ -144,10 +156,46 @@ def _exemptions(entries: list[Any], path: Path) -> tuple[ConfigExemption, ...]:
     return tuple(parsed)
 
 
-def _positive(name: str, value: Any, minimum: int) -> int:
-    if value < minimum:
-        raise ConfigError(f"{name} must be at least {minimum}, got {value}")
-    return int(value)
+def _days(name: str, value: Any, minimum: int) -> int:
+    """A whole number of days between ``minimum`` and :data:`MAX_DAYS`, named when it is not."""
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise ConfigError(f"{_named(name)} must be a whole number of days, got {value!r}")
+    if not minimum <= value <= MAX_DAYS:
+        raise ConfigError(
+            f"{_named(name)} must be between {minimum} and {MAX_DAYS:,} days, got {value}"
+        )
+    return value
+
+
+def _wait(name: str, value: Any) -> float:
+    """Seconds, finite, between 0 and :data:`MAX_WAIT`, named when not."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ConfigError(f"{_named(name)} must be a number of seconds, got {value!r}")
+    number = float(value)
+    if not math.isfinite(number) or not 0 <= number <= MAX_WAIT:
+        raise ConfigError(
+            f"{_named(name)} must be between 0 and {MAX_WAIT:,.0f} seconds, got {value}"
+        )
+    return number
+
+
+def _named(key: str) -> str:
+    return f"{key} (--{key.replace('_', '-')})"
+
+
+def requested_outputs(flags: dict[str, Any], cwd: Path) -> dict[str, Path | None]:
+    """The report files asked for (``json``, ``junit``, ``markdown``), read as far as can be
+    when the configuration is broken: a run that fails still owes its reader a report."""
+    values: dict[str, Any] = {}
+    explicit = flags.get("config")
+    path = Path(explicit) if explicit else find_root(cwd) / CONFIG_FILE
+    with contextlib.suppress(OSError, ValueError):  # the error at hand is reported already
+        values = tomllib.loads(path.read_text(encoding="utf-8"))
+    found: dict[str, Path | None] = {}
+    for name in ("json", "junit", "markdown"):
+        value = flags.get(name) or values.get(name)
+        found[name] = Path(value) if isinstance(value, str) and value else None
+    return found
 
 
 def build(flags: dict[str, Any], cwd: Path) -> Settings:
@@ -202,13 +250,13 @@ def build(flags: dict[str, Any], cwd: Path) -> Settings:
         var_files=tuple((var_base / f).resolve() for f in pick("var_files") or []),
         state=state,
         use_cache=not flags.get("no_cache") and file_values.get("cache", True),
-        inactive_days=None if inactive is None else _positive("inactive_days", inactive, 1),
-        grace_days=_positive("grace_days", 7 if grace is None else grace, 0),
+        inactive_days=None if inactive is None else _days("inactive_days", inactive, 1),
+        grace_days=_days("grace_days", 7 if grace is None else grace, 0),
         fail_on=fail_policy,
         json_path=out("json"),
         junit_path=out("junit"),
         markdown_path=out("markdown"),
-        report_wait=120.0 if wait is None else float(wait),
+        report_wait=120.0 if wait is None else _wait("report_wait", wait),
         profile=pick("profile"),
         targets=targets,
         exemptions=_exemptions(file_values.get("exempt", []), path),
@@ -251,6 +299,8 @@ def validate(settings: Settings) -> Settings:
                 f"--role-arn {target.role_arn!r} is not a role ARN "
                 "(arn:aws:iam::123456789012:role/NAME)"
             )
-    if settings.report_wait < 0:
-        raise ConfigError(f"report_wait must be 0 or more seconds, got {settings.report_wait:g}")
+    _wait("report_wait", settings.report_wait)
+    _days("grace_days", settings.grace_days, 0)
+    if settings.inactive_days is not None:
+        _days("inactive_days", settings.inactive_days, 1)
     return settings

@@ -244,6 +244,8 @@ class TerraformModel:
     declarations: tuple[Declaration, ...]
     errors: tuple[ReportError, ...] = ()
     unreadable_texts: tuple[tuple[str, str], ...] = ()
+    #: Files and folders that could not be read at all: they may declare any name.
+    unread: tuple[str, ...] = ()
     sources: tuple[tuple[str, str], ...] = ()
     references: tuple[Reference, ...] = ()
     notes: tuple[Note, ...] = ()  # what was not read and why, when that does not change results

@@ -16,7 +16,7 @@ from typing import Any
 
 import botocore.exceptions
 
-from iam_prune import __version__, exemptions, terraform
+from iam_prune import __version__, exemptions, redaction, terraform
 from iam_prune.aws import AwsError
 from iam_prune.aws.inventory import collect
 from iam_prune.aws.report import Poller
@@ -234,9 +234,10 @@ def run(
         run=run_info,
     )
     report = plan.finalize(report, model)  # notes on changes that do not combine
-    return Outcome(
-        report=replace(report, combined_patch=plan.combined_patch(report, model)), model=model
-    )
+    exact = plan.combined_patch(report, model)
+    # What reports show is redacted; what `fix` writes (the combined patch) stays exact.
+    report = redaction.redact(report, model, use_cache=settings.use_cache)
+    return Outcome(report=replace(report, combined_patch=exact), model=model)
 
 
 def _state(settings: Settings, opener: Opener, errors: list[ReportError]) -> StateIndex | None:

@@ -119,6 +119,8 @@ class CodeIndex:
     by_name: dict[str, tuple[Declaration, ...]]
     unresolved: tuple[tuple[Declaration, re.Pattern[str]], ...]
     unreadable: tuple[tuple[str, str], ...]
+    #: Files and folders whose text could not be read at all.
+    unread: tuple[str, ...] = ()
     #: Why no name at all can be trusted to be undeclared (the code could not be read).
     blind: str | None = None
 
@@ -140,6 +142,7 @@ class CodeIndex:
             by_name={k: tuple(v) for k, v in by_name.items()},
             unresolved=tuple(unresolved),
             unreadable=model.unreadable_texts,
+            unread=model.unread,
         )
 
     def declarations(self, name: str) -> tuple[Declaration, ...]:
@@ -148,9 +151,9 @@ class CodeIndex:
     def doubt(self, name: str) -> str | None:
         """Why ``name`` may be declared somewhere this run could not see, or ``None``.
 
-        A file that does not parse and declares users or calls modules could declare any
-        name (through a local or a variable); one that does neither can only matter by
-        naming the user outright.
+        A file or folder that could not be read at all could declare any name; so could a file
+        that does not parse and declares users or calls modules (through a local or a
+        variable); one that does neither can only matter by naming the user outright.
         """
         if self.blind is not None:
             return f"the Terraform could not be read ({self.blind})"
@@ -160,6 +163,9 @@ class CodeIndex:
                     f"{decl.address} at {decl.file}:{decl.line} may create it: its name "
                     f"{decl.expression} could not be evaluated"
                 )
+        if self.unread:
+            more = f" (and {len(self.unread) - 1} more)" if len(self.unread) > 1 else ""
+            return f"{self.unread[0]}{more} could not be read, and may declare it"
         word = re.compile(rf"(?<![\w-]){re.escape(name)}(?![\w-])")
         for file, text in self.unreadable:
             if file.endswith((".tfvars", ".tfvars.json")):

@@ -15,10 +15,11 @@ from datetime import UTC, datetime
 from typing import Any
 
 from botocore.exceptions import ClientError
+from botocore.parsers import ResponseParserError
 
 from iam_prune.aws import AwsError
 from iam_prune.aws.details import fetch_details, list_all, raise_for_denied
-from iam_prune.aws.report import Poller, ReportUnavailableError, fetch
+from iam_prune.aws.report import Poller, ReportUnavailableError, ReportUnreadableError, fetch
 from iam_prune.aws.session import GuardedSession
 from iam_prune.model import AccessKey, Inventory, LiveUser
 
@@ -95,7 +96,8 @@ def _read_user(iam: Any, listed: dict[str, Any]) -> LiveUser:
             )
         )
     created = _aware(listed["CreateDate"])
-    assert created is not None
+    if created is None:
+        raise ValueError(f"ListUsers gave {name!r} no CreateDate")
     return LiveUser(
         name=name,
         arn=listed["Arn"],
@@ -170,7 +172,10 @@ def collect(
     """Read one account. ``candidate`` picks the users worth detail calls, ``for_deletion`` the
     ones whose delete commands will be printed (those that no code declares).
     ``use_report=False`` goes straight to the per-user path (the benchmark's baseline)."""
-    account = account_id(gs)
+    try:
+        account = account_id(gs)
+    except _NONSENSE as error:
+        raise _nonsense(error) from error
     try:
         return _collect(
             gs, account, candidate, for_deletion, poller or Poller(), progress, use_report
@@ -178,6 +183,22 @@ def collect(
     except AwsError as error:
         error.account_id = error.account_id or account
         raise
+    except _NONSENSE as error:
+        raise _nonsense(error, account) from error
+
+
+#: What an answer that is not what the API documents ends in: unparseable XML (botocore's
+#: parser), or parsed but without the fields every answer of that kind has.
+_NONSENSE = (ResponseParserError, KeyError, TypeError, ValueError, AttributeError)
+
+
+def _nonsense(error: Exception, account: str | None = None) -> AwsError:
+    detail = f"{type(error).__name__}: {error}"
+    return AwsError(
+        f"AWS answered with something iam-prune cannot read ({detail}); nothing from this "
+        "account is reported",
+        account_id=account,
+    )
 
 
 def _collect(
@@ -191,6 +212,7 @@ def _collect(
 ) -> Inventory:
     iam = gs.client("iam")
     notes: list[str] = []
+    broken: list[str] = []
     try:
         listed = list_all(iam, "list_users", "Users")
     except ClientError as error:
@@ -205,6 +227,8 @@ def _collect(
     except ReportUnavailableError as unavailable:
         notes.append(f"{unavailable}; read {len(by_name)} users one by one")
         progress(f"{account}: {notes[-1]}")
+        if isinstance(unavailable, ReportUnreadableError):  # AWS answered nonsense: say so
+            broken.append(f"{unavailable}; read {len(by_name)} users one by one instead")
         users = _read_each(iam, by_name.values())
         source, generated_at, waited = "api", None, 0.0
         reported: frozenset[str] = frozenset()
@@ -240,7 +264,7 @@ def _collect(
         report_generated_at=_aware(generated_at),
         api_calls=gs.counter.count,
         waited_seconds=waited,
-        problems=tuple(problems),
+        problems=(*broken, *problems),
         notes=tuple(notes),
     )
 

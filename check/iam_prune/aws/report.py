@@ -31,6 +31,15 @@ class ReportUnavailableError(AwsError):
     """The report could not be had (denied, or not ready within the wait): use the API path."""
 
 
+class ReportUnreadableError(ReportUnavailableError):
+    """AWS served a report that is not the documented CSV (cut short, not CSV, a bad value):
+    the API path is used, and the run says that AWS answered nonsense."""
+
+
+#: The columns every row must have for a user to be read from it.
+_REQUIRED = ("user", "arn", "user_creation_time", "password_enabled", "password_last_used")
+
+
 @dataclass(frozen=True)
 class CredentialReport:
     users: tuple[LiveUser, ...]
@@ -75,32 +84,65 @@ def _certificates(row: dict[str, str]) -> int:
 
 
 def parse_report(content: str) -> tuple[LiveUser, ...]:
-    """Typed users from the report CSV, without the root account's row."""
-    users = []
-    for row in csv.DictReader(io.StringIO(content)):
-        if row["user"] == ROOT_ROW:
-            continue
-        created = parse_time(row["user_creation_time"])
-        if created is None:
-            raise AwsError(f"credential report row for {row['user']!r} has no creation time")
-        users.append(
-            LiveUser(
-                name=row["user"],
-                arn=row["arn"],
-                created=created,
-                has_password=_flag(row["password_enabled"]),
-                password_last_used=parse_time(row["password_last_used"]),
-                password_set=(
-                    parse_time(row.get("password_last_changed", "N/A"))
-                    if _flag(row["password_enabled"])
-                    else None
-                ),
-                access_keys=_keys(row),
-                active_certificates=_certificates(row),
-                mfa_active=_flag(row.get("mfa_active", "false")),
+    """Typed users from the report CSV, without the root account's row.
+
+    Raises :class:`ReportUnreadableError` naming the line when the text is not the report
+    AWS documents: a missing column, a row cut short, a value that is not a timestamp."""
+    reader = csv.DictReader(io.StringIO(content))
+    try:
+        columns = reader.fieldnames or []
+        missing = [name for name in _REQUIRED if name not in columns]
+        if missing:
+            raise ReportUnreadableError(
+                f"the credential report is not the CSV AWS documents (no {', '.join(missing)} "
+                "column)"
             )
-        )
+        users = []
+        for row in reader:
+            line = reader.line_num
+            if None in row or None in row.values():
+                raise ReportUnreadableError(
+                    f"the credential report's line {line} has {_width(row)} fields, its "
+                    f"header {len(columns)}"
+                )
+            if row["user"] == ROOT_ROW:
+                continue
+            try:
+                users.append(_user(row))
+            except ValueError as error:
+                raise ReportUnreadableError(
+                    f"the credential report's line {line} ({row['user']!r}): {error}"
+                ) from error
+    except csv.Error as error:
+        raise ReportUnreadableError(f"the credential report is not CSV: {error}") from error
     return tuple(users)
+
+
+def _width(row: dict[str | None, object]) -> int:
+    extra = row.get(None)
+    present = sum(1 for key, value in row.items() if key is not None and value is not None)
+    return present + (len(extra) if isinstance(extra, list) else 0)
+
+
+def _user(row: dict[str, str]) -> LiveUser:
+    created = parse_time(row["user_creation_time"])
+    if created is None:
+        raise ValueError("no creation time")
+    return LiveUser(
+        name=row["user"],
+        arn=row["arn"],
+        created=created,
+        has_password=_flag(row["password_enabled"]),
+        password_last_used=parse_time(row["password_last_used"]),
+        password_set=(
+            parse_time(row.get("password_last_changed", "N/A"))
+            if _flag(row["password_enabled"])
+            else None
+        ),
+        access_keys=_keys(row),
+        active_certificates=_certificates(row),
+        mfa_active=_flag(row.get("mfa_active", "false")),
+    )
 
 
 def _code(error: ClientError) -> str:
@@ -181,8 +223,13 @@ def _get(iam: Any) -> tuple[str, datetime | None] | None:
         if code in _NOT_READY or code == "ServiceFailure":
             return None
         raise
-    content = response["Content"]
-    text = content.decode("utf-8") if isinstance(content, bytes) else str(content)
+    content = response.get("Content")
+    if content is None:
+        raise ReportUnreadableError("GetCredentialReport answered without the report's content")
+    try:
+        text = content.decode("utf-8") if isinstance(content, bytes) else str(content)
+    except UnicodeDecodeError as error:
+        raise ReportUnreadableError(f"the credential report is not UTF-8 text: {error}") from error
     generated = response.get("GeneratedTime")
     if isinstance(generated, datetime) and generated.tzinfo is None:
         generated = generated.replace(tzinfo=UTC)

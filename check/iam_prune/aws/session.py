@@ -16,8 +16,9 @@ from typing import Any
 
 import boto3
 import botocore.config
+import botocore.exceptions
 
-from iam_prune.aws import WriteRefusedError
+from iam_prune.aws import AwsError, WriteRefusedError
 
 #: Every AWS operation iam-prune may send. Anything else is refused before it is sent.
 READ_ONLY_OPERATIONS: frozenset[tuple[str, str]] = frozenset(
@@ -47,6 +48,14 @@ _DEFAULT_RETRY_MODE = "standard"
 _DEFAULT_MAX_ATTEMPTS = 8
 #: Seconds a run's first call waits for the endpoint to connect and to answer.
 QUICK_TIMEOUTS = (5.0, 10.0)
+#: Seconds any other call waits to connect, and for an answer.
+CONNECT_TIMEOUT = 10.0
+READ_TIMEOUT = 15.0
+#: Timed-out attempts in a row after which a session stops trying: an endpoint that stalls
+#: gives up within about ``STALL_LIMIT * READ_TIMEOUT`` seconds (plus backoff), not eight
+#: attempts per call, and every later call of the session fails at once instead of waiting.
+STALL_LIMIT = 3
+_TIMEOUTS = (botocore.exceptions.ReadTimeoutError, botocore.exceptions.ConnectTimeoutError)
 
 
 @dataclass
@@ -59,6 +68,45 @@ class CallCounter:
     def add(self, **_: Any) -> None:
         with self._lock:
             self.count += 1
+
+
+@dataclass
+class StallGuard:
+    """Counts timed-out attempts in a row across a session's clients (an answer resets the
+    count); at the limit the session gives up for good."""
+
+    limit: int = STALL_LIMIT
+    timeouts: int = 0
+    given_up: bool = False
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def error(self) -> AwsError:
+        return AwsError(
+            f"the AWS endpoint stopped answering: {self.limit} requests in a row timed out, so "
+            "iam-prune gave up on this account; check the network, AWS_REGION and, if set, "
+            "AWS_ENDPOINT_URL"
+        )
+
+    def before_send(self, **_: Any) -> None:
+        """``before-send``: once given up, no request waits for the endpoint again."""
+        if self.given_up:
+            raise self.error()
+
+    def needs_retry(
+        self, caught_exception: Exception | None = None, response: Any = None, **_: Any
+    ) -> None:
+        """``needs-retry``: count a timeout; at the limit, end the call instead of a retry."""
+        if isinstance(caught_exception, AwsError):
+            raise caught_exception
+        with self._lock:
+            if not isinstance(caught_exception, _TIMEOUTS):
+                if response is not None and not self.given_up:
+                    self.timeouts = 0  # the endpoint answered
+                return
+            self.timeouts += 1
+            if self.timeouts >= self.limit:
+                self.given_up = True
+                raise self.error() from caught_exception
 
 
 def refuse_writes(model: Any, **_: Any) -> None:
@@ -84,8 +132,8 @@ def client_config() -> botocore.config.Config:
         retries["total_max_attempts"] = _DEFAULT_MAX_ATTEMPTS
     return botocore.config.Config(
         retries=retries or None,  # type: ignore[arg-type]
-        connect_timeout=10,
-        read_timeout=30,
+        connect_timeout=CONNECT_TIMEOUT,
+        read_timeout=READ_TIMEOUT,
         user_agent_extra="iam-prune",
     )
 
@@ -96,11 +144,15 @@ class GuardedSession:
 
     session: boto3.Session
     counter: CallCounter = field(default_factory=CallCounter)
+    stalls: StallGuard = field(default_factory=StallGuard)
 
     def __post_init__(self) -> None:
         events = self.session.events
         events.register("before-call", refuse_writes, unique_id="iam-prune-read-only")
         events.register("before-send", self.counter.add, unique_id="iam-prune-count")
+        # First, so that a request refused after giving up is neither sent nor counted.
+        events.register_first("before-send", self.stalls.before_send, unique_id="iam-prune-stalls")
+        events.register_first("needs-retry", self.stalls.needs_retry, unique_id="iam-prune-stall")
 
     def client(self, service: str, *, quick: bool = False) -> Any:
         """A client for ``service``; ``quick`` ones give up after two short attempts, for the

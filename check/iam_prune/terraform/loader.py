@@ -23,6 +23,8 @@ from iam_prune.terraform.syntax import ParsedFile, ParseError
 from iam_prune.terraform.walk import Walk
 
 _ROOT_MISSING = "no value is given in terraform.tfvars, *.auto.tfvars or --var-file"
+#: In the one error that sums up the declarations without a name (they are in the model).
+UNRESOLVED = "could not be named statically"
 
 
 def _parse_all(items: Sequence[tuple[str, str]], use_cache: bool) -> list[ParsedFile | ParseError]:
@@ -43,8 +45,10 @@ def load_model(
     root = root.resolve()
     given = [scan.existing_dir(directory) for directory in dirs]
     tree = _Tree(root, use_cache)
-    tree.add_dirs(_by_directory(scan.find_files(dirs)))
+    links: list[Path] = []
+    tree.add_dirs(_by_directory(scan.find_files(dirs, tree.unlisted, links.append)))
     tree.follow_calls()
+    tree.check_links(links)
     variables = tree.var_files(var_files)
 
     walk = Walk(tree.configs())
@@ -57,14 +61,19 @@ def load_model(
 
     declarations = withstate.merge(walk.found, state)
     declarations.sort(key=lambda d: (d.span.file, d.span.start))
-    errors = [*tree.errors, *walk.errors, *_unresolved(declarations, state is not None)]
     sources = tuple(tree.sources_of(declarations, variables, roots))
+    # Parses the files that refer to a user the prefilter skipped: one that does not parse
+    # is an error like any other, and is then no source a fix may edit.
+    found_references = references.of_declarations(declarations, sources, tree.parse_again)
+    broken = {rel for rel, _ in tree.unreadable}
+    errors = [*tree.errors, *walk.errors, *_unresolved(declarations, state is not None)]
     return TerraformModel(
         declarations=tuple(declarations),
         errors=tuple(errors),
         unreadable_texts=tuple(tree.unreadable),
-        sources=sources,
-        references=references.of_declarations(declarations, sources, tree.parse_again),
+        unread=tuple(tree.unread),
+        sources=tuple(item for item in sources if item[0] not in broken),
+        references=found_references,
         var_files=tuple(parsed.path for parsed in variables),
         files_scanned=tree.scanned,
         files_parsed=tree.parsed_count,
@@ -97,6 +106,7 @@ class _Tree:
     parsed: dict[Path, list[ParsedFile]] = field(default_factory=dict)
     errors: list[ReportError] = field(default_factory=list)
     unreadable: list[tuple[str, str]] = field(default_factory=list)
+    unread: list[str] = field(default_factory=list)  # files and folders with no text at all
     seen: set[Path] = field(default_factory=set)
     scanned: int = 0
     parsed_count: int = 0
@@ -109,20 +119,51 @@ class _Tree:
         for directory, paths in groups.items():
             self.seen.add(directory)
             texts = [(path, self._read(path)) for path in paths]
-            # A file that cannot be read at all might hold anything: always worth saying.
-            self.errors.extend(t.error for _, t in texts if t.error and not t.text)
+            # A file that cannot be read, or cannot be Terraform, might hold anything: it is
+            # an error wherever it is, and what it may declare stays in doubt.
+            for path, text in texts:
+                if text.error is not None:
+                    self._unreadable(path, text)
             if not any(scan.may_matter(text.text) for _, text in texts):
                 continue
             self.parsed.setdefault(directory, [])
             for path, text in texts:
-                if not (scan.may_name(text.text) or scan.is_auto_vars_file(path.name)):
-                    continue
-                if text.error is None:
+                if text.error is None and (
+                    scan.may_name(text.text) or scan.is_auto_vars_file(path.name)
+                ):
                     batch.append((path, text.text))
-                elif text.text:  # not UTF-8: the lossy text is kept for the reconciler
-                    self.errors.append(text.error)
-                    self.unreadable.append((self.relative(path), text.text))
         self._parse(batch)
+
+    def unlisted(self, directory: Path, error: OSError) -> None:
+        """A folder that could not be listed: every user may be declared in it."""
+        rel = self.relative(directory)
+        self.errors.append(_error(rel, f"cannot read the folder: {error.strerror or error}"))
+        self.unread.append(rel)
+
+    def check_links(self, links: Sequence[Path]) -> None:
+        """A linked folder holding Terraform that was read under no other name is an error:
+        every user may be declared in it."""
+        for link in links:
+            target = link.resolve()
+            if target in self.seen or not scan.files_in(target):
+                continue
+            rel = self.relative(link)
+            self.errors.append(
+                _error(
+                    rel,
+                    f"a symbolic link to {target}, which holds Terraform and is not read through "
+                    "the link: pass that folder itself with --terraform-dir",
+                )
+            )
+            self.unread.append(rel)
+
+    def _unreadable(self, path: Path, text: _Text) -> None:
+        assert text.error is not None
+        self.errors.append(text.error)
+        if text.text:  # not UTF-8, or not Terraform: the text is kept for the reconciler
+            self.unreadable.append((self.relative(path), text.text))
+        else:
+            self.unread.append(self.relative(path))
 
     def _read(self, path: Path) -> _Text:
         """The file's text (lossy when it is not UTF-8: good enough for the text scan)."""
@@ -131,7 +172,8 @@ class _Tree:
         try:
             raw = path.read_bytes()
         except OSError as error:
-            return _Text("", _error(rel, f"cannot read the file: {error.strerror}"))
+            what = "the symbolic link" if path.is_symlink() else "the file"
+            return _Text("", _error(rel, f"cannot read {what}: {error.strerror or error}"))
         try:
             text = raw.decode("utf-8")  # universal newlines off: spans index the text as is
         except UnicodeDecodeError as error:
@@ -140,6 +182,9 @@ class _Tree:
             column = error.start - line_start + 1  # in bytes: characters are unknown here
             lossy = raw.decode("utf-8", errors="replace")
             return _Text(lossy, _error(rel, "not UTF-8 text", line, column))
+        problem = scan.shape_problem(path.name, text)
+        if problem is not None:
+            return _Text(text, _error(rel, problem))
         self.texts[path] = text
         return _Text(text)
 
@@ -159,6 +204,11 @@ class _Tree:
         known = {parsed.path: parsed for files in self.parsed.values() for parsed in files}
         missing = [(path, text) for path, text in items if path not in known]
         found = dict(zip(missing, _parse_all(missing, self.use_cache), strict=True))
+        broken = {rel for rel, _ in self.unreadable}
+        for (path, text), result in found.items():
+            if isinstance(result, ParseError) and path not in broken:
+                self.errors.append(_error(path, result.message, result.line, result.column))
+                self.unreadable.append((path, text))
         return [known.get(path) or found[(path, text)] for path, text in items]
 
     def follow_calls(self) -> None:
@@ -169,7 +219,7 @@ class _Tree:
             pending = self._call_targets() - self.seen
 
     def _read_outside(self, directories: Sequence[Path]) -> None:
-        groups = {d: scan.files_in(d) for d in directories}
+        groups = {d: scan.files_in(d, self.unlisted) for d in directories}
         self.seen.update(directories)
         self.add_dirs({d: paths for d, paths in groups.items() if paths})
 
@@ -190,7 +240,7 @@ class _Tree:
                 raise TerraformError(f"--var-file not found: {path}")
             read = self._read(path.resolve())
             if read.error is not None:
-                self.errors.append(read.error)
+                self._unreadable(path.resolve(), read)
             else:
                 items.append((self.relative(path.resolve()), read.text))
         found: list[ParsedFile] = []
@@ -281,7 +331,7 @@ def _unresolved(declarations: Sequence[Declaration], had_state: bool) -> list[Re
         "so the state names them"
     )
     message = (
-        f"{count} could not be named statically, e.g. {first.address} at "
+        f"{count} {UNRESOLVED}, e.g. {first.address} at "
         f"{first.file}:{first.line}: {first.unresolved_reason}; {advice}"
     )
     return [ReportError(ErrorSource.TERRAFORM, message)]

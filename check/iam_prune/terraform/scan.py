@@ -10,9 +10,10 @@ calls, the declarations themselves, variable files) is parsed; other directories
 
 from __future__ import annotations
 
+import json
 import os
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 from iam_prune.terraform import TerraformError
@@ -37,29 +38,74 @@ CONFIG_SUFFIXES = (".tf", ".tf.json")
 AUTO_VARS = ("terraform.tfvars", "terraform.tfvars.json")
 AUTO_VARS_SUFFIXES = (".auto.tfvars", ".auto.tfvars.json")
 
+#: Told about every folder that could not be listed: its files may hold anything.
+OnError = Callable[[Path, OSError], None]
 
-def find_files(dirs: Sequence[Path]) -> list[Path]:
+
+#: Told about every symbolic link to a folder: it is not followed (loops, and the same files
+#: under two names), so the caller checks that its folder was read some other way.
+OnLink = Callable[[Path], None]
+
+
+def _ignore(_path: Path, _error: OSError) -> None:
+    return None
+
+
+def _ignore_link(_path: Path) -> None:
+    return None
+
+
+def find_files(
+    dirs: Sequence[Path], on_error: OnError = _ignore, on_link: OnLink = _ignore_link
+) -> list[Path]:
     """Every Terraform file under ``dirs``, recursively, sorted and without duplicates.
 
     Terraform files are configuration (``*.tf``, ``*.tf.json``) and the variable files
     Terraform reads by itself (``terraform.tfvars[.json]``, ``*.auto.tfvars[.json]``).
     ``.terraform/`` (downloaded modules and providers) and other hidden directories are
     skipped, and so are hidden files, which Terraform ignores too. The directories given are
-    searched even when their own name is hidden.
+    searched even when their own name is hidden. A folder that cannot be listed is passed to
+    ``on_error``, and a symbolic link to a folder to ``on_link``: skipping either silently would
+    hide every user declared in it.
     """
     found: set[Path] = set()
     for directory in dirs:
-        found.update(_terraform_files(existing_dir(directory)))
+        found.update(_terraform_files(existing_dir(directory), on_error, on_link))
     return sorted(found)
 
 
-def files_in(directory: Path) -> list[Path]:
-    """The Terraform files directly in ``directory`` (a module outside the given trees)."""
+def files_in(directory: Path, on_error: OnError = _ignore) -> list[Path]:
+    """The Terraform files directly in ``directory`` (a module outside the given trees).
+
+    A dangling symbolic link named like a Terraform file is listed: reading it fails, and that
+    failure must be reported rather than the file forgotten."""
     try:
-        names = sorted(entry.name for entry in os.scandir(directory) if entry.is_file())
-    except OSError:
+        names = sorted(
+            entry.name
+            for entry in os.scandir(directory)
+            if entry.is_file() or (entry.is_symlink() and not entry.is_dir())
+        )
+    except OSError as error:
+        on_error(directory, error)
         return []
     return [directory / name for name in names if is_terraform_file(name)]
+
+
+def shape_problem(name: str, text: str) -> str | None:
+    """Why ``text`` cannot be Terraform at all, by a check far cheaper than a parse, or ``None``.
+
+    A file the prefilter would skip is still checked this far, so that a binary file or a
+    ``.tf.json`` that is not a JSON object is an error rather than silently irrelevant."""
+    if "\x00" in text:
+        return "a binary file, not Terraform text"
+    if name.endswith(".json"):
+        try:
+            document = json.loads(text)
+        except ValueError as error:
+            return f"not JSON: {error}"
+        if not isinstance(document, dict):
+            return f"a .tf.json file must hold a JSON object, not {type(document).__name__}"
+    return None
 
 
 def is_terraform_file(name: str) -> bool:
@@ -111,11 +157,26 @@ def existing_dir(directory: Path) -> Path:
     return resolved
 
 
-def _terraform_files(top: Path) -> Iterator[Path]:
-    for current, subdirs, files in os.walk(top):
+def _terraform_files(top: Path, on_error: OnError, on_link: OnLink) -> Iterator[Path]:
+    def failed(error: OSError) -> None:
+        on_error(Path(error.filename), error)
+
+    for current, subdirs, files in os.walk(top, onerror=failed):
         subdirs[:] = [name for name in subdirs if not _hidden(name)]
         base = Path(current)
+        for name in subdirs:
+            if _is_link(base / name):  # os.walk does not descend into it
+                on_link(base / name)
         yield from (base / name for name in files if is_terraform_file(name))
+
+
+def _is_link(path: Path) -> bool:
+    """Whether ``path`` is a symbolic link; a path too long to look at is not one here, and
+    fails again when os.walk lists it, reaching ``on_error`` then."""
+    try:
+        return path.is_symlink()
+    except OSError:
+        return False
 
 
 def _hidden(name: str) -> bool:

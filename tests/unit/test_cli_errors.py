@@ -1,0 +1,140 @@
+"""One error path: whatever fails after the arguments are parsed ends in exit 2, the error on
+stderr, and the requested report saying ``complete: false`` — config errors and crashes too,
+with or without IAM_PRUNE_DEBUG."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from iam_prune import cli
+from iam_prune.cli import main
+
+
+@pytest.fixture
+def repo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "infra").mkdir()
+    (tmp_path / "infra" / "main.tf").write_text(
+        'resource "aws_iam_user" "bob" {\n  name = "bob"\n}\n', encoding="utf-8"
+    )
+    monkeypatch.chdir(tmp_path)
+    for key in ("GITHUB_ACTIONS", "IAM_PRUNE_DEBUG"):
+        monkeypatch.delenv(key, raising=False)
+    return tmp_path
+
+
+def written(path: Path) -> dict[str, Any]:
+    report: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    assert report["complete"] is False
+    assert report["accounts"] == []
+    return report
+
+
+@pytest.mark.parametrize(
+    ("flags", "key"),
+    [
+        (["--inactive-days", "1000000000000"], "inactive_days (--inactive-days)"),
+        (["--inactive-days", "0"], "inactive_days (--inactive-days)"),
+        (["--grace-days", str(10**12)], "grace_days (--grace-days)"),
+        (["--grace-days", "-1"], "grace_days (--grace-days)"),
+        (["--report-wait", "nan"], "report_wait (--report-wait)"),
+        (["--report-wait", "inf"], "report_wait (--report-wait)"),
+        (["--report-wait", "3601"], "report_wait (--report-wait)"),
+        (["--report-wait", "-1"], "report_wait (--report-wait)"),
+    ],
+)
+def test_numbers_out_of_range_are_config_errors_naming_the_key(
+    repo: Path, flags: list[str], key: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["scan", "--terraform-dir", "infra", "--json", "r.json", *flags]) == 2
+    err = capsys.readouterr().err
+    assert key in err
+    (error,) = written(repo / "r.json")["errors"]
+    assert error["source"] == "config"
+    assert key in error["message"]
+
+
+@pytest.mark.parametrize(
+    ("toml", "says"),
+    [
+        ("inactive_days = 1000000000000\n", "inactive_days"),
+        ("grace_days = 1000000000000\n", "grace_days"),
+        ("report_wait = nan\n", "report_wait"),
+        ("report_wait = inf\n", "report_wait"),
+        ("grace_days = 7\nfial_on = 'never'\n", "did you mean 'fail_on'"),
+    ],
+)
+def test_a_config_file_error_writes_the_report_the_file_asks_for(
+    repo: Path, toml: str, says: str
+) -> None:
+    (repo / ".iam-prune.toml").write_text(
+        f'terraform_dirs = ["infra"]\njson = "from-config.json"\n{toml}', encoding="utf-8"
+    )
+    assert main(["scan"]) == 2
+    (error,) = written(repo / "from-config.json")["errors"]
+    assert says in error["message"]
+
+
+def test_a_config_file_that_is_not_utf8_is_named(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (repo / ".iam-prune.toml").write_bytes(b'terraform_dirs = ["infra"]\n# caf\xe9\n')
+    assert main(["scan", "--json", "r.json"]) == 2
+    err = capsys.readouterr().err
+    assert ".iam-prune.toml: not UTF-8" in err
+    assert "unexpected" not in err
+    written(repo / "r.json")
+
+
+@pytest.mark.parametrize("debug", ["", "1"])
+def test_a_crash_exits_2_with_a_report_with_or_without_debug(
+    repo: Path,
+    debug: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    def crash(*_: Any, **__: Any) -> Any:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(cli, "run", crash)
+    if debug:
+        monkeypatch.setenv("IAM_PRUNE_DEBUG", debug)
+    for command in (["scan"], ["fix"], ["fix", "--dry-run"]):
+        assert main([*command, "--terraform-dir", "infra", "--json", "r.json"]) == 2
+        err = capsys.readouterr().err
+        assert "unexpected RuntimeError: a bug" in err
+        assert ("Traceback" in err) == bool(debug)
+        (error,) = written(repo / "r.json")["errors"]
+        assert "a bug" in error["message"]
+        (repo / "r.json").unlink()
+
+
+def test_the_console_script_exits_2_on_a_crash_in_debug_mode(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def crash(*_: Any, **__: Any) -> Any:
+        raise KeyError("x")
+
+    monkeypatch.setattr(cli, "run", crash)
+    monkeypatch.setenv("IAM_PRUNE_DEBUG", "1")
+    monkeypatch.setattr("sys.argv", ["iam-prune", "scan", "--terraform-dir", "infra"])
+    with pytest.raises(SystemExit) as ended:
+        cli.console()
+    assert ended.value.code == 2
+
+
+def test_in_actions_a_config_error_still_sets_the_outputs(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    outputs = repo / "outputs.txt"
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    monkeypatch.setenv("GITHUB_OUTPUT", str(outputs))
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(repo / "summary.md"))
+    assert main(["scan", "--terraform-dir", "infra", "--grace-days", "-3", "--json", "r.json"]) == 2
+    text = outputs.read_text(encoding="utf-8")
+    assert "complete=false" in text
+    assert "exit-code=2" in text

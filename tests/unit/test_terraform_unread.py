@@ -1,0 +1,54 @@
+"""What the scan cannot read is named: a linked folder read under no other name, an unread
+folder, a file the prefilter skipped that does not parse."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from iam_prune.terraform import load
+
+USER = 'resource "aws_iam_user" "{0}" {{\n  name = "{0}"\n}}\n'
+
+
+def write(root: Path, files: dict[str, str]) -> None:
+    for relative, text in files.items():
+        path = root / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+
+
+def test_a_link_to_a_folder_outside_the_trees_is_an_error(tmp_path: Path) -> None:
+    write(tmp_path, {"infra/main.tf": USER.format("a"), "elsewhere/team.tf": USER.format("b")})
+    (tmp_path / "infra" / "team").symlink_to(tmp_path / "elsewhere")
+    model = load([tmp_path / "infra"], tmp_path, use_cache=False)
+    (error,) = model.errors
+    assert error.file == "infra/team"
+    assert "symbolic link" in error.message
+    assert model.unread == ("infra/team",)
+
+
+def test_a_link_to_a_folder_read_anyway_is_fine(tmp_path: Path) -> None:
+    write(
+        tmp_path,
+        {
+            "infra/main.tf": 'module "team" {\n  source = "./team"\n}\n',
+            "infra/inside/x.tf": USER.format("c"),
+            "shared/team/main.tf": USER.format("b"),
+        },
+    )
+    (tmp_path / "infra" / "team").symlink_to(tmp_path / "shared" / "team")  # a module
+    (tmp_path / "infra" / "again").symlink_to(tmp_path / "infra" / "inside")  # walked anyway
+    model = load([tmp_path / "infra"], tmp_path, use_cache=False)
+    assert model.errors == ()
+    assert sorted(d.name for d in model.declarations if d.name) == ["b", "c"]
+
+
+def test_a_file_that_refers_to_a_user_and_does_not_parse_is_an_error_and_no_source(
+    tmp_path: Path,
+) -> None:
+    outputs = 'output "a_arn" {\n  value = aws_iam_user.a.arn\n'  # unclosed
+    write(tmp_path, {"main.tf": USER.format("a"), "outputs.tf": outputs})
+    model = load([tmp_path], tmp_path, use_cache=False)
+    assert [e.file for e in model.errors] == ["outputs.tf"]
+    assert model.unreadable_texts == (("outputs.tf", outputs),)
+    assert [path for path, _ in model.sources] == ["main.tf"]
