@@ -186,3 +186,34 @@ def test_two_files_and_hunks_give_one_change_each() -> None:
         github_suggestions.Change("a.tf", 10, 10, ("x",), ("y",)),
         github_suggestions.Change("b.tf", 4, 4, ("q",), ()),
     )
+
+
+def test_a_hidden_sensitive_value_still_matches_its_line_and_is_never_repeated() -> None:
+    from iam_prune.redaction import HIDDEN
+
+    shown = (
+        "--- a/infra/users.tf\n+++ b/infra/users.tf\n@@ -3,3 +3,0 @@\n"
+        f'-variable "pw" {{\n-  default = "{HIDDEN}"\n-}}\n'
+    )
+    actual = {3: (0, 'variable "pw" {'), 4: (0, '  default = "hunter2"'), 5: (0, "}")}
+    finding = Finding(
+        user="pw",
+        status=Status.REMOVE_FROM_CODE,
+        reason="unused",
+        remediation=Remediation(patch=shown),
+    )
+    plan = github_suggestions.plan(report([finding]), {"infra/users.tf": actual})
+    assert [(c.start_line, c.line) for c in plan.comments] == [(3, 5)]
+    assert all("hunter2" not in c.body and HIDDEN not in c.body for c in plan.comments)
+
+    other = {**actual, 4: (0, '  other = "hunter2"')}
+    assert github_suggestions.plan(report([finding]), {"infra/users.tf": other}).comments == ()
+
+    rewrite = shown.replace("@@ -3,3 +3,0 @@", "@@ -3,3 +3,1 @@") + f"+x = {HIDDEN}\n"
+    rewriting = Finding(
+        user="pw",
+        status=Status.REMOVE_FROM_CODE,
+        reason="unused",
+        remediation=Remediation(patch=rewrite),
+    )
+    assert github_suggestions.plan(report([rewriting]), {"infra/users.tf": actual}).comments == ()

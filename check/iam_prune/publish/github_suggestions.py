@@ -22,6 +22,7 @@ from typing import Final
 
 from iam_prune.formats.markdown import code, fenced, inline
 from iam_prune.model import Finding, Report, Status
+from iam_prune.redaction import HIDDEN
 
 MAX_COMMENTS: Final = 30
 KEY_PREFIX: Final = "<!-- iam-prune:suggestion "
@@ -196,16 +197,28 @@ def diff_lines(files: Iterable[Mapping[str, object]]) -> dict[str, dict[int, tup
 
 
 def _inside(change: Change, diff: Mapping[str, Mapping[int, tuple[int, str]]]) -> bool:
+    """Every removed line is a RIGHT-side line of one hunk of the diff, with the same text.
+
+    A report hides sensitive values in its patches; a removed line showing the placeholder
+    matches the real line around it (the suggestion removes the line, it never repeats it).
+    A replacement that shows the placeholder cannot be suggested: it would write it."""
     lines = diff.get(change.path)
-    if lines is None:
+    if lines is None or any(HIDDEN in text for text in change.replacement):
         return False
     hunks = set()
     for offset, text in enumerate(change.removed):
         found = lines.get(change.start + offset)
-        if found is None or found[1].rstrip("\r") != text.rstrip("\r"):
+        if found is None or not _same_line(text, found[1]):
             return False
         hunks.add(found[0])
     return len(hunks) == 1
+
+
+def _same_line(shown: str, actual: str) -> bool:
+    if HIDDEN not in shown:
+        return shown == actual
+    pattern = ".+?".join(re.escape(part) for part in shown.split(HIDDEN))
+    return re.fullmatch(pattern, actual, re.DOTALL) is not None
 
 
 # --------------------------------------------------------------------------- the plan
