@@ -6,12 +6,13 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 
-from bench import fixes, inventory, terraform
+from bench import fixes, inventory, organization, terraform
 
 BENCHMARKS: dict[str, Callable[[], None]] = {
     "inventory": inventory.main,
     "terraform": terraform.main,
     "fixes": fixes.main,
+    "organization": organization.main,
 }
 
 

@@ -28,7 +28,7 @@ from cmarkgfm.cmark import Options
 from PIL import Image, ImageChops
 
 from iam_prune.publish import github_comment, github_suggestions
-from iam_prune.publish.report_file import load
+from iam_prune.reportfile import load_report
 
 REPO = Path(__file__).resolve().parents[1]
 CSS = REPO / "node_deps/node_modules/github-markdown-css/github-markdown-light.css"
@@ -149,7 +149,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"{CSS} is missing: run `make node_deps/.installed` (needs npm)")
     with tempfile.TemporaryDirectory(prefix="iam-prune-demo-") as folder:
         path = demo_report(Path(folder)) if args.demo else args.report
-        report = load(path)
+        report = load_report(path)
     # As publish would post it on a pull request that changes none of these files: no
     # suggestion fits in its diff, so every removal is only in the comment.
     outside = github_suggestions.plan(report, {}).outside

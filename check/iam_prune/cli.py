@@ -29,7 +29,7 @@ from iam_prune.config import (
 )
 from iam_prune.fixes import plan
 from iam_prune.formats import json as json_format
-from iam_prune.formats import junit, markdown, text
+from iam_prune.formats import junit, markdown, sarif, text
 from iam_prune.model import ErrorSource, Report, ReportError, RunSettings, Status
 from iam_prune.pipeline import Outcome, run
 from iam_prune.publish import actions, fix_summary, github_touched, worktree
@@ -70,6 +70,7 @@ def _rule_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", metavar="PATH", help="write the JSON report here")
     parser.add_argument("--junit", metavar="PATH", help="write JUnit XML here")
     parser.add_argument("--markdown", metavar="PATH", help="write the PR comment body here")
+    parser.add_argument("--sarif", metavar="PATH", help="write SARIF 2.1.0 (code scanning) here")
     parser.add_argument(
         "--inactive-days",
         type=int,
@@ -103,9 +104,72 @@ def _rule_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--external-id", help="external id for --role-arn")
     parser.add_argument(
-        "--role-session-name", help="session name for --role-arn (default: iam-prune)"
+        "--role-session-name",
+        help="session name for --role-arn or --role-name (default: iam-prune)",
+    )
+    _organization_options(parser)
+    parser.add_argument(
+        "--color",
+        choices=["auto", "always", "never"],
+        default="auto",
+        help="colour in the terminal report",
+    )
+
+
+def _organization_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--organization",
+        action="store_true",
+        default=None,
+        help="scan every ACTIVE account of the AWS organisation (from its management account "
+        "or a delegated administrator), assuming --role-name in each",
+    )
+    parser.add_argument("--role-name", metavar="NAME", help="the role to assume in each account")
+    parser.add_argument(
+        "--ou",
+        dest="ous",
+        action="append",
+        metavar="ID",
+        help="only the accounts under this OU or root, at any depth (repeatable)",
     )
     parser.add_argument(
+        "--accounts",
+        action="append",
+        metavar="ID|GLOB",
+        help="only these accounts: an id, or a glob over account names (repeatable)",
+    )
+    parser.add_argument(
+        "--exclude-accounts",
+        action="append",
+        metavar="ID|GLOB",
+        help="not these accounts: an id, or a glob over account names (repeatable)",
+    )
+    parser.add_argument(
+        "--shard",
+        metavar="I/N",
+        help="scan the I-th of N disjoint parts of the accounts (a CI matrix of N jobs)",
+    )
+    parser.add_argument(
+        "--concurrency",
+        type=int,
+        metavar="N",
+        help="accounts scanned at once (default 8)",
+    )
+
+
+def _merge_options(merge: argparse.ArgumentParser) -> None:
+    merge.add_argument("reports", nargs="+", metavar="REPORT.json", help="JSON reports to merge")
+    merge.add_argument("--json", metavar="PATH", help="write the merged JSON report here")
+    merge.add_argument("--junit", metavar="PATH", help="write JUnit XML here")
+    merge.add_argument("--markdown", metavar="PATH", help="write the PR comment body here")
+    merge.add_argument("--sarif", metavar="PATH", help="write SARIF 2.1.0 here")
+    merge.add_argument(
+        "--fail-on",
+        choices=[f.value for f in FailOn],
+        default=FailOn.FINDINGS.value,
+        help="which findings exit 1 (default: findings = both kinds)",
+    )
+    merge.add_argument(
         "--color",
         choices=["auto", "always", "never"],
         default="auto",
@@ -128,6 +192,10 @@ def parser() -> argparse.ArgumentParser:
     fix.add_argument(
         "--summary", type=Path, metavar="PATH", help="write a Markdown summary of the change here"
     )
+    merge = commands.add_parser(
+        "merge", help="one report from the JSON reports of several runs (matrix shards)"
+    )
+    _merge_options(merge)
     publish_command.add_parser(commands)
     demo = commands.add_parser("demo", help="run against an emulated example account")
     demo.add_argument(
@@ -190,6 +258,14 @@ def _settings(args: argparse.Namespace) -> Settings:
             "role_arns",
             "external_id",
             "role_session_name",
+            "sarif",
+            "organization",
+            "role_name",
+            "ous",
+            "accounts",
+            "exclude_accounts",
+            "shard",
+            "concurrency",
         )
     }
     return validate(build(flags, Path.cwd()))
@@ -221,6 +297,7 @@ def _publish(
         ("json", json_format.render),
         ("junit", junit.render),
         ("markdown", markdown.render),
+        ("sarif", sarif.render),
     ):
         path = paths.get(name)
         if path is not None:
@@ -240,6 +317,7 @@ def _output_paths(settings: Settings) -> dict[str, Path | None]:
         "json": settings.json_path,
         "junit": settings.junit_path,
         "markdown": settings.markdown_path,
+        "sarif": settings.sarif_path,
     }
 
 
@@ -318,6 +396,10 @@ def _run(args: argparse.Namespace) -> int:
         return scan_and_report(args)[0]
     if args.command == "fix":
         return _fix(args)
+    if args.command == "merge":
+        from iam_prune import merge_command
+
+        return merge_command.run(args)
     if args.command == "publish":
         return publish_command.main(args)
     from iam_prune import demo
@@ -342,7 +424,7 @@ def _failed(args: argparse.Namespace, error: ReportError) -> int:
     )
     try:
         paths = requested_outputs(
-            {key: getattr(args, key) for key in ("config", "json", "junit", "markdown")},
+            {key: getattr(args, key) for key in ("config", "json", "junit", "markdown", "sarif")},
             Path.cwd(),
         )
         for name, path in _publish(report, paths, FailOn.FINDINGS).items():

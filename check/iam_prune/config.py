@@ -18,6 +18,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
+from iam_prune.accounts import Shard, ShardError
 from iam_prune.aws.session import AccountTarget
 
 CONFIG_FILE = ".iam-prune.toml"
@@ -68,6 +69,28 @@ class Settings:
     targets: tuple[AccountTarget, ...] = (AccountTarget(),)
     exemptions: tuple[ConfigExemption, ...] = ()
     config_file: Path | None = None
+    sarif_path: Path | None = None
+    organization: OrganizationSettings | None = None  # scan every account of the organisation
+    accounts: tuple[str, ...] = ()  # ids or globs over names: only these
+    exclude_accounts: tuple[str, ...] = ()  # ids or globs over names: not these
+    shard: Shard | None = None
+    concurrency: int = 8
+
+
+@dataclass(frozen=True)
+class OrganizationSettings:
+    """``--organization``: list the accounts, assume ``role_name`` in each."""
+
+    role_name: str
+    ous: tuple[str, ...] = ()
+    external_id: str | None = None
+    session_name: str = "iam-prune"
+
+
+#: Accounts scanned at once. Most of an account's time is spent waiting (for AWS to answer, for
+#: the credential report to be generated), not computing, so more accounts than cores overlap
+#: well; each account has its own IAM rate limits.
+DEFAULT_CONCURRENCY = 8
 
 
 #: Keys a config file may hold, with the type each must have.
@@ -88,9 +111,17 @@ _SCALAR_KEYS: dict[str, type | tuple[type, ...]] = {
     "external_id": str,
     "role_session_name": str,
     "exempt": list,
+    "sarif": str,
+    "organization": bool,
+    "role_name": str,
+    "ous": list,
+    "accounts": list,
+    "exclude_accounts": list,
+    "shard": str,
+    "concurrency": int,
 }
 _EXEMPT_KEYS = ("user", "reason", "until")
-_STRING_LISTS = ("terraform_dirs", "var_files", "role_arns")
+_STRING_LISTS = ("terraform_dirs", "var_files", "role_arns", "ous", "accounts", "exclude_accounts")
 
 
 def find_root(start: Path) -> Path:
@@ -179,20 +210,35 @@ def _wait(name: str, value: Any) -> float:
     return number
 
 
+#: More accounts at once than this buys nothing but threads (each account runs its own too).
+MAX_CONCURRENCY = 64
+
+
+def _concurrency(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ConfigError(f"{_named('concurrency')} must be a whole number, got {value!r}")
+    if not 1 <= value <= MAX_CONCURRENCY:
+        raise ConfigError(
+            f"{_named('concurrency')} must be between 1 and {MAX_CONCURRENCY}, got {value}"
+        )
+    return value
+
+
 def _named(key: str) -> str:
     return f"{key} (--{key.replace('_', '-')})"
 
 
 def requested_outputs(flags: dict[str, Any], cwd: Path) -> dict[str, Path | None]:
-    """The report files asked for (``json``, ``junit``, ``markdown``), read as far as can be
-    when the configuration is broken: a run that fails still owes its reader a report."""
+    """The report files asked for (``json``, ``junit``, ``markdown``, ``sarif``), read as far
+    as can be when the configuration is broken: a run that fails still owes its reader a
+    report."""
     values: dict[str, Any] = {}
     explicit = flags.get("config")
     path = Path(explicit) if explicit else find_root(cwd) / CONFIG_FILE
     with contextlib.suppress(OSError, ValueError):  # the error at hand is reported already
         values = tomllib.loads(path.read_text(encoding="utf-8"))
     found: dict[str, Path | None] = {}
-    for name in ("json", "junit", "markdown"):
+    for name in ("json", "junit", "markdown", "sarif"):
         value = flags.get(name) or values.get(name)
         found[name] = Path(value) if isinstance(value, str) and value else None
     return found
@@ -229,8 +275,27 @@ def build(flags: dict[str, Any], cwd: Path) -> Settings:
     wait = pick("report_wait")
 
     roles = pick("role_arns") or []
-    if pick("external_id") and not roles:
-        raise ConfigError("--external-id is only used with --role-arn, and none was given")
+    organization = _organization(pick)
+    if organization is not None and roles:
+        raise ConfigError(
+            "--organization and --role-arn both choose the accounts to scan: give one of them"
+        )
+    if pick("external_id") and not roles and organization is None:
+        raise ConfigError(
+            "--external-id is only used with --role-arn or --organization, and neither was given"
+        )
+    shard_text = pick("shard")
+    try:
+        shard = None if shard_text is None else Shard.parse(str(shard_text))
+    except ShardError as error:
+        raise ConfigError(str(error)) from error
+    concurrency = pick("concurrency")
+    for flag in ("accounts", "exclude_accounts", "shard"):
+        if pick(flag) and not roles and organization is None:
+            raise ConfigError(
+                f"--{flag.replace('_', '-')} picks among the accounts of --organization or "
+                "--role-arn, and neither was given"
+            )
     targets = tuple(
         AccountTarget(
             role_arn=str(arn),
@@ -261,6 +326,35 @@ def build(flags: dict[str, Any], cwd: Path) -> Settings:
         targets=targets,
         exemptions=_exemptions(file_values.get("exempt", []), path),
         config_file=path if file_values else None,
+        sarif_path=out("sarif"),
+        organization=organization,
+        accounts=tuple(pick("accounts") or ()),
+        exclude_accounts=tuple(pick("exclude_accounts") or ()),
+        shard=shard,
+        concurrency=_concurrency(DEFAULT_CONCURRENCY if concurrency is None else concurrency),
+    )
+
+
+def _organization(pick: Any) -> OrganizationSettings | None:
+    """``--organization`` and the flags that only make sense with it."""
+    role_name, ous = pick("role_name"), tuple(pick("ous") or ())
+    if not pick("organization"):
+        if role_name or ous:
+            flag = "--role-name" if role_name else "--ou"
+            raise ConfigError(f"{flag} is only used with --organization, which was not given")
+        return None
+    if not role_name:
+        raise ConfigError(
+            "--organization needs --role-name: the role iam-prune assumes in each account "
+            "(README, section 'Many accounts')"
+        )
+    if ":" in role_name:
+        raise ConfigError(f"--role-name {role_name!r}: the role's name (and path), not its ARN")
+    return OrganizationSettings(
+        role_name=str(role_name),
+        ous=ous,
+        external_id=pick("external_id"),
+        session_name=pick("role_session_name") or "iam-prune",
     )
 
 

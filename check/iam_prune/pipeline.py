@@ -16,7 +16,7 @@ from typing import Any
 
 import botocore.exceptions
 
-from iam_prune import __version__, exemptions, redaction, terraform
+from iam_prune import __version__, exemptions, redaction, targets, terraform
 from iam_prune.aws import AwsError
 from iam_prune.aws.inventory import collect
 from iam_prune.aws.report import Poller
@@ -24,6 +24,7 @@ from iam_prune.aws.session import AccountTarget, GuardedSession, open_target
 from iam_prune.config import Settings
 from iam_prune.fixes import plan
 from iam_prune.fixes.commands import delete_commands
+from iam_prune.merge import canonical_errors
 from iam_prune.model import (
     AccountResult,
     Declaration,
@@ -148,9 +149,6 @@ def _account(
     return result, errors
 
 
-#: Accounts scanned at once. Each account has its own IAM rate limits; the bound is for us.
-MAX_ACCOUNTS_AT_ONCE = 4
-
 Opener = Callable[[AccountTarget, str | None], GuardedSession]
 
 
@@ -173,7 +171,8 @@ def _scan_account(
         if target.role_arn and target.role_arn not in message:
             message = f"{target.role_arn}: {message}"
         return None, [ReportError(ErrorSource.AWS, message, account_id=account)]
-    return _account(inventory, context, settings)
+    result, errors = _account(inventory, context, settings)
+    return replace(result, name=target.name, ou_path=target.ou_path), errors
 
 
 def run(
@@ -213,9 +212,13 @@ def run(
         progress=progress,
     )
 
-    targets = settings.targets
-    with ThreadPoolExecutor(max_workers=min(MAX_ACCOUNTS_AT_ONCE, len(targets))) as pool:
-        results = list(pool.map(lambda t: _scan_account(t, settings, context, opener), targets))
+    chosen, problems = targets.resolve(settings, opener, _aws_message)
+    errors.extend(problems)
+    if settings.organization is not None:
+        shard = f" (shard {settings.shard})" if settings.shard else ""
+        progress(f"{len(chosen)} accounts of the organisation to scan{shard}")
+    with ThreadPoolExecutor(max_workers=max(1, min(settings.concurrency, len(chosen)))) as pool:
+        results = list(pool.map(lambda t: _scan_account(t, settings, context, opener), chosen))
     accounts = [result for result, _ in results if result is not None]
     for _, problems in results:
         errors.extend(problems)
@@ -229,7 +232,7 @@ def run(
             terraform_dirs=tuple(_relative(d, settings) for d in settings.terraform_dirs),
         ),
         accounts=tuple(accounts),
-        errors=tuple(errors),
+        errors=canonical_errors(errors),  # as `merge` orders them
         notes=model.notes,
         run=run_info,
     )

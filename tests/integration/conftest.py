@@ -105,6 +105,11 @@ def aws_error(status: int, code: str, message: str) -> tuple[int, bytes]:
     return status, body.encode()
 
 
+def json_error(status: int, code: str, message: str) -> tuple[int, bytes]:
+    """An error body as JSON-protocol services (Organizations) send it."""
+    return status, json.dumps({"__type": code, "Message": message}).encode()
+
+
 class _Raw:
     def __init__(self, body: bytes) -> None:
         self._body = body
@@ -136,7 +141,11 @@ def faults(monkeypatch: pytest.MonkeyPatch) -> list[FaultRule]:
     def answer(request: Any, **_: Any) -> AWSResponse | None:
         body = request.body or b""
         params = parse_qs(body.decode() if isinstance(body, bytes) else str(body))
-        action = params.get("Action", [""])[0]
+        # Query protocol (IAM, STS): the action is a form field; JSON protocol (Organizations):
+        # it ends the X-Amz-Target header.
+        target = request.headers.get("X-Amz-Target", b"")
+        target = target.decode() if isinstance(target, bytes) else str(target)
+        action = params.get("Action", [""])[0] or target.rpartition(".")[2]
         for rule in rules:
             reply = rule(action, params)
             if reply is not None:

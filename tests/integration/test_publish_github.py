@@ -255,9 +255,9 @@ def test_dry_run_sends_no_write_and_never_prints_the_token(
 @pytest.mark.parametrize(
     ("setup", "message"),
     [
-        ("no-report", "no such report"),
+        ("no-report", "cannot read"),
         ("not-json", "not JSON"),
-        ("other-schema", "is not 'iam-prune/report/v1'"),
+        ("other-schema", "this iam-prune reads 'iam-prune/report/v1'"),
         ("no-token", "GITHUB_TOKEN is not set"),
         ("no-repository", "GITHUB_REPOSITORY"),
         ("not-a-pr", "no pull_request"),

@@ -39,7 +39,7 @@ DISPLAY_ORDER: Final[tuple[Status, ...]] = (
     Status.IN_USE,
 )
 
-NAMES: Final[tuple[str, ...]] = ("text", "json", "junit", "markdown")
+NAMES: Final[tuple[str, ...]] = ("text", "json", "junit", "markdown", "sarif")
 
 
 def renderers() -> Mapping[str, Renderer]:
@@ -47,13 +47,14 @@ def renderers() -> Mapping[str, Renderer]:
 
     The imports are local because the format modules import this one for the shared helpers.
     """
-    from iam_prune.formats import json, junit, markdown, text
+    from iam_prune.formats import json, junit, markdown, sarif, text
 
     return {
         "text": text.render,
         "json": json.render,
         "junit": junit.render,
         "markdown": markdown.render,
+        "sarif": sarif.render,
     }
 
 

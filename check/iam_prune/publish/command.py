@@ -19,9 +19,9 @@ from iam_prune.model import Report
 from iam_prune.publish import actions, github_context, github_issue, github_pr
 from iam_prune.publish.github_api import GitHubError
 from iam_prune.publish.github_pr import CommentMode, Outcome
-from iam_prune.publish.report_file import ReportFileError, load
 from iam_prune.publish.workflow_annotations import escape_data
 from iam_prune.publish.workflow_annotations import lines as annotation_lines
+from iam_prune.reportfile import ReportFileError, load_report
 
 EXIT_OK, EXIT_ERROR = 0, 2
 
@@ -75,7 +75,7 @@ def add_parser(
 
 def main(args: argparse.Namespace, env: Mapping[str, str] = os.environ) -> int:
     try:
-        report = load(args.report)
+        report = load_report(args.report)
         context = github_context.from_env(env)
         client = github_context.client(env, args.github_token_env)
     except (ReportFileError, github_context.ContextError) as error:

@@ -1,0 +1,120 @@
+"""Reports read back from JSON, and merged: round trip, refusals with reasons."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from report_builders import (
+    ACCOUNT,
+    OTHER_ACCOUNT,
+    SETTINGS,
+    account,
+    full_report,
+    incomplete_report,
+    removal,
+    report,
+    unmanaged,
+)
+
+from iam_prune.formats import json as json_format
+from iam_prune.merge import MergeError, combine
+from iam_prune.model import ErrorSource, Finding, Note, Report, ReportError, RunInfo
+from iam_prune.reportfile import ReportFileError, load_report
+
+
+def _write(path: Path, rep: Report) -> Path:
+    path.write_text(json_format.render(rep), encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("build", [full_report, incomplete_report])
+def test_a_report_reads_back_to_the_same_json(tmp_path: Path, build: Callable[[], Report]) -> None:
+    rep = replace(
+        build(),
+        notes=(Note("module not read", "infra/x.tf", 3),),
+        run=RunInfo(url="https://example.invalid/run/1", sha="abc"),
+        sources=("a.json",),
+    )
+    loaded = load_report(_write(tmp_path / "r.json", rep))
+    assert json_format.render(loaded) == json_format.render(rep)
+    assert loaded.findings[1].fingerprint(ACCOUNT) == rep.findings[1].fingerprint(ACCOUNT)
+
+
+def test_another_schema_version_is_refused_with_the_reason(tmp_path: Path) -> None:
+    doc = json_format.to_document(full_report())
+    doc["schema"] = "iam-prune/report/v2"
+    path = tmp_path / "v2.json"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    with pytest.raises(ReportFileError, match=r"v2\.json: report format 'iam-prune/report/v2'.*v1"):
+        load_report(path)
+
+
+def test_a_report_that_breaks_the_schema_names_the_place(tmp_path: Path) -> None:
+    doc = json_format.to_document(full_report())
+    doc["accounts"][0]["account_id"] = "12345"
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    with pytest.raises(
+        ReportFileError, match=r"bad\.json: does not match .* at accounts/0/account_id"
+    ):
+        load_report(path)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("{not json", r"j\.json:1:2: not JSON"), ("[]", "JSON object"), ("{}", "no 'schema' key")],
+)
+def test_what_is_not_a_report_says_so(tmp_path: Path, text: str, expected: str) -> None:
+    path = tmp_path / "j.json"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ReportFileError, match=expected):
+        load_report(path)
+
+
+def test_a_missing_file_is_a_report_file_error(tmp_path: Path) -> None:
+    with pytest.raises(ReportFileError, match="cannot read"):
+        load_report(tmp_path / "nope.json")
+
+
+def _shard(account_id: str, *findings: Finding, errors: tuple[ReportError, ...] = ()) -> Report:
+    return report(accounts=(account(findings, account_id=account_id),), report_errors=errors)
+
+
+def test_merge_joins_accounts_by_id_keeps_shared_errors_once_and_lists_sources() -> None:
+    parse = ReportError(ErrorSource.TERRAFORM, "bad", file="infra/x.tf", line=1)
+    denied = ReportError(ErrorSource.AWS, "denied", account_id=OTHER_ACCOUNT)
+    first = _shard(OTHER_ACCOUNT, unmanaged("bob"), errors=(parse, denied))
+    second = replace(
+        _shard(ACCOUNT, removal("alice"), errors=(parse,)),
+        generated_at=first.generated_at + timedelta(minutes=5),
+    )
+    merged = combine([("b.json", first), ("a.json", second)])
+    assert [a.account_id for a in merged.accounts] == sorted([ACCOUNT, OTHER_ACCOUNT])
+    assert merged.errors == (parse, denied)
+    assert merged.complete is False
+    assert merged.sources == ("b.json", "a.json")
+    assert merged.generated_at == second.generated_at
+
+
+def test_merge_is_complete_when_every_input_is() -> None:
+    merged = combine([("a", _shard(ACCOUNT)), ("b", _shard(OTHER_ACCOUNT))])
+    assert merged.complete is True
+
+
+def test_the_same_account_twice_is_an_error_naming_both_inputs() -> None:
+    with pytest.raises(MergeError, match=f"account {ACCOUNT} is in both a.json and b.json"):
+        combine([("a.json", _shard(ACCOUNT)), ("b.json", _shard(ACCOUNT))])
+
+
+def test_reports_under_other_rules_or_versions_are_refused() -> None:
+    other_rules = replace(_shard(OTHER_ACCOUNT), settings=replace(SETTINGS, inactive_days=30))
+    with pytest.raises(MergeError, match="other settings"):
+        combine([("a", _shard(ACCOUNT)), ("b", other_rules)])
+    other_version = replace(_shard(OTHER_ACCOUNT), tool_version="9.9.9")
+    with pytest.raises(MergeError, match=r"iam-prune 9\.9\.9"):
+        combine([("a", _shard(ACCOUNT)), ("b", other_version)])
