@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sys
 import traceback
 from collections.abc import Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
+from functools import partial
 from pathlib import Path
 from typing import TextIO
 
@@ -72,6 +74,19 @@ def _rule_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--markdown", metavar="PATH", help="write the PR comment body here")
     parser.add_argument("--sarif", metavar="PATH", help="write SARIF 2.1.0 (code scanning) here")
     parser.add_argument(
+        "--junit-max-bytes",
+        type=_positive,
+        default=junit.MAX_BYTES,
+        metavar="N",
+        help="largest JUnit file to write; failure outputs that do not fit are left out, the "
+        "others stay whole (default 65,535, what dorny/test-reporter accepts)",
+    )
+    parser.add_argument(
+        "--patch",
+        metavar="PATH",
+        help="write the combined patch of every removal here (for `git apply`)",
+    )
+    parser.add_argument(
         "--inactive-days",
         type=int,
         metavar="N",
@@ -108,6 +123,11 @@ def _rule_options(parser: argparse.ArgumentParser) -> None:
         help="session name for --role-arn or --role-name (default: iam-prune)",
     )
     _organization_options(parser)
+    parser.add_argument(
+        "--quiet",
+        action="store_true",
+        help="print only the summary line (the files asked for are still written)",
+    )
     parser.add_argument(
         "--color",
         choices=["auto", "always", "never"],
@@ -177,6 +197,16 @@ def _merge_options(merge: argparse.ArgumentParser) -> None:
     )
 
 
+def _positive(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of bytes above 0, got {value!r}")
+    return number
+
+
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(
         prog="iam-prune",
@@ -228,14 +258,28 @@ def exit_code(report: Report, fail_on: FailOn, touched: frozenset[str] | None = 
 
 
 def _use_color(choice: str, stream: TextIO) -> bool:
+    """``--color`` when given; else colour on a terminal unless ``NO_COLOR`` is set to
+    anything but the empty string (no-color.org) or the terminal is ``dumb``."""
     if choice != "auto":
         return choice == "always"
-    return stream.isatty() and "NO_COLOR" not in os.environ
+    plain = bool(os.environ.get("NO_COLOR")) or os.environ.get("TERM") == "dumb"
+    return stream.isatty() and not plain
+
+
+def _width(stream: TextIO) -> int:
+    """The terminal's width on a terminal, else the width logs are read at."""
+    if not stream.isatty():
+        return text.DEFAULT_WIDTH
+    return shutil.get_terminal_size((text.DEFAULT_WIDTH, 24)).columns
 
 
 def _progress(message: str) -> None:
     if sys.stderr.isatty() and not os.environ.get("CI"):
         print(f"… {message}", file=sys.stderr)
+
+
+def _silent(_message: str) -> None:
+    """Progress under ``--quiet``."""
 
 
 def _settings(args: argparse.Namespace) -> Settings:
@@ -289,21 +333,25 @@ def _publish(
     report: Report,
     paths: dict[str, Path | None],
     fail_on: FailOn,
+    *,
+    junit_max_bytes: int = junit.MAX_BYTES,
     touched: frozenset[str] | None = None,
 ) -> dict[str, str]:
     """Write every requested file (``paths`` by format); return the paths written, by format."""
     written: dict[str, str] = {}
     for name, render in (
         ("json", json_format.render),
-        ("junit", junit.render),
+        ("junit", partial(junit.render, max_bytes=junit_max_bytes)),
         ("markdown", markdown.render),
         ("sarif", sarif.render),
     ):
         path = paths.get(name)
         if path is not None:
             written[name] = str(write_text(path, render(report)))
+    if (patch := paths.get("patch")) is not None:  # exact, as `fix` would write it
+        written["patch"] = str(write_text(patch, report.combined_patch))
     if actions.in_actions():
-        actions.append_summary(markdown.render(report))
+        actions.append_summary(markdown.render(report, max_size=actions.SUMMARY_BUDGET))
         outputs = {f"{name}-path": path for name, path in written.items()}
         outputs["findings"] = str(len(report.failures))
         outputs["complete"] = "true" if report.complete else "false"
@@ -321,7 +369,10 @@ def _output_paths(settings: Settings) -> dict[str, Path | None]:
     }
 
 
-def _show(report: Report, stream: TextIO, color: bool) -> None:
+def _show(report: Report, stream: TextIO, color: bool, quiet: bool = False) -> None:
+    if quiet:
+        stream.write(text.summary(report) + "\n")
+        return
     if not report.accounts and report.errors:
         for error in report.errors:
             where = error.where()
@@ -329,7 +380,7 @@ def _show(report: Report, stream: TextIO, color: bool) -> None:
                 f"iam-prune: error: {where + ': ' if where else ''}{error.message}", file=sys.stderr
             )
         return
-    stream.write(text.render(report, color=color))
+    stream.write(text.render(report, color=color, width=_width(stream)))
 
 
 def scan_and_report(
@@ -338,16 +389,25 @@ def scan_and_report(
     """Scan, show the report on ``stream`` (stdout), write the requested files."""
     stream = stream or sys.stdout
     settings = _settings(args)
-    outcome = run(settings, now=datetime.now(UTC), progress=_progress, run_info=actions.run_info())
+    progress = _silent if args.quiet else _progress
+    outcome = run(settings, now=datetime.now(UTC), progress=progress, run_info=actions.run_info())
     interrupted = worktree.interrupted(settings.root)
     if interrupted is not None:
         error = ReportError(ErrorSource.TERRAFORM, interrupted, file=worktree.JOURNAL)
         report = replace(outcome.report, errors=(*outcome.report.errors, error))
         outcome = replace(outcome, report=report)
-    _show(outcome.report, stream, _use_color(args.color, stream))
+    _show(outcome.report, stream, _use_color(args.color, stream), args.quiet)
+    paths = _output_paths(settings)
+    paths["patch"] = None if args.patch is None else Path(args.patch)
     touched = _touched(settings)
-    written = _publish(outcome.report, _output_paths(settings), settings.fail_on, touched)
-    for name, path in written.items():
+    written = _publish(
+        outcome.report,
+        paths,
+        settings.fail_on,
+        junit_max_bytes=args.junit_max_bytes,
+        touched=touched,
+    )
+    for name, path in written.items() if not args.quiet else ():
         print(f"wrote {name}: {path}", file=sys.stderr)
     return exit_code(outcome.report, settings.fail_on, touched), outcome, settings
 
@@ -427,7 +487,8 @@ def _failed(args: argparse.Namespace, error: ReportError) -> int:
             {key: getattr(args, key) for key in ("config", "json", "junit", "markdown", "sarif")},
             Path.cwd(),
         )
-        for name, path in _publish(report, paths, FailOn.FINDINGS).items():
+        limit = getattr(args, "junit_max_bytes", junit.MAX_BYTES)
+        for name, path in _publish(report, paths, FailOn.FINDINGS, junit_max_bytes=limit).items():
             print(f"wrote {name}: {path}", file=sys.stderr)
     except Exception as problem:  # the error above is the one to see; this one is secondary
         print(f"iam-prune: error: could not write the report: {problem}", file=sys.stderr)

@@ -14,6 +14,7 @@ import json
 import logging
 import os
 import sys
+import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -90,6 +91,14 @@ def moto_server() -> Iterator[str]:
         yield f"http://{host}:{port}"
     finally:
         server.stop()
+
+
+def _reset(url: str) -> None:
+    """Empty the emulated account: moto keeps its state per process, not per server, so a
+    process that ran moto before (a test suite) would otherwise show its users in the demo."""
+    request = urllib.request.Request(f"{url}/moto-api/reset", method="POST")
+    with urllib.request.urlopen(request, timeout=10):
+        pass
 
 
 def _naive_utc(moment: datetime) -> datetime:
@@ -212,6 +221,7 @@ def main(output_dir: Path) -> int:
         example = find_example()
         spec = json.loads((example / "account.json").read_text(encoding="utf-8"))
         with moto_server() as url, aws_environment(url), _working_dir(example.parents[1]):
+            _reset(url)
             seed(spec, url, datetime.now(UTC))
             print(
                 f"iam-prune demo: emulated account {ACCOUNT_ID} at {url} (moto), "

@@ -6,7 +6,9 @@
   the declaring block, or inside it.
 
 An expired exemption does not apply, and the finding says when it expired. An exemption without
-a reason is a configuration error: it is reported and not applied.
+a reason is a configuration error: it is reported and not applied. A tag that cannot be read (no
+reason, a date that is not YYYY-MM-DD) does not apply either, but it is not an error of the run:
+the user it was meant for is ``needs-review`` with the problem as its reason.
 """
 
 from __future__ import annotations
@@ -41,6 +43,9 @@ class ExemptionMatch:
 
     applies: Exemption | None
     expired: tuple[Exemption, ...] = ()
+    #: Exemptions meant for the user that cannot be read (a tag with a bad date): the user
+    #: is neither exempt nor flagged for deletion, but reviewed.
+    malformed: tuple[str, ...] = ()
 
     def expiry_note(self) -> str:
         return "; ".join(
@@ -139,25 +144,23 @@ def _expired(exemption: Exemption, today: date) -> bool:
     return expires is None or expires < today
 
 
-def tag_exemption(user: LiveUser) -> tuple[Exemption | None, ReportError | None]:
-    """The exemption a user's tags declare, or the problem with them."""
+def tag_exemption(user: LiveUser) -> tuple[Exemption | None, str | None]:
+    """The exemption a user's tags declare, or what is wrong with them.
+
+    A malformed tag is not an error of the run: the tags live in AWS, beyond the repository's
+    reach, and one bad value must not make every other result unusable. The user it was meant
+    for is sent to review with the problem as the reason instead (see ``reconcile``).
+    """
     if user.details is None:
         return None, None
     reason = user.details.tag(EXEMPT_TAG)
     if reason is None:
         return None, None
     if not reason.strip():
-        return None, ReportError(
-            ErrorSource.CONFIG,
-            f"user {user.name!r} has tag {EXEMPT_TAG} with no reason: its value must say why",
-        )
+        return None, f"exemption tag `{EXEMPT_TAG}` is empty: its value must say why"
     until = user.details.tag(EXEMPT_UNTIL_TAG)
     if until is not None and _date_or_none(until.strip()) is None:
-        return None, ReportError(
-            ErrorSource.CONFIG,
-            f"user {user.name!r} has tag {EXEMPT_UNTIL_TAG}={until!r}, which is not a date "
-            "(YYYY-MM-DD); the exemption does not apply",
-        )
+        return None, f"exemption tag `{EXEMPT_UNTIL_TAG}` = `{until}` is not YYYY-MM-DD"
     return Exemption("tag", reason.strip(), until.strip() if until else None), None
 
 
@@ -181,11 +184,13 @@ def match(
 ) -> ExemptionMatch:
     """The first active exemption in the order config, tag, inline; expired ones noted."""
     candidates: list[Exemption | None] = [*config_exemptions(user.name, config)]
-    candidates.append(tag_exemption(user)[0])
+    tagged, malformed = tag_exemption(user)
+    candidates.append(tagged)
     candidates.extend(inline.get(d.address) for d in declarations)
     present = [e for e in candidates if e is not None]
     active = [e for e in present if not _expired(e, today)]
     return ExemptionMatch(
         applies=active[0] if active else None,
         expired=tuple(e for e in present if _expired(e, today)),
+        malformed=() if malformed is None else (malformed,),
     )

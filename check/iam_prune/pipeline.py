@@ -7,6 +7,7 @@ exceptions, so that whatever is still sound is reported and the run is marked in
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
@@ -18,6 +19,7 @@ import botocore.exceptions
 
 from iam_prune import __version__, exemptions, redaction, targets, terraform
 from iam_prune.aws import AwsError
+from iam_prune.aws.account import account_alias
 from iam_prune.aws.inventory import collect
 from iam_prune.aws.report import Poller
 from iam_prune.aws.session import AccountTarget, GuardedSession, open_target
@@ -128,15 +130,15 @@ def _account(
 
     users = {u.name: u for u in inventory.users}
     findings = reconcile(inventory, context.index, context.rules, context.now, exemption_for)
+    removals = sum(f.status is Status.REMOVE_FROM_CODE for f in findings)
+    if removals:
+        plural = "s" if removals != 1 else ""
+        context.progress(f"{inventory.account_id}: planning {removals:,} removal{plural}")
     findings = tuple(remediate(f, users.get(f.user), context.model) for f in findings)
     errors = [
         ReportError(ErrorSource.AWS, problem, account_id=inventory.account_id)
         for problem in inventory.problems
     ]
-    for user in inventory.users:
-        _, problem = exemptions.tag_exemption(user)
-        if problem is not None:
-            errors.append(replace(problem, account_id=inventory.account_id))
     result = AccountResult(
         account_id=inventory.account_id,
         source=inventory.source,
@@ -159,6 +161,7 @@ def _scan_account(
     opener: Opener,
 ) -> tuple[AccountResult | None, list[ReportError]]:
     """One account, start to finish; its failure is its own and names it."""
+    started = time.monotonic()
     try:
         try:
             gs = opener(target, settings.profile)
@@ -172,7 +175,17 @@ def _scan_account(
             message = f"{target.role_arn}: {message}"
         return None, [ReportError(ErrorSource.AWS, message, account_id=account)]
     result, errors = _account(inventory, context, settings)
-    return replace(result, name=target.name, ou_path=target.ou_path), errors
+    alias, alias_note = account_alias(gs)
+    notes = (*result.notes, alias_note) if alias_note else result.notes
+    result = replace(
+        result,
+        name=target.name,
+        ou_path=target.ou_path,
+        alias=alias,
+        notes=notes,
+        api_calls=gs.counter.count,
+    )
+    return replace(result, seconds=time.monotonic() - started), errors
 
 
 def run(
@@ -186,6 +199,8 @@ def run(
     """Scan the Terraform once, then every account (concurrently) into one report."""
     errors: list[ReportError] = []
     state = _state(settings, opener, errors)
+    dirs = ", ".join(_relative(d, settings) for d in settings.terraform_dirs)
+    progress(f"reading the Terraform in {dirs}")
     try:
         model = terraform.load(
             settings.terraform_dirs,
@@ -201,6 +216,7 @@ def run(
     else:
         index = CodeIndex.build(model)
     errors.extend(model.errors)
+    progress(f"parsed {model.files_parsed:,} of {model.files_scanned:,} Terraform files")
     inline, inline_problems = exemptions.inline_exemptions(model)
     errors.extend(inline_problems)
     context = _Context(
@@ -217,6 +233,8 @@ def run(
     if settings.organization is not None:
         shard = f" (shard {settings.shard})" if settings.shard else ""
         progress(f"{len(chosen)} accounts of the organisation to scan{shard}")
+    else:
+        progress(f"reading {len(chosen)} account{'s' if len(chosen) != 1 else ''}")
     with ThreadPoolExecutor(max_workers=max(1, min(settings.concurrency, len(chosen)))) as pool:
         results = list(pool.map(lambda t: _scan_account(t, settings, context, opener), chosen))
     accounts = [result for result, _ in results if result is not None]
@@ -236,6 +254,9 @@ def run(
         notes=model.notes,
         run=run_info,
     )
+    removals = sum(f.status is Status.REMOVE_FROM_CODE for f in report.findings)
+    if removals:
+        progress(f"combining {removals:,} removal{'s' if removals != 1 else ''} into one patch")
     report = plan.finalize(report, model)  # notes on changes that do not combine
     exact = plan.combined_patch(report, model)
     # What reports show is redacted; what `fix` writes (the combined patch) stays exact.

@@ -223,6 +223,10 @@ def _finding(
         return replace(base, status=Status.EXEMPT, reason=reason, exemption=exemption)
     if exemptions.expired:
         base = replace(base, reason=f"{verdict.reason}; {exemptions.expiry_note()}")
+    if exemptions.malformed:
+        problems = "; ".join(exemptions.malformed)
+        reason = f"{base.reason}; not acted on because {problems}"
+        return replace(base, status=Status.NEEDS_REVIEW, reason=reason)
     if decls:
         return replace(base, status=Status.REMOVE_FROM_CODE)
     doubt = index.doubt(user.name)

@@ -68,7 +68,7 @@ def test_rerun_fixed_and_back(github: FakeGitHub, tmp_path: Path, waits: list[fl
     assert publish(tmp_path, scenario.report()) == 0
     [cleared] = sticky(github)
     assert cleared["id"] == first["id"]
-    assert "✅ **clean**" in str(cleared["body"])
+    assert "✅ **iam-prune: no unused IAM users**" in str(cleared["body"])
     assert "3 resolved (`alice`, `carol`, `dave`)" in str(cleared["body"])
 
     # Back again: new findings are named, and alice's removal is suggested only once ever.

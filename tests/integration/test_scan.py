@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -13,6 +14,7 @@ from typing import Any
 import jsonschema
 import pytest
 
+from conftest import aws_error
 from iam_prune.aws.session import READ_ONLY_OPERATIONS
 from iam_prune.cli import main
 from iam_prune.schemas import report_schema
@@ -431,3 +433,158 @@ def test_an_unreadable_state_is_an_error_not_a_crash(
     report = json.loads((repo / "r.json").read_text(encoding="utf-8"))
     state_errors = [e for e in report["errors"] if e["source"] == "state"]
     assert len(state_errors) == 1 and "state.json" in state_errors[0]["message"]
+
+
+def test_a_malformed_exemption_tag_is_reviewed_and_the_run_stays_complete(
+    repo: Path, seed_account: Any
+) -> None:
+    seed_account(
+        {
+            "users": [
+                {
+                    "name": "svc-old",
+                    "created_days_ago": 400,
+                    "tags": {
+                        "iam-prune:exempt": "batch jobs",
+                        "iam-prune:exempt-until": "31/12/2026",
+                    },
+                },
+                {"name": "orphan", "created_days_ago": 400},
+            ]
+        }
+    )
+    (repo / "infra").mkdir()
+    (repo / "infra" / "main.tf").write_text("locals { x = 1 }\n", encoding="utf-8")
+
+    code = main(["scan", "--terraform-dir", "infra", "--json", "r.json"])
+
+    report = json.loads((repo / "r.json").read_text(encoding="utf-8"))
+    assert report["complete"] is True
+    assert report["errors"] == []
+    findings = {f["user"]: f for f in report["accounts"][0]["findings"]}
+    assert findings["svc-old"]["status"] == "needs-review"
+    assert "remediation" not in findings["svc-old"]
+    assert (
+        "exemption tag `iam-prune:exempt-until` = `31/12/2026` is not YYYY-MM-DD"
+        in findings["svc-old"]["reason"]
+    )
+    assert findings["orphan"]["status"] == "delete-unmanaged"
+    assert code == 1  # the orphan, not an error
+
+
+def test_patch_flag_writes_the_combined_patch_that_git_applies(
+    repo: Path,
+    seed_account: Any,
+    demo_spec: dict[str, Any],
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    seed_account(demo_spec)
+    infra = _demo_tree(repo)
+
+    assert main(["scan", "--terraform-dir", str(infra), "--patch", "out/iam-prune.patch"]) == 1
+    written = (repo / "out" / "iam-prune.patch").read_text(encoding="utf-8")
+    assert "wrote patch: out/iam-prune.patch" in capsys.readouterr().err
+    assert main(["fix", "--terraform-dir", str(infra), "--dry-run"]) == 1
+    assert written == capsys.readouterr().out
+    assert '-resource "aws_iam_user" "bob" {' in written
+    check = subprocess.run(
+        ["git", "apply", "--check", "out/iam-prune.patch"],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert check.returncode == 0, check.stderr
+
+
+def test_junit_max_bytes_and_real_time_per_account(
+    repo: Path, seed_account: Any, demo_spec: dict[str, Any]
+) -> None:
+    from iam_prune.formats import junit
+
+    seed_account(demo_spec)
+    infra = _demo_tree(repo)
+    assert main(["scan", "--terraform-dir", str(infra), "--junit", "whole.xml"]) == 1
+    whole = (repo / "whole.xml").read_text(encoding="utf-8")
+    assert junit.LEFT_OUT not in whole
+    suite = ET.fromstring(whole).find("testsuite")
+    assert suite is not None
+    assert float(suite.get("time", "0")) > 0  # measured, not a placeholder
+
+    limit = len(whole.encode("utf-8")) - 200
+    args = ["scan", "--terraform-dir", str(infra), "--junit", "small.xml"]
+    assert main([*args, "--junit-max-bytes", str(limit)]) == 1
+    small = (repo / "small.xml").read_text(encoding="utf-8")
+    assert len(small.encode("utf-8")) <= limit
+    assert junit.LEFT_OUT in small
+
+
+@pytest.mark.parametrize("value", ["0", "-5", "many"])
+def test_junit_max_bytes_must_be_positive(value: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as stopped:
+        main(["scan", "--junit-max-bytes", value])
+    assert stopped.value.code == 2
+    assert "expected a whole number of bytes above 0" in capsys.readouterr().err
+
+
+def test_progress_says_what_is_being_done_and_quiet_prints_one_line(
+    repo: Path,
+    seed_account: Any,
+    demo_spec: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from iam_prune import cli
+
+    seed_account(demo_spec)
+    infra = _demo_tree(repo)
+    seen: list[str] = []
+    monkeypatch.setattr(cli, "_progress", seen.append)
+    assert main(["scan", "--terraform-dir", str(infra)]) == 1
+    assert seen[0] == "reading the Terraform in infra"
+    assert re.fullmatch(r"parsed \d+ of \d+ Terraform files", seen[1])
+    assert "reading 1 account" in seen
+    assert any(re.fullmatch(r"\d{12}: planning 2 removals", m) for m in seen)
+    assert seen[-1] == "combining 2 removals into one patch"
+    capsys.readouterr()
+
+    seen.clear()
+    assert main(["scan", "--terraform-dir", str(infra), "--quiet", "--json", "q.json"]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == "2 to remove from code, 1 unmanaged to delete, 1 needs review\n"
+    assert captured.err == ""
+    assert seen == []
+    assert (repo / "q.json").is_file()
+
+
+def test_the_account_alias_names_the_account_in_every_report(
+    repo: Path, seed_account: Any, demo_spec: dict[str, Any]
+) -> None:
+    import boto3
+
+    seed_account(demo_spec)
+    boto3.client("iam", region_name="us-east-1").create_account_alias(AccountAlias="acme-prod")
+    infra = _demo_tree(repo)
+    args = ["scan", "--terraform-dir", str(infra), "--json", "r.json", "--markdown", "c.md"]
+    assert main(args) == 1
+    report = json.loads((repo / "r.json").read_text(encoding="utf-8"))
+    assert report["accounts"][0]["alias"] == "acme-prod"
+    assert "(acme\\-prod)" in (repo / "c.md").read_text(encoding="utf-8")
+
+
+def test_a_denied_alias_is_a_note_not_an_error(
+    repo: Path,
+    seed_account: Any,
+    demo_spec: dict[str, Any],
+    faults: Any,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    seed_account(demo_spec)
+    denied = aws_error(403, "AccessDenied", "not allowed")
+    faults.append(lambda action, _params: denied if action == "ListAccountAliases" else None)
+    infra = _demo_tree(repo)
+    assert main(["scan", "--terraform-dir", str(infra), "--json", "r.json"]) == 1
+    report = json.loads((repo / "r.json").read_text(encoding="utf-8"))
+    assert report["complete"] is True
+    assert report["accounts"][0]["alias"] is None
+    assert "iam:ListAccountAliases" in capsys.readouterr().out  # the account's note

@@ -8,6 +8,7 @@ exemption and errors a real run produces, plus helpers to make a report huge or 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from iam_prune.model import (
@@ -16,6 +17,7 @@ from iam_prune.model import (
     ErrorSource,
     Exemption,
     Finding,
+    Note,
     Remediation,
     Report,
     ReportError,
@@ -212,4 +214,55 @@ def huge_report(removals: int = 200, *, body_lines: int = 60) -> Report:
     return report(
         removal(user, line=line, patch=patch_for(user, line=line, body_lines=body_lines))
         for user, line in users
+    )
+
+
+def scaled_report(findings: int) -> Report:
+    """A report of ``findings`` findings shaped like a real large one.
+
+    0 is a clean run; 3 is one of each kind to act on; from 4 on, all but four are users to
+    remove from code (each with a ~600-byte diff), three are unmanaged and one needs review,
+    with a parse error and a note making the run incomplete and caveated."""
+    if findings == 0:
+        return report([], accounts=(account([], users_seen=12),))
+    if findings == 3:
+        return report([removal("alice"), unmanaged("carol"), needs_review("dave")])
+    removals = [_realistic_removal(i) for i in range(findings - 4)]
+    others = [unmanaged(f"legacy{i}") for i in range(3)] + [needs_review("deploy-bot")]
+    return replace(
+        report([*removals, *others], report_errors=errors()[:1]),
+        notes=(
+            Note(
+                "module `git::https://example.com/iam.git`: IAM users it creates are not seen",
+                file="infra/main.tf",
+                line=4,
+            ),
+        ),
+    )
+
+
+def _realistic_removal(number: int) -> Finding:
+    """A user with a long name, in a deep file, with a for_each address and three resources."""
+    user = f"firstname.lastname-{number:04d}"
+    file = "environments/production/eu-west-1/iam/people.tf"
+    line = 10 + 8 * number
+    address = f'module.people.aws_iam_user.this["{user}"]'
+    decl = replace(declaration(user, file=file, line=line), address=address)
+    return replace(
+        removal(user, line=line, patch=patch_for(user, file=file, line=line, body_lines=12)),
+        declarations=(decl,),
+        remediation=Remediation(
+            patch=patch_for(user, file=file, line=line, body_lines=12),
+            destroys=(
+                address,
+                f'module.people.aws_iam_user_login_profile.this["{user}"]',
+                f'module.people.aws_iam_user_group_membership.this["{user}"]',
+            ),
+        ),
+    )
+
+
+def needs_review(user: str) -> Finding:
+    return simple(
+        user, Status.NEEDS_REVIEW, "holds an SSH public key whose use AWS does not report"
     )

@@ -220,13 +220,10 @@ def test_tag_exemption_without_until() -> None:
 
 
 @pytest.mark.parametrize("value", ["", "   "])
-def test_tag_exemption_with_empty_reason_is_an_error(value: str) -> None:
+def test_tag_exemption_with_empty_reason_is_a_problem_not_an_exemption(value: str) -> None:
     exemption, problem = tag_exemption(user(tags=((EXEMPT_TAG, value),)))
     assert exemption is None
-    assert problem is not None
-    assert problem.source is ErrorSource.CONFIG
-    assert "alice" in problem.message
-    assert EXEMPT_TAG in problem.message
+    assert problem == "exemption tag `iam-prune:exempt` is empty: its value must say why"
 
 
 @pytest.mark.parametrize(
@@ -326,9 +323,12 @@ def test_until_today_still_applies() -> None:
     assert len(later.expired) == 1
 
 
-def test_an_unreadable_until_tag_is_an_error_and_does_not_apply() -> None:
-    result = _match(tags=((EXEMPT_TAG, "x"), (EXEMPT_UNTIL_TAG, "someday")))
+def test_an_unreadable_until_tag_does_not_apply_and_is_named() -> None:
+    result = _match(tags=((EXEMPT_TAG, "x"), (EXEMPT_UNTIL_TAG, "31/12/2026")))
     assert result.applies is None
+    assert result.malformed == (
+        "exemption tag `iam-prune:exempt-until` = `31/12/2026` is not YYYY-MM-DD",
+    )
     user = LiveUser(
         name="alice",
         arn="arn:aws:iam::123456789012:user/alice",
@@ -339,7 +339,7 @@ def test_an_unreadable_until_tag_is_an_error_and_does_not_apply() -> None:
     )
     exemption, problem = tag_exemption(user)
     assert exemption is None
-    assert problem is not None and "'someday', which is not a date" in problem.message
+    assert problem == "exemption tag `iam-prune:exempt-until` = `someday` is not YYYY-MM-DD"
 
 
 def test_inline_exemption_on_another_declaration_does_not_apply() -> None:

@@ -8,6 +8,7 @@ the attributes mikepenz/action-junit-report, EnricoMi and dorny/test-reporter co
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from dataclasses import replace
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -17,6 +18,7 @@ from report_builders import (
     full_report,
     huge_report,
     incomplete_report,
+    patch_for,
     removal,
     report,
     simple,
@@ -24,7 +26,7 @@ from report_builders import (
 )
 
 from iam_prune.formats import junit
-from iam_prune.model import Report, Status
+from iam_prune.model import Note, Report, Status
 
 
 def parse(report_: Report) -> ET.Element:
@@ -82,11 +84,15 @@ def test_unmanaged_failure_lists_the_commands() -> None:
     )
 
 
-def test_skipped_cases_carry_the_reason() -> None:
-    erin = cases(parse(full_report()))["erin"]
-    skipped = erin.find("skipped")
-    assert skipped is not None
-    assert skipped.get("message") == "exempt by tag iam-prune:exempt: break-glass account"
+def test_skipped_cases_say_whether_review_or_exemption() -> None:
+    found = cases(parse(full_report()))
+    dave = found["dave"].find("skipped")
+    erin = found["erin"].find("skipped")
+    assert dave is not None and erin is not None
+    assert (
+        dave.get("message") == "needs-review: holds an SSH public key whose use AWS does not report"
+    )
+    assert erin.get("message", "").startswith("exempt: exempt by tag")
 
 
 def test_grace_and_not_deployed_pass_with_a_note() -> None:
@@ -98,19 +104,28 @@ def test_grace_and_not_deployed_pass_with_a_note() -> None:
     assert len(found["henry"]) == 0
 
 
-def test_incomplete_report_adds_an_error_case() -> None:
+def test_each_error_is_its_own_case_in_error_with_its_place() -> None:
     root = parse(incomplete_report())
-    run = cases(root)[junit.RUN_CASE_NAME]
-    error = run.find("error")
-    assert error is not None
-    assert error.get("message") == "2 sources failed: the report is incomplete"
-    assert "terraform infra/broken.tf:3:5: Unexpected token '}'" in (error.text or "")
-    assert f"aws [{ACCOUNT}]: AccessDenied" in (error.text or "")
-    assert root.get("errors") == "1"
+    suite = root.findall("testsuite")[-1]
+    assert suite.get("name") == junit.ERRORS_SUITE
+    errors = list(suite.iter("testcase"))
+    assert [c.get("name") for c in errors] == [
+        "error 1: terraform infra/broken.tf:3:5",
+        f"error 2: aws {ACCOUNT}",
+    ]
+    assert (errors[0].get("file"), errors[0].get("line")) == ("infra/broken.tf", "3")
+    first = errors[0].find("error")
+    assert first is not None
+    assert (first.get("type"), first.get("message")) == ("terraform", "Unexpected token '}'")
+    second = errors[1].find("error")
+    assert second is not None
+    assert second.text == f"account {ACCOUNT}: AccessDenied: iam:ListSSHPublicKeys"
+    assert root.get("errors") == "2"
 
 
-def test_complete_report_has_no_run_case() -> None:
-    assert junit.RUN_CASE_NAME not in cases(parse(full_report()))
+def test_complete_report_has_no_error_suite() -> None:
+    root = parse(full_report())
+    assert junit.ERRORS_SUITE not in [s.get("name") for s in root.findall("testsuite")]
 
 
 def test_incomplete_report_without_accounts_still_fails() -> None:
@@ -119,28 +134,77 @@ def test_incomplete_report_without_accounts_still_fails() -> None:
         generated_at=full_report().generated_at,
         settings=full_report().settings,
         accounts=(),
-        errors=incomplete_report().errors,
+        errors=incomplete_report().errors[:1],
     )
     root = parse(nothing)
-    assert list(cases(root)) == [junit.RUN_CASE_NAME]
+    assert list(cases(root)) == ["error 1: terraform infra/broken.tf:3:5"]
+    assert root.get("errors") == "1"
 
 
-def test_small_reports_are_not_truncated() -> None:
-    assert junit.TRUNCATION_NOTE not in junit.render(full_report())
+def test_suite_time_is_the_account_scan_time() -> None:
+    timed = replace(full_report(), accounts=(replace(full_report().accounts[0], seconds=2.5),))
+    root = parse(timed)
+    suite = root.find("testsuite")
+    assert suite is not None
+    assert suite.get("time") == "2.500"
+    assert root.get("time") == "2.500"
 
 
-def test_huge_report_fits_by_shortening_outputs() -> None:
-    big = huge_report(200)
+def test_notes_reach_system_out() -> None:
+    noted = replace(
+        full_report(),
+        notes=(Note("module `git::x`: IAM users it creates are not seen", file="main.tf", line=4),),
+        accounts=(
+            replace(
+                full_report().accounts[0],
+                findings=(replace(removal("alice"), notes=("the count list became for_each",)),),
+            ),
+        ),
+    )
+    root = parse(noted)
+    suite = root.find("testsuite")
+    assert suite is not None
+    assert suite.findtext("system-out") == (
+        "note: main.tf:4: module `git::x`: IAM users it creates are not seen"
+    )
+    assert cases(root)["alice"].findtext("system-out") == "note: the count list became for_each"
+
+
+def test_small_reports_keep_every_output() -> None:
+    xml = junit.render(full_report())
+    assert junit.LEFT_OUT not in xml
+    assert junit.LEFT_OUT_PROPERTY not in xml
+
+
+def failure_texts(root: ET.Element) -> list[str]:
+    return [f.text or "" for f in root.iter("failure")]
+
+
+def test_over_the_limit_outputs_stay_whole_for_as_many_failures_as_fit() -> None:
+    big = huge_report(200)  # about 6 KB of diff each
     xml = junit.render(big)
     assert len(xml.encode("utf-8")) <= junit.MAX_BYTES
     root = ET.fromstring(xml)
-    failures = root.findall(".//failure")
-    assert len(failures) == 200
-    texts = [f.text or "" for f in failures]
-    assert all(t.endswith(junit.TRUNCATION_NOTE) for t in texts)
-    assert all(t.startswith("--- a/infra/users.tf\n") for t in texts)
-    # Nothing was shortened more than needed: one more line each would not fit.
-    assert len(xml.encode("utf-8")) > junit.MAX_BYTES - 200 * 80
+    texts = failure_texts(root)
+    assert len(texts) == 200  # every user is still a failing case
+    note = junit.LEFT_OUT
+    whole = [t for t in texts if t != note]
+    assert 0 < len(whole) < 200
+    for n, text in enumerate(whole):  # in order, each diff whole
+        assert text == patch_for(f"user{n:04d}", line=10 + n, body_lines=60)
+    suite = root.find("testsuite")
+    assert suite is not None
+    left_out = 200 - len(whole)
+    prop = suite.find(f"properties/property[@name='{junit.LEFT_OUT_PROPERTY}']")
+    assert prop is not None and prop.get("value") == str(left_out)
+    assert f"{left_out} failure outputs left out" in (suite.findtext("system-out") or "")
+    # Nothing was left out that would have fit: one more diff is over the limit.
+    assert len(xml.encode("utf-8")) + 6_000 > junit.MAX_BYTES
+
+
+def test_a_reader_without_a_limit_gets_every_output() -> None:
+    root = ET.fromstring(junit.render(huge_report(200), max_bytes=10**9))
+    assert junit.LEFT_OUT not in failure_texts(root)
 
 
 def test_multibyte_outputs_are_measured_in_bytes() -> None:
@@ -151,7 +215,7 @@ def test_multibyte_outputs_are_measured_in_bytes() -> None:
     limit = (len(whole) + len(whole.encode("utf-8"))) // 2
     xml = junit.render(wide, max_bytes=limit)
     assert len(xml.encode("utf-8")) <= limit
-    assert junit.TRUNCATION_NOTE in xml
+    assert junit.LEFT_OUT in xml
     assert len(ET.fromstring(xml).findall(".//failure")) == 20
 
 
@@ -159,7 +223,7 @@ def test_when_nothing_can_fit_the_document_stays_whole() -> None:
     xml = junit.render(huge_report(50), max_bytes=500)
     root = ET.fromstring(xml)
     assert len(root.findall(".//failure")) == 50
-    assert {f.text for f in root.iter("failure")} == {junit.TRUNCATION_NOTE}
+    assert set(failure_texts(root)) == {junit.LEFT_OUT}
 
 
 def test_a_failure_without_reason_is_still_a_failure() -> None:

@@ -1,25 +1,38 @@
-"""The PR comment / job summary: marker, verdict, counts, diffs, escaping and the size cap."""
+"""The PR comment / job summary: what is kept within each budget, in which order, and how."""
 
 from __future__ import annotations
 
+import json
+import os
 import re
+from dataclasses import replace
+from pathlib import Path
 
-from hypothesis import given, settings
-from hypothesis import strategies as st
+import pytest
 from report_builders import (
+    ACCOUNT,
+    OTHER_ACCOUNT,
+    account,
+    declaration,
     full_report,
     huge_report,
     incomplete_report,
+    needs_review,
     patch_for,
     removal,
     report,
+    scaled_report,
     simple,
     two_account_report,
     unmanaged,
 )
 
 from iam_prune.formats import markdown
-from iam_prune.model import Status
+from iam_prune.model import Note, RunInfo, Status
+from iam_prune.publish.actions import SUMMARY_BUDGET
+
+GOLDEN = Path(__file__).parent / "golden" / "markdown"
+BUDGETS = {"comment": markdown.MAX_SIZE, "summary": SUMMARY_BUDGET}
 
 
 def table_cells(row: str) -> list[str]:
@@ -38,9 +51,13 @@ def table_cells(row: str) -> list[str]:
     return [*cells, current]
 
 
-def review_rows(body: str) -> list[str]:
+def table_rows(body: str, header: str | None = None) -> list[str]:
+    """The rows under ``header``, by default the table of users to act on (with or without
+    its account column)."""
     lines = body.splitlines()
-    start = lines.index("| user | status | reason |") + 2
+    if header is None:
+        header = next(line for line in lines if line.startswith("| user |") and "change" in line)
+    start = lines.index(header) + 2
     rows = []
     for line in lines[start:]:
         if not line.startswith("|"):
@@ -55,34 +72,6 @@ def within_cap(body: str, cap: int = markdown.MAX_SIZE) -> bool:
 
 def test_first_line_is_the_marker() -> None:
     assert markdown.render(full_report()).splitlines()[0] == "<!-- iam-prune:report -->"
-
-
-def test_verdicts() -> None:
-    clean = markdown.render(report([simple("henry", Status.IN_USE, "used")]))
-    assert "✅ **clean**: no unused IAM users (1 account, 1 users seen)." in clean
-    found = markdown.render(full_report())
-    assert "❌ **2 findings** to act on (1 account, 7 users seen)." in found
-    partial = markdown.render(incomplete_report())
-    assert "⚠️ **incomplete**: 2 sources failed, so this is not a clean pass" in partial
-    assert "❌" not in partial
-
-
-def test_counts_table_lists_every_status() -> None:
-    body = markdown.render(report([removal("a"), removal("b"), unmanaged("c")]))
-    assert (
-        "| status | users |\n| --- | ---: |\n| remove-from-code | 2 |\n| delete-unmanaged | 1 |\n"
-        "| needs-review | 0 |\n| exempt | 0 |\n| grace | 0 |\n| not-deployed | 0 |\n| in-use | 0 |"
-    ) in body
-
-
-def test_removal_details_block() -> None:
-    body = markdown.render(full_report())
-    assert "<details>\n<summary><b>alice</b> · infra/users.tf:10</summary>\n\n" in body
-    assert "- `infra/users.tf:10` `aws_iam_user.alice`" in body
-    assert "```diff\n" + patch_for("alice") + "```\n" in body
-    assert "- `aws_iam_user_login_profile.alice`" in body
-    assert "- infra/outputs.tf:3 output alice\\_arn refers to aws\\_iam\\_user.alice" in body
-    assert body.count("<details>") == body.count("</details>") == 2
 
 
 def test_fence_outlasts_backticks_inside_the_patch() -> None:
@@ -100,58 +89,95 @@ def test_unmanaged_commands_in_a_shell_block() -> None:
     ) in body
 
 
-def test_review_table_holds_needs_review_exempt_and_grace() -> None:
-    rows = review_rows(markdown.render(full_report()))
-    assert [table_cells(r)[:2] for r in rows] == [
-        [" dave ", " needs-review "],
-        [" erin ", " exempt "],
-        [" frank ", " grace "],
-    ]
-
-
-def test_in_use_and_not_deployed_are_only_counted() -> None:
-    body = markdown.render(full_report())
-    assert "henry" not in body
-    assert "gina" not in body
-
-
 def test_errors_listed_with_where() -> None:
     body = markdown.render(incomplete_report())
     assert "- **terraform** `infra/broken.tf:3:5`: Unexpected token '}'" in body
     assert "- **aws** `123456789012`: AccessDenied: iam:ListSSHPublicKeys" in body
 
 
-def test_hostile_text_in_tables_is_escaped() -> None:
-    evil = simple("bob|x", Status.NEEDS_REVIEW, "a | b <img src=x onerror=alert(1)> c\\|d\nnext")
-    rows = review_rows(markdown.render(report([evil])))
-    assert len(rows) == 1
-    assert len(table_cells(rows[0])) == 3
-    assert "<" not in rows[0]
-    assert ">" not in rows[0]
-    assert "&lt;img src=x onerror=alert(1)&gt;" in rows[0]
+# --------------------------------------------------------------------------- goldens
 
 
-def test_several_accounts_are_told_apart() -> None:
-    body = markdown.render(two_account_report())
-    assert "<summary><b>alice</b> · 123456789012 · infra/users.tf:10</summary>" in body
-    assert "<summary><b>alice</b> · 210987654321 · not in Terraform</summary>" in body
+def outline(body: str) -> dict[str, object]:
+    """What a budget kept: the lines that carry the layout, and how many of each part."""
+    lines = body.splitlines()
+    kept = [
+        line
+        for line in lines
+        if line.startswith(("#", "_", "⚠️", "❌", "✅", "**Accounts", "To remove", "- _"))
+    ]
+    return {
+        "bytes": len(body.encode("utf-8")),
+        "layout": kept,
+        "rows to act on": len(table_rows(body)) if "### To act on" in body else 0,
+        "details": body.count("<details>"),
+        "diffs": body.count("```diff"),
+        "errors": sum(line.startswith("- **terraform**") for line in lines),
+        "notes": body.count("IAM users it creates are not seen"),
+    }
 
 
-def test_huge_report_drops_diffs_from_the_end() -> None:
-    big = huge_report(60)  # about 6 KB of diff each, 360 KB in all
-    body = markdown.render(big)
+def check_golden(name: str, actual: str) -> None:
+    path = GOLDEN / name
+    if os.environ.get("IAM_PRUNE_UPDATE_GOLDEN"):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(actual, encoding="utf-8")
+    assert actual == path.read_text(encoding="utf-8"), f"{name} changed"
+
+
+@pytest.mark.parametrize("findings", [0, 3])
+def test_small_reports_match_their_golden_text_under_both_budgets(findings: int) -> None:
+    bodies = {
+        name: markdown.render(scaled_report(findings), max_size=b) for name, b in BUDGETS.items()
+    }
+    assert bodies["comment"] == bodies["summary"]  # nothing to cut
+    check_golden(f"findings-{findings}.md", bodies["comment"])
+
+
+@pytest.mark.parametrize("findings", [50, 400, 2000])
+@pytest.mark.parametrize("budget", list(BUDGETS))
+def test_large_reports_keep_their_golden_outline(findings: int, budget: str) -> None:
+    body = markdown.render(scaled_report(findings), max_size=BUDGETS[budget])
+    assert within_cap(body, BUDGETS[budget])
+    shape = json.dumps(outline(body), indent=1, ensure_ascii=False) + "\n"
+    check_golden(f"findings-{findings}-{budget}.json", shape)
+
+
+def test_at_400_every_user_is_in_the_comment_table_and_every_diff_in_the_summary() -> None:
+    big = scaled_report(400)
+    comment = markdown.render(big)
+    assert len(table_rows(comment)) == 400
+    assert "did not fit: see the JSON report" in comment  # details, not rows, were cut
+    assert "- **terraform** `infra/broken.tf:3:5`" in comment
+    assert "IAM users it creates are not seen" in comment
+    summary = markdown.render(big, max_size=SUMMARY_BUDGET)
+    assert summary.count("```diff") == 396
+    assert "did not fit" not in summary
+
+
+def test_past_the_budget_rows_are_counted_not_dropped_silently() -> None:
+    body = markdown.render(scaled_report(2000))
+    shown = len(table_rows(body))
+    assert 400 < shown < 2000
+    assert f"_{2000 - shown:,} more users to act on did not fit: see the JSON report._" in body
+    assert body.rstrip().endswith("<sub>iam-prune 0.1.0</sub>")
+
+
+def test_a_diff_that_does_not_fit_is_pointed_at_once() -> None:
+    run = RunInfo(url="https://github.com/o/r/actions/runs/7")
+    many = replace(huge_report(40, body_lines=60), run=run)
+    body = markdown.render(many)
     assert within_cap(body)
-    assert body.startswith("<!-- iam-prune:report -->\n")
-    assert "| remove-from-code | 60 |" in body
-    assert "❌ **60 findings**" in body
-    assert body.count("<details>") == 60
-    assert patch_for("user0000", line=10, body_lines=60) in body
-    assert patch_for("user0059", line=69, body_lines=60) not in body
+    pointers = [line for line in body.splitlines() if "did not fit here: the whole patch" in line]
+    assert len(pointers) == 1
+    assert (
+        "`iam-prune.patch` in the [workflow run's artifacts](https://github.com/o/r/actions/runs/7)"
+        in pointers[0]
+    )
     kept = body.count("```diff")
-    assert 0 < kept < 60
-    assert body.count(markdown.DIFF_OMITTED) == 60 - kept
-    assert body.index(markdown.DIFF_OMITTED) > body.rindex("```diff")
-    assert "more entries are not shown" not in body
+    assert 0 < kept < 40
+    assert pointers[0].startswith(f"_{body.count('<details>') - kept} diffs")
+    assert patch_for("user0000", line=10, body_lines=60) in body
 
 
 def test_multibyte_text_is_capped_in_bytes() -> None:
@@ -159,44 +185,151 @@ def test_multibyte_text_is_capped_in_bytes() -> None:
     body = markdown.render(report(removal(f"u{i}", patch=patch) for i in range(20)))
     assert within_cap(body)
     assert len(body) < markdown.MAX_SIZE - 10_000  # characters alone would have allowed more
-    assert markdown.DIFF_OMITTED in body
 
 
-def test_too_many_entries_are_cut_from_the_end_with_a_count() -> None:
-    many = report(simple(f"user{i:05d}", Status.NEEDS_REVIEW, "x" * 40) for i in range(5000))
-    body = markdown.render(many)
-    assert within_cap(body)
-    assert body.startswith("<!-- iam-prune:report -->\n")
-    assert "| needs-review | 5000 |" in body
-    shown = len(review_rows(body))
-    assert 0 < shown < 5000
-    assert f"_{5000 - shown} more entries are not shown" in body
-    assert body.rstrip().endswith("<sub>iam-prune 0.1.0</sub>")
+@pytest.mark.parametrize("cap", [600, 1500, 4000])
+def test_small_budgets_keep_the_head_and_stay_within(cap: int) -> None:
+    body = markdown.render(incomplete_report(), max_size=cap)
+    assert within_cap(body, cap)
+    assert body.startswith("<!-- iam-prune:report -->\n## iam-prune: unused IAM users")
+    assert "⚠️ **incomplete**" in body
 
 
-def test_a_smaller_cap_for_other_destinations() -> None:
-    body = markdown.render(full_report(), max_size=1500)
-    assert within_cap(body, 1500)
-    assert markdown.DIFF_OMITTED in body
+# --------------------------------------------------------------------------- what the head says
 
 
-@settings(max_examples=80, deadline=None)
-@given(
-    users=st.lists(st.text(min_size=1, max_size=30), min_size=1, max_size=4),
-    reason=st.text(max_size=120),
-)
-def test_arbitrary_text_never_breaks_the_table(users: list[str], reason: str) -> None:
-    body = markdown.render(report(simple(u, Status.EXEMPT, reason) for u in users))
-    rows = review_rows(body)
-    assert len(rows) == len(users)
-    for row in rows:
-        assert len(table_cells(row)) == 3
-        assert "<" not in row
-        assert ">" not in row
-    assert "| exempt | " + str(len(users)) + " |" in body
+def test_a_clean_run_is_one_line() -> None:
+    clean = replace(
+        report([simple("henry", Status.IN_USE, "used"), simple("f", Status.GRACE, "new")]),
+        run=RunInfo(url="https://github.com/o/r/actions/runs/9"),
+    )
+    body = markdown.render(clean)
+    assert body == (
+        "<!-- iam-prune:report -->\n✅ **iam-prune: no unused IAM users** · account"
+        " `123456789012`, 2 users seen (1 grace) · 2024-05-01 12:00 UTC ·"
+        " [workflow run](https://github.com/o/r/actions/runs/9) · iam-prune 0\\.1.0\n"
+    )
 
 
-def test_a_mention_in_a_reason_pings_nobody() -> None:
-    body = markdown.render(report([simple("x", Status.EXEMPT, "ask @platform-team first")]))
-    assert "@platform-team" not in body
-    assert "&#64;platform-team" in body
+def test_verdict_names_account_alias_time_and_counts_without_zero_rows() -> None:
+    named = replace(
+        full_report(),
+        accounts=(replace(full_report().accounts[0], alias="acme-prod"),),
+    )
+    body = markdown.render(named)
+    assert (
+        "❌ **2 users to act on** · account `123456789012` (acme\\-prod), 7 users seen"
+        " · 2024-05-01 12:00 UTC"
+    ) in body
+    assert "| 0 |" not in body
+    assert "| remove-from-code | 1 |" in body
+    assert "`git apply iam-prune.patch`" in body
+    assert "`iam-prune fix`" in body
+
+
+def test_incomplete_says_why_before_anything_else() -> None:
+    body = markdown.render(incomplete_report())
+    assert "⚠️ **incomplete**: 2 sources failed, so this is not a clean pass" in body
+    assert "❌" not in body
+    assert body.index("### Errors") < body.index("### To act on")
+    assert "**Accounts with errors:** `123456789012`" in body
+
+
+def test_notes_are_shown_with_where() -> None:
+    noted = replace(full_report(), notes=(Note("module `x` not read", file="m.tf", line=3),))
+    body = markdown.render(noted)
+    assert "### Notes\n- `m.tf:3`: module \\`x\\` not read" in body
+
+
+def test_finding_notes_are_in_its_details() -> None:
+    finding = replace(removal("alice"), notes=("count list migrated to for_each",))
+    body = markdown.render(report([finding]))
+    assert "**Notes:**\n- count list migrated to for\\_each" in body
+
+
+# --------------------------------------------------------------------------- the table and details
+
+
+def test_the_table_lists_what_to_act_on_most_urgent_first() -> None:
+    body = markdown.render(full_report())
+    assert "| user | status | declared at | change |" in body  # one account: named above
+    rows = table_rows(body)
+    assert [table_cells(r)[:2] for r in rows] == [
+        [" `alice` ", " remove-from-code "],
+        [" `carol` ", " delete-unmanaged "],
+        [" `dave` ", " needs-review "],
+    ]
+    assert table_cells(rows[0])[2:] == [" `infra/users.tf:10` ", " plan destroys 2 resources "]
+    assert table_cells(rows[1])[3] == " 2 CLI commands in AWS "
+
+
+def test_exempt_and_grace_come_last_in_their_own_table() -> None:
+    body = markdown.render(full_report())
+    rows = table_rows(body, "| user | status | reason |")
+    assert [table_cells(r)[1] for r in rows] == [" exempt ", " grace "]
+    assert body.index("### Exempt or in grace") > body.rindex("</details>")
+    assert "henry" not in body  # in use: counted only
+    assert "gina" not in body  # not deployed: counted only
+
+
+def test_removal_details_block() -> None:
+    body = markdown.render(full_report())
+    assert (
+        "<details>\n<summary><b>alice</b> · infra/users.tf:10 · remove-from-code</summary>\n\n"
+        in body
+    )
+    assert "- `infra/users.tf:10` `aws_iam_user.alice`" in body
+    assert "```diff\n" + patch_for("alice") + "```\n" in body
+    assert "- `aws_iam_user_login_profile.alice`" in body
+    assert "- infra/outputs.tf:3 output alice\\_arn refers to aws\\_iam\\_user.alice" in body
+    assert body.count("<details>") == body.count("</details>") == 3
+
+
+def test_touched_files_come_first_and_are_marked() -> None:
+    late = removal("zed", line=90)
+    late = replace(late, declarations=(declaration("zed", file="infra/pr.tf", line=90),))
+    body = markdown.render(
+        report([removal("alice"), unmanaged("carol"), late]),
+        touched_files=frozenset({"infra/pr.tf"}),
+    )
+    rows = table_rows(body)
+    assert table_cells(rows[0])[0] == " `zed` ✎ "
+    assert "✎ = in a file this pull request changes." in body
+    assert (
+        "<summary><b>zed</b> · infra/pr.tf:90 · remove-from-code"
+        " · ✎ changed in this pull request</summary>" in body
+    )
+    untouched = markdown.render(report([removal("alice"), late]))
+    assert "✎" not in untouched
+
+
+def test_several_accounts_get_counts_per_account_and_grouped_rows() -> None:
+    two = two_account_report()
+    two = replace(
+        two,
+        accounts=(
+            replace(two.accounts[0], alias="prod"),
+            replace(two.accounts[1], findings=(*two.accounts[1].findings, needs_review("bo"))),
+        ),
+    )
+    body = markdown.render(two)
+    assert (
+        "| account | users seen | remove-from-code | delete-unmanaged | needs-review |\n"
+        "| --- | --- | --- | --- | --- |\n"
+        f"| `{ACCOUNT}` (prod) | 1 | 1 | 0 | 0 |\n"
+        f"| `{OTHER_ACCOUNT}` | 1 | 0 | 1 | 1 |"
+    ) in body
+    accounts = [table_cells(r)[1].strip() for r in table_rows(body)]
+    assert accounts == [f"`{ACCOUNT}`", f"`{OTHER_ACCOUNT}`", f"`{OTHER_ACCOUNT}`"]
+    assert (
+        f"<summary><b>alice</b> · {OTHER_ACCOUNT} · not in Terraform · delete-unmanaged</summary>"
+        in body
+    )
+
+
+def test_an_account_with_no_findings_is_still_in_the_per_account_counts() -> None:
+    body = markdown.render(
+        report(accounts=(account([removal("a")]), account([], account_id=OTHER_ACCOUNT)))
+    )
+    assert f"| `{OTHER_ACCOUNT}` | 0 | 1 |" not in body
+    assert f"| `{OTHER_ACCOUNT}` | 0 | 0 |" in body

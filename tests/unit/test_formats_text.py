@@ -3,20 +3,24 @@
 from __future__ import annotations
 
 import unicodedata
+from dataclasses import replace
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from report_builders import (
+    ACCOUNT,
+    OTHER_ACCOUNT,
     full_report,
     incomplete_report,
     removal,
     report,
     simple,
     two_account_report,
+    unmanaged,
 )
 
 from iam_prune.formats import text
-from iam_prune.model import Status
+from iam_prune.model import ErrorSource, Remediation, ReportError, Status
 
 ESC = "\x1b"
 
@@ -107,11 +111,54 @@ def test_summary_counts_and_plurals() -> None:
     assert text.summary(many) == "2 to remove from code, 2 need review"
 
 
-def test_several_accounts_label_each_user() -> None:
-    out = text.render(two_account_report())
-    assert out.splitlines()[0].startswith("iam-prune 0.1.0 · 2 accounts · 2 users seen")
-    assert "  alice (123456789012): " in out
-    assert "  alice (210987654321): " in out
+def test_several_accounts_get_counts_first_then_a_section_each() -> None:
+    two = two_account_report()
+    two = replace(
+        two,
+        accounts=(replace(two.accounts[0], alias="prod"), two.accounts[1]),
+        errors=(ReportError(ErrorSource.AWS, "AccessDenied", account_id=OTHER_ACCOUNT),),
+    )
+    lines = text.render(two).splitlines()
+    assert lines[0].startswith("iam-prune 0.1.0 · 2 accounts · 2 users seen")
+    assert lines[2:6] == [
+        f"Accounts with errors: {OTHER_ACCOUNT}",
+        "Accounts (2)",
+        f"  {ACCOUNT} (prod): 1 user seen; 1 remove-from-code (3 AWS calls)",
+        f"  {OTHER_ACCOUNT}: 1 user seen; 1 delete-unmanaged (3 AWS calls)",
+    ]
+    first = lines.index(f"Account {ACCOUNT} (prod)")
+    second = lines.index(f"Account {OTHER_ACCOUNT}")
+    assert first < lines.index("Remove from code (1)") < second
+    assert second < lines.index("Delete unmanaged users (1)")
+
+
+def test_prose_wraps_at_words_with_a_hanging_indent() -> None:
+    reason = " ".join(f"word{i}" for i in range(60))
+    out = text.render(report([simple("dave", Status.NEEDS_REVIEW, reason)]), width=60)
+    lines = out.splitlines()
+    start = lines.index("Needs review (1)") + 1
+    wrapped = []
+    for line in lines[start:]:
+        if not line:
+            break
+        wrapped.append(line)
+    assert len(wrapped) > 3
+    assert all(len(line) <= 60 for line in wrapped)
+    assert wrapped[0].startswith("  dave: word0 ")
+    assert all(line.startswith("      word") for line in wrapped[1:])
+    assert " ".join(line.strip() for line in wrapped) == f"dave: {reason}"
+
+
+def test_diffs_and_commands_are_never_wrapped() -> None:
+    long_command = "aws iam delete-user --user-name " + "x" * 150
+    finding = replace(unmanaged("carol"), remediation=Remediation(commands=(long_command,)))
+    out = text.render(report([finding]), width=60)
+    assert f"    1. {long_command}" in out.splitlines()
+
+
+def test_finding_notes_are_shown_under_it() -> None:
+    finding = replace(removal("alice"), notes=("the count list became for_each",))
+    assert "    note: the count list became for_each" in text.render(report([finding])).splitlines()
 
 
 def test_no_ansi_by_default_even_from_hostile_text() -> None:

@@ -414,3 +414,18 @@ def test_a_broken_file_that_declares_users_leaves_every_name_in_doubt() -> None:
 def test_a_broken_tfvars_file_leaves_every_name_in_doubt() -> None:
     model = TerraformModel(declarations=(), unreadable_texts=(("env/prod.tfvars", "x = = 1\n"),))
     assert "variable values" in (CodeIndex.build(model).doubt("whoever") or "")
+
+
+@pytest.mark.parametrize("declared", [False, True])
+def test_a_malformed_exemption_tag_sends_the_user_to_review(declared: bool) -> None:
+    """Never delete or remove from code a user someone tried to exempt; the run stays sound."""
+    problem = "exemption tag `iam-prune:exempt-until` = `31/12/2026` is not YYYY-MM-DD"
+
+    def lookup(_user: LiveUser, _decls: tuple[Declaration, ...]) -> ExemptionMatch:
+        return ExemptionMatch(applies=None, malformed=(problem,))
+
+    declarations = (decl("aws_iam_user.svc_old", "svc-old"),) if declared else ()
+    found = run((live("svc-old"), live("busy", used=True)), declarations, exemption_for=lookup)
+    assert found["svc-old"].status is Status.NEEDS_REVIEW
+    assert found["svc-old"].reason.endswith(f"not acted on because {problem}")
+    assert found["busy"].status is Status.IN_USE  # a used user is in use, tag or not

@@ -41,6 +41,7 @@ READ_ONLY_OPERATIONS: frozenset[tuple[str, str]] = frozenset(
         ("iam", "ListUserPolicies"),
         ("iam", "ListAttachedUserPolicies"),
         ("iam", "ListGroupsForUser"),
+        ("iam", "ListAccountAliases"),  # the account's name as people know it, for reports
         ("s3", "GetObject"),  # `--state s3://bucket/key`: the S3 backend's state object
         ("s3", "HeadBucket"),  # botocore asks a bucket in another region where it lives
         # `--organization`: the accounts, the tree of OUs that gives each its path, and (when

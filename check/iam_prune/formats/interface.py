@@ -1,4 +1,4 @@
-"""The contract every output format keeps, and the registry ``cli.py`` picks from by name.
+"""The contract every output format keeps, and the facts the formats share.
 
 A format is a pure function from a finished :class:`~iam_prune.model.Report` to the text to
 write: no I/O, no clock, no environment. That keeps each format testable on a hand-built report
@@ -6,12 +6,13 @@ and lets ``cli.py``/``publish/`` decide where the text goes (a file, stdout, a P
 
 The few facts several formats must agree on (the order statuses are shown in, how a timestamp
 is spelled) live here too, so a reader never sees the terminal and the PR comment disagree.
+This module imports no format (the registry of names is the package's, ``formats/__init__``),
+so every format can import it without an import circle.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Final, Protocol
 
@@ -24,10 +25,6 @@ class Renderer(Protocol):
     def __call__(self, report: Report, /) -> str: ...
 
 
-class UnknownFormatError(ValueError):
-    """Raised by :func:`get` for a name no format answers to."""
-
-
 #: Most urgent first: what someone has to do, then what to look at, then what is fine.
 DISPLAY_ORDER: Final[tuple[Status, ...]] = (
     Status.REMOVE_FROM_CODE,
@@ -38,33 +35,6 @@ DISPLAY_ORDER: Final[tuple[Status, ...]] = (
     Status.NOT_DEPLOYED,
     Status.IN_USE,
 )
-
-NAMES: Final[tuple[str, ...]] = ("text", "json", "junit", "markdown", "sarif")
-
-
-def renderers() -> Mapping[str, Renderer]:
-    """Every format by name.
-
-    The imports are local because the format modules import this one for the shared helpers.
-    """
-    from iam_prune.formats import json, junit, markdown, sarif, text
-
-    return {
-        "text": text.render,
-        "json": json.render,
-        "junit": junit.render,
-        "markdown": markdown.render,
-        "sarif": sarif.render,
-    }
-
-
-def get(name: str) -> Renderer:
-    """The renderer called ``name``; the error lists the names that exist."""
-    try:
-        return renderers()[name]
-    except KeyError:
-        known = ", ".join(NAMES)
-        raise UnknownFormatError(f"unknown format {name!r} (known: {known})") from None
 
 
 def status_counts(report: Report) -> dict[Status, int]:
@@ -82,3 +52,16 @@ def isoformat(moment: datetime) -> str:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return moment.isoformat()
+
+
+def plural(count: int, singular: str, plural_form: str | None = None) -> str:
+    """``1 user``, ``2 users``, ``1,234 users``: the count with the word that agrees with it."""
+    word = singular if count == 1 else (plural_form or f"{singular}s")
+    return f"{count:,} {word}"
+
+
+def short_time(moment: datetime) -> str:
+    """``2024-05-01 12:00 UTC``: when a report was made, as a reader wants to see it."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")

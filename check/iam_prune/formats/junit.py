@@ -3,61 +3,60 @@
 Each account is a test suite and each user a test case, so a reporter shows the unused users
 as failing tests with the diff (or the CLI commands) as the failure output, and the readers
 that understand ``file``/``line`` on a test case (mikepenz/action-junit-report, EnricoMi)
-annotate the declaration in the ``.tf`` file.
+annotate the declaration in the ``.tf`` file. Needs-review and exempt users are both skipped,
+told apart by the message's first word; the suite's ``time`` is how long the account's scan
+really took; notes go to ``system-out``.
 
 Two rules come from how those readers behave:
 
-* An incomplete run adds a test case in error, so a partial view never looks like a clean pass.
-* dorny/test-reporter refuses reports over 65,535 bytes. When the XML would be larger, the
-  failure outputs are shortened, all to the same length, each ending in a note pointing at the
-  JSON report, until it fits. The XML itself is never cut: a truncated document parses nowhere.
+* Every error of an incomplete run is a test case in error, with its file and line when it has
+  them, so a partial view never looks like a clean pass and each problem is annotated.
+* dorny/test-reporter refuses reports over 65,535 bytes (``max_bytes``). A diff cut in the
+  middle helps nobody, so failure outputs are kept whole, in order, for as many failures as
+  fit; the others say where the output is, and each suite counts how many were left out. The
+  XML itself is never cut: a truncated document parses nowhere.
 """
 
 from __future__ import annotations
 
+import xml.dom.minidom
+import xml.etree.ElementTree as ET
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any, Final
+from xml.sax.saxutils import escape
 
-from junit_xml import TestCase, TestSuite, to_xml_report_string
+from junit_xml import TestCase, TestSuite
 
 from iam_prune.formats.interface import isoformat
-from iam_prune.model import AccountResult, Finding, Report, ReportError, Status
+from iam_prune.model import AccountResult, Finding, Note, Report, ReportError, Status
 
 MAX_BYTES: Final = 65_535
-TRUNCATION_NOTE: Final = "… truncated, see the JSON report"
-RUN_CASE_NAME: Final = "iam-prune run complete"
+ERRORS_SUITE: Final = "iam-prune errors"
+LEFT_OUT_PROPERTY: Final = "iam-prune.outputs-left-out"
+
+
+#: What a failure whose output did not fit says instead (short: it may be said thousands of
+#: times); the suite's ``system-out`` says once how many and why.
+LEFT_OUT: Final = "left out to fit the size limit: see the combined patch or the JSON report"
 
 
 def render(report: Report, *, max_bytes: int = MAX_BYTES) -> str:
     """The report as JUnit XML, no larger than ``max_bytes`` in UTF-8 whenever that is possible.
 
-    If even empty failure outputs do not fit (tens of thousands of users), the smallest
-    complete document is returned: a reader rejecting it is better than one misreading it.
+    If even no failure outputs do not fit (tens of thousands of users), the smallest complete
+    document is returned: a reader rejecting it is better than one misreading it.
     """
-    document = _Document(report)
-    xml = document.xml(cap=None)
-    if _size(xml) <= max_bytes:
-        return xml
-    smallest = document.xml(cap=0)
-    if _size(smallest) > max_bytes:
-        return smallest
-    return _largest_fitting(document, max_bytes, smallest)
-
-
-def _largest_fitting(document: _Document, max_bytes: int, smallest: str) -> str:
-    """Binary search for the longest per-output length that keeps the XML within the limit.
-
-    The size only grows with the allowed length, so the search is exact.
-    """
-    best, low, high = smallest, 1, document.longest_output - 1
-    while low <= high:
-        middle = (low + high) // 2
-        xml = document.xml(cap=middle)
-        if _size(xml) <= max_bytes:
-            best, low = xml, middle + 1
-        else:
-            high = middle - 1
-    return best
+    document = _Document(report, max_bytes)
+    everything = document.xml(document.all_outputs)
+    if _size(everything) <= max_bytes:
+        return everything
+    shown = document.fitting_outputs()
+    xml = document.xml(shown)
+    while _size(xml) > max_bytes and shown:  # the cost estimate was short: give back the last
+        shown = shown[:-1]
+        xml = document.xml(shown)
+    return xml
 
 
 def _size(xml: str) -> int:
@@ -66,63 +65,149 @@ def _size(xml: str) -> int:
 
 @dataclass(frozen=True)
 class _Document:
-    """The report, ready to be written as XML with the long outputs shortened to ``cap``."""
+    """The report, ready to be written with the failure outputs of some findings only."""
 
     report: Report
+    max_bytes: int
 
     @property
-    def longest_output(self) -> int:
-        outputs = [_failure_output(f) for f in self.report.findings]
-        outputs.append(_errors_output(self.report.errors))
-        return max((len(o) for o in outputs if o), default=0)
+    def outputs(self) -> list[tuple[int, str]]:
+        """Every failure output, by the finding's position in the report."""
+        found = []
+        for position, finding in enumerate(self.report.findings):
+            output = _failure_output(finding) if finding.status.is_failure else None
+            if output:
+                found.append((position, output))
+        return found
 
-    def xml(self, cap: int | None) -> str:
-        suites = [_account_suite(a, self.report, cap) for a in self.report.accounts]
-        if not self.report.complete:
-            suites.append(_run_suite(self.report, cap))
-        xml: str = to_xml_report_string(suites, prettyprint=True)
-        return xml
+    @property
+    def all_outputs(self) -> tuple[int, ...]:
+        return tuple(position for position, _ in self.outputs)
+
+    def fitting_outputs(self) -> tuple[int, ...]:
+        """The outputs to keep whole, in report order, while the estimated size allows."""
+        room = self.max_bytes - _size(self.xml(()))
+        instead = _xml_size(LEFT_OUT)
+        shown = []
+        for position, output in self.outputs:
+            cost = _xml_size(output) - instead
+            if cost <= room:
+                shown.append(position)
+                room -= cost
+        return tuple(shown)
+
+    def xml(self, shown: Collection[int]) -> str:
+        root = ET.Element("testsuites")
+        # The attributes junit-10.xsd allows on <testsuites> (no "skipped" there).
+        totals = {"disabled": 0, "errors": 0, "failures": 0, "tests": 0}
+        seconds = 0.0
+        position = 0
+        for account in self.report.accounts:
+            suite, position = self._account_suite(account, position, shown)
+            root.append(suite)
+        if self.report.errors or (self.report.notes and not self.report.accounts):
+            root.append(_errors_suite(self.report))
+        for suite in root:
+            for key in totals:
+                totals[key] += int(suite.get(key, "0"))
+            seconds += float(suite.get("time", "0"))
+        for key, value in totals.items():
+            root.set(key, str(value))
+        root.set("time", f"{seconds:.3f}")
+        text = ET.tostring(root, encoding="unicode")
+        pretty: str = xml.dom.minidom.parseString(text.encode("utf-8")).toprettyxml(indent="\t")
+        return pretty
+
+    def _account_suite(
+        self, account: AccountResult, position: int, shown: Collection[int]
+    ) -> tuple[ET.Element, int]:
+        classname = _xml_text(f"iam-prune.{account.account_id}")
+        cases = []
+        left_out = 0
+        for finding in account.findings:
+            whole = position in shown
+            if finding.status.is_failure and _failure_output(finding) and not whole:
+                left_out += 1
+            cases.append(self._finding_case(finding, classname, whole))
+            position += 1
+        notes = [n for n in self.report.notes if n.account_id in (None, account.account_id)]
+        stdout = [f"note: {_note_text(n)}" for n in notes]
+        if left_out:
+            stdout.append(
+                f"{left_out} failure output{'s' if left_out != 1 else ''} left out to keep this"
+                f" file under {self.max_bytes:,} bytes: the combined patch (--patch) and the JSON"
+                " report hold them"
+            )
+        suite = TestSuite(
+            _xml_text(f"iam-prune {account.account_id}"),
+            cases,
+            timestamp=isoformat(self.report.generated_at),
+            properties={LEFT_OUT_PROPERTY: str(left_out)} if left_out else None,
+            stdout="\n".join(stdout) or None,
+        )
+        element: ET.Element = suite.build_xml_doc()
+        element.set("time", f"{account.seconds:.3f}")
+        return element, position
+
+    def _finding_case(self, finding: Finding, classname: str, whole: bool) -> Any:
+        first = finding.declarations[0] if finding.declarations else None
+        case = TestCase(
+            _xml_text(finding.user) or "(unnamed user)",
+            classname=classname,
+            file=None if first is None else _xml_text(first.file),
+            line=None if first is None else first.line,
+        )
+        reason = _xml_text(finding.reason)
+        if finding.status.is_failure:
+            output = _failure_output(finding)
+            if output and not whole:
+                output = LEFT_OUT
+            failure_type = finding.status.value
+            case.add_failure_info(
+                message=reason or failure_type, output=output, failure_type=failure_type
+            )
+        elif finding.status.is_skipped:
+            case.add_skipped_info(message=f"{finding.status.value}: {reason}".rstrip(": "))
+        stdout = [reason] if finding.status in (Status.GRACE, Status.NOT_DEPLOYED) else []
+        stdout += [f"note: {_xml_text(n)}" for n in finding.notes]
+        if stdout:
+            case.stdout = "\n".join(stdout)
+        return case
 
 
-def _account_suite(account: AccountResult, report: Report, cap: int | None) -> Any:
-    classname = f"iam-prune.{account.account_id}"
-    cases = [_finding_case(f, classname, cap) for f in account.findings]
-    return TestSuite(
-        _xml_text(f"iam-prune {account.account_id}"),
+def _errors_suite(report: Report) -> ET.Element:
+    """One case in error per report error, so each is annotated where it happened and the run
+    cannot pass; the notes that concern no account are its ``system-out``."""
+    cases = [_error_case(number, error) for number, error in enumerate(report.errors, start=1)]
+    notes = [f"note: {_note_text(n)}" for n in report.notes if not report.accounts]
+    suite = TestSuite(
+        ERRORS_SUITE,
         cases,
         timestamp=isoformat(report.generated_at),
+        stdout="\n".join(notes) or None,
     )
+    element: ET.Element = suite.build_xml_doc()
+    element.set("time", "0.000")
+    return element
 
 
-def _finding_case(finding: Finding, classname: str, cap: int | None) -> Any:
-    first = finding.declarations[0] if finding.declarations else None
+def _error_case(number: int, error: ReportError) -> Any:
+    where = error.where() or error.account_id or "run"
     case = TestCase(
-        _xml_text(finding.user) or "(unnamed user)",
-        classname=_xml_text(classname),
-        file=None if first is None else _xml_text(first.file),
-        line=None if first is None else first.line,
+        _xml_text(f"error {number}: {error.source.value} {where}"),
+        classname="iam-prune.errors",
+        file=_xml_text(error.file) if error.file else None,
+        line=error.line,
     )
-    message = _xml_text(finding.reason) or finding.status.value
-    if finding.status.is_failure:
-        output = _shorten(_failure_output(finding), cap)
-        case.add_failure_info(message=message, output=output, failure_type=finding.status.value)
-    elif finding.status.is_skipped:
-        case.add_skipped_info(message=message)
-    elif finding.status in (Status.GRACE, Status.NOT_DEPLOYED):
-        case.stdout = message
+    message = _xml_text(error.message) or "failed"
+    detail = message if not error.account_id else f"account {error.account_id}: {message}"
+    case.add_error_info(message=message, output=detail, error_type=error.source.value)
     return case
 
 
-def _run_suite(report: Report, cap: int | None) -> Any:
-    """A suite holding one case in error that lists what failed, so the run cannot pass."""
-    count = len(report.errors)
-    case = TestCase(RUN_CASE_NAME, classname="iam-prune")
-    case.add_error_info(
-        message=f"{count} source{'s' if count != 1 else ''} failed: the report is incomplete",
-        output=_shorten(_errors_output(report.errors), cap),
-        error_type="incomplete",
-    )
-    return TestSuite("iam-prune", [case], timestamp=isoformat(report.generated_at))
+def _note_text(note: Note) -> str:
+    where = note.where()
+    return _xml_text(f"{where}: {note.message}" if where else note.message)
 
 
 def _failure_output(finding: Finding) -> str | None:
@@ -137,24 +222,9 @@ def _failure_output(finding: Finding) -> str | None:
     return None
 
 
-def _errors_output(errors: tuple[ReportError, ...]) -> str:
-    lines = []
-    for error in errors:
-        where = error.where()
-        prefix = f"{error.source.value} {where}".rstrip()
-        if error.account_id:
-            prefix += f" [{error.account_id}]"
-        lines.append(f"{prefix}: {error.message}")
-    return _xml_text("\n".join(lines))
-
-
-def _shorten(output: str | None, cap: int | None) -> str | None:
-    """``output`` cut to at most ``cap`` characters, at a line end when there is one."""
-    if output is None or cap is None or len(output) <= cap:
-        return output
-    cut = output.rfind("\n", 0, cap + 1)
-    kept = output[: cut if cut > 0 else cap]
-    return f"{kept}\n{TRUNCATION_NOTE}" if kept else TRUNCATION_NOTE
+def _xml_size(text: str) -> int:
+    """Bytes ``text`` takes as XML character data (minidom escapes these four)."""
+    return _size(escape(text, {'"': "&quot;"}))
 
 
 def _xml_text(text: str) -> str:

@@ -1,290 +1,233 @@
-"""Markdown for the sticky pull-request comment and the job summary.
+"""Markdown for the sticky pull-request comment and the job summary, within a size budget.
 
-The comment is where a reviewer sees what to delete, so each user to remove from the code gets
-its diff inline. Three constraints shape the output:
+GitHub refuses a comment over 65,536 characters and a job summary over 1 MiB, so the body is
+written against a budget (bytes of UTF-8, never fewer than characters) in the order a reviewer
+needs it, and each part takes only what the parts before it left:
 
-* The first line is a hidden marker, so ``publish/`` finds and updates its own comment instead
-  of adding a new one on every push.
-* GitHub refuses a body over 65,536 characters (422 "body is too long"); the byte length is
-  capped too since it is never smaller. Over the limit, diffs are dropped from the last one
-  backwards, each replaced by a line pointing at the JSON report; only if that is not enough
-  are whole entries left out from the end, with a line counting them. The marker, the verdict
-  and the counts always stay.
-* User names, reasons, tag values and file paths come from outside. In table cells and running
-  text they are escaped so they cannot break the table, inject HTML or format themselves;
-  diffs and commands go into fenced blocks whose fence is longer than any backtick run inside.
+1. the verdict in one line (counts without zero rows, the account, when, a link to the run);
+   a clean run is that one line;
+2. the errors, which say why a run is incomplete (file:line or account), and the notes, the
+   caveats that hold although the results stand; each at most a quarter of the budget;
+3. every user to act on in a compact table, one row each (user, account, status, file:line,
+   what ``terraform plan`` will destroy): 400 rows take about 40 KB; past the budget, as many
+   rows as fit and the count of the rest;
+4. the details (reasons, diffs, commands) in the table's order until the budget is spent; a
+   diff that does not fit is left out, and one line says where the whole patch is;
+5. the exempt and grace users, least urgent.
+
+The first line is a hidden marker, so ``publish/`` finds and updates its own comment. Outside
+text goes through :mod:`~iam_prune.formats.mdtext`, so it stays literal.
 """
 
 from __future__ import annotations
 
-import html
-import re
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
 
-from iam_prune.formats.interface import status_counts
-from iam_prune.model import Finding, Report, ReportError, Status
+from iam_prune.formats.budget import Page, size
+from iam_prune.formats.interface import DISPLAY_ORDER, plural, short_time, status_counts
+from iam_prune.formats.mdtext import code, fenced, html_text, inline
+from iam_prune.model import AccountResult, Finding, Note, Report, ReportError, Status
 
 MARKER: Final = "<!-- iam-prune:report -->"
 MAX_SIZE: Final = 65_536
-DIFF_OMITTED: Final = (
-    "_The diff did not fit in this comment: the full diff is in the JSON report"
-    " (the workflow artifact)._"
-)
+PATCH_NAME: Final = "iam-prune.patch"
+TOUCHED: Final = "✎"
 
-_REVIEWED: Final = (Status.NEEDS_REVIEW, Status.EXEMPT, Status.GRACE)
-_TABLE_HEADER: Final = "| user | status | reason |\n| --- | --- | --- |"
-_INLINE_SPECIALS: Final = re.compile(r"([\\`*_\[\]|~&])")
-_BACKTICK_RUN: Final = re.compile(r"`+")
+_ACTIONABLE: Final = (Status.REMOVE_FROM_CODE, Status.DELETE_UNMANAGED, Status.NEEDS_REVIEW)
+_WAITING: Final = (Status.EXEMPT, Status.GRACE)
+_REASON_IN_TABLE: Final = 80  # characters of a needs-review reason shown in its row
+_SHARE_OF_ERRORS: Final = 4  # errors, and notes, take at most 1/4 of the budget each
 
 
 def render(
     report: Report, *, max_size: int = MAX_SIZE, touched_files: frozenset[str] = frozenset()
 ) -> str:
-    """The comment body, at most ``max_size`` characters and ``max_size`` bytes of UTF-8.
+    """The body, at most ``max_size`` bytes (and so characters).
 
-    ``max_size`` defaults to GitHub's comment limit; the job summary may pass its own.
-    Findings declared in, or patching, one of ``touched_files`` (the files a pull request
-    changes) come first in their section.
+    Findings whose declaration file or patch touches one of ``touched_files`` (paths relative
+    to the repository root, as a pull request lists them) come first, marked.
     """
-    body = _Body(_head(report), _sections(report, touched_files), _footer(report))
-    return body.fit(max_size)
-
-
-# --------------------------------------------------------------------------- fitting
-
-
-@dataclass(frozen=True)
-class _Entry:
-    """One user or error as shown; ``short`` is the same entry without its diff, if it has one."""
-
-    full: str
-    short: str | None = None
-
-
-@dataclass(frozen=True)
-class _Section:
-    title: str
-    preamble: str
-    entries: tuple[_Entry, ...]
-    separator: str
-
-    def render(self, shown: Sequence[str]) -> str:
-        """The title, then the preamble (a table header) directly above the entries shown."""
-        entries = self.separator.join(shown)
-        body = f"{self.preamble}\n{entries}" if self.preamble else entries
-        return f"{self.title}\n\n{body}"
-
-
-@dataclass(frozen=True)
-class _Body:
-    head: str
-    sections: tuple[_Section, ...]
-    footer: str
-
-    @property
-    def diffs(self) -> int:
-        return sum(e.short is not None for s in self.sections for e in s.entries)
-
-    @property
-    def entries(self) -> int:
-        return sum(len(s.entries) for s in self.sections)
-
-    def fit(self, max_size: int) -> str:
-        """The fullest body within ``max_size``: fewer diffs first, then fewer entries.
-
-        The size only grows with either count, so a binary search over each finds the largest.
-        """
-        everything = self.text(self.diffs, self.entries)
-        if _size(everything) <= max_size:
-            return everything
-        diffs = _largest(self.diffs, lambda n: _size(self.text(n, self.entries)) <= max_size)
-        if diffs is not None:
-            return self.text(diffs, self.entries)
-        entries = _largest(self.entries, lambda n: _size(self.text(0, n)) <= max_size)
-        return self.text(0, entries or 0)
-
-    def text(self, diffs: int, entries: int) -> str:
-        """The body with the first ``diffs`` diffs and the first ``entries`` entries."""
-        blocks = [self.head]
-        diffs_left, entries_left = diffs, entries
-        for section in self.sections:
-            shown = []
-            for entry in section.entries[:entries_left]:
-                if entry.short is not None:
-                    shown.append(entry.full if diffs_left > 0 else entry.short)
-                    diffs_left -= 1
-                else:
-                    shown.append(entry.full)
-            entries_left -= len(shown)
-            if shown:
-                blocks.append(section.render(shown))
-        if (hidden := self.entries - entries) > 0:
-            blocks.append(
-                f"_{hidden} more {'entry is' if hidden == 1 else 'entries are'} not shown to"
-                " fit GitHub's comment size limit: see the JSON report._"
-            )
-        blocks.append(self.footer)
-        return "\n\n".join(blocks) + "\n"
-
-
-def _largest(upper: int, fits: Callable[[int], bool]) -> int | None:
-    """The largest ``n`` in ``0..upper`` with ``fits(n)``, or ``None`` if none does."""
-    if not fits(0):
-        return None
-    low, high = 1, upper
-    best = 0
-    while low <= high:
-        middle = (low + high) // 2
-        if fits(middle):
-            best, low = middle, middle + 1
-        else:
-            high = middle - 1
-    return best
-
-
-def _size(text: str) -> int:
-    """UTF-8 bytes, which are never fewer than characters, so one test covers both caps."""
-    return len(text.encode("utf-8"))
-
-
-# --------------------------------------------------------------------------- the parts
-
-
-def _head(report: Report) -> str:
-    return "\n\n".join(
-        [f"{MARKER}\n## iam-prune: unused IAM users", _verdict(report), _counts_table(report)]
+    rows = _ordered(report, touched_files)
+    footer = f"<sub>iam-prune {html_text(report.tool_version)}</sub>"
+    if _is_clean(report, rows):
+        return _clean_line(report)
+    page = Page(max_size, reserved=size(footer) + 2)
+    page.add(_head(report, rows))
+    limit = max_size // _SHARE_OF_ERRORS
+    page.add_items(
+        "### Errors: why the report is incomplete",
+        [_error_item(e) for e in report.errors],
+        lambda n: f"- _{plural(n, 'more error')} in the JSON report._",
+        limit=limit,
     )
-
-
-def _verdict(report: Report) -> str:
-    failures = len(report.failures)
-    accounts = len(report.accounts)
-    users = sum(a.users_seen for a in report.accounts)
-    scope = f"{accounts} account{'s' if accounts != 1 else ''}, {users} users seen"
-    found = f"{failures} finding{'s' if failures != 1 else ''}"
-    if not report.complete:
-        errors = len(report.errors)
-        what = f"{errors} source{'s' if errors != 1 else ''} failed, so this is not a clean pass"
-        return f"⚠️ **incomplete**: {what}; {found} so far ({scope})."
-    if failures:
-        return f"❌ **{found}** to act on ({scope})."
-    return f"✅ **clean**: no unused IAM users ({scope})."
-
-
-def _counts_table(report: Report) -> str:
-    rows = ["| status | users |", "| --- | ---: |"]
-    rows.extend(f"| {status.value} | {n} |" for status, n in status_counts(report).items())
-    return "\n".join(rows)
-
-
-def _footer(report: Report) -> str:
-    return f"<sub>iam-prune {_html(report.tool_version)}</sub>"
-
-
-def _sections(report: Report, touched_files: frozenset[str]) -> tuple[_Section, ...]:
-    """The sections that have something to show, in the order a reviewer acts on them."""
+    page.add_items(
+        "### Notes",
+        [_note_item(n) for n in report.notes],
+        lambda n: f"- _{plural(n, 'more note')} in the JSON report._",
+        limit=limit,
+    )
+    actionable = [row for row in rows if row.finding.status in _ACTIONABLE]
     several = len(report.accounts) > 1
-    labelled = sorted(
-        (
-            (account.account_id if several else None, finding)
-            for account in report.accounts
-            for finding in account.findings
-        ),
-        key=lambda pair: not _touches(pair[1], touched_files),
-    )
-    reviewed = sorted(
-        ((label, f) for label, f in labelled if f.status in _REVIEWED),
-        key=lambda pair: _REVIEWED.index(pair[1].status),
-    )
-    sections = (
-        _Section(
-            "### Remove from the code",
-            "",
-            tuple(
-                _removal(f, label) for label, f in labelled if f.status is Status.REMOVE_FROM_CODE
-            ),
-            "\n\n",
-        ),
-        _Section(
-            "### Delete in AWS (declared in no Terraform)",
-            "",
-            tuple(
-                _unmanaged(f, label) for label, f in labelled if f.status is Status.DELETE_UNMANAGED
-            ),
-            "\n\n",
-        ),
-        _Section(
-            "### To look at",
-            _TABLE_HEADER,
-            tuple(_review_row(f, label) for label, f in reviewed),
-            "\n",
-        ),
-        _Section(
-            "### Errors: the report is incomplete",
-            "",
-            tuple(_Entry(_error_item(e)) for e in report.errors),
-            "\n",
-        ),
-    )
-    return tuple(s for s in sections if s.entries)
+    if actionable:
+        legend = (
+            f"{TOUCHED} = in a file this pull request changes.\n\n"
+            if any(row.touched for row in actionable)
+            else ""
+        )
+        columns = ["user", *(["account"] if several else []), "status", "declared at", "change"]
+        page.add_items(
+            f"### To act on\n\n{legend}| {' | '.join(columns)} |\n|{' --- |' * len(columns)}",
+            [_table_row(row, several) for row in actionable],
+            lambda n: f"\n_{plural(n, 'more user')} to act on did not fit: see the JSON report._",
+            separator="\n",
+        )
+        _add_details(page, report, actionable, several)
+    waiting = [row for row in rows if row.finding.status in _WAITING]
+    if waiting:
+        columns = ["user", *(["account"] if several else []), "status", "reason"]
+        page.add_items(
+            f"### Exempt or in grace\n\n| {' | '.join(columns)} |\n|{' --- |' * len(columns)}",
+            [_waiting_row(row, several) for row in waiting],
+            lambda n: f"\n_{plural(n, 'more user')} not shown: see the JSON report._",
+            separator="\n",
+        )
+    page.reserved = 0
+    page.add(footer)
+    return page.text()
 
 
-def _touches(finding: Finding, files: frozenset[str]) -> bool:
-    """Declared in, or patching, one of ``files`` (ordering only; a stable sort keeps the rest)."""
-    if not files:
+# --------------------------------------------------------------------------- what is shown
+
+
+@dataclass(frozen=True)
+class _Row:
+    finding: Finding
+    account: AccountResult
+    touched: bool
+
+
+def _ordered(report: Report, touched_files: frozenset[str]) -> list[_Row]:
+    """Touched by the pull request first, then account by account, most urgent first."""
+    rows = [
+        _Row(finding, account, _touches(finding, touched_files))
+        for account in report.accounts
+        for finding in account.findings
+    ]
+    position = {id(account): n for n, account in enumerate(report.accounts)}
+    return sorted(
+        rows,
+        key=lambda row: (
+            not row.touched,
+            position[id(row.account)],
+            DISPLAY_ORDER.index(row.finding.status),
+        ),
+    )
+
+
+def _touches(finding: Finding, touched_files: frozenset[str]) -> bool:
+    if not touched_files:
         return False
-    named = {d.file for d in finding.declarations}
-    patch = finding.remediation.patch if finding.remediation else None
-    named.update(
-        line[6:].strip() for line in (patch or "").splitlines() if line.startswith("+++ b/")
-    )
-    return not named.isdisjoint(files)
-
-
-def _summary(finding: Finding, account: str | None, where: str) -> str:
-    parts = [f"<b>{_html(finding.user)}</b>"]
-    if account is not None:
-        parts.append(_html(account))
-    parts.append(_html(where))
-    return f"<details>\n<summary>{' · '.join(parts)}</summary>"
-
-
-def _removal(finding: Finding, account: str | None) -> _Entry:
-    first = finding.declarations[0] if finding.declarations else None
-    where = "" if first is None else f"{first.file}:{first.line}"
-    top = [_summary(finding, account, where), f"**Why:** {inline(finding.reason)}"]
-    declared = [f"- {code(f'{d.file}:{d.line}')} {code(d.address)}" for d in finding.declarations]
-    if declared:
-        top.append("**Declared at:**\n" + "\n".join(declared))
+    files = {d.file for d in finding.declarations}
     remediation = finding.remediation
-    bottom: list[str] = []
-    if remediation is not None and remediation.destroys:
-        bottom.append(_bullets("**`terraform plan` will destroy:**", remediation.destroys, code))
-    if remediation is not None and remediation.manual:
-        bottom.append(_bullets("**Also by hand:**", remediation.manual, inline))
-    bottom.append("</details>")
-    if remediation is None or not remediation.patch:
-        return _Entry("\n\n".join(top + bottom))
-    return _Entry(
-        full="\n\n".join([*top, fenced(remediation.patch, "diff"), *bottom]),
-        short="\n\n".join([*top, DIFF_OMITTED, *bottom]),
+    if remediation is not None:
+        files.update(edit.file for edit in remediation.edits)
+        for line in (remediation.patch or "").splitlines():
+            if line.startswith(("--- a/", "+++ b/")):
+                files.add(line[6:].rstrip("\r"))
+    return not files.isdisjoint(touched_files)
+
+
+def _is_clean(report: Report, rows: Sequence[_Row]) -> bool:
+    return (
+        report.complete
+        and not report.notes
+        and not any(row.finding.status in _ACTIONABLE for row in rows)
     )
 
 
-def _unmanaged(finding: Finding, account: str | None) -> _Entry:
-    parts = [_summary(finding, account, "not in Terraform"), f"**Why:** {inline(finding.reason)}"]
-    if finding.remediation is not None and finding.remediation.commands:
-        parts.append("Run, in this order:")
-        parts.append(fenced("\n".join(finding.remediation.commands), "sh"))
-    parts.append("</details>")
-    return _Entry("\n\n".join(parts))
+def _clean_line(report: Report) -> str:
+    counts = status_counts(report)
+    waiting = [f"{counts[status]:,} {status.value}" for status in _WAITING if counts[status]]
+    users = _scope(report) + (f" ({', '.join(waiting)})" if waiting else "")
+    parts = [f"✅ **iam-prune: no unused IAM users** · {users}", *_when_and_where(report)]
+    parts.append(f"iam-prune {inline(report.tool_version)}")
+    return f"{MARKER}\n{' · '.join(parts)}\n"
 
 
-def _review_row(finding: Finding, account: str | None) -> _Entry:
-    user = finding.user if account is None else f"{finding.user} ({account})"
-    return _Entry(f"| {inline(user)} | {finding.status.value} | {inline(finding.reason)} |")
+def _scope(report: Report) -> str:
+    users = sum(a.users_seen for a in report.accounts)
+    if len(report.accounts) == 1:
+        where = f"account {_account_label(report.accounts[0])}"
+    else:
+        where = plural(len(report.accounts), "account")
+    return f"{where}, {plural(users, 'user')} seen"
+
+
+def _account_label(account: AccountResult) -> str:
+    known = [name for name in (account.alias, account.name) if name]
+    extra = f" ({', '.join(inline(name) for name in dict.fromkeys(known))})" if known else ""
+    return f"{code(account.account_id)}{extra}"
+
+
+def _when_and_where(report: Report) -> list[str]:
+    parts = [short_time(report.generated_at)]
+    if report.run is not None and report.run.url:
+        parts.append(f"[workflow run]({_url(report.run.url)})")
+    return parts
+
+
+def _url(url: str) -> str:
+    """A link target that cannot close the link early or carry a line break."""
+    return "".join(
+        ch if ch.isascii() and ch.isprintable() and ch not in " ()<>" else "" for ch in url
+    )
+
+
+def _head(report: Report, rows: Sequence[_Row]) -> str:
+    counts = status_counts(report)
+    to_act = counts[Status.REMOVE_FROM_CODE] + counts[Status.DELETE_UNMANAGED]
+    found = plural(to_act, "user") + " to act on"
+    if not report.complete:
+        failed = plural(len(report.errors), "source")
+        verdict = f"⚠️ **incomplete**: {failed} failed, so this is not a clean pass; {found} so far"
+    elif to_act:
+        verdict = f"❌ **{found}**"
+    else:
+        verdict = "✅ **nothing to remove**"
+    line = " · ".join([verdict, _scope(report), *_when_and_where(report)])
+    blocks = [f"{MARKER}\n## iam-prune: unused IAM users", line]
+    if len(report.accounts) > 1:
+        blocks.append(_accounts_table(report))
+    elif any(counts.values()):
+        shown = [s for s in DISPLAY_ORDER if counts[s]]
+        table = ["| status | users |", "| --- | ---: |"]
+        table += [f"| {s.value} | {counts[s]:,} |" for s in shown]
+        blocks.append("\n".join(table))
+    failed_accounts = list(dict.fromkeys(e.account_id for e in report.errors if e.account_id))
+    if failed_accounts:
+        names = ", ".join(code(a) for a in failed_accounts)
+        blocks.append(f"**Accounts with errors:** {names}")
+    if any(r.finding.remediation and r.finding.remediation.patch for r in rows):
+        blocks.append(
+            f"To remove them all from the code: `git apply {PATCH_NAME}` (the run's artifact) "
+            "or `iam-prune fix` in a checkout."
+        )
+    return "\n\n".join(blocks)
+
+
+def _accounts_table(report: Report) -> str:
+    """Counts per account first, when there are several: which one needs work."""
+    statuses = [s for s in DISPLAY_ORDER if s is not Status.IN_USE]
+    used = [s for s in statuses if any(f.status is s for f in report.findings)]
+    header = ["account", "users seen", *(s.value for s in used)]
+    rows = [f"| {' | '.join(header)} |", "|" + " --- |" * len(header)]
+    for account in report.accounts:
+        cells = [_account_label(account), f"{account.users_seen:,}"]
+        cells += [str(sum(f.status is s for f in account.findings)) for s in used]
+        rows.append(f"| {' | '.join(cells)} |")
+    return "\n".join(rows)
 
 
 def _error_item(error: ReportError) -> str:
@@ -296,44 +239,132 @@ def _error_item(error: ReportError) -> str:
     return f"- {' '.join(context)}: {inline(error.message)}"
 
 
-def _bullets(title: str, items: Sequence[str], escape: Callable[[str], str]) -> str:
-    return "\n".join([title, *(f"- {escape(item)}" for item in items)])
+def _note_item(note: Note) -> str:
+    context = [code(c) for c in (note.account_id, note.where()) if c]
+    if not context:
+        return _item(note.message)
+    return f"- {' '.join(context)}: {inline(note.message)}"
 
 
-# --------------------------------------------------------------------------- escaping
+def _table_row(row: _Row, several: bool) -> str:
+    """One user in about 100 bytes: 400 of them fit in a comment with room to spare (the
+    account column only when there are several; the verdict names a single one)."""
+    finding = row.finding
+    user = code(finding.user, in_table=True) + (f" {TOUCHED}" if row.touched else "")
+    first = finding.declarations[0] if finding.declarations else None
+    declared = "—" if first is None else code(f"{first.file}:{first.line}", in_table=True)
+    account = [code(row.account.account_id)] if several else []
+    cells = [user, *account, finding.status.value, declared, _change(finding)]
+    return f"| {' | '.join(cells)} |"
 
 
-def inline(text: str) -> str:
-    """``text`` as literal Markdown on one line, safe inside a table cell.
-
-    Backslash-escapes what could format, link or split a cell (including ``\\`` itself, so a
-    trailing backslash cannot unescape the cell separator); ``<``/``>`` become entities so no
-    HTML gets through; line breaks become spaces so a table row stays one row. ``@`` becomes
-    its entity, so a reason taken from a tag or a comment (``@team``) never pings anyone.
-    """
-    one_line = " ".join(text.splitlines())
-    escaped = _INLINE_SPECIALS.sub(r"\\\1", one_line)
-    return escaped.replace("<", "&lt;").replace(">", "&gt;").replace("@", "&#64;")
-
-
-def code(text: str) -> str:
-    """``text`` as a code span, whatever backticks it holds (not for table cells)."""
-    one_line = " ".join(text.splitlines())
-    ticks = "`" * (_longest_backtick_run(one_line) + 1)
-    pad = " " if one_line.startswith(("`", " ")) or one_line.endswith(("`", " ")) else ""
-    return f"{ticks}{pad}{one_line}{pad}{ticks}"
+def _change(finding: Finding) -> str:
+    """What acting on the finding does, in a few words."""
+    remediation = finding.remediation
+    if finding.status is Status.REMOVE_FROM_CODE:
+        if remediation is None or not remediation.patch:
+            return "no patch: by hand"
+        destroys = len(remediation.destroys)
+        return f"plan destroys {plural(destroys, 'resource')}" if destroys else "patch"
+    if finding.status is Status.DELETE_UNMANAGED:
+        commands = 0 if remediation is None else len(remediation.commands)
+        return f"{plural(commands, 'CLI command')} in AWS"
+    reason = finding.reason
+    short = reason if len(reason) <= _REASON_IN_TABLE else reason[: _REASON_IN_TABLE - 1] + "…"
+    return inline(short)
 
 
-def fenced(body: str, info: str) -> str:
-    """``body`` in a fenced code block that no backtick run inside it can close."""
-    fence = "`" * max(3, _longest_backtick_run(body) + 1)
-    return f"{fence}{info}\n{body.rstrip(chr(10))}\n{fence}"
+def _waiting_row(row: _Row, several: bool) -> str:
+    finding = row.finding
+    account = [code(row.account.account_id)] if several else []
+    cells = [code(finding.user, in_table=True), *account, finding.status.value]
+    cells.append(inline(finding.reason))
+    return f"| {' | '.join(cells)} |"
 
 
-def _html(text: str) -> str:
-    """``text`` as HTML text on one line (a blank line would end the HTML block early)."""
-    return html.escape(" ".join(text.splitlines()))
+# --------------------------------------------------------------------------- details
 
 
-def _longest_backtick_run(text: str) -> int:
-    return max((len(run) for run in _BACKTICK_RUN.findall(text)), default=0)
+def _add_details(page: Page, report: Report, rows: Sequence[_Row], several: bool) -> None:
+    """One collapsed entry per user in the table's order, each whole when it fits, else
+    without its diff; one line, placed first, says how many diffs were left out and where
+    the whole patch is."""
+    pointer_room = size(_diff_pointer(report, len(rows))) + size(_left_out(len(rows))) + 4
+    page.reserved += pointer_room
+    shown: list[str] = []
+    without_diff = 0
+    for row in rows:
+        full, short = _details(row, several)
+        if page.add(full):
+            shown.append(full)
+        elif short is not None and page.add(short):
+            without_diff += 1
+        else:
+            break
+    page.reserved -= pointer_room
+    if without_diff:
+        first = len(page.blocks) - len(shown) - without_diff
+        page.insert(first, _diff_pointer(report, without_diff))
+    left = len(rows) - len(shown) - without_diff
+    if left:
+        page.add(_left_out(left))
+
+
+def _left_out(count: int) -> str:
+    return f"_Details of {plural(count, 'more user')} did not fit: see the JSON report._"
+
+
+def _diff_pointer(report: Report, count: int) -> str:
+    where = f"`{PATCH_NAME}`"
+    if report.run is not None and report.run.url:
+        where += f" in the [workflow run's artifacts]({_url(report.run.url)})"
+    return (
+        f"_{plural(count, 'diff')} did not fit here: the whole patch is {where}"
+        " (or `iam-prune fix --dry-run`)._"
+    )
+
+
+def _details(row: _Row, several: bool) -> tuple[str, str | None]:
+    """The entry whole, and without its diff when it has one."""
+    finding = row.finding
+    remediation = finding.remediation
+    where = "not in Terraform"
+    if finding.declarations:
+        where = f"{finding.declarations[0].file}:{finding.declarations[0].line}"
+    summary = [f"<b>{html_text(finding.user)}</b>"]
+    if several:
+        summary.append(html_text(row.account.account_id))
+    summary += [html_text(where), finding.status.value]
+    if row.touched:
+        summary.append(f"{TOUCHED} changed in this pull request")
+    top = [
+        f"<details>\n<summary>{' · '.join(summary)}</summary>",
+        f"**Why:** {inline(finding.reason)}",
+    ]
+    declared = [f"- {code(f'{d.file}:{d.line}')} {code(d.address)}" for d in finding.declarations]
+    if declared and finding.status is not Status.DELETE_UNMANAGED:
+        top.append("**Declared at:**\n" + "\n".join(declared))
+    bottom: list[str] = []
+    if remediation is not None:
+        if remediation.destroys:
+            bottom.append(_bullets("**`terraform plan` will destroy:**", remediation.destroys))
+        if remediation.manual:
+            bottom.append("\n".join(["**Also by hand:**", *(_item(m) for m in remediation.manual)]))
+        if remediation.commands:
+            bottom.append("Run, in this order:\n\n" + fenced("\n".join(remediation.commands), "sh"))
+    if finding.notes:
+        bottom.append("\n".join(["**Notes:**", *(_item(n) for n in finding.notes)]))
+    bottom.append("</details>")
+    if remediation is None or not remediation.patch:
+        return "\n\n".join(top + bottom), None
+    full = "\n\n".join([*top, fenced(remediation.patch, "diff"), *bottom])
+    return full, "\n\n".join(top + bottom)
+
+
+def _item(text: str) -> str:
+    """A list item of outside text; never empty, which under a line would make it a heading."""
+    return f"- {inline(text) or '(empty)'}"
+
+
+def _bullets(title: str, items: Sequence[str]) -> str:
+    return "\n".join([title, *(f"- {code(item)}" for item in items)])

@@ -8,16 +8,25 @@ people read first.
 Text that comes from outside (reasons, patches taken from ``.tf`` files, tag values) is
 stripped of control characters: a file in the repository must not be able to drive the
 terminal. Colour is opt-in and the only source of escape sequences.
+
+Prose (reasons, notes, errors) is wrapped at word boundaries to the width given, with a
+hanging indent so a wrapped line still reads as part of its item; diffs and commands are never
+wrapped, since they are copied. With several accounts, counts per account come first (the
+accounts that failed named at the top), then the findings account by account.
 """
 
 from __future__ import annotations
 
+import textwrap
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from typing import Final
 
-from iam_prune.formats.interface import DISPLAY_ORDER, status_counts
-from iam_prune.model import Finding, Note, Report, ReportError, Status
+from iam_prune.formats.interface import DISPLAY_ORDER, plural, status_counts
+from iam_prune.model import AccountResult, Finding, Note, Report, ReportError, Status
+
+#: The width when the output is not a terminal (a CI log, a file).
+DEFAULT_WIDTH: Final = 100
 
 _HEADINGS: Final[dict[Status, str]] = {
     Status.REMOVE_FROM_CODE: "Remove from code",
@@ -58,15 +67,41 @@ class _Style:
         return f"\x1b[{';'.join(codes)}m{text}\x1b[0m"
 
 
-def render(report: Report, *, color: bool = False) -> str:
+def render(report: Report, *, color: bool = False, width: int = DEFAULT_WIDTH) -> str:
     """The human-readable report; ANSI colour only when ``color`` is true."""
     style = _Style(color)
-    lines = [_header(report), *_inventory_notes(report), ""]
-    lines.extend(_status_sections(report, style))
-    lines.extend(_error_section(report.errors, style))
-    lines.extend(_notes_section(report.notes))
+    wrap = _Wrapper(max(width, 40))
+    lines = wrap(_header(report), "", "  ")
+    if len(report.accounts) > 1:
+        lines.extend(_accounts_overview(report, wrap))
+        for account in report.accounts:
+            lines.append(style(f"Account {_account_label(account)}", _BOLD))
+            lines.append("")
+            lines.extend(_status_sections(account.findings, style, wrap))
+    else:
+        lines.extend([*_inventory_notes(report, wrap), ""])
+        lines.extend(_status_sections(report.findings, style, wrap))
+    lines.extend(_error_section(report.errors, style, wrap))
+    lines.extend(_notes_section(report.notes, wrap))
     lines.append(style(summary(report), _BOLD))
     return "\n".join(lines) + "\n"
+
+
+class _Wrapper:
+    """Word-boundary wrapping with a hanging indent, on text already cleaned."""
+
+    def __init__(self, width: int) -> None:
+        self.width = width
+
+    def __call__(self, text: str, indent: str, hanging: str) -> list[str]:
+        return textwrap.wrap(
+            text,
+            width=self.width,
+            initial_indent=indent,
+            subsequent_indent=hanging,
+            break_long_words=False,
+            break_on_hyphens=False,
+        ) or [indent.rstrip()]
 
 
 def summary(report: Report) -> str:
@@ -88,7 +123,7 @@ def summary(report: Report) -> str:
 def _header(report: Report) -> str:
     accounts = report.accounts
     if len(accounts) == 1:
-        where = f"account {accounts[0].account_id}"
+        where = f"account {_account_label(accounts[0])}"
     else:
         where = f"{len(accounts)} accounts"
     users = sum(a.users_seen for a in accounts)
@@ -99,29 +134,58 @@ def _header(report: Report) -> str:
     )
 
 
-def _notes_section(notes: tuple[Note, ...]) -> Iterator[str]:
+def _account_label(account: AccountResult) -> str:
+    names = [n for n in dict.fromkeys((account.alias, account.name)) if n]
+    return _line(f"{account.account_id} ({', '.join(names)})" if names else account.account_id)
+
+
+def _accounts_overview(report: Report, wrap: _Wrapper) -> Iterator[str]:
+    """Counts per account, the ones that failed first, so the one needing work stands out."""
+    yield ""
+    failed = list(dict.fromkeys(e.account_id for e in report.errors if e.account_id))
+    if failed:
+        yield from wrap(f"Accounts with errors: {', '.join(_line(a) for a in failed)}", "", "  ")
+    yield f"Accounts ({len(report.accounts)})"
+    for account in report.accounts:
+        counts = [
+            f"{n} {status.value}"
+            for status in DISPLAY_ORDER
+            if status is not Status.IN_USE
+            and (n := sum(f.status is status for f in account.findings))
+        ]
+        detail = ", ".join(counts) or "nothing to act on"
+        how = "; ".join([*account.notes, f"{account.api_calls} AWS calls"])
+        line = (
+            f"{_account_label(account)}: {plural(account.users_seen, 'user')} seen; {detail}"
+            f" ({_line(how)})"
+        )
+        yield from wrap(line, "  ", "      ")
+    yield ""
+
+
+def _notes_section(notes: tuple[Note, ...], wrap: _Wrapper) -> Iterator[str]:
     """What was not read although the results stand (a registry module's contents, say)."""
     if notes:
         yield f"Notes ({len(notes)})"
         for note in notes:
             where = note.where()
-            yield f"  {_line(f'{where}: {note.message}' if where else note.message)}"
+            yield from wrap(
+                _line(f"{where}: {note.message}" if where else note.message), "  ", "    "
+            )
         yield ""
 
 
-def _inventory_notes(report: Report) -> Iterator[str]:
+def _inventory_notes(report: Report, wrap: _Wrapper) -> Iterator[str]:
     """How each account was read: report waits, fallbacks, calls made."""
     for account in report.accounts:
         notes = [*account.notes, f"{account.api_calls} AWS calls"]
-        yield f"  {account.account_id}: {_line('; '.join(notes))}"
+        yield from wrap(f"{account.account_id}: {_line('; '.join(notes))}", "  ", "    ")
 
 
-def _status_sections(report: Report, style: _Style) -> Iterator[str]:
-    several_accounts = len(report.accounts) > 1
-    grouped: dict[Status, list[tuple[str, Finding]]] = {s: [] for s in DISPLAY_ORDER}
-    for account in report.accounts:
-        for finding in account.findings:
-            grouped[finding.status].append((account.account_id, finding))
+def _status_sections(findings: Sequence[Finding], style: _Style, wrap: _Wrapper) -> Iterator[str]:
+    grouped: dict[Status, list[Finding]] = {s: [] for s in DISPLAY_ORDER}
+    for finding in findings:
+        grouped[finding.status].append(finding)
     for status in DISPLAY_ORDER:
         entries = grouped[status]
         if not entries:
@@ -133,31 +197,36 @@ def _status_sections(report: Report, style: _Style) -> Iterator[str]:
             yield ""
             continue
         yield style(f"{_HEADINGS[status]} ({len(entries)})", color, _BOLD)
-        for account_id, finding in entries:
-            label = f"{finding.user} ({account_id})" if several_accounts else finding.user
-            yield f"  {style(_line(label), _BOLD)}: {_line(finding.reason)}"
-            yield from _details(finding, style)
+        for finding in entries:
+            label = _line(finding.user)
+            lines = wrap(f"{label}: {_line(finding.reason)}", "  ", "      ")
+            if lines[0].startswith(f"  {label}:"):
+                lines[0] = f"  {style(label, _BOLD)}{lines[0][len(label) + 2 :]}"
+            yield from lines
+            yield from _details(finding, style, wrap)
         yield ""
 
 
-def _details(finding: Finding, style: _Style) -> Iterator[str]:
-    """The lines under a finding: where it is declared and what to run or apply."""
+def _details(finding: Finding, style: _Style, wrap: _Wrapper) -> Iterator[str]:
+    """The lines under a finding: where it is declared, what to run or apply, its notes."""
     if finding.status is Status.REMOVE_FROM_CODE:
         for declaration in finding.declarations:
             where = f"{declaration.file}:{declaration.line}"
             yield f"    {_line(where)}  {_line(declaration.address)}"
         remediation = finding.remediation
-        if remediation is None:
-            return
-        if remediation.patch:
-            yield from _patch_lines(remediation.patch, style)
-        if remediation.destroys:
-            yield "    terraform will destroy: " + ", ".join(_line(a) for a in remediation.destroys)
-        for item in remediation.manual:
-            yield f"    manual: {_line(item)}"
+        if remediation is not None:
+            if remediation.patch:
+                yield from _patch_lines(remediation.patch, style)
+            if remediation.destroys:
+                destroys = ", ".join(_line(a) for a in remediation.destroys)
+                yield from wrap(f"terraform will destroy: {destroys}", "    ", "      ")
+            for item in remediation.manual:
+                yield from wrap(f"manual: {_line(item)}", "    ", "      ")
     elif finding.status is Status.DELETE_UNMANAGED and finding.remediation is not None:
         for number, command in enumerate(finding.remediation.commands, start=1):
             yield f"    {number}. {_line(command)}"
+    for note in finding.notes:
+        yield from wrap(f"note: {_line(note)}", "    ", "      ")
 
 
 def _patch_lines(patch: str, style: _Style) -> Iterator[str]:
@@ -178,12 +247,12 @@ def _diff_colors(line: str) -> tuple[str, ...]:
     return ()
 
 
-def _error_section(errors: tuple[ReportError, ...], style: _Style) -> Iterator[str]:
+def _error_section(errors: tuple[ReportError, ...], style: _Style, wrap: _Wrapper) -> Iterator[str]:
     if not errors:
         return
     yield style(f"Errors ({len(errors)}): the report is incomplete", _RED, _BOLD)
     for error in errors:
-        yield "  " + _line(_describe_error(error))
+        yield from wrap(_line(_describe_error(error)), "  ", "    ")
     yield ""
 
 

@@ -14,6 +14,8 @@ from pathlib import Path
 from iam_prune.model import RunInfo
 
 SUMMARY_LIMIT = 1024 * 1024
+#: What one report may take of the summary: the cap less the newline appended after it.
+SUMMARY_BUDGET = SUMMARY_LIMIT - 1
 
 
 def in_actions(env: Mapping[str, str] = os.environ) -> bool:
@@ -43,7 +45,7 @@ def append_summary(markdown: str, env: Mapping[str, str] = os.environ) -> bool:
     if not target:
         return False
     data = markdown.encode("utf-8")
-    if len(data) > SUMMARY_LIMIT:
+    if len(data) > SUMMARY_BUDGET:
         return False
     with Path(target).open("ab") as handle:
         handle.write(data + b"\n")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from iam_prune.formats.markdown import code, inline
+from iam_prune.formats.mdtext import code, inline
 from iam_prune.model import Report, Status
 
 

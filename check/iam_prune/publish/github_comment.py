@@ -5,8 +5,9 @@ Both are the Markdown report (``formats/markdown.py``) with what only GitHub nee
 * a hidden marker, by which the next run finds the comment again (among its own only);
 * the findings of this run in a hidden state line, so the next run can say what changed
   (users newly found, users resolved) without any storage of its own;
-* which findings this pull request touches, which removals are suggested in the diff and
-  that the others are only here, and a link to the run.
+* which removals are suggested in the diff and that the others are only here, and a link to
+  the run that published it when the report does not already link it (the renderer marks
+  the findings this pull request touches, and lists them first).
 
 The report gets whatever is left of GitHub's 65,536-character budget after these parts.
 """
@@ -19,9 +20,8 @@ from dataclasses import dataclass
 from typing import Final
 
 from iam_prune.formats import markdown
-from iam_prune.formats.markdown import code
+from iam_prune.formats.mdtext import code
 from iam_prune.model import Report
-from iam_prune.publish.github_touched import is_touched
 
 PULL_REQUEST_MARKER: Final = "<!-- iam-prune:pull-request-comment -->"
 ISSUE_MARKER: Final = "<!-- iam-prune:tracking-issue -->"
@@ -158,13 +158,6 @@ def _extras(report: Report, context: Context) -> str:
         else:
             lines.append("**Since the last run:** no change.")
     if context.pull_request:
-        touched = [
-            f.user
-            for f in report.failures
-            if context.touched_files and is_touched(f, context.touched_files)
-        ]
-        if touched:
-            lines.append(f"**Touched by this pull request:** {_names(touched)} (listed first).")
         if context.suggested:
             lines.append(
                 f"**Suggested in the diff:** the removal of {context.suggested}"
@@ -175,8 +168,9 @@ def _extras(report: Report, context: Context) -> str:
                 "Removals outside this pull request's diff are only here:"
                 f" {_names(context.outside)}."
             )
-    if context.run_url:
-        lines.append(f"[The workflow run that produced this]({context.run_url})")
+    scanned_by = report.run.url if report.run is not None else None
+    if context.run_url and context.run_url != scanned_by:  # the report links its own run
+        lines.append(f"Published by [this workflow run]({context.run_url}).")
     return "\n\n".join(lines)
 
 

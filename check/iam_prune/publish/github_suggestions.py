@@ -20,7 +20,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Final
 
-from iam_prune.formats.markdown import code, fenced, inline
+from iam_prune.formats.mdtext import code, inline, longest_backtick_run
 from iam_prune.model import Finding, Report, Status
 from iam_prune.redaction import HIDDEN
 
@@ -285,9 +285,13 @@ def _comments(finding: Finding, fingerprint: str, changes: Sequence[Change]) -> 
 
 
 def _suggestion(replacement: Sequence[str]) -> str:
+    """The replacement verbatim (never cleaned up for display: applying it must give exactly
+    the patch), in a fence no backtick run inside it can close."""
     if not replacement:
         return "```suggestion\n```"
-    return fenced("\n".join(replacement), "suggestion")
+    body = "\n".join(replacement)
+    fence = "`" * max(3, longest_backtick_run(body) + 1)
+    return f"{fence}suggestion\n{body}\n{fence}"
 
 
 def without_new(plan: Plan) -> Plan:
