@@ -1,4 +1,4 @@
-"""The command line: ``iam-prune scan | fix | demo``.
+"""The command line: ``iam-prune scan | fix | publish | demo``.
 
 This is the one place that turns errors into messages and exit codes: 0 clean, 1 findings
 (as the fail policy counts them), 2 the check could not run or ran incomplete. A partial view is
@@ -34,7 +34,8 @@ from iam_prune.formats import json as json_format
 from iam_prune.formats import junit, markdown, sarif, text
 from iam_prune.model import ErrorSource, Report, ReportError, RunSettings, Status
 from iam_prune.pipeline import Outcome, run
-from iam_prune.publish import actions, worktree
+from iam_prune.publish import actions, fix_summary, github_touched, worktree
+from iam_prune.publish import command as publish_command
 from iam_prune.publish.files import write_text
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -218,10 +219,14 @@ def parser() -> argparse.ArgumentParser:
     fix = commands.add_parser("fix", help="apply the suggested removals to the working tree")
     _rule_options(fix)
     fix.add_argument("--dry-run", action="store_true", help="print the combined diff instead")
+    fix.add_argument(
+        "--summary", type=Path, metavar="PATH", help="write a Markdown summary of the change here"
+    )
     merge = commands.add_parser(
         "merge", help="one report from the JSON reports of several runs (matrix shards)"
     )
     _merge_options(merge)
+    publish_command.add_parser(commands)
     demo = commands.add_parser("demo", help="run against an emulated example account")
     demo.add_argument(
         "--output-dir",
@@ -232,12 +237,19 @@ def parser() -> argparse.ArgumentParser:
     return top
 
 
-def exit_code(report: Report, fail_on: FailOn) -> int:
-    """2 when incomplete, else 1 when a finding the policy counts is present, else 0."""
+def exit_code(report: Report, fail_on: FailOn, touched: frozenset[str] | None = None) -> int:
+    """2 when incomplete, else 1 when a finding the policy counts is present, else 0.
+
+    ``touched`` (the files a pull request changes) narrows ``FailOn.TOUCHED`` to findings
+    declared or patched in them; when it is unknown, every finding counts."""
     if not report.complete:
         return EXIT_ERROR
+    if fail_on is FailOn.TOUCHED and touched is not None:
+        touching = (f for f in report.failures if github_touched.is_touched(f, touched))
+        return EXIT_FINDINGS if any(touching) else EXIT_CLEAN
     counted = {
         FailOn.FINDINGS: {Status.REMOVE_FROM_CODE, Status.DELETE_UNMANAGED},
+        FailOn.TOUCHED: {Status.REMOVE_FROM_CODE, Status.DELETE_UNMANAGED},
         FailOn.MANAGED: {Status.REMOVE_FROM_CODE},
         FailOn.UNMANAGED: {Status.DELETE_UNMANAGED},
         FailOn.NEVER: set(),
@@ -303,12 +315,27 @@ def _settings(args: argparse.Namespace) -> Settings:
     return validate(build(flags, Path.cwd()))
 
 
+def _touched(settings: Settings) -> frozenset[str] | None:
+    """The pull request's files for ``--fail-on touched``; unknown outside a pull request."""
+    if settings.fail_on is not FailOn.TOUCHED:
+        return None
+    files = github_touched.pull_request_files(settings.root)
+    if files is None:
+        print(
+            "iam-prune: warning: --fail-on touched: the pull request's files are unknown here;"
+            " every finding counts",
+            file=sys.stderr,
+        )
+    return files
+
+
 def _publish(
     report: Report,
     paths: dict[str, Path | None],
     fail_on: FailOn,
     *,
     junit_max_bytes: int = junit.MAX_BYTES,
+    touched: frozenset[str] | None = None,
 ) -> dict[str, str]:
     """Write every requested file (``paths`` by format); return the paths written, by format."""
     written: dict[str, str] = {}
@@ -328,7 +355,7 @@ def _publish(
         outputs = {f"{name}-path": path for name, path in written.items()}
         outputs["findings"] = str(len(report.failures))
         outputs["complete"] = "true" if report.complete else "false"
-        outputs["exit-code"] = str(exit_code(report, fail_on))
+        outputs["exit-code"] = str(exit_code(report, fail_on, touched))
         actions.write_outputs(outputs)
     return written
 
@@ -372,12 +399,17 @@ def scan_and_report(
     _show(outcome.report, stream, _use_color(args.color, stream), args.quiet)
     paths = _output_paths(settings)
     paths["patch"] = None if args.patch is None else Path(args.patch)
+    touched = _touched(settings)
     written = _publish(
-        outcome.report, paths, settings.fail_on, junit_max_bytes=args.junit_max_bytes
+        outcome.report,
+        paths,
+        settings.fail_on,
+        junit_max_bytes=args.junit_max_bytes,
+        touched=touched,
     )
     for name, path in written.items() if not args.quiet else ():
         print(f"wrote {name}: {path}", file=sys.stderr)
-    return exit_code(outcome.report, settings.fail_on), outcome, settings
+    return exit_code(outcome.report, settings.fail_on, touched), outcome, settings
 
 
 def _fix(args: argparse.Namespace) -> int:
@@ -407,6 +439,8 @@ def _fix(args: argparse.Namespace) -> int:
         print(f"fixed {change.relative}")
     if not edited:
         print("nothing to change in the code")
+    if args.summary is not None:
+        write_text(args.summary, fix_summary.render(outcome.report, sorted(edited)))
     return EXIT_ERROR if code == EXIT_ERROR else EXIT_CLEAN
 
 
@@ -426,6 +460,8 @@ def _run(args: argparse.Namespace) -> int:
         from iam_prune import merge_command
 
         return merge_command.run(args)
+    if args.command == "publish":
+        return publish_command.main(args)
     from iam_prune import demo
 
     return demo.main(Path(args.output_dir))

@@ -40,6 +40,7 @@ class FailOn(StrEnum):
     FINDINGS = "findings"
     MANAGED = "managed"
     UNMANAGED = "unmanaged"
+    TOUCHED = "touched"  # only findings whose code the pull request changes
     NEVER = "never"
 
 

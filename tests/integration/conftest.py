@@ -1,4 +1,5 @@
-"""Integration fixtures: moto's server on loopback, reached through boto3 over HTTP.
+"""Integration fixtures: moto's server on loopback, reached through boto3 over HTTP; a fake
+GitHub on loopback for ``publish``.
 
 One server per test session (starting it costs a second); its state is wiped before each test
 with ``POST /moto-api/reset``. Tests seed users through the same helper the demo uses.
@@ -13,9 +14,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import github_scenario as scenario
 import pytest
+from fake_github import FakeGitHub
+from openapi_check import description
 
 from iam_prune import demo
+from iam_prune.publish import github_api
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -170,3 +175,52 @@ def frozen_credential_report(monkeypatch: pytest.MonkeyPatch) -> None:
         return cache[self.account_id]
 
     monkeypatch.setattr(IAMBackend, "get_credential_report", cached)
+
+
+# --------------------------------------------------------------------------- GitHub
+
+GITHUB_TOKEN = scenario.TOKEN
+PULL_REQUEST = scenario.PULL_REQUEST
+
+
+@pytest.fixture
+def github(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[FakeGitHub]:
+    with FakeGitHub() as fake:
+        fake.state.tokens[GITHUB_TOKEN] = "write"
+        fake.state.files[PULL_REQUEST] = scenario.pr_files()
+        event = tmp_path / "event.json"
+        event.write_text(
+            json.dumps(
+                {
+                    "pull_request": {
+                        "number": PULL_REQUEST,
+                        "head": {"sha": "h" * 40},
+                        "base": {"sha": "b" * 40},
+                    }
+                }
+            )
+        )
+        for key, value in {
+            "GITHUB_REPOSITORY": "octo/infra",
+            "GITHUB_EVENT_NAME": "pull_request",
+            "GITHUB_EVENT_PATH": str(event),
+            "GITHUB_API_URL": fake.url,
+            "GITHUB_GRAPHQL_URL": f"{fake.url}/graphql",
+            "GITHUB_SERVER_URL": "https://github.test",
+            "GITHUB_RUN_ID": "42",
+            "GITHUB_TOKEN": GITHUB_TOKEN,
+        }.items():
+            monkeypatch.setenv(key, value)
+        monkeypatch.delenv("GITHUB_ACTIONS", raising=False)
+        yield fake
+        checker = description()
+        if checker is not None:
+            problems = [p for request in fake.state.log for p in checker.problems(request)]
+            assert problems == []
+
+
+@pytest.fixture
+def waits(monkeypatch: pytest.MonkeyPatch) -> list[float]:
+    recorded: list[float] = []
+    monkeypatch.setattr(github_api, "_sleep", recorded.append)
+    return recorded

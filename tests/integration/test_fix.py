@@ -39,7 +39,11 @@ def test_fix_takes_the_dependents_and_the_shared_list_element(
         "aws_iam_user_policy_attachment.bob_read_only",
     ]
 
-    assert main(["fix", "--terraform-dir", str(infra)]) == 0
+    summary = repo / "pr-body.md"
+    assert main(["fix", "--terraform-dir", str(infra), "--summary", str(summary)]) == 0
+    body = summary.read_text(encoding="utf-8")
+    assert "- `bob`:" in body and "`aws_iam_user_policy_attachment.bob_read_only`" in body
+    assert "**Files changed:**" in body and "`infra/access.tf`" in body
     access = (infra / "access.tf").read_text()
     assert "bob" not in access
     assert "users = [\n    aws_iam_user.alice.name,\n  ]" in access

@@ -42,3 +42,11 @@ def test_fail_policies(
 @pytest.mark.parametrize("policy", list(FailOn))
 def test_an_incomplete_run_exits_2_whatever_the_policy(policy: FailOn) -> None:
     assert exit_code(incomplete_report(), policy) == EXIT_ERROR
+
+
+def test_fail_on_touched_counts_only_findings_in_the_pull_requests_files() -> None:
+    declared_here = report([removal("bob"), unmanaged("ghost")])  # bob: infra/users.tf
+    assert exit_code(declared_here, FailOn.TOUCHED, frozenset({"infra/users.tf"})) == EXIT_FINDINGS
+    assert exit_code(declared_here, FailOn.TOUCHED, frozenset({"README.md"})) == EXIT_CLEAN
+    # Unknown files (not a pull request): every finding counts, never a silent pass.
+    assert exit_code(declared_here, FailOn.TOUCHED, None) == EXIT_FINDINGS

@@ -1,0 +1,126 @@
+"""``iam-prune publish --report PATH``: a finished report, on GitHub.
+
+On ``pull_request`` it posts one review with one-click suggestions and keeps one sticky
+comment; on ``schedule``, ``workflow_dispatch`` and ``push`` it keeps one tracking issue. It
+reads only the report and Actions' environment (never AWS or Terraform). A token that may not
+write (a fork's pull request) is a warning naming the permission, and exit 0: the job summary
+has the report either way. Bad input (no report, no event, no token) is exit 2, nothing sent.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+
+from iam_prune.model import Report
+from iam_prune.publish import actions, github_context, github_issue, github_pr
+from iam_prune.publish.github_api import GitHubError
+from iam_prune.publish.github_pr import CommentMode, Outcome
+from iam_prune.publish.workflow_annotations import escape_data
+from iam_prune.publish.workflow_annotations import lines as annotation_lines
+from iam_prune.reportfile import ReportFileError, load_report
+
+EXIT_OK, EXIT_ERROR = 0, 2
+
+
+def add_parser(
+    commands: argparse._SubParsersAction[argparse.ArgumentParser],
+) -> argparse.ArgumentParser:
+    """The ``publish`` subcommand on ``commands`` (the CLI's subparsers)."""
+    publish = commands.add_parser(
+        "publish", help="post a report on GitHub: PR comment, suggestions, tracking issue"
+    )
+    publish.add_argument(
+        "--report", required=True, type=Path, metavar="PATH", help="a JSON report (scan --json)"
+    )
+    publish.add_argument(
+        "--github-token-env",
+        default="GITHUB_TOKEN",
+        metavar="NAME",
+        help="the environment variable holding the token (default GITHUB_TOKEN)",
+    )
+    publish.add_argument(
+        "--comment-mode",
+        choices=[m.value for m in CommentMode],
+        default=CommentMode.UPDATE.value,
+        help="the earlier PR comment: edit it (update), delete it and post anew (recreate), "
+        "hide it as outdated and post anew (hide), or post nothing (off)",
+    )
+    publish.add_argument(
+        "--suggestions",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="one-click suggestions in the PR diff (default on)",
+    )
+    publish.add_argument(
+        "--tracking-issue",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="keep a tracking issue on schedule, workflow_dispatch and push (default on)",
+    )
+    publish.add_argument(
+        "--issue-label",
+        default="iam-prune",
+        metavar="NAME",
+        help="the tracking issue's label (default iam-prune)",
+    )
+    publish.add_argument(
+        "--dry-run", action="store_true", help="print what would be sent instead of sending it"
+    )
+    return publish
+
+
+def main(args: argparse.Namespace, env: Mapping[str, str] = os.environ) -> int:
+    try:
+        report = load_report(args.report)
+        context = github_context.from_env(env)
+        client = github_context.client(env, args.github_token_env)
+    except (ReportFileError, github_context.ContextError) as error:
+        print(f"iam-prune: error: {error}", file=sys.stderr)
+        return EXIT_ERROR
+    client.dry_run = args.dry_run
+    code = EXIT_OK
+    try:
+        if context.pull_request is not None:
+            outcome = github_pr.publish(
+                client,
+                context,
+                report,
+                mode=CommentMode(args.comment_mode),
+                suggestions=args.suggestions,
+            )
+        elif context.event in github_context.TRACKING_EVENTS and args.tracking_issue:
+            outcome = github_issue.publish(client, context, report, args.issue_label)
+        else:
+            print(f"iam-prune: nothing to publish on a {context.event} event", file=sys.stderr)
+            outcome = Outcome()
+    except GitHubError as error:
+        print(f"iam-prune: error: GitHub: {error}", file=sys.stderr)
+        outcome, code = Outcome(), EXIT_ERROR
+    _tell(outcome, report, env)  # annotations need no API: they go out whatever GitHub said
+    return code
+
+
+def _tell(outcome: Outcome, report: Report, env: Mapping[str, str]) -> None:
+    """Warnings, links, and in Actions the annotations and the step's outputs."""
+    in_actions = actions.in_actions(env)
+    for warning in outcome.warnings:
+        if in_actions:
+            print(f"::warning title=iam-prune publish::{escape_data(warning)}")
+        else:
+            print(f"iam-prune: warning: {warning}", file=sys.stderr)
+    if outcome.comment_url:
+        print(f"comment: {outcome.comment_url}", file=sys.stderr)
+    if outcome.review_comments:
+        print(f"suggestions: {outcome.review_comments} in one review", file=sys.stderr)
+    if outcome.issue_url:
+        print(f"tracking issue: {outcome.issue_url}", file=sys.stderr)
+    if in_actions:
+        for line in annotation_lines(report, outcome.touched):
+            print(line)
+        actions.write_outputs(
+            {"comment-url": outcome.comment_url or "", "issue-url": outcome.issue_url or ""}, env
+        )

@@ -1,0 +1,111 @@
+"""On a schedule, a manual run or a push: one tracking issue that follows the findings.
+
+It is found by its marker among open and closed issues with the label, written by this token's
+identity. Findings (or an incomplete run) create it or update it, and reopen it when it was
+closed; a clean run closes it with a short comment. A clean run with no issue does nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from iam_prune.model import Report
+from iam_prune.publish import github_comment
+from iam_prune.publish.github_api import GitHubClient, GitHubError
+from iam_prune.publish.github_context import Context
+from iam_prune.publish.github_identity import is_mine, viewer_login
+from iam_prune.publish.github_pr import Outcome, missing_permission
+
+PERMISSION = "issues: write"
+
+
+def title(report: Report) -> str:
+    failures = len(report.failures)
+    if failures:
+        return f"iam-prune: {failures} unused IAM user{'s' if failures != 1 else ''} to retire"
+    if not report.complete:
+        return "iam-prune: the last check ran incomplete"
+    return "iam-prune: no unused IAM users"
+
+
+def publish(client: GitHubClient, context: Context, report: Report, label: str) -> Outcome:
+    outcome = Outcome()
+    login = viewer_login(client)
+    issues_path = f"{context.repo_path}/issues"
+    try:
+        found = [
+            issue
+            for issue in client.paginate(
+                issues_path, {"labels": label, "state": "all", "sort": "created"}
+            )
+            if "pull_request" not in issue
+            and is_mine(issue, login)
+            and github_comment.ISSUE_MARKER in str(issue.get("body") or "")
+        ]
+    except GitHubError as error:
+        if not error.forbidden:
+            raise
+        outcome.warnings.append(missing_permission(error, "issues: read"))
+        return outcome
+    issue = _pick(found)
+    attention = bool(report.failures) or not report.complete
+    if issue is None and not attention:
+        return outcome
+    text = github_comment.body(
+        report,
+        github_comment.Context(
+            marker=github_comment.ISSUE_MARKER,
+            previous=None
+            if issue is None
+            else github_comment.decode_state(str(issue.get("body") or "")),
+            run_url=context.run_url,
+        ),
+    )
+    try:
+        outcome.issue_url = _write(client, issues_path, issue, report, text, label, attention)
+    except GitHubError as error:
+        if not error.forbidden:
+            raise
+        outcome.warnings.append(missing_permission(error, PERMISSION))
+    return outcome
+
+
+def _pick(found: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The open issue if there is one, else the most recently created closed one."""
+    open_ones = [i for i in found if i.get("state") == "open"]
+    pool = open_ones or found
+    return max(pool, key=lambda i: int(i.get("number", 0)), default=None)
+
+
+def _write(
+    client: GitHubClient,
+    issues_path: str,
+    issue: dict[str, Any] | None,
+    report: Report,
+    text: str,
+    label: str,
+    attention: bool,
+) -> str | None:
+    if issue is None:
+        created = client.post(
+            issues_path, {"title": title(report), "body": text, "labels": [label]}
+        )
+        return _url(created)
+    number = issue["number"]
+    if attention:
+        change: dict[str, Any] = {"title": title(report), "body": text}
+        if issue.get("state") != "open":
+            change["state"] = "open"
+        return _url(client.patch(f"{issues_path}/{number}", change)) or _url(issue)
+    if issue.get("state") == "open":
+        closing = "All clear: no unused IAM users in the last run, so this issue is closed."
+        client.post(f"{issues_path}/{number}/comments", {"body": closing})
+        client.patch(
+            f"{issues_path}/{number}",
+            {"title": title(report), "body": text, "state": "closed", "state_reason": "completed"},
+        )
+    return _url(issue)
+
+
+def _url(answer: Any) -> str | None:
+    return str(answer["html_url"]) if isinstance(answer, dict) and answer.get("html_url") else None

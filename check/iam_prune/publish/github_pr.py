@@ -1,0 +1,185 @@
+"""On a pull request: one review with one-click suggestions, then the sticky comment.
+
+The review comes first because the comment says which removals it suggested and which are
+only in the comment. Every write names the permission it needs, so a read-only token (a
+fork's pull request) becomes a warning that says what to grant, not a failed step.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any, Final
+
+from iam_prune.model import Report
+from iam_prune.publish import github_comment, github_suggestions, github_touched
+from iam_prune.publish.github_api import GitHubClient, GitHubError
+from iam_prune.publish.github_context import Context
+from iam_prune.publish.github_identity import is_mine, viewer_login
+
+MINIMIZE: Final = (
+    "mutation($id: ID!) { minimizeComment(input: {subjectId: $id, classifier: OUTDATED})"
+    " { minimizedComment { isMinimized } } }"
+)
+
+
+class CommentMode(StrEnum):
+    UPDATE = "update"
+    RECREATE = "recreate"
+    HIDE = "hide"
+    OFF = "off"
+
+
+@dataclass
+class Outcome:
+    """What was published, and what could not be (each a sentence for a warning)."""
+
+    comment_url: str | None = None
+    issue_url: str | None = None
+    review_comments: int = 0
+    touched: frozenset[str] = frozenset()
+    warnings: list[str] = field(default_factory=list)
+
+
+def publish(
+    client: GitHubClient,
+    context: Context,
+    report: Report,
+    *,
+    mode: CommentMode,
+    suggestions: bool,
+) -> Outcome:
+    assert context.pull_request is not None
+    outcome = Outcome()
+    pr = context.pull_request
+    base = f"{context.repo_path}/pulls/{pr.number}"
+    login = viewer_login(client)
+
+    files = _read(client, outcome, f"{base}/files", "pull-requests: read")
+    touched = github_touched.from_files(files or [])
+    outcome.touched = touched
+    plan = github_suggestions.Plan((), frozenset(), ())
+    if suggestions and files is not None:
+        earlier = _read(client, outcome, f"{base}/comments", "pull-requests: read") or []
+        already = github_suggestions.existing_keys(
+            str(c.get("body", "")) for c in earlier if is_mine(c, login)
+        )
+        plan = github_suggestions.plan(report, github_suggestions.diff_lines(files), already)
+        if plan.comments and not _review(client, outcome, base, pr.head_sha, plan):
+            plan = github_suggestions.without_new(plan)
+
+    if mode is CommentMode.OFF:
+        return outcome
+    comments_path = f"{context.repo_path}/issues/{pr.number}/comments"
+    comments = _read(client, outcome, comments_path, "pull-requests: read")
+    if comments is None:
+        return outcome
+    mine = [
+        c
+        for c in comments
+        if is_mine(c, login) and github_comment.PULL_REQUEST_MARKER in str(c.get("body", ""))
+    ]
+    existing = mine[-1] if mine else None
+    if existing is None and report.complete and not report.failures:
+        return outcome  # nothing to report and nothing to clear
+    text = github_comment.body(
+        report,
+        github_comment.Context(
+            marker=github_comment.PULL_REQUEST_MARKER,
+            previous=None
+            if existing is None
+            else github_comment.decode_state(str(existing.get("body", ""))),
+            run_url=context.run_url,
+            touched_files=touched,
+            suggested=len(plan.suggested),
+            outside=plan.outside,
+            pull_request=True,
+        ),
+    )
+    outcome.comment_url = _write_comment(
+        client, outcome, context, comments_path, existing, text, mode
+    )
+    return outcome
+
+
+def _read(
+    client: GitHubClient, outcome: Outcome, path: str, permission: str
+) -> list[dict[str, Any]] | None:
+    try:
+        return list(client.paginate(path))
+    except GitHubError as error:
+        if not error.forbidden:
+            raise
+        outcome.warnings.append(missing_permission(error, permission))
+        return None
+
+
+def _review(
+    client: GitHubClient,
+    outcome: Outcome,
+    base: str,
+    head_sha: str,
+    plan: github_suggestions.Plan,
+) -> bool:
+    """Post the review; False (and a warning) when GitHub refused it."""
+    payload = {
+        "commit_id": head_sha,
+        "event": "COMMENT",
+        "body": github_suggestions.review_body(plan),
+        "comments": [c.payload() for c in plan.comments],
+    }
+    try:
+        client.post(f"{base}/reviews", payload)
+    except GitHubError as error:
+        if error.forbidden:
+            outcome.warnings.append(missing_permission(error, "pull-requests: write"))
+        elif error.status == 422:
+            outcome.warnings.append(
+                f"the review with suggestions was refused ({error.message}); the diffs are in"
+                " the comment"
+            )
+        else:
+            raise
+        return False
+    outcome.review_comments = len(plan.comments)
+    return True
+
+
+def _write_comment(
+    client: GitHubClient,
+    outcome: Outcome,
+    context: Context,
+    comments_path: str,
+    existing: dict[str, Any] | None,
+    text: str,
+    mode: CommentMode,
+) -> str | None:
+    try:
+        if existing is not None and mode is CommentMode.UPDATE:
+            answer = client.patch(
+                f"{context.repo_path}/issues/comments/{existing['id']}", {"body": text}
+            )
+            return _url(answer) or str(existing.get("html_url") or "") or None
+        if existing is not None and mode is CommentMode.RECREATE:
+            client.delete(f"{context.repo_path}/issues/comments/{existing['id']}")
+        elif existing is not None and mode is CommentMode.HIDE:
+            client.graphql(MINIMIZE, {"id": existing["node_id"]}, write=True)
+        return _url(client.post(comments_path, {"body": text}))
+    except GitHubError as error:
+        if not error.forbidden:
+            raise
+        outcome.warnings.append(missing_permission(error, "pull-requests: write"))
+        return None
+
+
+def _url(answer: Any) -> str | None:
+    return str(answer["html_url"]) if isinstance(answer, dict) and answer.get("html_url") else None
+
+
+def missing_permission(error: GitHubError, permission: str) -> str:
+    """The warning for a 403/404: what was refused and the permission that would allow it."""
+    return (
+        f"{error.method} {error.path} was refused (HTTP {error.status}: {error.message})."
+        f" The token needs `{permission}`; on a pull request from a fork the token is"
+        " read-only, and the job summary has the full report."
+    )

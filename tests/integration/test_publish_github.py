@@ -1,0 +1,373 @@
+"""``iam-prune publish`` against a fake GitHub over HTTP: the CLI's own ``main(argv)``.
+
+Every request the client sends is checked against GitHub's OpenAPI description at the end of
+each test (skipped, with the reason, when ``@octokit/openapi`` is not installed).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import github_scenario as scenario
+import pytest
+from fake_github import FakeGitHub, Fault
+from openapi_check import DESCRIPTION, description
+
+from iam_prune.cli import main
+from iam_prune.publish import github_api
+from iam_prune.publish.github_comment import ISSUE_MARKER, PULL_REQUEST_MARKER
+
+TOKEN = scenario.TOKEN
+PR = scenario.PULL_REQUEST
+
+
+def publish(tmp_path: Path, report: object, *extra: str) -> int:
+    path = scenario.write(tmp_path / "report.json", report)  # type: ignore[arg-type]
+    return main(["publish", "--report", str(path), *extra])
+
+
+def sticky(fake: FakeGitHub) -> list[dict[str, object]]:
+    return [
+        c
+        for c in fake.state.comments_on(PR)
+        if PULL_REQUEST_MARKER in str(c["body"]) and c["user"]["login"] == fake.state.bot  # type: ignore[index]
+    ]
+
+
+def test_openapi_description_is_installed() -> None:
+    if description() is None:
+        pytest.skip(
+            f"@octokit/openapi is not installed ({DESCRIPTION}): `make test` installs it with npm"
+        )
+    assert description() is not None
+
+
+def test_rerun_fixed_and_back(github: FakeGitHub, tmp_path: Path, waits: list[float]) -> None:
+    findings = scenario.report(scenario.alice(), scenario.carol(), scenario.unmanaged("dave"))
+
+    assert publish(tmp_path, findings) == 0
+    [first] = sticky(github)
+    assert "alice" in str(first["body"]) and "Since the last run" not in str(first["body"])
+    assert "Removals outside this pull request's diff are only here: `carol`" in str(first["body"])
+    assert "https://github.test/octo/infra/actions/runs/42" in str(first["body"])
+    assert len(github.state.reviews) == 1
+    assert github.state.reviews[0]["commit_id"] == "h" * 40
+    comments = github.state.review_comments
+    assert {c["path"] for c in comments} == {"infra/users.tf"}
+    assert scenario.apply_suggestions(scenario.HEAD, comments) == scenario.WITHOUT_ALICE
+
+    # The same findings again: the comment is edited in place, nothing is suggested twice.
+    assert publish(tmp_path, findings) == 0
+    assert [c["id"] for c in sticky(github)] == [first["id"]]
+    assert "**Since the last run:** no change." in str(sticky(github)[0]["body"])
+    assert len(github.state.reviews) == 1
+    assert len(github.state.review_comments) == len(comments)
+
+    # Fixed: the same comment becomes an all-clear naming what was resolved.
+    assert publish(tmp_path, scenario.report()) == 0
+    [cleared] = sticky(github)
+    assert cleared["id"] == first["id"]
+    assert "✅ **iam-prune: no unused IAM users**" in str(cleared["body"])
+    assert "3 resolved (`alice`, `carol`, `dave`)" in str(cleared["body"])
+
+    # Back again: new findings are named, and alice's removal is suggested only once ever.
+    assert publish(tmp_path, findings) == 0
+    assert "3 new (`alice`, `carol`, `dave`)" in str(sticky(github)[0]["body"])
+    assert len(github.state.review_comments) == len(comments)
+    assert waits == []
+
+
+def test_clean_with_no_comment_posts_nothing(github: FakeGitHub, tmp_path: Path) -> None:
+    assert publish(tmp_path, scenario.report()) == 0
+    assert github.state.comments == {}
+    assert [r.method for r in github.state.log if r.method != "GET" and r.path != "/graphql"] == []
+
+
+def test_finds_its_comment_on_a_later_page_and_leaves_others_alone(
+    github: FakeGitHub, tmp_path: Path
+) -> None:
+    for n in range(5):
+        github.state.add_comment(PR, f"review note {n}", "mona")
+    quoting = github.state.add_comment(PR, f"I saw {PULL_REQUEST_MARKER} in a comment", "mallory")
+    assert publish(tmp_path, scenario.report(scenario.alice())) == 0
+    [mine] = sticky(github)
+    assert publish(tmp_path, scenario.report(scenario.carol())) == 0
+    assert [c["id"] for c in sticky(github)] == [mine["id"]]
+    assert github.state.comments[quoting["id"]]["body"] == quoting["body"]
+    pages = [
+        r.query.get("page") for r in github.state.log if r.path.endswith(f"/issues/{PR}/comments")
+    ]
+    assert ["4"] in pages  # 7 comments, 2 a page: it read to the end
+
+
+def test_hide_minimizes_the_old_comment_and_posts_anew(github: FakeGitHub, tmp_path: Path) -> None:
+    findings = scenario.report(scenario.alice())
+    assert publish(tmp_path, findings, "--comment-mode", "hide") == 0
+    [old] = sticky(github)
+    assert publish(tmp_path, findings, "--comment-mode", "hide") == 0
+    assert github.state.minimized == {old["id"]}
+    assert len(sticky(github)) == 2
+
+
+def test_recreate_deletes_and_posts(github: FakeGitHub, tmp_path: Path) -> None:
+    findings = scenario.report(scenario.alice())
+    assert publish(tmp_path, findings, "--comment-mode", "recreate") == 0
+    [old] = sticky(github)
+    assert publish(tmp_path, findings, "--comment-mode", "recreate") == 0
+    [new] = sticky(github)
+    assert new["id"] != old["id"] and old["id"] not in github.state.comments
+
+
+def test_off_and_no_suggestions_post_nothing(github: FakeGitHub, tmp_path: Path) -> None:
+    code = publish(
+        tmp_path, scenario.report(scenario.alice()), "--comment-mode", "off", "--no-suggestions"
+    )
+    assert code == 0
+    assert github.state.comments == {} and github.state.reviews == []
+
+
+def test_read_only_token_is_a_warning_naming_the_permission(
+    github: FakeGitHub, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    github.state.tokens[TOKEN] = "read"
+    assert publish(tmp_path, scenario.report(scenario.alice())) == 0
+    err = capsys.readouterr().err
+    assert "pull-requests: write" in err and "Resource not accessible by integration" in err
+    assert github.state.comments == {} and github.state.reviews == []
+    assert TOKEN not in err
+
+
+def test_rate_limits_and_502_are_waited_out(
+    github: FakeGitHub, tmp_path: Path, waits: list[float]
+) -> None:
+    github.state.faults += [
+        Fault("502", "GET", "/files"),
+        Fault("primary", "GET", "/issues/"),
+        Fault("secondary", "POST", "/issues/"),
+        Fault("502", "POST", "/issues/"),
+    ]
+    assert publish(tmp_path, scenario.report(scenario.alice())) == 0
+    assert len(sticky(github)) == 1
+    assert github.state.faults == []
+    assert 3.0 in waits  # the secondary limit's retry-after
+    assert len(waits) == 4
+
+
+def test_a_rate_limit_past_the_bound_fails_without_hanging(
+    github: FakeGitHub, tmp_path: Path, waits: list[float], capsys: pytest.CaptureFixture[str]
+) -> None:
+    github.state.faults += [Fault("secondary") for _ in range(100)]
+    assert publish(tmp_path, scenario.report(scenario.alice())) == 2
+    assert sum(waits) <= github_api.GitHubClient("x", "t").max_wait
+    assert "rate limited" in capsys.readouterr().err
+
+
+def test_hundreds_of_findings_fit_in_one_comment(github: FakeGitHub, tmp_path: Path) -> None:
+    many = [
+        scenario.removal(
+            f"user-{n:03}",
+            "infra/many.tf",
+            n * 4 + 1,
+            scenario.unified("infra/many.tf", "x\n" * 3, ""),
+        )
+        for n in range(400)
+    ]
+    assert publish(tmp_path, scenario.report(*many)) == 0
+    [comment] = sticky(github)
+    assert len(str(comment["body"])) <= 65_536
+    assert "user-000" in str(comment["body"])
+
+
+def test_suggestions_at_most_30_and_whole_findings_only(github: FakeGitHub, tmp_path: Path) -> None:
+    lines = [f'resource "aws_iam_user" "u{n}" {{\n  name = "u{n}"\n}}\n' for n in range(40)]
+    head = "".join(lines)
+    github.state.files[PR] = [
+        {
+            "filename": "infra/team.tf",
+            "status": "added",
+            "patch": scenario.unified("infra/team.tf", "", head).split("\n", 2)[2].rstrip("\n"),
+        }
+    ]
+    findings = [
+        scenario.removal(
+            f"u{n}",
+            "infra/team.tf",
+            n * 3 + 1,
+            scenario.unified("infra/team.tf", head, head.replace(lines[n], "")),
+        )
+        for n in range(40)
+    ]
+    assert publish(tmp_path, scenario.report(*findings)) == 0
+    assert len(github.state.review_comments) == 30
+    assert "u39" in str(sticky(github)[0]["body"]).split("only here:")[1]
+
+
+def test_tracking_issue_lifecycle(
+    github: FakeGitHub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GITHUB_EVENT_NAME", "schedule")
+    github.state.add_issue(title="unrelated", body=ISSUE_MARKER, login="mona", labels=["iam-prune"])
+    findings = scenario.report(scenario.alice(), scenario.unmanaged("dave"))
+
+    assert publish(tmp_path, findings) == 0
+    mine = [i for i in github.state.issues.values() if i["user"]["login"] == github.state.bot]
+    assert len(mine) == 1 and mine[0]["state"] == "open"
+    assert mine[0]["title"] == "iam-prune: 2 unused IAM users to retire"
+    assert mine[0]["labels"] == [{"name": "iam-prune"}]
+
+    assert publish(tmp_path, scenario.report(scenario.alice())) == 0
+    assert "1 resolved (`dave`)" in mine[0]["body"]
+
+    assert publish(tmp_path, scenario.report()) == 0
+    assert mine[0]["state"] == "closed"
+    assert mine[0]["comments_log"] and "All clear" in mine[0]["comments_log"][-1]
+
+    assert publish(tmp_path, findings) == 0
+    assert mine[0]["state"] == "open"
+    assert (
+        len([i for i in github.state.issues.values() if i["user"]["login"] == github.state.bot])
+        == 1
+    )
+    assert github.state.issues[1]["body"] == ISSUE_MARKER  # never touched another's issue
+
+
+def test_graphql_viewer_refused_falls_back_to_the_actions_bot(
+    github: FakeGitHub, tmp_path: Path
+) -> None:
+    github.state.viewer = None
+    assert publish(tmp_path, scenario.report(scenario.alice())) == 0
+    [first] = sticky(github)
+    assert publish(tmp_path, scenario.report(scenario.alice())) == 0
+    assert [c["id"] for c in sticky(github)] == [first["id"]]
+
+
+def test_dry_run_sends_no_write_and_never_prints_the_token(
+    github: FakeGitHub, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert publish(tmp_path, scenario.report(scenario.alice()), "--dry-run") == 0
+    out, err = capsys.readouterr()
+    assert "[dry run] POST" in out and PULL_REQUEST_MARKER in out
+    assert github.state.comments == {} and github.state.reviews == []
+    assert TOKEN not in out + err
+
+
+@pytest.mark.parametrize(
+    ("setup", "message"),
+    [
+        ("no-report", "cannot read"),
+        ("not-json", "not JSON"),
+        ("other-schema", "this iam-prune reads 'iam-prune/report/v1'"),
+        ("no-token", "GITHUB_TOKEN is not set"),
+        ("no-repository", "GITHUB_REPOSITORY"),
+        ("not-a-pr", "no pull_request"),
+    ],
+)
+def test_bad_input_exits_2_and_sends_nothing(
+    github: FakeGitHub,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    setup: str,
+    message: str,
+) -> None:
+    path = scenario.write(tmp_path / "report.json", scenario.report(scenario.alice()))
+    if setup == "no-report":
+        path = tmp_path / "missing.json"
+    elif setup == "not-json":
+        path.write_text("{nope")
+    elif setup == "other-schema":
+        path.write_text(json.dumps({"schema": "iam-prune/report/v2"}))
+    elif setup == "no-token":
+        monkeypatch.delenv("GITHUB_TOKEN")
+    elif setup == "no-repository":
+        monkeypatch.delenv("GITHUB_REPOSITORY")
+    elif setup == "not-a-pr":
+        (tmp_path / "event.json").write_text(json.dumps({"ref": "refs/heads/main"}))
+    assert main(["publish", "--report", str(path)]) == 2
+    assert message in capsys.readouterr().err
+    assert github.state.log == []
+
+
+def test_outputs_and_annotations_in_actions(
+    github: FakeGitHub,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    outputs = tmp_path / "outputs"
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    monkeypatch.setenv("GITHUB_OUTPUT", str(outputs))
+    assert publish(tmp_path, scenario.report(scenario.carol(), scenario.alice())) == 0
+    written = outputs.read_text()
+    assert f"comment-url={sticky(github)[0]['html_url']}" in written
+    assert "issue-url=\n" in written
+    errors = [line for line in capsys.readouterr().out.splitlines() if line.startswith("::error")]
+    # alice is declared in a file this pull request changes: her annotation comes first.
+    assert errors[0].startswith("::error file=infra/users.tf,line=5,endLine=7,")
+    assert errors[1].startswith("::error file=infra/legacy.tf,line=1,")
+
+
+def test_the_openapi_check_catches_a_wrong_request() -> None:
+    checker = description()
+    if checker is None:
+        pytest.skip(f"@octokit/openapi is not installed ({DESCRIPTION})")
+    from fake_github import Logged
+
+    bad = Logged(
+        "POST",
+        "/repos/o/r/pulls/7/reviews",
+        {},
+        {},
+        {"event": "COMMENT", "comments": [{"path": "a", "line": "5", "body": "b"}]},
+    )
+    assert checker.problems(bad) == [
+        "POST /repos/{owner}/{repo}/pulls/{pull_number}/reviews body comments/0/line:"
+        " '5' is not of type 'integer'"
+    ]
+    assert checker.problems(Logged("GET", "/repos/o/r/issues", {"bogus": ["1"]}, {}, None))
+    assert checker.problems(Logged("PUT", "/repos/o/r/issues/comments/1", {}, {}, {}))
+
+
+def test_the_graphql_check_catches_a_wrong_query() -> None:
+    from openapi_check import GRAPHQL_SCHEMA, graphql_problems, graphql_schema
+
+    if graphql_schema() is None:
+        pytest.skip(f"@octokit/graphql-schema is not installed ({GRAPHQL_SCHEMA})")
+    from iam_prune.publish.github_pr import MINIMIZE
+
+    assert graphql_problems({"query": MINIMIZE, "variables": {"id": "IC_1"}}) == []
+    assert graphql_problems({"query": MINIMIZE, "variables": {}}) == [
+        "GraphQL variable $id not given"
+    ]
+    wrong = MINIMIZE.replace("OUTDATED", "STALE")
+    assert "STALE" in graphql_problems({"query": wrong, "variables": {"id": "x"}})[0]
+
+
+def test_a_refused_review_leaves_the_removal_in_the_comment(
+    github: FakeGitHub, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    github.state.faults.append(Fault("outside-diff", "POST", "/reviews"))
+    assert publish(tmp_path, scenario.report(scenario.alice())) == 0
+    body = str(sticky(github)[0]["body"])
+    assert "Removals outside this pull request's diff are only here: `alice`" in body
+    assert "Suggested in the diff" not in body
+    assert "must be part of the diff" in capsys.readouterr().err
+
+
+def test_when_github_fails_annotations_and_outputs_still_go_out(
+    github: FakeGitHub,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    waits: list[float],
+) -> None:
+    outputs = tmp_path / "outputs"
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    monkeypatch.setenv("GITHUB_OUTPUT", str(outputs))
+    github.state.faults += [Fault("502", "POST", "/issues/") for _ in range(4)]
+    assert publish(tmp_path, scenario.report(scenario.alice())) == 2
+    out, err = capsys.readouterr()
+    assert "HTTP 502" in err and len(waits) == 3  # three retries, then it gives up
+    assert out.startswith("::error file=infra/users.tf,line=5,")
+    assert "comment-url=\n" in outputs.read_text()

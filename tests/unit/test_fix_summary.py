@@ -1,0 +1,28 @@
+"""``iam-prune fix --summary``: the remediation pull request's body."""
+
+from __future__ import annotations
+
+from report_builders import removal, report, unmanaged
+
+from iam_prune.model import Finding, Remediation
+from iam_prune.publish import fix_summary
+
+
+def test_summary_names_users_destroys_manual_steps_and_files() -> None:
+    blocked = Finding(
+        user="kept", status=removal("x").status, reason="r", remediation=Remediation(manual=("m",))
+    )
+    text = fix_summary.render(
+        report([removal("alice"), unmanaged("ghost"), blocked]), ["infra/users.tf"]
+    )
+    assert text.startswith("## iam-prune: retire 1 unused IAM user in the code\n")
+    assert "- `alice`: console password never used and no access keys" in text
+    assert "`aws_iam_user_login_profile.alice`" in text
+    assert "by hand: infra/outputs.tf:3 output alice\\_arn" in text
+    assert "**Files changed:** `infra/users.tf`" in text
+    assert "**Not changed in the code** (see the report for why):\n- `kept`" in text
+    assert "**Declared in no Terraform**" in text and "- `ghost`" in text
+
+
+def test_nothing_to_change() -> None:
+    assert fix_summary.render(report([]), []) == "## iam-prune: nothing to change in the code\n"
