@@ -155,6 +155,13 @@ def tag_exemption(user: LiveUser) -> tuple[Exemption | None, str | None]:
         return None, None
     reason = user.details.tag(EXEMPT_TAG)
     if reason is None:
+        if user.details.tag(EXEMPT_UNTIL_TAG) is not None:
+            # An end date alone is an exemption someone meant and got wrong: deleting the user
+            # on the strength of the missing reason would be the worst reading of it.
+            return (
+                None,
+                f"`{EXEMPT_UNTIL_TAG}` set without `{EXEMPT_TAG}`: the reason tag is missing",
+            )
         return None, None
     if not reason.strip():
         return None, f"exemption tag `{EXEMPT_TAG}` is empty: its value must say why"

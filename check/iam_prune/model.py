@@ -263,6 +263,8 @@ class TerraformModel:
     files_scanned: int = 0
     files_parsed: int = 0
     user_reads: tuple[UserRead, ...] = ()  # data sources reading a user by its name
+    #: Calls of modules whose code is not read (registry, git): they may create any user.
+    opaque_modules: tuple[Note, ...] = ()
 
     def text_of(self, file: str) -> str | None:
         """The text of a parsed file, as read (the fixes edit it by character ranges)."""

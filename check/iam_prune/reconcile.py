@@ -20,6 +20,7 @@ from iam_prune.model import (
     Finding,
     Inventory,
     LiveUser,
+    Note,
     Status,
     TerraformModel,
 )
@@ -121,6 +122,8 @@ class CodeIndex:
     unreadable: tuple[tuple[str, str], ...]
     #: Files and folders whose text could not be read at all.
     unread: tuple[str, ...] = ()
+    #: Module calls whose code is not read: they may create any name.
+    opaque_modules: tuple[Note, ...] = ()
     #: Why no name at all can be trusted to be undeclared (the code could not be read).
     blind: str | None = None
 
@@ -143,6 +146,7 @@ class CodeIndex:
             unresolved=tuple(unresolved),
             unreadable=model.unreadable_texts,
             unread=model.unread,
+            opaque_modules=model.opaque_modules,
         )
 
     def declarations(self, name: str) -> tuple[Declaration, ...]:
@@ -166,6 +170,12 @@ class CodeIndex:
         if self.unread:
             more = f" (and {len(self.unread) - 1} more)" if len(self.unread) > 1 else ""
             return f"{self.unread[0]}{more} could not be read, and may declare it"
+        if self.opaque_modules:
+            call = self.opaque_modules[0]
+            extra = len(self.opaque_modules) - 1
+            calls = "call" if extra == 1 else "calls"
+            others = f" (and {extra} more module {calls})" if extra else ""
+            return f"{call.where()}: {call.message}{others}; it may create this user"
         word = re.compile(rf"(?<![\w-]){re.escape(name)}(?![\w-])")
         for file, text in self.unreadable:
             if file.endswith((".tfvars", ".tfvars.json")):

@@ -177,6 +177,33 @@ def test_a_broken_file_that_only_names_a_user_holds_back_just_that_user(
     assert statuses["orphan"] == "delete-unmanaged"
 
 
+def test_a_module_whose_code_is_not_read_calls_no_user_unmanaged(
+    repo: Path, seed_account: Any
+) -> None:
+    seed_account(
+        {
+            "users": [
+                {"name": "bob", "created_days_ago": 100},
+                {"name": "zed", "created_days_ago": 100},
+            ]
+        }
+    )
+    infra = repo / "infra"
+    infra.mkdir()
+    (infra / "main.tf").write_text(
+        'module "extra" {\n  source = "git::https://example.com/x.git"\n}\n\n'
+        'resource "aws_iam_user" "bob" {\n  name = "bob"\n}\n'
+    )
+
+    assert main(["scan", "--terraform-dir", str(infra), "--json", "r.json"]) == 1
+
+    report = json.loads((repo / "r.json").read_text(encoding="utf-8"))
+    assert report["complete"] is True
+    assert _statuses(report) == {"bob": "remove-from-code", "zed": "needs-review"}
+    zed = next(f for f in report["accounts"][0]["findings"] if f["user"] == "zed")
+    assert "infra/main.tf:1" in zed["reason"] and "remediation" not in zed
+
+
 def test_a_var_file_that_cannot_be_read_calls_no_user_unmanaged(
     repo: Path, seed_account: Any, demo_spec: dict[str, Any], capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -228,11 +228,19 @@ def test_tag_exemption_with_empty_reason_is_a_problem_not_an_exemption(value: st
 
 @pytest.mark.parametrize(
     "tags",
-    [None, (), (("owner", "me"),), ((EXEMPT_UNTIL_TAG, "2027-01-01"),)],
-    ids=["no-details", "no-tags", "other-tag", "until-only"],
+    [None, (), (("owner", "me"),)],
+    ids=["no-details", "no-tags", "other-tag"],
 )
 def test_no_tag_exemption(tags: tuple[tuple[str, str], ...] | None) -> None:
     assert tag_exemption(user(tags=tags)) == (None, None)
+
+
+def test_an_end_date_without_a_reason_is_a_problem_not_silence() -> None:
+    exemption, problem = tag_exemption(user(tags=((EXEMPT_UNTIL_TAG, "2027-01-01"),)))
+    assert exemption is None
+    assert problem == (
+        "`iam-prune:exempt-until` set without `iam-prune:exempt`: the reason tag is missing"
+    )
 
 
 # --------------------------------------------------------------------------- config

@@ -416,6 +416,20 @@ def test_a_broken_tfvars_file_leaves_every_name_in_doubt() -> None:
     assert "variable values" in (CodeIndex.build(model).doubt("whoever") or "")
 
 
+def test_a_module_whose_code_is_not_read_leaves_undeclared_names_in_doubt() -> None:
+    from iam_prune.model import Note
+
+    call = Note('module "extra" comes from git::https://x/y.git', file="infra/main.tf", line=2)
+    model = TerraformModel(declarations=(), opaque_modules=(call,))
+    index = CodeIndex.build(model)
+    assert index.doubt("zed") == (
+        'infra/main.tf:2: module "extra" comes from git::https://x/y.git; it may create this user'
+    )
+    findings = reconcile(inventory(live("zed")), index, SETTINGS, NOW)
+    assert [f.status for f in findings] == [Status.NEEDS_REVIEW]
+    assert "infra/main.tf:2" in findings[0].reason
+
+
 @pytest.mark.parametrize("declared", [False, True])
 def test_a_malformed_exemption_tag_sends_the_user_to_review(declared: bool) -> None:
     """Never delete or remove from code a user someone tried to exempt; the run stays sound."""

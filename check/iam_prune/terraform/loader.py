@@ -79,6 +79,7 @@ def load_model(
         files_scanned=tree.scanned,
         files_parsed=tree.parsed_count,
         notes=tuple(walk.notes),
+        opaque_modules=tuple(walk.opaque_modules),
         user_reads=tuple(walk.reads),
     )
 

@@ -57,6 +57,8 @@ class Walk:
     reads: list[UserRead] = field(default_factory=list)
     errors: list[ReportError] = field(default_factory=list)
     notes: list[Note] = field(default_factory=list)
+    #: Module calls whose code is not read: any user they create is unseen.
+    opaque_modules: list[Note] = field(default_factory=list)
 
     def root(self, config: ModuleConfig, inputs: Mapping[str, Input], missing: str) -> None:
         """Every user declared by the root module in ``config`` and the modules it calls."""
@@ -123,14 +125,14 @@ class Walk:
             self._iam_user_module(parent, call, certain=certain)
             return
         if not is_local_source(source):
-            self.notes.append(
-                Note(
-                    f'module "{label}" comes from {source}, which iam-prune cannot read; '
-                    "IAM users it creates are not seen",
-                    file=call.span.file,
-                    line=call.span.line,
-                )
+            note = Note(
+                f'module "{label}" comes from {source}, which iam-prune cannot read; '
+                "IAM users it creates are not seen",
+                file=call.span.file,
+                line=call.span.line,
             )
+            self.notes.append(note)
+            self.opaque_modules.append(note)
             return
         target = (parent.config.path / source).resolve()
         if not target.is_dir():
