@@ -333,3 +333,29 @@ def test_an_account_with_no_findings_is_still_in_the_per_account_counts() -> Non
     )
     assert f"| `{OTHER_ACCOUNT}` | 0 | 1 |" not in body
     assert f"| `{OTHER_ACCOUNT}` | 0 | 0 |" in body
+
+
+@pytest.mark.parametrize("max_size", [markdown.MAX_SIZE, SUMMARY_BUDGET])
+def test_an_organisation_of_900_accounts_fits_and_keeps_the_accounts_that_matter(
+    max_size: int,
+) -> None:
+    from report_builders import account, removal, report
+
+    from iam_prune.model import ErrorSource, ReportError
+
+    accounts = tuple(
+        replace(
+            account([removal(f"user{n}")] if n % 3 == 0 else [], account_id=f"{n:012d}"),
+            name=f"workload-account-number-{n}",
+            alias=f"alias-{n}",
+        )
+        for n in range(900)
+    )
+    failing = ReportError(ErrorSource.AWS, "AccessDenied", account_id="000000000899")
+    body = markdown.render(report(accounts=accounts, report_errors=(failing,)), max_size=max_size)
+    assert len(body.encode("utf-8")) <= max_size
+    table = body[body.index("| account | users seen") :]
+    assert table.index("000000000899") < table.index("000000000000")  # errors first
+    if max_size == markdown.MAX_SIZE:
+        assert "more accounts in the JSON report" in body
+        assert "### To act on" in body  # the users still get their share

@@ -38,6 +38,7 @@ TOUCHED: Final = "✎"
 _ACTIONABLE: Final = (Status.REMOVE_FROM_CODE, Status.DELETE_UNMANAGED, Status.NEEDS_REVIEW)
 _WAITING: Final = (Status.EXEMPT, Status.GRACE)
 _REASON_IN_TABLE: Final = 80  # characters of a needs-review reason shown in its row
+_ACCOUNTS_NAMED: Final = 50  # accounts with errors named in the head; the rest counted
 _SHARE_OF_ERRORS: Final = 4  # errors, and notes, take at most 1/4 of the budget each
 
 
@@ -55,6 +56,7 @@ def render(
         return _clean_line(report)
     page = Page(max_size, reserved=size(footer) + 2)
     page.add(_head(report, rows))
+    _add_accounts_table(page, report)
     limit = max_size // _SHARE_OF_ERRORS
     page.add_items(
         "### Errors: why the report is incomplete",
@@ -198,18 +200,20 @@ def _head(report: Report, rows: Sequence[_Row]) -> str:
         verdict = "✅ **nothing to remove**"
     line = " · ".join([verdict, _scope(report), *_when_and_where(report)])
     blocks = [f"{MARKER}\n## iam-prune: unused IAM users", line]
-    if len(report.accounts) > 1:
-        blocks.append(_accounts_table(report))
-    elif any(counts.values()):
+    if len(report.accounts) <= 1 and any(counts.values()):
         shown = [s for s in DISPLAY_ORDER if counts[s]]
         table = ["| status | users |", "| --- | ---: |"]
         table += [f"| {s.value} | {counts[s]:,} |" for s in shown]
         blocks.append("\n".join(table))
     failed_accounts = list(dict.fromkeys(e.account_id for e in report.errors if e.account_id))
     if failed_accounts:
-        names = ", ".join(code(a) for a in failed_accounts)
-        blocks.append(f"**Accounts with errors:** {names}")
-    if any(r.finding.remediation and r.finding.remediation.patch for r in rows):
+        names = ", ".join(code(a) for a in failed_accounts[:_ACCOUNTS_NAMED])
+        more = len(failed_accounts) - _ACCOUNTS_NAMED
+        blocks.append(
+            f"**Accounts with errors:** {names}{f' and {more:,} more' if more > 0 else ''}"
+        )
+    patched = any(r.finding.remediation and r.finding.remediation.patch for r in rows)
+    if patched and not report.sources:  # a merged report has no combined patch to apply
         blocks.append(
             f"To remove them all from the code: `git apply {PATCH_NAME}` (the run's artifact) "
             "or `iam-prune fix` in a checkout."
@@ -217,17 +221,33 @@ def _head(report: Report, rows: Sequence[_Row]) -> str:
     return "\n\n".join(blocks)
 
 
-def _accounts_table(report: Report) -> str:
-    """Counts per account first, when there are several: which one needs work."""
+def _add_accounts_table(page: Page, report: Report) -> None:
+    """Counts per account first, when there are several: which one needs work. Accounts with
+    errors or something to act on come first, so a large organisation's table, cut to its
+    share of the budget, keeps the accounts that matter."""
+    if len(report.accounts) <= 1:
+        return
     statuses = [s for s in DISPLAY_ORDER if s is not Status.IN_USE]
     used = [s for s in statuses if any(f.status is s for f in report.findings)]
+    failed = {e.account_id for e in report.errors if e.account_id}
+
+    def urgency(account: AccountResult) -> int:
+        if account.account_id in failed:
+            return 0
+        return 1 if any(f.status.is_failure for f in account.findings) else 2
+
     header = ["account", "users seen", *(s.value for s in used)]
-    rows = [f"| {' | '.join(header)} |", "|" + " --- |" * len(header)]
-    for account in report.accounts:
+    rows = []
+    for account in sorted(report.accounts, key=urgency):
         cells = [_account_label(account), f"{account.users_seen:,}"]
         cells += [str(sum(f.status is s for f in account.findings)) for s in used]
         rows.append(f"| {' | '.join(cells)} |")
-    return "\n".join(rows)
+    page.add_items(
+        f"| {' | '.join(header)} |\n|{' --- |' * len(header)}",
+        rows,
+        lambda n: f"\n_{plural(n, 'more account')} in the JSON report._",
+        limit=page.max_size // _SHARE_OF_ERRORS,
+    )
 
 
 def _error_item(error: ReportError) -> str:
