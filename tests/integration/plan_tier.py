@@ -371,7 +371,8 @@ def warm_up(terraform: Terraform, directory: Path, url: str) -> None:
     """One ``init`` alone fills the plugin cache: concurrent first installs into it race."""
     directory.mkdir(parents=True)
     (directory / PROVIDER_FILE).write_text(provider_block(url), encoding="utf-8")
-    terraform.run(directory, ["init", "-no-color", "-input=false"], {})
+    done = terraform.run(directory, ["init", "-no-color", "-input=false"], {})
+    assert done.returncode == 0, _failed("init", done)
 
 
 def culprits(batch: Batch, error: str) -> list[Root]:

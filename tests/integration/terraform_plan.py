@@ -79,7 +79,10 @@ class Terraform:
             "provider_installation {\n"
             f"  filesystem_mirror {{\n    path = {json.dumps(str(mirror))}\n  }}\n"
             "}\n"
-            f"plugin_cache_dir = {json.dumps(str(cache))}\n",
+            f"plugin_cache_dir = {json.dumps(str(cache))}\n"
+            # Without this, an init whose root has no lock file installs into the cache again
+            # instead of linking from it, and concurrent inits race on the same folder.
+            "plugin_cache_may_break_dependency_lock_file = true\n",
             encoding="utf-8",
         )
         return cls(binary, home)
