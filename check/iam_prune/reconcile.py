@@ -253,7 +253,7 @@ def _caveats(decls: tuple[Declaration, ...]) -> tuple[str, ...]:
     """What a reader of this finding should know although it does not change the verdict."""
     notes = []
     if len(decls) > 1:
-        places = ", ".join(f"{d.address} ({d.file}:{d.line})" for d in decls[:5])
+        places = ", ".join(_place(d) for d in decls[:5])
         more = f" and {len(decls) - 5} more" if len(decls) > 5 else ""
         notes.append(
             f"declared {len(decls)} times: {places}{more}; "
@@ -266,6 +266,15 @@ def _caveats(decls: tuple[Declaration, ...]) -> tuple[str, ...]:
             "the code's expression for it could not be evaluated"
         )
     return tuple(notes)
+
+
+def _place(decl: Declaration) -> str:
+    """Address and line, and for a module's user the call that the root makes (two roots
+    calling one module declare the same address at the same line)."""
+    if not decl.module_calls:
+        return f"{decl.address} ({decl.file}:{decl.line})"
+    call = decl.module_calls[0]
+    return f"{decl.address} ({decl.file}:{decl.line}, called at {call.file}:{call.line})"
 
 
 def _not_deployed(index: CodeIndex, live: Iterable[str]) -> list[Finding]:

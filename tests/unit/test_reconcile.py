@@ -341,6 +341,17 @@ def test_a_user_declared_twice_says_each_place_would_recreate_it() -> None:
     assert f["bob"].notes == ()
 
 
+def test_one_module_called_by_two_roots_names_each_call() -> None:
+    def called_from(root: str) -> Declaration:
+        d = decl("module.team.aws_iam_user.this", "ann", file="modules/team/main.tf", line=1)
+        return replace(d, module_calls=(SourceSpan(f"{root}/main.tf", 0, 10, 7, 9),))
+
+    f = run((live("ann"),), (called_from("prod"), called_from("stage")))
+    (note,) = f["ann"].notes
+    assert "called at prod/main.tf:7" in note
+    assert "called at stage/main.tf:7" in note
+
+
 def test_a_name_known_only_from_the_state_is_noted() -> None:
     d = replace(decl("aws_iam_user.p", "pet-1", expression="random_pet.p.id"), via="state")
     f = run((live("pet-1"),), (d,))
