@@ -336,20 +336,19 @@ def _publish(
     *,
     junit_max_bytes: int = junit.MAX_BYTES,
     touched: frozenset[str] | None = None,
-) -> dict[str, str]:
-    """Write every requested file (``paths`` by format); return the paths written, by format."""
-    written: dict[str, str] = {}
-    for name, render in (
-        ("json", json_format.render),
-        ("junit", partial(junit.render, max_bytes=junit_max_bytes)),
-        ("markdown", markdown.render),
-        ("sarif", sarif.render),
-    ):
-        path = paths.get(name)
-        if path is not None:
-            written[name] = str(write_text(path, render(report)))
-    if (patch := paths.get("patch")) is not None:  # exact, as `fix` would write it
-        written["patch"] = str(write_text(patch, report.combined_patch))
+) -> tuple[dict[str, str], Report]:
+    """Write every requested file (``paths`` by format); return the paths written, by format,
+    and the report as written.
+
+    A file that cannot be written is an error of the run, added to the report, and the files
+    that could be written are written again with it: every one of them keeps the results and
+    says the run is incomplete, none is replaced by an empty report."""
+    written, failed = _write_files(report, paths, junit_max_bytes)
+    if failed:
+        report = replace(report, errors=(*report.errors, *failed))
+        for error in failed:
+            print(f"iam-prune: error: {error.message}", file=sys.stderr)
+        written, _ = _write_files(report, {k: Path(v) for k, v in written.items()}, junit_max_bytes)
     if actions.in_actions():
         actions.append_summary(markdown.render(report, max_size=actions.SUMMARY_BUDGET))
         outputs = {f"{name}-path": path for name, path in written.items()}
@@ -357,7 +356,31 @@ def _publish(
         outputs["complete"] = "true" if report.complete else "false"
         outputs["exit-code"] = str(exit_code(report, fail_on, touched))
         actions.write_outputs(outputs)
-    return written
+    return written, report
+
+
+def _write_files(
+    report: Report, paths: dict[str, Path | None], junit_max_bytes: int
+) -> tuple[dict[str, str], list[ReportError]]:
+    written: dict[str, str] = {}
+    failed: list[ReportError] = []
+    for name, render in (
+        ("json", json_format.render),
+        ("junit", partial(junit.render, max_bytes=junit_max_bytes)),
+        ("markdown", markdown.render),
+        ("sarif", sarif.render),
+        ("patch", lambda r: r.combined_patch),  # exact, as `fix` would write it
+    ):
+        path = paths.get(name)
+        if path is None:
+            continue
+        try:
+            written[name] = str(write_text(path, render(report)))
+        except OSError as error:
+            reason = error.strerror or str(error)
+            message = f"could not write the {name} report to {path}: {reason}"
+            failed.append(ReportError(ErrorSource.CONFIG, message))
+    return written, failed
 
 
 def _output_paths(settings: Settings) -> dict[str, Path | None]:
@@ -400,13 +423,14 @@ def scan_and_report(
     paths = _output_paths(settings)
     paths["patch"] = None if args.patch is None else Path(args.patch)
     touched = _touched(settings)
-    written = _publish(
+    written, report = _publish(
         outcome.report,
         paths,
         settings.fail_on,
         junit_max_bytes=args.junit_max_bytes,
         touched=touched,
     )
+    outcome = replace(outcome, report=report)
     for name, path in written.items() if not args.quiet else ():
         print(f"wrote {name}: {path}", file=sys.stderr)
     return exit_code(outcome.report, settings.fail_on, touched), outcome, settings
@@ -488,7 +512,8 @@ def _failed(args: argparse.Namespace, error: ReportError) -> int:
             Path.cwd(),
         )
         limit = getattr(args, "junit_max_bytes", junit.MAX_BYTES)
-        for name, path in _publish(report, paths, FailOn.FINDINGS, junit_max_bytes=limit).items():
+        written, _ = _publish(report, paths, FailOn.FINDINGS, junit_max_bytes=limit)
+        for name, path in written.items():
             print(f"wrote {name}: {path}", file=sys.stderr)
     except Exception as problem:  # the error above is the one to see; this one is secondary
         print(f"iam-prune: error: could not write the report: {problem}", file=sys.stderr)

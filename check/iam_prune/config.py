@@ -274,7 +274,8 @@ def build(flags: dict[str, Any], cwd: Path) -> Settings:
     grace = pick("grace_days")
     wait = pick("report_wait")
 
-    roles = pick("role_arns") or []
+    roles = list(dict.fromkeys(str(arn) for arn in pick("role_arns") or []))  # once each
+    _one_role_per_account(roles)
     organization = _organization(pick)
     if organization is not None and roles:
         raise ConfigError(
@@ -398,3 +399,18 @@ def validate(settings: Settings) -> Settings:
     if settings.inactive_days is not None:
         _days("inactive_days", settings.inactive_days, 1)
     return settings
+
+
+def _one_role_per_account(roles: list[str]) -> None:
+    """Two roles into one account would scan it twice: double counts, and a report that
+    ``merge`` refuses. The account id is the ARN's fifth field."""
+    seen: dict[str, str] = {}
+    for arn in roles:
+        parts = arn.split(":")
+        account = parts[4] if len(parts) > 5 else ""
+        if account and account in seen:
+            raise ConfigError(
+                f"--role-arn {seen[account]} and --role-arn {arn} are both in account "
+                f"{account}: give one role per account"
+            )
+        seen[account] = arn

@@ -38,6 +38,7 @@ def run(args: argparse.Namespace) -> int:
             ("sarif", args.sarif),
         )
     }
-    for name, path in _publish(report, paths, fail_on).items():
+    written, report = _publish(report, paths, fail_on)
+    for name, path in written.items():
         print(f"wrote {name}: {path}", file=sys.stderr)
     return exit_code(report, fail_on)

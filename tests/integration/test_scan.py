@@ -543,7 +543,9 @@ def test_junit_max_bytes_and_real_time_per_account(
     assert main([*args, "--junit-max-bytes", str(limit)]) == 1
     small = (repo / "small.xml").read_text(encoding="utf-8")
     assert len(small.encode("utf-8")) <= limit
-    assert junit.LEFT_OUT in small
+    # passing users are counted before any diff is cut
+    assert "counted, not listed" in small
+    assert junit.LEFT_OUT not in small
 
 
 @pytest.mark.parametrize("value", ["0", "-5", "many"])
@@ -615,3 +617,23 @@ def test_a_denied_alias_is_a_note_not_an_error(
     assert report["complete"] is True
     assert report["accounts"][0]["alias"] is None
     assert "iam:ListAccountAliases" in capsys.readouterr().out  # the account's note
+
+
+def test_a_report_file_that_cannot_be_written_keeps_the_results_in_the_others(
+    repo: Path, seed_account: Any, demo_spec: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
+    seed_account(demo_spec)
+    infra = _demo_tree(repo)
+    (repo / "blocker").write_text("a file where a folder is needed\n")
+
+    args = ["scan", "--terraform-dir", str(infra), "--json", "r.json"]
+    assert main([*args, "--markdown", "blocker/comment.md"]) == 2
+
+    report = json.loads((repo / "r.json").read_text(encoding="utf-8"))
+    jsonschema.Draft202012Validator(SCHEMA).validate(report)
+    assert report["complete"] is False
+    assert _statuses(report) == EXPECTED  # the results are all still there
+    [error] = report["errors"]
+    assert error["source"] == "config"
+    assert "could not write the markdown report to blocker/comment.md" in error["message"]
+    assert capsys.readouterr().err.count("could not write the markdown report") == 1

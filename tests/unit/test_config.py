@@ -289,3 +289,17 @@ def test_toml_datetime_until_is_a_date_or_an_error(repo: Path) -> None:
         return  # rejecting it is fine too
     assert type(entries[0].until) is date
     assert entries[0].until == date(2099, 1, 1)
+
+
+def test_the_same_role_twice_is_scanned_once_and_two_roles_of_one_account_are_refused(
+    tmp_path: Path,
+) -> None:
+    from iam_prune.config import ConfigError, build
+
+    a = "arn:aws:iam::111111111111:role/audit"
+    b = "arn:aws:iam::222222222222:role/audit"
+    settings = build({"role_arns": [a, b, a]}, tmp_path)
+    assert [t.role_arn for t in settings.targets] == [a, b]
+    other = "arn:aws:iam::111111111111:role/other"
+    with pytest.raises(ConfigError, match="are both in account 111111111111"):
+        build({"role_arns": [a, other]}, tmp_path)

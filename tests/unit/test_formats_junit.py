@@ -246,3 +246,18 @@ def test_arbitrary_text_never_breaks_the_xml(user: str, reason: str, status: Sta
     assert found[0].get("classname") == f"iam-prune.{ACCOUNT}"
     assert (found[0].find("failure") is not None) == status.is_failure
     assert (found[0].find("skipped") is not None) == status.is_skipped
+
+
+def test_passing_users_are_counted_before_any_diff_is_cut() -> None:
+    from report_builders import account, removal, report, simple
+
+    findings = [removal(f"gone{i}") for i in range(3)]
+    findings += [simple(f"new{i}", Status.GRACE, "created yesterday") for i in range(1_500)]
+    findings += [simple(f"busy{i}", Status.IN_USE, "used yesterday") for i in range(500)]
+    xml = junit.render(report(accounts=(account(findings),)))
+    assert len(xml.encode("utf-8")) <= junit.MAX_BYTES
+    assert junit.LEFT_OUT not in xml  # every diff whole
+    root = ET.fromstring(xml)
+    names = [c.get("name") for c in root.iter("testcase")]
+    assert names == ["gone0", "gone1", "gone2", "1,500 users grace", "500 users in-use"]
+    assert "counted, not listed" in (root.findtext("testsuite/system-out") or "")

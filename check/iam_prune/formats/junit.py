@@ -13,8 +13,10 @@ Two rules come from how those readers behave:
   them, so a partial view never looks like a clean pass and each problem is annotated.
 * dorny/test-reporter refuses reports over 65,535 bytes (``max_bytes``). A diff cut in the
   middle helps nobody, so failure outputs are kept whole, in order, for as many failures as
-  fit; the others say where the output is, and each suite counts how many were left out. The
-  XML itself is never cut: a truncated document parses nowhere.
+  fit; the others say where the output is, and each suite counts how many were left out.
+  Before any output is cut, users that pass (and then skipped ones) are counted per account
+  and status, one case each, instead of listed. The XML itself is never cut: a truncated
+  document parses nowhere.
 """
 
 from __future__ import annotations
@@ -47,10 +49,13 @@ def render(report: Report, *, max_bytes: int = MAX_BYTES) -> str:
     If even no failure outputs do not fit (tens of thousands of users), the smallest complete
     document is returned: a reader rejecting it is better than one misreading it.
     """
-    document = _Document(report, max_bytes)
-    everything = document.xml(document.all_outputs)
-    if _size(everything) <= max_bytes:
-        return everything
+    # Whole failure outputs matter more than a case for every user that passes: count the
+    # passing users, then the skipped ones, before any output is left out.
+    for counted in _COUNTED_LEVELS:
+        document = _Document(report, max_bytes, counted)
+        everything = document.xml(document.all_outputs)
+        if _size(everything) <= max_bytes:
+            return everything
     shown = document.fitting_outputs()
     xml = document.xml(shown)
     while _size(xml) > max_bytes and shown:  # the cost estimate was short: give back the last
@@ -69,6 +74,8 @@ class _Document:
 
     report: Report
     max_bytes: int
+    #: Statuses whose users are counted per account rather than listed one case each.
+    counted: frozenset[Status] = frozenset()
 
     @property
     def outputs(self) -> list[tuple[int, str]]:
@@ -124,14 +131,25 @@ class _Document:
         classname = _xml_text(f"iam-prune.{account.account_id}")
         cases = []
         left_out = 0
+        tally: dict[Status, int] = {}
         for finding in account.findings:
+            if finding.status in self.counted:
+                tally[finding.status] = tally.get(finding.status, 0) + 1
+                position += 1
+                continue
             whole = position in shown
             if finding.status.is_failure and _failure_output(finding) and not whole:
                 left_out += 1
             cases.append(self._finding_case(finding, classname, whole))
             position += 1
+        cases += [_tally_case(status, count, classname) for status, count in tally.items()]
         notes = [n for n in self.report.notes if n.account_id in (None, account.account_id)]
         stdout = [f"note: {_note_text(n)}" for n in notes]
+        if tally:
+            stdout.append(
+                f"users that are {', '.join(s.value for s in tally)} are counted, not listed,"
+                f" to keep this file under {self.max_bytes:,} bytes: the JSON report lists them"
+            )
         if left_out:
             stdout.append(
                 f"{left_out} failure output{'s' if left_out != 1 else ''} left out to keep this"
@@ -173,6 +191,24 @@ class _Document:
         if stdout:
             case.stdout = "\n".join(stdout)
         return case
+
+
+#: What is counted instead of listed, level by level, when the listing is too large: first
+#: the users that pass, then the skipped ones; failures and errors are always listed.
+_PASSING: Final = frozenset({Status.IN_USE, Status.GRACE, Status.NOT_DEPLOYED})
+_COUNTED_LEVELS: Final = (
+    frozenset[Status](),
+    _PASSING,
+    _PASSING | {Status.NEEDS_REVIEW, Status.EXEMPT},
+)
+
+
+def _tally_case(status: Status, count: int, classname: str) -> Any:
+    """One case standing for ``count`` users of one status, passing or skipped like them."""
+    case = TestCase(f"{count:,} users {status.value}", classname=classname)
+    if status.is_skipped:
+        case.add_skipped_info(message=f"{status.value}: {count:,} users, listed in the JSON report")
+    return case
 
 
 def _errors_suite(report: Report) -> ET.Element:
