@@ -315,7 +315,7 @@ def test_several_accounts_get_counts_per_account_and_grouped_rows() -> None:
     body = markdown.render(two)
     assert (
         "| account | users seen | remove-from-code | delete-unmanaged | needs-review |\n"
-        "| --- | --- | --- | --- | --- |\n"
+        "| --- | ---: | ---: | ---: | ---: |\n"
         f"| `{ACCOUNT}` (prod) | 1 | 1 | 0 | 0 |\n"
         f"| `{OTHER_ACCOUNT}` | 1 | 0 | 1 | 1 |"
     ) in body

@@ -243,7 +243,7 @@ def _add_accounts_table(page: Page, report: Report) -> None:
         cells += [str(sum(f.status is s for f in account.findings)) for s in used]
         rows.append(f"| {' | '.join(cells)} |")
     page.add_items(
-        f"| {' | '.join(header)} |\n|{' --- |' * len(header)}",
+        f"| {' | '.join(header)} |\n| --- |{' ---: |' * (len(header) - 1)}",  # counts align right
         rows,
         lambda n: f"\n_{plural(n, 'more account')} in the JSON report._",
         limit=page.max_size // _SHARE_OF_ERRORS,
