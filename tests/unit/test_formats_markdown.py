@@ -263,6 +263,24 @@ def test_the_table_lists_what_to_act_on_most_urgent_first() -> None:
     assert table_cells(rows[1])[3] == " 2 CLI commands in AWS "
 
 
+def test_a_long_review_reason_keeps_its_end_which_says_why_not() -> None:
+    reason = (
+        "no access keys; no console password; created 500 days ago (2025-07-22); "
+        "but holds 1 SSH public key, whose use AWS does not report"
+    )
+    body = markdown.render(report([simple("git-mirror", Status.NEEDS_REVIEW, reason)]))
+    [row] = table_rows(body)
+    assert table_cells(row)[-1] == " …but holds 1 SSH public key, whose use AWS does not report "
+    short = "unused; no keys; but holds 1 SSH public key"  # clauses that fit are kept whole
+    body = markdown.render(report([simple("k", Status.NEEDS_REVIEW, short)]))
+    assert table_cells(table_rows(body)[0])[-1] == f" {short} "
+    long_clause = "not acted on because " + "x" * 200
+    body = markdown.render(report([simple("u", Status.NEEDS_REVIEW, f"unused; {long_clause}")]))
+    cell = table_cells(table_rows(body)[0])[-1].strip()
+    assert cell.startswith("…not acted on because xxx") and cell.endswith("x…")
+    assert len(cell) == 80
+
+
 def test_exempt_and_grace_come_last_in_their_own_table() -> None:
     body = markdown.render(full_report())
     rows = table_rows(body, "| user | status | reason |")

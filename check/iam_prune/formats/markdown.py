@@ -289,9 +289,23 @@ def _change(finding: Finding) -> str:
     if finding.status is Status.DELETE_UNMANAGED:
         commands = 0 if remediation is None else len(remediation.commands)
         return f"{plural(commands, 'CLI command')} in AWS"
-    reason = finding.reason
-    short = reason if len(reason) <= _REASON_IN_TABLE else reason[: _REASON_IN_TABLE - 1] + "…"
-    return inline(short)
+    return inline(_why_review(finding.reason))
+
+
+def _why_review(reason: str) -> str:
+    """A needs-review reason cut to fit its row, from the end: the reasons read "what the
+    rules found; but why not act on it", and the row must say why not."""
+    clauses = reason.split("; ")
+    shown = clauses[-1]
+    for clause in reversed(clauses[:-1]):
+        if len(clause) + 2 + len(shown) > _REASON_IN_TABLE - 1:
+            break
+        shown = f"{clause}; {shown}"
+    if shown != reason:
+        shown = "…" + shown
+    if len(shown) > _REASON_IN_TABLE:
+        shown = shown[: _REASON_IN_TABLE - 1] + "…"
+    return shown
 
 
 def _waiting_row(row: _Row, several: bool) -> str:
