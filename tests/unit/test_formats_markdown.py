@@ -180,6 +180,24 @@ def test_a_diff_that_does_not_fit_is_pointed_at_once() -> None:
     assert patch_for("user0000", line=10, body_lines=60) in body
 
 
+def test_users_left_without_details_are_pointed_at_their_diffs_once() -> None:
+    body = markdown.render(scaled_report(400))
+    [left] = [line for line in body.splitlines() if line.startswith("_Details of ")]
+    assert left.endswith("see the JSON report; their diffs are in `iam-prune.patch`._")
+    assert "did not fit here: the whole patch" not in body
+    # with the one-line pointer above the details already there, it is not said again
+    with_pointer = markdown.render(scaled_report(50))
+    assert "did not fit here: the whole patch" in with_pointer
+    [left] = [line for line in with_pointer.splitlines() if line.startswith("_Details of ")]
+    assert left.endswith("did not fit: see the JSON report._")
+    # either way, one line says where the run's patch is
+    run = RunInfo(url="https://github.com/o/r/actions/runs/7")
+    for findings in (50, 400):
+        linked = markdown.render(replace(scaled_report(findings), run=run))
+        place = "`iam-prune.patch` in the [workflow run's artifacts](https://github.com/o/r/actions/runs/7)"
+        assert sum(place in line for line in linked.splitlines()) == 1
+
+
 def test_multibyte_text_is_capped_in_bytes() -> None:
     patch = "--- a/x.tf\n+++ b/x.tf\n" + "-# 日本語のコメント\n" * 400
     body = markdown.render(report(removal(f"u{i}", patch=patch) for i in range(20)))

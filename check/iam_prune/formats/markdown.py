@@ -323,7 +323,8 @@ def _add_details(page: Page, report: Report, rows: Sequence[_Row], several: bool
     """One collapsed entry per user in the table's order, each whole when it fits, else
     without its diff; one line, placed first, says how many diffs were left out and where
     the whole patch is."""
-    pointer_room = size(_diff_pointer(report, len(rows))) + size(_left_out(len(rows))) + 4
+    longest = _left_out(report, len(rows), patched=True)
+    pointer_room = size(_diff_pointer(report, len(rows))) + size(longest) + 4
     page.reserved += pointer_room
     shown: list[str] = []
     without_diff = 0
@@ -339,21 +340,31 @@ def _add_details(page: Page, report: Report, rows: Sequence[_Row], several: bool
     if without_diff:
         first = len(page.blocks) - len(shown) - without_diff
         page.insert(first, _diff_pointer(report, without_diff))
-    left = len(rows) - len(shown) - without_diff
+    left = rows[len(shown) + without_diff :]
     if left:
-        page.add(_left_out(left))
+        patched = any(r.finding.remediation and r.finding.remediation.patch for r in left)
+        page.add(_left_out(report, len(left), patched=patched and not without_diff))
 
 
-def _left_out(count: int) -> str:
-    return f"_Details of {plural(count, 'more user')} did not fit: see the JSON report._"
+def _left_out(report: Report, count: int, *, patched: bool) -> str:
+    """The count of users without details; where their diffs are, unless the line saying
+    where the whole patch is is already there."""
+    text = f"_Details of {plural(count, 'more user')} did not fit: see the JSON report"
+    if patched and not report.sources:  # a merged report has no combined patch
+        text += f"; their diffs are in {_patch_place(report)}"
+    return text + "._"
 
 
-def _diff_pointer(report: Report, count: int) -> str:
+def _patch_place(report: Report) -> str:
     where = f"`{PATCH_NAME}`"
     if report.run is not None and report.run.url:
         where += f" in the [workflow run's artifacts]({_url(report.run.url)})"
+    return where
+
+
+def _diff_pointer(report: Report, count: int) -> str:
     return (
-        f"_{plural(count, 'diff')} did not fit here: the whole patch is {where}"
+        f"_{plural(count, 'diff')} did not fit here: the whole patch is {_patch_place(report)}"
         " (or `iam-prune fix --dry-run`)._"
     )
 
