@@ -231,8 +231,10 @@ def _finding(
         until = f" until {exemption.expires}" if exemption.expires else ""
         reason = f"exempt ({exemption.source}{until}): {exemption.reason}; {verdict.reason}"
         return replace(base, status=Status.EXEMPT, reason=reason, exemption=exemption)
+    notes = _caveats(decls)
     if exemptions.expired:
-        base = replace(base, reason=f"{verdict.reason}; {exemptions.expiry_note()}")
+        notes = (exemptions.expiry_note(), *notes)
+    base = replace(base, notes=notes)
     if exemptions.malformed:
         problems = "; ".join(exemptions.malformed)
         reason = f"{base.reason}; not acted on because {problems}"
@@ -245,6 +247,34 @@ def _finding(
         return replace(base, status=Status.NEEDS_REVIEW, reason=reason)
     reason = f"{base.reason}; no Terraform declares it"
     return replace(base, status=Status.DELETE_UNMANAGED, reason=reason)
+
+
+def _caveats(decls: tuple[Declaration, ...]) -> tuple[str, ...]:
+    """What a reader of this finding should know although it does not change the verdict."""
+    notes = []
+    if len(decls) > 1:
+        places = ", ".join(_place(d) for d in decls[:5])
+        more = f" and {len(decls) - 5} more" if len(decls) > 5 else ""
+        notes.append(
+            f"declared {len(decls)} times: {places}{more}; "
+            "any one left in the code would recreate the user"
+        )
+    from_state = [d.address for d in decls if d.via == "state"]
+    if from_state:
+        notes.append(
+            f"the name of {', '.join(from_state)} comes from the Terraform state: "
+            "the code's expression for it could not be evaluated"
+        )
+    return tuple(notes)
+
+
+def _place(decl: Declaration) -> str:
+    """Address and line, and for a module's user the call that the root makes (two roots
+    calling one module declare the same address at the same line)."""
+    if not decl.module_calls:
+        return f"{decl.address} ({decl.file}:{decl.line})"
+    call = decl.module_calls[0]
+    return f"{decl.address} ({decl.file}:{decl.line}, called at {call.file}:{call.line})"
 
 
 def _not_deployed(index: CodeIndex, live: Iterable[str]) -> list[Finding]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from report_builders import removal, report, unmanaged
 
 from iam_prune.model import Finding, Remediation
@@ -26,3 +28,9 @@ def test_summary_names_users_destroys_manual_steps_and_files() -> None:
 
 def test_nothing_to_change() -> None:
     assert fix_summary.render(report([]), []) == "## iam-prune: nothing to change in the code\n"
+
+
+def test_a_findings_notes_are_listed_under_it() -> None:
+    noted = replace(removal("alice"), notes=("left out of the combined patch: apply it alone",))
+    text = fix_summary.render(report([noted]), ["infra/users.tf"])
+    assert "  - note: left out of the combined patch: apply it alone\n" in text

@@ -3,9 +3,9 @@
 Each folder holds ``before/`` (a repository), ``users.json`` (``users``: the user names to
 retire, each one finding with all its declarations; optionally ``dirs`` and ``var_files`` as
 ``--terraform-dir``/``--var-file``), ``expected.patch`` (the combined patch, empty when there
-is none) and ``expected.json`` (per user: ``destroys``, ``manual``, and whether it has a
-``patch``). A missing expected file fails the test; ``IAM_PRUNE_REGOLD=1`` writes them instead,
-for review before they are committed.
+is none) and ``expected.json`` (per user: ``destroys``, ``manual``, ``notes`` when there are
+any, and whether it has a ``patch``). A missing expected file fails the test;
+``IAM_PRUNE_REGOLD=1`` writes them instead, for review before they are committed.
 
 Beyond the golden files, every pattern is checked the way a reviewer would: the combined patch
 applies with ``git apply``, every edited file parses again, and passes ``terraform fmt -check``
@@ -92,6 +92,7 @@ def described(report: Report) -> dict[str, Any]:
             "patch": f.remediation is not None and f.remediation.patch is not None,
             "destroys": list(f.remediation.destroys) if f.remediation else [],
             "manual": list(f.remediation.manual) if f.remediation else [],
+            **({"notes": list(f.notes)} if f.notes else {}),
         }
         for f in report.findings
     }

@@ -169,8 +169,10 @@ def test_a_finding_that_does_not_combine_keeps_its_patch_and_says_so(tmp_path: P
 
     quin, ray = report.findings
     assert quin.remediation is not None and quin.remediation.manual == ()
+    assert quin.notes == ()
     assert ray.remediation is not None and ray.remediation.patch is not None
-    assert "left out of the combined patch" in ray.remediation.manual[-1]
+    assert "left out of the combined patch" in ray.notes[-1]
+    assert "left out" not in " ".join(ray.remediation.manual)  # a caveat, not a step
     combined = plan.edited_files(report, model)["main.tf"]
     assert '"ray"' in combined and "for_each" in combined
     assert plan.combined_patch(report, model) == quin.remediation.patch
@@ -191,8 +193,9 @@ def test_elements_of_one_count_list_are_retired_in_one_migration(tmp_path: Path)
 
     for found in report.findings:
         assert found.remediation is not None
-        assert "left out" not in " ".join(found.remediation.manual)
-        assert "one migration to `for_each`" in found.remediation.manual[-1]
+        assert "left out" not in " ".join(found.notes)
+        assert "one migration to `for_each`" in found.notes[-1]
+        assert found.remediation.manual == ()
     combined = plan.edited_files(report, model)["main.tf"]
     assert 'default = ["u0", "u2", "u5"]' in combined
     moved = re.findall(r"from = (\S+)\n  to   = (\S+)", combined)
@@ -216,7 +219,7 @@ def test_the_last_elements_of_a_count_list_go_together_without_a_migration(
 
     assert plan.edited_files(report, model)["main.tf"] == text.replace(', "bob", "cy"', "")
     bob = report.findings[0].remediation
-    assert bob is not None and "no index shifts" in bob.manual[-1]
+    assert bob is not None and "no index shifts" in report.findings[0].notes[-1]
 
 
 def test_an_edit_that_matches_nothing_is_refused_not_applied(tmp_path: Path) -> None:

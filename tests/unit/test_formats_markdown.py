@@ -180,6 +180,24 @@ def test_a_diff_that_does_not_fit_is_pointed_at_once() -> None:
     assert patch_for("user0000", line=10, body_lines=60) in body
 
 
+def test_users_left_without_details_are_pointed_at_their_diffs_once() -> None:
+    body = markdown.render(scaled_report(400))
+    [left] = [line for line in body.splitlines() if line.startswith("_Details of ")]
+    assert left.endswith("see the JSON report; their diffs are in `iam-prune.patch`._")
+    assert "did not fit here: the whole patch" not in body
+    # with the one-line pointer above the details already there, it is not said again
+    with_pointer = markdown.render(scaled_report(50))
+    assert "did not fit here: the whole patch" in with_pointer
+    [left] = [line for line in with_pointer.splitlines() if line.startswith("_Details of ")]
+    assert left.endswith("did not fit: see the JSON report._")
+    # either way, one line says where the run's patch is
+    run = RunInfo(url="https://github.com/o/r/actions/runs/7")
+    for findings in (50, 400):
+        linked = markdown.render(replace(scaled_report(findings), run=run))
+        place = "`iam-prune.patch` in the [workflow run's artifacts](https://github.com/o/r/actions/runs/7)"
+        assert sum(place in line for line in linked.splitlines()) == 1
+
+
 def test_multibyte_text_is_capped_in_bytes() -> None:
     patch = "--- a/x.tf\n+++ b/x.tf\n" + "-# 日本語のコメント\n" * 400
     body = markdown.render(report(removal(f"u{i}", patch=patch) for i in range(20)))
@@ -263,6 +281,24 @@ def test_the_table_lists_what_to_act_on_most_urgent_first() -> None:
     assert table_cells(rows[1])[3] == " 2 CLI commands in AWS "
 
 
+def test_a_long_review_reason_keeps_its_end_which_says_why_not() -> None:
+    reason = (
+        "no access keys; no console password; created 500 days ago (2025-07-22); "
+        "but holds 1 SSH public key, whose use AWS does not report"
+    )
+    body = markdown.render(report([simple("git-mirror", Status.NEEDS_REVIEW, reason)]))
+    [row] = table_rows(body)
+    assert table_cells(row)[-1] == " …but holds 1 SSH public key, whose use AWS does not report "
+    short = "unused; no keys; but holds 1 SSH public key"  # clauses that fit are kept whole
+    body = markdown.render(report([simple("k", Status.NEEDS_REVIEW, short)]))
+    assert table_cells(table_rows(body)[0])[-1] == f" {short} "
+    long_clause = "not acted on because " + "x" * 200
+    body = markdown.render(report([simple("u", Status.NEEDS_REVIEW, f"unused; {long_clause}")]))
+    cell = table_cells(table_rows(body)[0])[-1].strip()
+    assert cell.startswith("…not acted on because xxx") and cell.endswith("x…")
+    assert len(cell) == 80
+
+
 def test_exempt_and_grace_come_last_in_their_own_table() -> None:
     body = markdown.render(full_report())
     rows = table_rows(body, "| user | status | reason |")
@@ -315,7 +351,7 @@ def test_several_accounts_get_counts_per_account_and_grouped_rows() -> None:
     body = markdown.render(two)
     assert (
         "| account | users seen | remove-from-code | delete-unmanaged | needs-review |\n"
-        "| --- | --- | --- | --- | --- |\n"
+        "| --- | ---: | ---: | ---: | ---: |\n"
         f"| `{ACCOUNT}` (prod) | 1 | 1 | 0 | 0 |\n"
         f"| `{OTHER_ACCOUNT}` | 1 | 0 | 1 | 1 |"
     ) in body

@@ -59,6 +59,15 @@ def test_remove_from_code_is_a_result_at_the_declaration_with_a_stable_fingerpri
     assert again["partialFingerprints"] == result["partialFingerprints"]
 
 
+def test_a_findings_notes_are_in_its_message_and_properties() -> None:
+    [plain] = _doc(report([removal("alice")]))["runs"][0]["results"]
+    assert "notes" not in plain["properties"]
+    noted = replace(removal("alice"), notes=("exemption (audit) expired on 2024-01-31",))
+    [result] = _doc(report([noted]))["runs"][0]["results"]
+    assert result["message"]["text"].endswith(" Note: exemption (audit) expired on 2024-01-31")
+    assert result["properties"]["notes"] == ["exemption (audit) expired on 2024-01-31"]
+
+
 def test_every_rule_has_markdown_help_on_the_rule_removal_and_exemption() -> None:
     for rule in sarif.RULES:
         help_text = rule["help"]["markdown"]

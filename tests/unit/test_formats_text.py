@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 from report_builders import (
     ACCOUNT,
     OTHER_ACCOUNT,
+    account,
     full_report,
     incomplete_report,
     removal,
@@ -30,6 +31,14 @@ def test_header_names_accounts_users_and_source() -> None:
     assert first == (
         "iam-prune 0.1.0 · account 123456789012 · 7 users seen · source: credential-report"
     )
+
+
+def test_header_counts_agree_with_their_words() -> None:
+    one = text.render(report([removal("alice")])).splitlines()[0]
+    assert " · account 123456789012 · 1 user seen · " in one
+    big = account([removal("alice")], users_seen=1234)
+    many = replace(full_report(), accounts=(big, replace(big, account_id=OTHER_ACCOUNT)))
+    assert " · 2 accounts · 2,468 users seen · " in text.render(many).splitlines()[0]
 
 
 def test_sections_follow_the_display_order() -> None:

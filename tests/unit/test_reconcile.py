@@ -6,6 +6,7 @@ unresolved name expressions and unreadable files turn "unmanaged" into "needs-re
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -316,11 +317,58 @@ def test_expired_exemption_is_reported_and_the_user_stays_unused() -> None:
     )
     assert f["alice"].status is Status.REMOVE_FROM_CODE
     assert f["alice"].exemption is None
-    assert "expired" in f["alice"].reason
-    assert "2024-01-31" in f["alice"].reason
-    assert "migration" in f["alice"].reason
+    (note,) = f["alice"].notes  # a caveat beside the verdict, not part of its reason
+    assert "expired on 2024-01-31" in note
+    assert "migration" in note
+    assert "expired" not in f["alice"].reason
     assert f["ghost"].status is Status.DELETE_UNMANAGED
-    assert "expired on 2023-01-01" in f["ghost"].reason
+    assert "expired on 2023-01-01" in f["ghost"].notes[0]
+
+
+def test_a_user_declared_twice_says_each_place_would_recreate_it() -> None:
+    f = run(
+        (live("alice"), live("bob")),
+        (
+            decl("aws_iam_user.alice", "alice", file="a/users.tf", line=3),
+            decl("module.x.aws_iam_user.this", "alice", file="b/main.tf", line=9),
+            decl("aws_iam_user.bob", "bob"),
+        ),
+    )
+    (note,) = f["alice"].notes
+    assert note.startswith("declared 2 times: aws_iam_user.alice (a/users.tf:3), ")
+    assert "module.x.aws_iam_user.this (b/main.tf:9)" in note
+    assert "recreate" in note
+    assert f["bob"].notes == ()
+
+
+def test_one_module_called_by_two_roots_names_each_call() -> None:
+    def called_from(root: str) -> Declaration:
+        d = decl("module.team.aws_iam_user.this", "ann", file="modules/team/main.tf", line=1)
+        return replace(d, module_calls=(SourceSpan(f"{root}/main.tf", 0, 10, 7, 9),))
+
+    f = run((live("ann"),), (called_from("prod"), called_from("stage")))
+    (note,) = f["ann"].notes
+    assert "called at prod/main.tf:7" in note
+    assert "called at stage/main.tf:7" in note
+
+
+def test_a_name_known_only_from_the_state_is_noted() -> None:
+    d = replace(decl("aws_iam_user.p", "pet-1", expression="random_pet.p.id"), via="state")
+    f = run((live("pet-1"),), (d,))
+    assert f["pet-1"].status is Status.REMOVE_FROM_CODE
+    (note,) = f["pet-1"].notes
+    assert "aws_iam_user.p" in note
+    assert "Terraform state" in note
+
+
+def test_users_in_use_and_exempt_carry_no_caveats() -> None:
+    d1, d2 = (
+        decl("aws_iam_user.a", "busy", file="a.tf"),
+        decl("aws_iam_user.b", "busy", file="b.tf"),
+    )
+    f = run((live("busy", used=True),), (d1, d2))
+    assert f["busy"].status is Status.IN_USE
+    assert f["busy"].notes == ()
 
 
 def test_exemption_lookup_receives_the_users_declarations() -> None:

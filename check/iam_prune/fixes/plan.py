@@ -73,12 +73,12 @@ def finalize(report: Report, model: TerraformModel) -> Report:
             return finding
         own = together.Change.of(finding)
         change = combined.joint.get(own, own)
-        notes: list[str] = []
+        notes: list[str] = []  # caveats, shown with the finding
         if change is not own:
             notes.append(_joint_note(finding, change))
         if change in completing:
             remediation = _with_emptied(remediation, completing[change])
-        notes += [
+        manual = [  # what is left to do by hand
             orphan_note(directory, "the combined patch (`iam-prune fix`)")
             for directory in orphaned
             if any(d.module_dir == directory for d in finding.declarations)
@@ -91,8 +91,8 @@ def finalize(report: Report, model: TerraformModel) -> Report:
                 f"together with the other findings' changes {reason}; apply it on its own once "
                 "they are merged, or run iam-prune again then."
             )
-        remediation = replace(remediation, manual=_unique((*remediation.manual, *notes)))
-        return replace(finding, remediation=remediation)
+        remediation = replace(remediation, manual=_unique((*remediation.manual, *manual)))
+        return replace(finding, remediation=remediation, notes=_unique((*finding.notes, *notes)))
 
     accounts = tuple(
         replace(account, findings=tuple(noted(f) for f in account.findings))

@@ -243,7 +243,7 @@ def _add_accounts_table(page: Page, report: Report) -> None:
         cells += [str(sum(f.status is s for f in account.findings)) for s in used]
         rows.append(f"| {' | '.join(cells)} |")
     page.add_items(
-        f"| {' | '.join(header)} |\n|{' --- |' * len(header)}",
+        f"| {' | '.join(header)} |\n| --- |{' ---: |' * (len(header) - 1)}",  # counts align right
         rows,
         lambda n: f"\n_{plural(n, 'more account')} in the JSON report._",
         limit=page.max_size // _SHARE_OF_ERRORS,
@@ -289,9 +289,23 @@ def _change(finding: Finding) -> str:
     if finding.status is Status.DELETE_UNMANAGED:
         commands = 0 if remediation is None else len(remediation.commands)
         return f"{plural(commands, 'CLI command')} in AWS"
-    reason = finding.reason
-    short = reason if len(reason) <= _REASON_IN_TABLE else reason[: _REASON_IN_TABLE - 1] + "…"
-    return inline(short)
+    return inline(_why_review(finding.reason))
+
+
+def _why_review(reason: str) -> str:
+    """A needs-review reason cut to fit its row, from the end: the reasons read "what the
+    rules found; but why not act on it", and the row must say why not."""
+    clauses = reason.split("; ")
+    shown = clauses[-1]
+    for clause in reversed(clauses[:-1]):
+        if len(clause) + 2 + len(shown) > _REASON_IN_TABLE - 1:
+            break
+        shown = f"{clause}; {shown}"
+    if shown != reason:
+        shown = "…" + shown
+    if len(shown) > _REASON_IN_TABLE:
+        shown = shown[: _REASON_IN_TABLE - 1] + "…"
+    return shown
 
 
 def _waiting_row(row: _Row, several: bool) -> str:
@@ -309,7 +323,8 @@ def _add_details(page: Page, report: Report, rows: Sequence[_Row], several: bool
     """One collapsed entry per user in the table's order, each whole when it fits, else
     without its diff; one line, placed first, says how many diffs were left out and where
     the whole patch is."""
-    pointer_room = size(_diff_pointer(report, len(rows))) + size(_left_out(len(rows))) + 4
+    longest = _left_out(report, len(rows), patched=True)
+    pointer_room = size(_diff_pointer(report, len(rows))) + size(longest) + 4
     page.reserved += pointer_room
     shown: list[str] = []
     without_diff = 0
@@ -325,21 +340,31 @@ def _add_details(page: Page, report: Report, rows: Sequence[_Row], several: bool
     if without_diff:
         first = len(page.blocks) - len(shown) - without_diff
         page.insert(first, _diff_pointer(report, without_diff))
-    left = len(rows) - len(shown) - without_diff
+    left = rows[len(shown) + without_diff :]
     if left:
-        page.add(_left_out(left))
+        patched = any(r.finding.remediation and r.finding.remediation.patch for r in left)
+        page.add(_left_out(report, len(left), patched=patched and not without_diff))
 
 
-def _left_out(count: int) -> str:
-    return f"_Details of {plural(count, 'more user')} did not fit: see the JSON report._"
+def _left_out(report: Report, count: int, *, patched: bool) -> str:
+    """The count of users without details; where their diffs are, unless the line saying
+    where the whole patch is is already there."""
+    text = f"_Details of {plural(count, 'more user')} did not fit: see the JSON report"
+    if patched and not report.sources:  # a merged report has no combined patch
+        text += f"; their diffs are in {_patch_place(report)}"
+    return text + "._"
 
 
-def _diff_pointer(report: Report, count: int) -> str:
+def _patch_place(report: Report) -> str:
     where = f"`{PATCH_NAME}`"
     if report.run is not None and report.run.url:
         where += f" in the [workflow run's artifacts]({_url(report.run.url)})"
+    return where
+
+
+def _diff_pointer(report: Report, count: int) -> str:
     return (
-        f"_{plural(count, 'diff')} did not fit here: the whole patch is {where}"
+        f"_{plural(count, 'diff')} did not fit here: the whole patch is {_patch_place(report)}"
         " (or `iam-prune fix --dry-run`)._"
     )
 

@@ -167,6 +167,7 @@ def _result(finding: Finding, account: AccountResult) -> dict[str, Any]:
         f"{finding.reason} Remove {first.address} from the code rather than deleting the user "
         "in AWS, which the next terraform apply would undo."
     )
+    message += "".join(f" Note: {note}" for note in finding.notes)
     result: dict[str, Any] = {
         "ruleId": Status.REMOVE_FROM_CODE.value,
         "ruleIndex": _RULE_INDEX[Status.REMOVE_FROM_CODE.value],
@@ -183,6 +184,8 @@ def _result(finding: Finding, account: AccountResult) -> dict[str, Any]:
             "address": first.address,
         },
     }
+    if finding.notes:
+        result["properties"]["notes"] = list(finding.notes)
     if others:
         result["relatedLocations"] = [
             {"id": n, **_location(d.file, d.line, d.span.end_line), "message": {"text": d.address}}

@@ -125,11 +125,11 @@ def _header(report: Report) -> str:
     if len(accounts) == 1:
         where = f"account {_account_label(accounts[0])}"
     else:
-        where = f"{len(accounts)} accounts"
-    users = sum(a.users_seen for a in accounts)
+        where = plural(len(accounts), "account")
+    users = plural(sum(a.users_seen for a in accounts), "user")
     sources = ", ".join(sorted({a.source for a in accounts})) or "none"
     return (
-        f"iam-prune {_line(report.tool_version)} · {where} · {users} users seen"
+        f"iam-prune {_line(report.tool_version)} · {where} · {users} seen"
         f" · source: {_line(sources)}"
     )
 

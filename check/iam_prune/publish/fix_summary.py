@@ -46,6 +46,7 @@ def render(report: Report, files: Sequence[str]) -> str:
                 + ", ".join(code(a) for a in remediation.destroys)
             )
         lines.extend(f"  - by hand: {inline(item)}" for item in remediation.manual)
+        lines.extend(f"  - note: {inline(note)}" for note in finding.notes)
     if files:
         lines += ["", "**Files changed:** " + ", ".join(code(f) for f in files)]
     if blocked:
