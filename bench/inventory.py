@@ -38,23 +38,28 @@ class Run:
 
 
 def seed(now: datetime) -> int:
-    """Users straight into the emulator's backend (HTTP seeding would dominate the run).
+    """``USERS`` users in the demo account, 1% unused. Returns the number of unused users."""
+    return seed_users(demo.ACCOUNT_ID, USERS, now, unused_every=round(1 / UNUSED_SHARE))
 
-    Every 100th user has neither keys nor a password (unused); the rest have a key used
-    recently. Returns the number of unused users.
+
+def seed_users(account_id: str, count: int, now: datetime, *, unused_every: int) -> int:
+    """``count`` users straight into the emulator's backend for ``account_id`` (HTTP seeding
+    would dominate the run).
+
+    Every ``unused_every``-th user has neither keys nor a password (unused); the rest have a
+    key used recently. Returns the number of unused users.
     """
     from moto.backends import get_backend
     from moto.iam.models import AccessKeyLastUsed
 
-    backend: Any = get_backend("iam")[demo.ACCOUNT_ID]["global"]
+    backend: Any = get_backend("iam")[account_id]["global"]
     created = (now - timedelta(days=400)).replace(tzinfo=None)
     used = (now - timedelta(days=2)).replace(tzinfo=None)
     unused = 0
-    step = round(1 / UNUSED_SHARE)
-    for n in range(USERS):
+    for n in range(count):
         user = backend.create_user("us-east-1", f"user-{n:05}")
         user.create_date = created
-        if n % step == 0:
+        if n % unused_every == 0:
             unused += 1
             continue
         key = user.create_access_key(prefix="AKIA")

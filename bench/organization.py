@@ -22,12 +22,12 @@ import subprocess
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from bench.children import REPO_ROOT
-from bench.inventory import server_call_log
+from bench.inventory import seed_users, server_call_log
 from bench.terraform import _own_peak_mb as own_peak_mb
 from iam_prune import demo
 
@@ -37,28 +37,6 @@ UNUSED_EVERY = 100  # 1% unused
 SHARDS = 4
 ALONE_ACCOUNT = "999999999999"  # outside the organisation
 ROLE = "iam-prune-audit"
-
-
-def seed_users(account_id: str, count: int, now: datetime) -> int:
-    """``count`` users in ``account_id``; every 100th unused, the rest with a key used
-    recently. Returns how many are unused."""
-    from moto.backends import get_backend
-    from moto.iam.models import AccessKeyLastUsed
-
-    backend: Any = get_backend("iam")[account_id]["global"]
-    created = (now - timedelta(days=400)).replace(tzinfo=None)
-    used = (now - timedelta(days=2)).replace(tzinfo=None)
-    unused = 0
-    for n in range(count):
-        user = backend.create_user("us-east-1", f"user-{n:05}")
-        user.create_date = created
-        if n % UNUSED_EVERY == 0:
-            unused += 1
-            continue
-        key = user.create_access_key(prefix="AKIA")
-        key.create_date = created
-        key.last_used = AccessKeyLastUsed(timestamp=used, service="s3", region="eu-west-1")
-    return unused
 
 
 def build_organisation(now: datetime) -> tuple[list[str], int]:
@@ -87,7 +65,7 @@ def build_organisation(now: datetime) -> tuple[list[str], int]:
         ids.append(account)
     unused = 0
     for account in ids:
-        unused = seed_users(account, USERS_PER_ACCOUNT, now)
+        unused = seed_users(account, USERS_PER_ACCOUNT, now, unused_every=UNUSED_EVERY)
     return ids, unused
 
 
@@ -163,7 +141,7 @@ def main() -> None:
         )
         started = time.perf_counter()
         ids, unused = build_organisation(now)
-        seed_users(ALONE_ACCOUNT, total, now)
+        seed_users(ALONE_ACCOUNT, total, now, unused_every=UNUSED_EVERY)
         print(f"seeded {2 * total} users in {time.perf_counter() - started:.0f} s")
 
         log.clear()

@@ -75,7 +75,9 @@ def complete_moto() -> None:
 
 @contextmanager
 def moto_server() -> Iterator[str]:
-    """A moto server on a free loopback port, yielding its URL."""
+    """A moto server on a free loopback port, yielding its URL, with no state in it: moto
+    keeps its state per process, not per server, so whatever ran before in this process (a
+    test suite, another benchmark) would otherwise show up in this one."""
     try:
         from moto.server import ThreadedMotoServer
     except ImportError as error:
@@ -87,15 +89,15 @@ def moto_server() -> Iterator[str]:
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()
+    url = f"http://{host}:{port}"
     try:
-        yield f"http://{host}:{port}"
+        _reset(url)
+        yield url
     finally:
         server.stop()
 
 
 def _reset(url: str) -> None:
-    """Empty the emulated account: moto keeps its state per process, not per server, so a
-    process that ran moto before (a test suite) would otherwise show its users in the demo."""
     request = urllib.request.Request(f"{url}/moto-api/reset", method="POST")
     with urllib.request.urlopen(request, timeout=10):
         pass
@@ -221,7 +223,6 @@ def main(output_dir: Path) -> int:
         example = find_example()
         spec = json.loads((example / "account.json").read_text(encoding="utf-8"))
         with moto_server() as url, aws_environment(url), _working_dir(example.parents[1]):
-            _reset(url)
             seed(spec, url, datetime.now(UTC))
             print(
                 f"iam-prune demo: emulated account {ACCOUNT_ID} at {url} (moto), "
