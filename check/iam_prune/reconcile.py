@@ -120,10 +120,10 @@ class CodeIndex:
     by_name: dict[str, tuple[Declaration, ...]]
     unresolved: tuple[tuple[Declaration, re.Pattern[str]], ...]
     unreadable: tuple[tuple[str, str], ...]
-    #: Files and folders whose text could not be read at all.
-    unread: tuple[str, ...] = ()
-    #: Module calls whose code is not read: they may create any name.
-    opaque_modules: tuple[Note, ...] = ()
+    #: Why any name may be declared where this run could not look: files or folders that
+    #: could not be read at all, module calls whose code is not read. Said after the name
+    #: templates, which point closer to the user.
+    unseen: str | None = None
     #: Why no name at all can be trusted to be undeclared (the code could not be read).
     blind: str | None = None
 
@@ -145,8 +145,7 @@ class CodeIndex:
             by_name={k: tuple(v) for k, v in by_name.items()},
             unresolved=tuple(unresolved),
             unreadable=model.unreadable_texts,
-            unread=model.unread,
-            opaque_modules=model.opaque_modules,
+            unseen=_unseen(model.unread, model.opaque_modules),
         )
 
     def declarations(self, name: str) -> tuple[Declaration, ...]:
@@ -167,15 +166,8 @@ class CodeIndex:
                     f"{decl.address} at {decl.file}:{decl.line} may create it: its name "
                     f"{decl.expression} could not be evaluated"
                 )
-        if self.unread:
-            more = f" (and {len(self.unread) - 1} more)" if len(self.unread) > 1 else ""
-            return f"{self.unread[0]}{more} could not be read, and may declare it"
-        if self.opaque_modules:
-            call = self.opaque_modules[0]
-            extra = len(self.opaque_modules) - 1
-            calls = "call" if extra == 1 else "calls"
-            others = f" (and {extra} more module {calls})" if extra else ""
-            return f"{call.where()}: {call.message}{others}; it may create this user"
+        if self.unseen is not None:
+            return self.unseen
         word = re.compile(rf"(?<![\w-]){re.escape(name)}(?![\w-])")
         for file, text in self.unreadable:
             if file.endswith((".tfvars", ".tfvars.json")):
@@ -188,6 +180,20 @@ class CodeIndex:
 
     def may_declare(self, name: str) -> bool:
         return bool(self.declarations(name)) or self.doubt(name) is not None
+
+
+def _unseen(unread: tuple[str, ...], opaque_modules: tuple[Note, ...]) -> str | None:
+    """The one sentence for every name that code this run could not see may declare."""
+    if unread:
+        more = f" (and {len(unread) - 1} more)" if len(unread) > 1 else ""
+        return f"{unread[0]}{more} could not be read, and may declare it"
+    if opaque_modules:
+        call = opaque_modules[0]
+        extra = len(opaque_modules) - 1
+        calls = "call" if extra == 1 else "calls"
+        others = f" (and {extra} more module {calls})" if extra else ""
+        return f"{call.where()}: {call.message}{others}; it may create this user"
+    return None
 
 
 def reconcile(
