@@ -15,7 +15,7 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 from iam_prune.model import Finding, Report, SourceSpan, TerraformModel
 from iam_prune.terraform import cache
@@ -76,6 +76,8 @@ class _Secrets:
 
     texts: dict[str, str]
     spans: dict[str, tuple[tuple[int, int], ...]]
+    #: Per file with secrets, worked out once: where each line starts, and its hidden lines.
+    _layouts: dict[str, _Layout] = field(default_factory=dict, compare=False)
 
     @classmethod
     def of(cls, files: Sequence[str], model: TerraformModel, use_cache: bool) -> _Secrets:
@@ -129,30 +131,50 @@ class _Secrets:
 
     def _line(self, path: str, number: int, content: str) -> str:
         """Line ``number`` (1-based) of ``path``, as shown, with its sensitive parts hidden."""
-        text = self.texts.get(path)
-        spans = self.spans.get(path, ())
-        if text is None or not spans:
+        layout = self._layout(path)
+        if layout is None or not 0 < number <= len(layout.starts):
             return content
-        start = _line_start(text, number)
-        if start is None:
-            return content
+        start = layout.starts[number - 1]
         end = start + len(content.rstrip("\n"))
-        return _hide_in(content, start, end, spans)
+        return _hide_in(content, start, end, self.spans[path])
 
     def _hidden_lines(self, path: str) -> dict[str, str]:
-        """Every whole line of ``path`` that holds a secret, mapped to its redacted form: an
-        added line that repeats one (a block moved or rewritten) is hidden the same way."""
+        layout = self._layout(path)
+        return {} if layout is None else layout.hidden
+
+    def _layout(self, path: str) -> _Layout | None:
+        """``None`` for a file without secrets: most patches touch none, and their lines are
+        shown as they are without looking at the file again."""
         text = self.texts.get(path)
-        if text is None:
-            return {}
-        found: dict[str, str] = {}
+        spans = self.spans.get(path)
+        if text is None or not spans:
+            return None
+        if path not in self._layouts:
+            self._layouts[path] = _Layout.of(text, spans)
+        return self._layouts[path]
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """Where each line of a file starts, and every whole line that holds a secret mapped to
+    its redacted form: an added line that repeats one (a block moved or rewritten) is hidden
+    the same way."""
+
+    starts: tuple[int, ...]
+    hidden: dict[str, str]
+
+    @classmethod
+    def of(cls, text: str, spans: tuple[tuple[int, int], ...]) -> _Layout:
+        starts: list[int] = []
+        hidden: dict[str, str] = {}
         offset = 0
         for content in text.splitlines(keepends=True):
+            starts.append(offset)
             end = offset + len(content.rstrip("\n"))
-            if any(s < end and e > offset for s, e in self.spans.get(path, ())):
-                found[content] = _hide_in(content, offset, end, self.spans[path])
+            if any(s < end and e > offset for s, e in spans):
+                hidden[content] = _hide_in(content, offset, end, spans)
             offset += len(content)
-        return found
+        return cls(tuple(starts), hidden)
 
 
 def _hide_in(content: str, start: int, end: int, spans: Iterable[tuple[int, int]]) -> str:
@@ -172,16 +194,6 @@ def _hide_in(content: str, start: int, end: int, spans: Iterable[tuple[int, int]
     if not pieces:
         return content
     return "".join(pieces) + content[cursor - start :]
-
-
-def _line_start(text: str, number: int) -> int | None:
-    offset = 0
-    for _ in range(number - 1):
-        found = text.find("\n", offset)
-        if found < 0:
-            return None
-        offset = found + 1
-    return offset
 
 
 def _sensitive(file: ParsedFile, hidden_variables: dict[str, set[str]]) -> Iterator[SourceSpan]:
