@@ -6,6 +6,18 @@ carrying a message a person can act on.
 
 from __future__ import annotations
 
+from typing import Final
+
+from botocore.exceptions import ClientError
+
+#: The error codes AWS answers a call the credentials may not make with.
+DENIED: Final = frozenset({"AccessDenied", "AccessDeniedException", "UnauthorizedOperation"})
+
+
+def error_code(error: ClientError) -> str:
+    """The AWS error code of a failed call (``""`` when the answer carries none)."""
+    return str(error.response.get("Error", {}).get("Code", ""))
+
 
 class AwsError(Exception):
     """The AWS side could not be read (credentials, permissions, connectivity, a bad answer)."""

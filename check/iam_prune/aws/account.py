@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import botocore.exceptions
 
-from iam_prune.aws import AwsError
+from iam_prune.aws import AwsError, error_code
 from iam_prune.aws.session import GuardedSession
 
 
@@ -19,7 +19,7 @@ def account_alias(gs: GuardedSession) -> tuple[str | None, str | None]:
     try:
         answer = gs.client("iam").list_account_aliases()
     except botocore.exceptions.ClientError as error:
-        code = error.response.get("Error", {}).get("Code") or "an error"
+        code = error_code(error) or "an error"
         return None, f"account alias not read ({code}): allow iam:ListAccountAliases to show it"
     except (AwsError, botocore.exceptions.BotoCoreError) as error:
         return None, f"account alias not read: {error}"

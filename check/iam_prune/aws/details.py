@@ -13,10 +13,8 @@ from typing import Any, NoReturn
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from iam_prune.aws import AwsError
+from iam_prune.aws import DENIED, AwsError, error_code
 from iam_prune.model import LiveUser, SigningCertificate, UserDetails
-
-_DENIED = frozenset({"AccessDenied", "AccessDeniedException", "UnauthorizedOperation"})
 
 
 def denied_message(operation: str, user: str | None = None, service: str = "iam") -> str:
@@ -62,11 +60,11 @@ def fetch_details(
         try:
             return list_all(iam, operation, key, UserName=user.name)
         except ClientError as error:
-            code = str(error.response.get("Error", {}).get("Code", ""))
+            code = error_code(error)
             if code == "NoSuchEntity":
                 return []
             unknown.append(label)
-            if code in _DENIED:
+            if code in DENIED:
                 problems.append(denied_message(operation_name, user.name))
             else:
                 problems.append(f"iam:{operation_name} failed for user {user.name!r}: {code}")
@@ -142,7 +140,7 @@ def fetch_details(
 
 def raise_for_denied(error: ClientError, operation: str, service: str = "iam") -> NoReturn:
     """Turn an AccessDenied into an :class:`AwsError` naming the action; wrap others."""
-    code = str(error.response.get("Error", {}).get("Code", ""))
-    if code in _DENIED:
+    code = error_code(error)
+    if code in DENIED:
         raise AwsError(denied_message(operation, service=service)) from error
     raise AwsError(f"{service}:{operation} failed: {code or error}") from error

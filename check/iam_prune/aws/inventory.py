@@ -17,7 +17,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 from botocore.parsers import ResponseParserError
 
-from iam_prune.aws import AwsError
+from iam_prune.aws import AwsError, error_code
 from iam_prune.aws.details import fetch_details, list_all, raise_for_denied
 from iam_prune.aws.report import Poller, ReportUnavailableError, ReportUnreadableError, fetch
 from iam_prune.aws.session import GuardedSession
@@ -44,10 +44,6 @@ def _aware(value: datetime | None) -> datetime | None:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
-def _code(error: ClientError) -> str:
-    return str(error.response.get("Error", {}).get("Code", ""))
-
-
 class _Gone(Exception):
     """The user was deleted while it was being read."""
 
@@ -69,14 +65,14 @@ def _read_user(iam: Any, listed: dict[str, Any]) -> LiveUser:
         has_password = True
         password_set = _aware(profile.get("CreateDate"))
     except ClientError as error:
-        if _code(error) != "NoSuchEntity":
+        if error_code(error) != "NoSuchEntity":
             raise_for_denied(error, "GetLoginProfile")
         has_password = False
     keys = []
     try:
         listed_keys = list_all(iam, "list_access_keys", "AccessKeyMetadata", UserName=name)
     except ClientError as error:
-        if _code(error) == "NoSuchEntity":
+        if error_code(error) == "NoSuchEntity":
             raise _Gone from error
         raise_for_denied(error, "ListAccessKeys")
     for key in listed_keys:

@@ -16,10 +16,8 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from iam_prune.aws import AwsError
+from iam_prune.aws import DENIED, AwsError, error_code
 from iam_prune.aws.session import GuardedSession
-
-_DENIED = frozenset({"AccessDenied", "AccessDeniedException"})
 
 #: The largest page Organizations serves for accounts and OUs.
 _PAGE_SIZE = 20
@@ -112,7 +110,7 @@ def _subtree(org: Any, ou: str, caller: str) -> list[OrgAccount]:
             if entry.get("Status") == "ACTIVE"
         ]
     except ClientError as error:
-        code = str(error.response.get("Error", {}).get("Code", ""))
+        code = error_code(error)
         if code not in _NOT_FOUND:
             raise
         raise AwsError(
@@ -142,7 +140,7 @@ def _call(client: Any, method: str, action: str) -> dict[str, Any]:
 
 def _explained(error: ClientError, gs: GuardedSession, caller: str) -> AwsError:
     """What to do about a failed listing: which permission, and which account has it."""
-    code = str(error.response.get("Error", {}).get("Code", ""))
+    code = error_code(error)
     action = f"organizations:{error.operation_name}"
     if code == "AWSOrganizationsNotInUseException":
         return AwsError(
@@ -150,7 +148,7 @@ def _explained(error: ClientError, gs: GuardedSession, caller: str) -> AwsError:
             "management account of one (or a delegated administrator)",
             account_id=caller,
         )
-    if code not in _DENIED:
+    if code not in DENIED:
         return AwsError(f"{action} failed: {code or error}", account_id=caller)
     return AwsError(
         f"access denied to {action} for account {caller}: --organization lists the accounts "

@@ -18,7 +18,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from iam_prune.aws import AwsError
+from iam_prune.aws import DENIED, AwsError, error_code
 from iam_prune.model import AccessKey, LiveUser
 
 #: Values the report uses for "no date": AWS writes N/A and no_information; moto also writes
@@ -145,11 +145,6 @@ def _user(row: dict[str, str]) -> LiveUser:
     )
 
 
-def _code(error: ClientError) -> str:
-    return str(error.response.get("Error", {}).get("Code", ""))
-
-
-_DENIED = frozenset({"AccessDenied", "AccessDeniedException", "UnauthorizedOperation"})
 _NOT_READY = frozenset({"ReportInProgress", "ReportNotPresent", "ReportExpired"})
 
 
@@ -199,8 +194,8 @@ def _generate_until_complete(iam: Any) -> bool:
     try:
         state = iam.generate_credential_report().get("State")
     except ClientError as error:
-        code = _code(error)
-        if code in _DENIED:
+        code = error_code(error)
+        if code in DENIED:
             raise ReportUnavailableError(
                 "iam:GenerateCredentialReport was denied; reading users one by one instead"
             ) from error
@@ -215,8 +210,8 @@ def _get(iam: Any) -> tuple[str, datetime | None] | None:
     try:
         response = iam.get_credential_report()
     except ClientError as error:
-        code = _code(error)
-        if code in _DENIED:
+        code = error_code(error)
+        if code in DENIED:
             raise ReportUnavailableError(
                 "iam:GetCredentialReport was denied; reading users one by one instead"
             ) from error
