@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -33,3 +34,47 @@ def run_child(
         raise SystemExit(f"{mode} failed:\n{done.stderr}")
     result: dict[str, Any] = json.loads(done.stdout.splitlines()[-1])
     return result
+
+
+def scan_command(argv: list[str]) -> list[str]:
+    """The command line that runs ``iam-prune <argv>`` in a fresh process through
+    :func:`cli_child`, so the figures it prints are the child's own."""
+    return [sys.executable, "-m", "bench.children", "--cli", json.dumps(argv)]
+
+
+def cli_child(argv: list[str]) -> None:
+    """The child's side: run the CLI with its report kept off stdout, then print its exit
+    code, wall time and peak memory as the last line."""
+    import contextlib
+    import io
+
+    from iam_prune.cli import main as cli_main
+
+    started = time.perf_counter()
+    with contextlib.redirect_stdout(io.StringIO()):
+        code = cli_main(argv)
+    seconds = time.perf_counter() - started
+    print(json.dumps({"code": code, "seconds": seconds, "rss_mb": own_peak_mb()}))
+
+
+def own_peak_mb() -> float:
+    """This process's peak resident set since it was exec'd.
+
+    Linux carries ``ru_maxrss`` over an exec, so a child started by a large parent (a bench
+    that seeded 100,000 users in-process) reports the parent's peak; ``VmHWM`` belongs to the
+    process's own address space. ``ru_maxrss`` elsewhere.
+    """
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["--cli"]:
+        cli_child(json.loads(sys.argv[2]))
