@@ -3,34 +3,115 @@ memory peak."""
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import os
+import resource
+import signal
 import subprocess
 import sys
 import time
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
+class Stopped(Exception):
+    """A child was stopped (with its own children) after ``seconds``: it ran out of time, or
+    of the address space it was allowed (``why``)."""
+
+    def __init__(self, seconds: float, why: str) -> None:
+        super().__init__(f"stopped after {seconds:.0f} s: {why}")
+        self.seconds = seconds
+        self.why = why
+
+
+@dataclass(frozen=True)
+class Finished:
+    code: int
+    stdout: str
+    stderr: str
+    #: Wall time seen from outside, process start (interpreter, imports) included.
+    seconds: float
+
+
+def child_env(env: Mapping[str, str] | None = None) -> dict[str, str]:
+    """This process's environment and ``env``; the child imports what this process imports
+    (a ``PYTHONPATH`` given to the bench included)."""
+    path = os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")]))
+    return {**os.environ, **(env or {}), "PYTHONPATH": path}
+
+
+def run(
+    command: list[str],
+    *,
+    env: Mapping[str, str],
+    cwd: Path,
+    timeout: float | None = None,
+    memory_mb: int | None = None,
+) -> Finished:
+    """``command`` in its own session, timed from outside. On ``timeout`` (or an interrupt of
+    the bench) the whole session goes, worker processes included, so nothing outlives the
+    bench. ``memory_mb`` caps the address space of the child and of what it starts (a runaway
+    input must not take a shared machine's memory); a child that fails with a
+    ``MemoryError`` under it is :class:`Stopped` too."""
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        command,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=dict(env),
+        cwd=cwd,
+        start_new_session=True,
+    )
+    try:
+        if memory_mb is not None:
+            limit = memory_mb * 1024 * 1024
+            resource.prlimit(process.pid, resource.RLIMIT_AS, (limit, limit))
+        stdout, stderr = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        _stop(process)
+        raise Stopped(time.perf_counter() - started, f"over {timeout:.0f} s") from None
+    except BaseException:
+        _stop(process)
+        raise
+    seconds = time.perf_counter() - started
+    if memory_mb is not None and process.returncode != 0 and "MemoryError" in stderr:
+        _stop(process)  # its workers
+        raise Stopped(seconds, f"over {memory_mb:,} MB of address space")
+    return Finished(process.returncode, stdout, stderr, seconds)
+
+
+def _stop(process: subprocess.Popen[str]) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.communicate()
+
+
 def run_child(
-    module: str, mode: str, root: Path, env: Mapping[str, str] | None = None
+    module: str,
+    mode: str,
+    root: Path,
+    env: Mapping[str, str] | None = None,
+    *,
+    timeout: float | None = None,
+    memory_mb: int | None = None,
 ) -> dict[str, Any]:
     """``python -m <module> --child <mode> <root>``, whose last line of output is a JSON
-    object of figures. The child imports what this process imports (a ``PYTHONPATH`` given to
-    the bench included)."""
-    path = os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")]))
-    done = subprocess.run(
+    object of figures."""
+    done = run(
         [sys.executable, "-m", module, "--child", mode, str(root)],
-        capture_output=True,
-        text=True,
-        env={**os.environ, **(env or {}), "PYTHONPATH": path},
+        env=child_env(env),
         cwd=REPO_ROOT,
-        check=False,
+        timeout=timeout,
+        memory_mb=memory_mb,
     )
-    if done.returncode != 0:
+    if done.code != 0:
         raise SystemExit(f"{mode} failed:\n{done.stderr}")
     result: dict[str, Any] = json.loads(done.stdout.splitlines()[-1])
     return result
@@ -42,19 +123,53 @@ def scan_command(argv: list[str]) -> list[str]:
     return [sys.executable, "-m", "bench.children", "--cli", json.dumps(argv)]
 
 
-def cli_child(argv: list[str]) -> None:
-    """The child's side: run the CLI with its report kept off stdout, then print its exit
-    code, wall time and peak memory as the last line."""
-    import contextlib
-    import io
+class StampedTerminal(io.TextIOBase):
+    """Standard error as a person at a terminal has it (``isatty()``, so the CLI prints its
+    progress lines), passed through, each line kept with the seconds since ``started``: the
+    phases of a run (Terraform load, AWS, planning) seen without reaching into it."""
 
+    def __init__(self, stream: Any, started: float) -> None:
+        self.stream = stream
+        self.started = started
+        self.lines: list[tuple[float, str]] = []
+
+    def isatty(self) -> bool:
+        return True
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        now = time.perf_counter() - self.started
+        for line in text.replace("\r", "\n").split("\n"):
+            if line.strip():
+                self.lines.append((round(now, 4), line.strip()))
+        self.stream.write(text)
+        return len(text)
+
+    def flush(self) -> None:
+        self.stream.flush()
+
+
+def cli_child(argv: list[str]) -> None:
+    """The child's side: run the CLI with its report kept off stdout and its standard error
+    stamped, then print as the last line its exit code, wall time, peak memory (its own
+    ``VmHWM``, and the largest ``ru_maxrss`` of its worker processes) and progress lines."""
     from iam_prune.cli import main as cli_main
 
     started = time.perf_counter()
-    with contextlib.redirect_stdout(io.StringIO()):
+    terminal = StampedTerminal(sys.stderr, started)
+    with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(terminal):
         code = cli_main(argv)
     seconds = time.perf_counter() - started
-    print(json.dumps({"code": code, "seconds": seconds, "rss_mb": own_peak_mb()}))
+    figures = {
+        "code": code,
+        "seconds": seconds,
+        "rss_mb": own_peak_mb(),
+        "workers_mb": workers_peak_mb(),
+        "progress": terminal.lines,
+    }
+    print(json.dumps(figures))
 
 
 def own_peak_mb() -> float:
@@ -70,9 +185,14 @@ def own_peak_mb() -> float:
                 return int(line.split()[1]) / 1024
     except OSError:
         pass
-    import resource
-
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def workers_peak_mb() -> float:
+    """The largest peak resident set of this process's finished children (the loader's
+    parsing workers). An upper bound: a spawned worker starts as a fork of this process, and
+    Linux counts this process's size at that moment towards the worker's ``ru_maxrss``."""
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 
 
 if __name__ == "__main__":

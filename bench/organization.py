@@ -18,17 +18,14 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench.children import REPO_ROOT
+from bench import children
 from bench.inventory import seed_users, server_call_log
-from bench.terraform import _own_peak_mb as own_peak_mb
 from iam_prune import demo
 
 ACCOUNTS = int(os.environ.get("IAM_PRUNE_BENCH_ACCOUNTS", "100"))
@@ -70,41 +67,17 @@ def build_organisation(now: datetime) -> tuple[list[str], int]:
 
 
 def scan_child(url: str, workdir: Path, out: str, *flags: str) -> dict[str, Any]:
-    """``iam-prune scan`` in a fresh process; its wall time and peak RSS."""
+    """``iam-prune scan`` in a fresh process; its wall time and peak RSS (``VmHWM``, not
+    ``ru_maxrss``: Linux carries that over the exec from this large parent)."""
     argv = ["scan", "--terraform-dir", str(workdir / "infra"), "--json", out, "--fail-on", "never"]
-    env = {
-        **os.environ,
-        "AWS_ENDPOINT_URL": url,
-        "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO_ROOT), os.environ.get("PYTHONPATH")])),
-        "IAM_PRUNE_CACHE_DIR": str(workdir / "cache"),
-    }
-    done = subprocess.run(
-        [sys.executable, "-m", "bench.organization", "--child", json.dumps([*argv, *flags])],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=workdir,
-        check=False,
+    env = children.child_env(
+        {"AWS_ENDPOINT_URL": url, "IAM_PRUNE_CACHE_DIR": str(workdir / "cache")}
     )
-    if done.returncode != 0:
+    done = children.run(children.scan_command([*argv, *flags]), env=env, cwd=workdir)
+    if done.code != 0:
         raise SystemExit(f"scan {' '.join(flags)} failed:\n{done.stderr[-3000:]}")
     figures: dict[str, Any] = json.loads(done.stdout.splitlines()[-1])
     return figures
-
-
-def child(argv: list[str]) -> None:
-    """The child's side: run the scan, print its figures as the last line."""
-    import contextlib
-    import io
-
-    from iam_prune.cli import main as cli_main
-
-    started = time.perf_counter()
-    with contextlib.redirect_stdout(io.StringIO()):
-        code = cli_main(argv)
-    seconds = time.perf_counter() - started
-    # VmHWM, not ru_maxrss: Linux carries ru_maxrss over the exec from the (large) parent.
-    print(json.dumps({"code": code, "seconds": seconds, "rss_mb": own_peak_mb()}))
 
 
 def _comparable(path: Path) -> dict[str, Any]:
@@ -202,7 +175,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    if sys.argv[1:2] == ["--child"]:
-        child(json.loads(sys.argv[2]))
-    else:
-        main()
+    main()

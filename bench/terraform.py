@@ -19,7 +19,6 @@ import inspect
 import json
 import os
 import random
-import resource
 import sys
 import tempfile
 import time
@@ -420,26 +419,10 @@ def child(mode: str, root: Path) -> dict[str, Any]:
     seconds = time.perf_counter() - started
     return {
         "seconds": seconds,
-        "self_mb": _own_peak_mb(),
-        "children_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
+        "self_mb": children.own_peak_mb(),
+        "children_mb": children.workers_peak_mb(),
         **detail,
     }
-
-
-def _own_peak_mb() -> float:
-    """This process's peak resident set since it was exec'd.
-
-    Linux carries ``ru_maxrss`` over an exec, so a child started by a large parent reports
-    the parent's peak; ``VmHWM`` belongs to the process's own address space. ``ru_maxrss``
-    elsewhere.
-    """
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def run_child(mode: str, root: Path, cache_dir: Path) -> dict[str, Any]:

@@ -1,0 +1,276 @@
+"""One whole ``iam-prune scan`` against the emulator, and python-hcl2's parse-all of the same
+files, each in a fresh process.
+
+The scan runs as a user runs it: ``iam-prune scan --terraform-dir ...`` against moto on
+loopback, credential report included, with an empty cache (cold), through
+:func:`bench.children.cli_child`. Its time is the wall time seen from outside, process start
+included. Its memory is what the child says of itself: its own peak (``VmHWM``; the child's
+``ru_maxrss`` would start at this seeding parent's size, which Linux carries over the exec)
+and, apart, the largest peak of its parsing workers (``RUSAGE_CHILDREN``, an upper bound);
+goals use the larger of the two. Standard error looks like a terminal to the scan, so it
+prints its progress lines; their times split the run into phases (Terraform load, AWS side,
+planning, combined patch and reports). Planning per finding is what the scan records under
+``IAM_PRUNE_PLANNING_TIMES``, one line per finding as each is planned.
+
+A child that runs past ``IAM_PRUNE_BENCH_SCAN_TIMEOUT`` seconds (600 by default), or fails
+for want of memory under ``IAM_PRUNE_BENCH_SCAN_MEMORY_MB`` of address space (8,192 by
+default: the machine is shared), is stopped, its workers with it; its time is then a lower
+bound, and what it planned until then still counts.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import statistics
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from bench import children
+from bench.scantree import Tree
+
+TIMEOUT = float(os.environ.get("IAM_PRUNE_BENCH_SCAN_TIMEOUT", "600"))
+MEMORY_MB = int(os.environ.get("IAM_PRUNE_BENCH_SCAN_MEMORY_MB", "8192"))
+
+
+@dataclass(frozen=True)
+class Timed:
+    """Seconds, or at least ``seconds`` when the child was stopped."""
+
+    seconds: float
+    #: Why the child was stopped; empty when it finished.
+    why: str = ""
+
+    @property
+    def stopped(self) -> bool:
+        return bool(self.why)
+
+    def text(self, width: int = 0, digits: int = 2) -> str:
+        return f"{'>' if self.stopped else ''}{self.seconds:.{digits}f}s".rjust(width)
+
+    def ratio(self, baseline: Timed) -> str:
+        """``self / baseline``, marked as a bound when either was stopped."""
+        value = self.seconds / baseline.seconds
+        if self.stopped and not baseline.stopped:
+            return f">{value:.2f}x"
+        if baseline.stopped and not self.stopped:
+            return f"<{value:.2f}x"
+        return f"{'~' if self.stopped else ''}{value:.2f}x"
+
+
+@dataclass(frozen=True)
+class Scan:
+    time: Timed
+    #: The scan's process (VmHWM) and its largest parsing worker (ru_maxrss); 0 if stopped.
+    scanner_mb: float
+    workers_mb: float
+    findings: int
+    patched: int
+    #: Seconds per finding's plan, in the order planned (as far as it got when stopped).
+    planning: tuple[float, ...]
+    #: The combined patch of every removal, once per run; ``None`` if never reached.
+    combined: float | None
+    #: Seconds per phase, from the progress lines: terraform, aws, planning, finish.
+    phases: Mapping[str, float] = field(default_factory=dict)
+
+    @property
+    def peak_mb(self) -> float:
+        return max(self.scanner_mb, self.workers_mb)
+
+    def median_ms(self) -> float:
+        return 1000 * statistics.median(self.planning) if self.planning else 0.0
+
+    def max_ms(self) -> float:
+        return 1000 * max(self.planning, default=0.0)
+
+    def planning_total(self) -> float:
+        return sum(self.planning)
+
+
+# --------------------------------------------------------------------------- the account
+
+
+def seed(declared: tuple[str, ...], unused: list[str], *, others: int = 0) -> None:
+    """The declared users straight into the emulator's backend (HTTP seeding would dominate
+    the run), created long ago, all but ``unused`` with an access key used yesterday; and
+    ``others`` users that no code declares, all in use."""
+    from moto.backends import get_backend
+    from moto.iam.models import AccessKeyLastUsed
+
+    from iam_prune import demo
+
+    backend: Any = get_backend("iam")[demo.ACCOUNT_ID]["global"]
+    backend.reset()
+    now = datetime.now(UTC).replace(tzinfo=None)
+    never = set(unused)
+    for name in (*declared, *(f"svc-{n:05}" for n in range(others))):
+        user = backend.create_user("us-east-1", name)
+        user.create_date = now - timedelta(days=400)
+        if name in never:
+            continue
+        key = user.create_access_key(prefix="AKIA")
+        key.create_date = now - timedelta(days=400)
+        key.last_used = AccessKeyLastUsed(
+            timestamp=now - timedelta(days=1), service="s3", region="us-east-1"
+        )
+
+
+# --------------------------------------------------------------------------- one scan
+
+
+def scan(tree: Tree, unused: list[str], *, others: int = 0, timeout: float = TIMEOUT) -> Scan:
+    """``iam-prune scan`` of every root of ``tree`` (seeded here), cold cache."""
+    seed(tree.users, unused, others=others)
+    work = tree.base.parent / f"{tree.base.name}-run"
+    work.mkdir(exist_ok=True)
+    times, report = work / "planning.jsonl", work / "report.json"
+    times.unlink(missing_ok=True)
+    report.unlink(missing_ok=True)
+    cache = work / f"cache-{len(list(work.glob('cache-*')))}"  # empty: a cold run
+    env = children.child_env(
+        {"IAM_PRUNE_PLANNING_TIMES": str(times), "IAM_PRUNE_CACHE_DIR": str(cache)}
+    )
+    env.pop("CI", None)  # the progress lines are what a terminal shows outside CI
+    argv = ["scan", "--json", str(report), "--fail-on", "never", "--color", "never"]
+    for root in tree.roots:
+        argv += ["--terraform-dir", str(root)]
+    try:
+        done = children.run(
+            children.scan_command(argv),
+            env=env,
+            cwd=tree.base,
+            timeout=timeout,
+            memory_mb=MEMORY_MB,
+        )
+    except children.Stopped as stop:
+        per_finding, combined = _planning(times)
+        return Scan(Timed(stop.seconds, stop.why), 0, 0, 0, 0, per_finding, combined)
+    if done.code != 0:
+        raise SystemExit(f"scan failed ({done.code}):\n{done.stderr[-3000:]}")
+    figures = json.loads(done.stdout.splitlines()[-1])
+    if figures["code"] not in (0, 1):
+        raise SystemExit(f"scan exited {figures['code']}:\n{done.stderr[-3000:]}")
+    findings = [
+        f
+        for account in json.loads(report.read_text())["accounts"]
+        for f in account["findings"]
+        if f["status"] == "remove-from-code"
+    ]
+    per_finding, combined = _planning(times)
+    patched = sum(1 for f in findings if (f.get("remediation") or {}).get("patch"))
+    return Scan(
+        Timed(done.seconds),
+        figures["rss_mb"],
+        figures["workers_mb"],
+        len(findings),
+        patched,
+        per_finding,
+        combined,
+        phases(figures["progress"], figures["seconds"]),
+    )
+
+
+def _planning(path: Path) -> tuple[tuple[float, ...], float | None]:
+    if not path.exists():
+        return (), None
+    lines = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    combined = [line["seconds"] for line in lines if not line["user"]]
+    return tuple(line["seconds"] for line in lines if line["user"]), sum(combined) or None
+
+
+#: The progress lines that start each phase, as ``pipeline.run`` words them.
+MARKS = {
+    "terraform": re.compile(r"reading the Terraform in "),
+    "terraform-end": re.compile(r"parsed [\d,]+ of [\d,]+ Terraform files"),
+    "aws": re.compile(r"reading [\d,]+ accounts?\b|accounts of the organisation to scan"),
+    "planning": re.compile(r": planning [\d,]+ removal"),
+    "finish": re.compile(r"combining [\d,]+ removal"),
+}
+
+
+def phases(progress: list[tuple[float, str]], end: float) -> dict[str, float]:
+    """Seconds per phase from stamped progress lines: ``terraform`` (the load), ``aws`` (the
+    inventory, up to the first finding's plan), ``planning`` (every finding) and ``finish``
+    (the combined patch, redaction, the report files). A phase whose lines are missing is left
+    out."""
+    at: dict[str, float] = {}
+    for seconds, line in progress:
+        for mark, pattern in MARKS.items():
+            if mark not in at and pattern.search(line):
+                at[mark] = seconds
+                break
+    found: dict[str, float] = {}
+    if "terraform" in at and "terraform-end" in at:
+        found["terraform"] = at["terraform-end"] - at["terraform"]
+    order = [mark for mark in ("aws", "planning", "finish") if mark in at]
+    for here, after in zip(order, [*order[1:], None], strict=True):
+        found[here] = (at[after] if after else end) - at[here]
+    return found
+
+
+# --------------------------------------------------------------------------- the baseline
+
+
+def parse_all(tree: Tree, timeout: float = TIMEOUT) -> Timed:
+    """python-hcl2 parsing every ``.tf`` file under the tree, in one fresh process."""
+    try:
+        figures = children.run_child(
+            "bench.terraform", "baseline", tree.base, timeout=timeout, memory_mb=MEMORY_MB
+        )
+    except children.Stopped as stop:
+        return Timed(stop.seconds, stop.why)
+    if figures["failures"]:
+        raise SystemExit(f"python-hcl2 could not parse {figures['failures']} generated files")
+    return Timed(float(figures["seconds"]))
+
+
+def note(message: str) -> None:
+    """A line on the way, so a long run shows where it is."""
+    print(f"  ... {message}", file=sys.stderr, flush=True)
+
+
+# --------------------------------------------------------------------------- display
+
+COLUMNS = (
+    f"{'scan':>9} {'parse-all':>9} {'ratio':>7} {'scan MB':>8} {'worker MB':>9} "
+    f"{'plan med':>9} {'plan max':>9} {'plan sum':>9} {'combined':>9} {'patched':>9}"
+)
+
+
+def header(label: str) -> str:
+    """The column titles after ``label``, laid out as :func:`row` lays out a scan."""
+    return f"  {label} {COLUMNS}"
+
+
+def row(label: str, result: Scan, baseline: Timed) -> str:
+    if result.time.stopped:
+        memory = f"{'-':>8} {'-':>9}"
+        done = f"{len(result.planning)} planned, stopped: {result.time.why}"
+    else:
+        memory = f"{result.scanner_mb:>8.0f} {result.workers_mb:>9.0f}"
+        done = f"{result.patched}/{result.findings}"
+    combined = "-" if result.combined is None else f"{result.combined:.2f}s"
+    return (
+        f"  {label} {result.time.text(9)} {baseline.text(9)} {result.time.ratio(baseline):>7} "
+        f"{memory} {result.median_ms():>7.1f}ms {result.max_ms():>7.0f}ms "
+        f"{result.planning_total():>8.2f}s {combined:>9} {done:>9}"
+    )
+
+
+def verdict(ok: bool, complete: bool) -> str:
+    """For a figure that is a lower bound when a run was stopped: over the goal is a miss
+    either way; under it is only known when every run finished."""
+    if not ok:
+        return "MISSED"
+    return "met" if complete else "unknown (a run was stopped)"
+
+
+def ratio_verdict(measured: Timed, baseline: Timed, goal: float) -> str:
+    if baseline.stopped:
+        return "unknown (the baseline was stopped)"
+    return verdict(measured.seconds / baseline.seconds <= goal, not measured.stopped)
