@@ -7,6 +7,7 @@ import contextlib
 import io
 import json
 import os
+import re
 import resource
 import signal
 import subprocess
@@ -22,12 +23,13 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 
 class Stopped(Exception):
     """A child was stopped (with its own children) after ``seconds``: it ran out of time, or
-    of the address space it was allowed (``why``)."""
+    of the address space it was allowed (``why``). ``stderr`` is what it wrote until then."""
 
-    def __init__(self, seconds: float, why: str) -> None:
+    def __init__(self, seconds: float, why: str, stderr: str) -> None:
         super().__init__(f"stopped after {seconds:.0f} s: {why}")
         self.seconds = seconds
         self.why = why
+        self.stderr = stderr
 
 
 @dataclass(frozen=True)
@@ -75,22 +77,24 @@ def run(
             resource.prlimit(process.pid, resource.RLIMIT_AS, (limit, limit))
         stdout, stderr = process.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
-        _stop(process)
-        raise Stopped(time.perf_counter() - started, f"over {timeout:.0f} s") from None
+        stderr = _stop(process)
+        raise Stopped(time.perf_counter() - started, f"over {timeout:.0f} s", stderr) from None
     except BaseException:
         _stop(process)
         raise
     seconds = time.perf_counter() - started
     if memory_mb is not None and process.returncode != 0 and "MemoryError" in stderr:
         _stop(process)  # its workers
-        raise Stopped(seconds, f"over {memory_mb:,} MB of address space")
+        raise Stopped(seconds, f"over {memory_mb:,} MB of address space", stderr)
     return Finished(process.returncode, stdout, stderr, seconds)
 
 
-def _stop(process: subprocess.Popen[str]) -> None:
+def _stop(process: subprocess.Popen[str]) -> str:
+    """Kill the child's session; what it wrote to standard error."""
     with contextlib.suppress(ProcessLookupError):
         os.killpg(process.pid, signal.SIGKILL)
-    process.communicate()
+    _, stderr = process.communicate()
+    return stderr or ""
 
 
 def run_child(
@@ -123,15 +127,20 @@ def scan_command(argv: list[str]) -> list[str]:
     return [sys.executable, "-m", "bench.children", "--cli", json.dumps(argv)]
 
 
+#: A progress line as :class:`StampedTerminal` passes it on: seconds since the start, the line.
+STAMPED = re.compile(r"^@(\d+\.\d+) (.*)$", re.MULTILINE)
+
+
 class StampedTerminal(io.TextIOBase):
     """Standard error as a person at a terminal has it (``isatty()``, so the CLI prints its
-    progress lines), passed through, each line kept with the seconds since ``started``: the
-    phases of a run (Terraform load, AWS, planning) seen without reaching into it."""
+    progress lines), each line passed on after ``@<seconds since started>``: the phases of a
+    run (Terraform load, AWS, planning) seen without reaching into it, even when the run is
+    stopped half-way."""
 
     def __init__(self, stream: Any, started: float) -> None:
         self.stream = stream
         self.started = started
-        self.lines: list[tuple[float, str]] = []
+        self.pending = ""
 
     def isatty(self) -> bool:
         return True
@@ -140,21 +149,27 @@ class StampedTerminal(io.TextIOBase):
         return True
 
     def write(self, text: str) -> int:
+        self.pending += text.replace("\r", "\n")
+        *lines, self.pending = self.pending.split("\n")
         now = time.perf_counter() - self.started
-        for line in text.replace("\r", "\n").split("\n"):
-            if line.strip():
-                self.lines.append((round(now, 4), line.strip()))
-        self.stream.write(text)
+        for line in lines:
+            self.stream.write(f"@{now:.3f} {line}\n")
+        self.stream.flush()
         return len(text)
 
     def flush(self) -> None:
         self.stream.flush()
 
 
+def stamped_lines(stderr: str) -> list[tuple[float, str]]:
+    """The lines a :class:`StampedTerminal` passed on, with their times."""
+    return [(float(seconds), line) for seconds, line in STAMPED.findall(stderr)]
+
+
 def cli_child(argv: list[str]) -> None:
     """The child's side: run the CLI with its report kept off stdout and its standard error
-    stamped, then print as the last line its exit code, wall time, peak memory (its own
-    ``VmHWM``, and the largest ``ru_maxrss`` of its worker processes) and progress lines."""
+    stamped, then print as the last line its exit code, wall time and peak memory (its own
+    ``VmHWM``, and the largest ``ru_maxrss`` of its worker processes)."""
     from iam_prune.cli import main as cli_main
 
     started = time.perf_counter()
@@ -167,7 +182,6 @@ def cli_child(argv: list[str]) -> None:
         "seconds": seconds,
         "rss_mb": own_peak_mb(),
         "workers_mb": workers_peak_mb(),
-        "progress": terminal.lines,
     }
     print(json.dumps(figures))
 

@@ -75,7 +75,8 @@ class Scan:
     planning: tuple[float, ...]
     #: The combined patch of every removal, once per run; ``None`` if never reached.
     combined: float | None
-    #: Seconds per phase, from the progress lines: terraform, aws, planning, finish.
+    #: Seconds per phase, from the progress lines: terraform, aws, planning, finish (a stopped
+    #: run's last phase counted to its last line).
     phases: Mapping[str, float] = field(default_factory=dict)
 
     @property
@@ -149,7 +150,18 @@ def scan(tree: Tree, unused: list[str], *, others: int = 0, timeout: float = TIM
         )
     except children.Stopped as stop:
         per_finding, combined = _planning(times)
-        return Scan(Timed(stop.seconds, stop.why), 0, 0, 0, 0, per_finding, combined)
+        stamped = children.stamped_lines(stop.stderr)
+        last = max((seconds for seconds, _ in stamped), default=0.0)  # the phase still open
+        return Scan(
+            Timed(stop.seconds, stop.why),
+            0,
+            0,
+            0,
+            0,
+            per_finding,
+            combined,
+            phases(stamped, last),
+        )
     if done.code != 0:
         raise SystemExit(f"scan failed ({done.code}):\n{done.stderr[-3000:]}")
     figures = json.loads(done.stdout.splitlines()[-1])
@@ -171,7 +183,7 @@ def scan(tree: Tree, unused: list[str], *, others: int = 0, timeout: float = TIM
         patched,
         per_finding,
         combined,
-        phases(figures["progress"], figures["seconds"]),
+        phases(children.stamped_lines(done.stderr), figures["seconds"]),
     )
 
 

@@ -136,15 +136,13 @@ def generate_roots(base: Path, roots: int, files_per_root: int) -> Tree:
 
 
 def generate_big_file(base: Path) -> Tree:
-    """One ``users.tf`` of 400 users with an attachment and an output each (~4,000 lines)."""
+    """One ``users.tf`` of 400 users with a path and a policy attachment each (4,000 lines)."""
     _start(base)
     root = base / "infra"
     root.mkdir()
     names = [f"user{i:03}" for i in range(BIG_FILE_USERS)]
     text = "\n".join(
-        _user(name).replace('  name = "', '  path = "/people/"\n  name = "')
-        + f'\noutput "{name}_arn" {{\n  value = aws_iam_user.{name}.arn\n}}\n'
-        for name in names
+        _user(name).replace('  name = "', '  path = "/people/"\n  name = "') for name in names
     )
     (root / "users.tf").write_text(text, encoding="utf-8")
     return Tree(base, (root,), 1, len(text), tuple(names))
@@ -190,10 +188,10 @@ def generate_beside(base: Path, megabytes: float) -> Tree:
 
 
 def for_each_text(names: int) -> str:
-    """A user per element of a literal set of ``names`` strings."""
-    elements = ", ".join(f'"n{i}"' for i in range(names))
+    """A user per element of a literal set of ``names`` strings, one a line."""
+    elements = "".join(f'    "n{i}",\n' for i in range(names))
     return (
-        f'resource "aws_iam_user" "many" {{\n  for_each = toset([{elements}])\n'
+        f'resource "aws_iam_user" "many" {{\n  for_each = toset([\n{elements}  ])\n'
         "  name     = each.key\n}\n"
     )
 
