@@ -67,6 +67,7 @@ def table(folder: Path, rows: list[tuple[int, int]]) -> Results:
         print(row(f"{files:>6} {unused:>6}", result, baseline), flush=True)
     print(
         "  scan: wall time from outside, process start included; ratio: scan / parse-all; "
+        "tf load, aws: the Terraform load and the AWS side, from the progress lines;\n  "
         "scan MB: the scan's process (VmHWM); worker MB: its largest parsing worker "
         "(ru_maxrss, an upper bound); plan: per finding; combined: the combined patch"
     )

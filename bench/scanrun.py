@@ -249,8 +249,9 @@ def note(message: str) -> None:
 # --------------------------------------------------------------------------- display
 
 COLUMNS = (
-    f"{'scan':>9} {'parse-all':>9} {'ratio':>7} {'scan MB':>8} {'worker MB':>9} "
-    f"{'plan med':>9} {'plan max':>9} {'plan sum':>9} {'combined':>9} {'patched':>9}"
+    f"{'scan':>9} {'parse-all':>9} {'ratio':>7} {'tf load':>8} {'aws':>7} {'scan MB':>8} "
+    f"{'worker MB':>9} {'plan med':>9} {'plan max':>9} {'plan sum':>9} {'combined':>9} "
+    f"{'patched':>9}"
 )
 
 
@@ -267,9 +268,13 @@ def row(label: str, result: Scan, baseline: Timed) -> str:
         memory = f"{result.scanner_mb:>8.0f} {result.workers_mb:>9.0f}"
         done = f"{result.patched}/{result.findings}"
     combined = "-" if result.combined is None else f"{result.combined:.2f}s"
+    load, aws = (
+        f"{result.phases[name]:.2f}s" if name in result.phases else "-"
+        for name in ("terraform", "aws")
+    )
     return (
         f"  {label} {result.time.text(9)} {baseline.text(9)} {result.time.ratio(baseline):>7} "
-        f"{memory} {result.median_ms():>7.1f}ms {result.max_ms():>7.0f}ms "
+        f"{load:>8} {aws:>7} {memory} {result.median_ms():>7.1f}ms {result.max_ms():>7.0f}ms "
         f"{result.planning_total():>8.2f}s {combined:>9} {done:>9}"
     )
 
