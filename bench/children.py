@@ -23,13 +23,16 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 
 class Stopped(Exception):
     """A child was stopped (with its own children) after ``seconds``: it ran out of time, or
-    of the address space it was allowed (``why``). ``stderr`` is what it wrote until then."""
+    of the address space it was allowed (``why``). ``stderr`` is what it wrote until then,
+    ``peak_mb`` its peak resident set until then (``VmHWM``, read just before it was stopped;
+    0 if unknown)."""
 
-    def __init__(self, seconds: float, why: str, stderr: str) -> None:
+    def __init__(self, seconds: float, why: str, stderr: str, peak_mb: float = 0.0) -> None:
         super().__init__(f"stopped after {seconds:.0f} s: {why}")
         self.seconds = seconds
         self.why = why
         self.stderr = stderr
+        self.peak_mb = peak_mb
 
 
 @dataclass(frozen=True)
@@ -77,8 +80,9 @@ def run(
             resource.prlimit(process.pid, resource.RLIMIT_AS, (limit, limit))
         stdout, stderr = process.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
+        seconds, peak = time.perf_counter() - started, peak_mb(process.pid)
         stderr = _stop(process)
-        raise Stopped(time.perf_counter() - started, f"over {timeout:.0f} s", stderr) from None
+        raise Stopped(seconds, f"over {timeout:.0f} s", stderr, peak) from None
     except BaseException:
         _stop(process)
         raise
@@ -186,6 +190,17 @@ def cli_child(argv: list[str]) -> None:
     print(json.dumps(figures))
 
 
+def peak_mb(pid: int | str) -> float:
+    """The peak resident set of process ``pid`` so far (its ``VmHWM``); 0 where unknown."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
+
+
 def own_peak_mb() -> float:
     """This process's peak resident set since it was exec'd.
 
@@ -193,13 +208,7 @@ def own_peak_mb() -> float:
     that seeded 100,000 users in-process) reports the parent's peak; ``VmHWM`` belongs to the
     process's own address space. ``ru_maxrss`` elsewhere.
     """
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return peak_mb("self") or resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def workers_peak_mb() -> float:

@@ -66,7 +66,8 @@ class Timed:
 @dataclass(frozen=True)
 class Scan:
     time: Timed
-    #: The scan's process (VmHWM) and its largest parsing worker (ru_maxrss); 0 if stopped.
+    #: The scan's process (VmHWM; when stopped, until then) and its largest parsing worker
+    #: (ru_maxrss; 0 when stopped).
     scanner_mb: float
     workers_mb: float
     findings: int
@@ -154,7 +155,7 @@ def scan(tree: Tree, unused: list[str], *, others: int = 0, timeout: float = TIM
         last = max((seconds for seconds, _ in stamped), default=0.0)  # the phase still open
         return Scan(
             Timed(stop.seconds, stop.why),
-            0,
+            stop.peak_mb,
             0,
             0,
             0,
@@ -262,7 +263,7 @@ def header(label: str) -> str:
 
 def row(label: str, result: Scan, baseline: Timed) -> str:
     if result.time.stopped:
-        memory = f"{'-':>8} {'-':>9}"
+        memory = f"{f'>{result.scanner_mb:.0f}' if result.scanner_mb else '-':>8} {'-':>9}"
         done = f"{len(result.planning)} planned, stopped: {result.time.why}"
     else:
         memory = f"{result.scanner_mb:>8.0f} {result.workers_mb:>9.0f}"
