@@ -88,6 +88,7 @@ class _Shared:
         self.edited: dict[tuple[str, str], ParsedFile | ParseError] = {}
         self.mentions = Mentions(original)
         self.graphs: dict[str, Graph] = {}
+        self.use_cache = False
 
 
 @dataclass(frozen=True)
@@ -153,7 +154,16 @@ class Workspace:
 
     @classmethod
     def of(cls, model: TerraformModel) -> Workspace:
-        return cls(dict(model.sources), model.var_files)
+        """The model's sources, with the parses the load made of them and its choice of the
+        disk cache for the files it did not parse."""
+        workspace = cls(dict(model.sources), model.var_files)
+        shared = workspace._shared
+        shared.use_cache = model.parse_cache
+        for path, _ in model.sources:
+            parsed = model.parsed.get(path)
+            if parsed is not None and path not in shared.parses:
+                shared.parses[path] = parsed
+        return workspace
 
     def edited(self, changed: Mapping[str, str]) -> Workspace:
         """The same workspace with some files' texts replaced."""
@@ -286,8 +296,8 @@ class Workspace:
 
     def _parse_originals(self, paths: Sequence[str]) -> None:
         """Parse the unchanged texts of ``paths`` not parsed yet in one batch: the loader's
-        ``parse_all``, so that a module of many files is parsed by its worker processes. (The
-        disk cache stays off: whether ``--no-cache`` was given is not known here.)"""
+        ``parse_all``, so that a module of many files is parsed by its worker processes, with
+        the disk cache when the load could use it."""
         shared = self._shared
         items = [
             (path, text)
@@ -295,7 +305,8 @@ class Workspace:
             if path not in shared.parses and (text := self.original.get(path)) is not None
         ]
         if len(items) > 1:
-            for (path, _), outcome in zip(items, parse_all(items, use_cache=False), strict=True):
+            outcomes = parse_all(items, use_cache=shared.use_cache)
+            for (path, _), outcome in zip(items, outcomes, strict=True):
                 shared.parses[path] = outcome
 
     def uses(self, directory: str) -> Iterator[tuple[str, Use]]:
