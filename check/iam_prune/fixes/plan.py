@@ -219,7 +219,7 @@ def _texts(
 ) -> tuple[dict[str, str], dict[str, str]]:
     texts = dict(model.sources)
     try:
-        after = render_all(texts, edits)
+        after = render_all(texts, edits, _planner(model).workspace.parsed_text)
     except RenderError as error:
         raise ValueError(str(error)) from error
     return {path: texts[path] for path in after}, after

@@ -146,6 +146,7 @@ class Workspace:
         self.changed: frozenset[str] = frozenset()
         self._changed_directories: frozenset[str] = frozenset()
         self._config_files: dict[str, list[ParsedFile]] = {}
+        self._positions: dict[str, dict[str, int]] = {}
         self._configs: dict[str, ModuleConfig] = {}
         self._declared: dict[str, set[str]] = {}
         self._local_calls: dict[str, list[tuple[str, str]]] = {}
@@ -182,6 +183,12 @@ class Workspace:
         edited.changed = frozenset(differing)
         edited._changed_directories = frozenset(directory_of(p) for p in differing)
         return edited
+
+    def edited_paths(self) -> frozenset[str]:
+        """Every path whose text differs from the original's (along the parents)."""
+        if self.parent is None:
+            return frozenset()
+        return self.changed | self.parent.edited_paths()
 
     def unchanged(self, directory: str) -> Workspace | None:
         """The workspace this one was edited from, when ``directory``'s texts are the same
@@ -234,6 +241,9 @@ class Workspace:
         pattern = re.compile(
             rf"(?<![\w-])(?:{'|'.join(re.escape(name) for name in wanted)})(?![\w-])"
         )
+        if indexed is not None:  # the index answers for the original texts
+            chosen = indexed | self.edited_paths()
+            paths = [path for path in paths if path in chosen]
         found = []
         for path in paths:
             text = self.texts.get(path)
@@ -279,20 +289,37 @@ class Workspace:
     def _edited_config_files(self, parent: Workspace, directory: str) -> list[ParsedFile]:
         """The parent's list with the edited files' parses in their places: a directory of
         thousands of files is not gone through again for the one an edit touches."""
-        edited = {p for p in self.changed if directory_of(p) == directory}
-        files = [path for path in self.files(directory) if scan.is_config_file(path)]
-        found = []
-        kept = iter(parent.config_files(directory))
-        following = next(kept, None)
-        for path in files:
-            if following is not None and following.path == path:
-                current, following = following, next(kept, None)
-                if path not in edited:
-                    found.append(current)
-                    continue
-            if isinstance(parsed := self.parsed(path), ParsedFile):
-                found.append(parsed)
-        return found
+        edited = sorted(p for p in self.changed if directory_of(p) == directory)
+        theirs = parent.config_files(directory)
+        if any(p not in parent.texts for p in edited):  # a new file: its place is looked for
+            paths = [path for path in self.files(directory) if scan.is_config_file(path)]
+            mine = {p.path: p for p in theirs if p.path not in edited}
+            for path in edited:
+                if isinstance(parsed := self.parsed(path), ParsedFile):
+                    mine[path] = parsed
+            return [mine[path] for path in paths if path in mine]
+        found: list[ParsedFile | None] = list(theirs)
+        places = parent._places(directory)
+        missing = []
+        for path in edited:
+            outcome = self.parsed(path) if scan.is_config_file(path) else None
+            usable = outcome if isinstance(outcome, ParsedFile) else None
+            if path in places:
+                found[places[path]] = usable
+            elif usable is not None:
+                missing.append(usable)  # it did not parse before the edit
+        kept = [parsed for parsed in found if parsed is not None]
+        if missing:
+            kept = sorted([*kept, *missing], key=lambda parsed: parsed.path)
+        return kept
+
+    def _places(self, directory: str) -> dict[str, int]:
+        """Where each file is in ``config_files(directory)``."""
+        known = self._positions.get(directory)
+        if known is None:
+            listed = self.config_files(directory)
+            known = self._positions[directory] = {p.path: n for n, p in enumerate(listed)}
+        return known
 
     def _parse_originals(self, paths: Sequence[str]) -> None:
         """Parse the unchanged texts of ``paths`` not parsed yet in one batch: the loader's
