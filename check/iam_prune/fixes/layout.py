@@ -137,9 +137,11 @@ def _lines(text: str) -> list[_Line]:
     return lines
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def _cells(line: str) -> tuple[int | None, int | None, str | None]:
     """Where the line's assignment ``=`` and trailing comment are, and what closes a heredoc or
-    a comment it opens and leaves open (its marker, or ``*/``)."""
+    a comment it opens and leaves open (its marker, or ``*/``). Kept per line: every candidate
+    change re-aligns its whole file, whose lines are nearly all the same each time."""
     assign: int | None = None
     depth = 0  # brackets opened after the assignment and not closed
     first_token = True

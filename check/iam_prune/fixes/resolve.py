@@ -20,7 +20,7 @@ from iam_prune.fixes.workspace import Workspace, joined
 from iam_prune.model import FileEdit
 from iam_prune.terraform import scan
 from iam_prune.terraform.moduleconfig import is_local_source, source_of
-from iam_prune.terraform.references import Traversal, Use, directory_of, uses
+from iam_prune.terraform.references import Traversal, Use, block_uses, directory_of, uses
 from iam_prune.terraform.syntax import ParsedFile
 
 _PAST_ADDRESSES = {("moved", "from"), ("removed", "from")}
@@ -271,19 +271,6 @@ def _moved_on(item: Located, moves_from: set[str]) -> bool:
     )
 
 
-def unresolved(
-    resolver: Resolver,
-    directories: Sequence[str],
-    names: Iterable[str],
-    also: Sequence[str] = (),
-) -> set[tuple[str, str]]:
-    """``(directory, reference)`` for every use in ``directories`` mentioning one of ``names``
-    (and every use in the files ``also``) that does not resolve: the same set before and after
-    an edit means it broke nothing."""
-    items = located(resolver.workspace, directories, names)
-    return _unresolved_among(resolver, itertools.chain(items, in_files(resolver.workspace, also)))
-
-
 def _unresolved_among(resolver: Resolver, items: Iterable[Located]) -> set[tuple[str, str]]:
     missing: set[tuple[str, str]] = set()
     chained: dict[str, set[str]] = {}
@@ -308,11 +295,37 @@ def newly_unresolved(
     resolve the same before and after, and are not read."""
     within = set(directories)
     edited = [path for path in edited if directory_of(path) in within]
+    old_uses = rewritten_uses(before.workspace, after.workspace, edited)
+    new_uses = rewritten_uses(after.workspace, before.workspace, edited)
     names = changed(before, after, directories)
-    names |= mentioned(before.workspace, edited) | mentioned(after.workspace, edited)
-    return unresolved(after, directories, names, edited) - unresolved(
-        before, directories, names, edited
+    names |= set(_names(item.traversal.address for item in (*old_uses, *new_uses)))
+    return _unresolved_among(
+        after, itertools.chain(located(after.workspace, directories, names), new_uses)
+    ) - _unresolved_among(
+        before, itertools.chain(located(before.workspace, directories, names), old_uses)
     )
+
+
+def rewritten_uses(workspace: Workspace, other: Workspace, paths: Iterable[str]) -> list[Located]:
+    """The uses in the blocks of ``paths`` that ``other`` does not have word for word in the
+    same file: a block the edit left as it was reads the same before and after, and where a
+    name it mentions changed, the search for that name finds it."""
+    found: list[Located] = []
+    for path in sorted(set(paths)):
+        text, parsed = workspace.text(path), workspace.parsed(path)
+        if text is None or not isinstance(parsed, ParsedFile):
+            continue
+        theirs: set[str] = set()
+        other_text = other.text(path)
+        if other_text is not None and isinstance(known := other.parsed(path), ParsedFile):
+            theirs = {other_text[b.span.start : b.span.end] for b in known.blocks}
+        for block in parsed.blocks:
+            if text[block.span.start : block.span.end] in theirs:
+                continue
+            for use in block_uses(block, text):
+                if (use.block.block_type, use.path[0]) not in _PAST_ADDRESSES:
+                    found.append(Located(path, use))
+    return found
 
 
 def newly_unresolved_exhaustively(
@@ -324,11 +337,6 @@ def newly_unresolved_exhaustively(
     return _unresolved_among(
         after, located_exhaustively(after.workspace, directories, names)
     ) - _unresolved_among(before, located_exhaustively(before.workspace, directories, names))
-
-
-def mentioned(workspace: Workspace, paths: Iterable[str]) -> set[str]:
-    """What the uses in ``paths`` mention, as ``located`` looks for it."""
-    return set(_names(item.traversal.address for item in in_files(workspace, paths)))
 
 
 def _names(addresses: Iterable[str]) -> Iterator[str]:

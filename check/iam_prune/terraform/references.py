@@ -154,8 +154,13 @@ def uses(parsed: ParsedFile, text: str) -> Iterator[Use]:
     """Every reference in the blocks of one parsed file, in source order; ``text`` is the file's
     text (a template the reader does not model is searched in it)."""
     for block in parsed.blocks:
-        for attribute, path in _attributes(block, ()):
-            yield from _in_attribute(block, attribute, path, text)
+        yield from block_uses(block, text)
+
+
+def block_uses(block: Block, text: str) -> Iterator[Use]:
+    """Every reference in one top-level block, in source order."""
+    for attribute, path in _attributes(block, ()):
+        yield from _in_attribute(block, attribute, path, text)
 
 
 def attributes(block: Block) -> Iterator[Attribute]:
