@@ -20,6 +20,7 @@ from typing import TypeGuard
 from iam_prune.fixes.dependents import SHARED_LISTS, USER_ONLY, other_principals
 from iam_prune.fixes.edits import removed
 from iam_prune.fixes.instances import Facts, Tree
+from iam_prune.fixes.nameinputs import NameInput, name_inputs
 from iam_prune.fixes.starts import removal
 from iam_prune.fixes.workspace import Workspace
 from iam_prune.model import Declaration, FileEdit, SourceSpan
@@ -54,6 +55,17 @@ class Literals:
 
     edits: tuple[FileEdit, ...] = ()
     mentions: tuple[Mention, ...] = ()
+    #: Variables that are the user's name, read by its block alone (``nameinputs``).
+    inputs: tuple[NameInput, ...] = ()
+
+    def with_start(self, start: Sequence[FileEdit]) -> tuple[FileEdit, ...]:
+        """The edits that go with a change starting with ``start``: the literal mentions'
+        edits, and the variables naming the user when ``start`` takes its block away."""
+        found = [*self.edits]
+        for named in self.inputs:
+            if removed(named.owner, start):
+                found += named.edits
+        return tuple(e for e in dict.fromkeys(found) if e not in start)
 
     def problems(self, edits: Sequence[FileEdit]) -> list[str]:
         """The mentions the change ``edits`` leave in place."""
@@ -85,7 +97,7 @@ def literals(workspace: Workspace, decl: Declaration, others: Sequence[Declarati
         edits += found.edits
         where = f"{path}:{block.span.line}: `{block_name(block)}`"
         mentions += [Mention(block.span, f"{where} {text}") for text in found.texts]
-    return Literals(tuple(edits), tuple(mentions))
+    return Literals(tuple(edits), tuple(mentions), name_inputs(workspace, decl))
 
 
 @dataclass

@@ -21,7 +21,7 @@ from iam_prune.fixes.edits import inside
 from iam_prune.fixes.instances import Change, Facts, Tree, compare, tree
 from iam_prune.fixes.literals import named_by_value
 from iam_prune.fixes.positions import reference_node, use_read_whole
-from iam_prune.fixes.readers import output_readers, readers
+from iam_prune.fixes.readers import output_readers, passed_on, readers
 from iam_prune.fixes.render import RenderError, render_all
 from iam_prune.fixes.resolve import (
     Located,
@@ -33,7 +33,7 @@ from iam_prune.fixes.resolve import (
 )
 from iam_prune.fixes.syntaxwalk import dotted_name, is_count_index, nodes, parent_of
 from iam_prune.fixes.workspace import Workspace
-from iam_prune.model import FileEdit
+from iam_prune.model import FileEdit, SourceSpan
 from iam_prune.terraform.moduleconfig import USER_RESOURCE
 from iam_prune.terraform.references import Traversal, Use, directory_of
 from iam_prune.terraform.syntax import (
@@ -137,7 +137,8 @@ def settle(
         return Settled(tuple(edits), {}, None, problems=("the removal did not settle",))
     change = compare(before.trees, after.trees)
     broken = _dangling(before, after, texts)
-    problems = _check(change, wanted, allowed, exact=not follow, edits=edits)
+    passed = passed_on(before.workspace, edits, before.roots)
+    problems = _check(change, wanted, allowed, exact=not follow, edits=(*edits, *passed))
     problems += readers(before.workspace, edits, before.roots)
     problems += output_readers(before.workspace, edits)
     problems += _protected(before.workspace, change)
@@ -213,15 +214,17 @@ def _check(
     allowed: set[str],
     *,
     exact: bool,
-    edits: Sequence[FileEdit] = (),
+    edits: Sequence[FileEdit | SourceSpan] = (),
 ) -> list[str]:
     """Whether the change destroys what it should and no other user (with ``exact``, nothing
     else at all), and renames nothing.
 
     Nothing that is not destroyed may be made differently, unless the change edits its own
-    block (an element taken out of a shared list): an edited collection or variable that
-    something else reads too (another module's inputs, a bucket name) would change it. A module
-    instance may only go with a user that is meant to go in it."""
+    block (an element taken out of a shared list) or the block hands the edited value whole to
+    a module that is read like the value's own directory (``readers.passed_on``, among
+    ``edits``): an edited collection or variable that something else reads too (another
+    module's inputs, a bucket name) would change it. A module instance may only go with a user
+    that is meant to go in it."""
     problems: list[str] = []
     inside = {d for d in allowed | wanted if any(d.startswith(o + ".") for o in change.opaque)}
     destroyed = set(change.destroyed) | inside
@@ -529,12 +532,16 @@ def _where(facts: Facts) -> str:
     return "its block" if span is None else f"{span.file}:{span.line}"
 
 
-def _edited(facts: Facts, edits: Sequence[FileEdit]) -> bool:
-    """Whether one of ``edits`` is inside the block that makes the instance."""
+def _edited(facts: Facts, edits: Sequence[FileEdit | SourceSpan]) -> bool:
+    """Whether one of ``edits`` is inside the block that makes the instance (or, for a
+    span, is that block)."""
     span = facts.block
     if span is None:
         return False
-    return any(inside(e, span) for e in edits)
+    return any(
+        inside(e, span) if isinstance(e, FileEdit) else (e.file, e.start) == (span.file, span.start)
+        for e in edits
+    )
 
 
 def _is_user(facts: Facts) -> bool:
