@@ -303,9 +303,12 @@ def _edited_names(
 
 def _own_element_aside(attribute: Attribute, name: str) -> str:
     """The attribute's text without its reads of its own instance's element
-    (``var.x[each.key]``, ``var.x[count.index]``): those go, or follow, with the instance."""
-    own = rf"(?<![\w.-]){re.escape(name)}\s*\[\s*(?:each\.key|count\.index)\s*\]"
-    return re.sub(own, "", attribute.expression_text)
+    (``var.x[each.key]``, ``var.x[count.index]``, ``element(var.x, count.index)``): those go,
+    or follow, with the instance."""
+    read = rf"(?<![\w.-]){re.escape(name)}"
+    own = rf"{read}\s*\[\s*(?:each\.key|count\.index)\s*\]"
+    picked = rf"(?<![\w.-])element\(\s*{read}\s*,\s*count\.index\s*\)"
+    return re.sub(picked, "", re.sub(own, "", attribute.expression_text))
 
 
 def _root_output(block: Block, directory: str, roots: Sequence[str], called: set[str]) -> bool:

@@ -294,10 +294,13 @@ def _computed_keys(workspace: Workspace, change: Change, original: Workspace) ->
     keyed off the same collection, and a position picked from the instances as a list
     (``aws_iam_user.u[*].name[1]``, ``element(aws_iam_user.u, 2)``, see ``positions``). A
     block keyed like the resource (``for_each = aws_iam_user.u``, or the same ``for_each``
-    expression) loses that key too."""
+    expression) loses that key too. A module instance that goes whole takes its lists with
+    it: the other instances of its module keep theirs."""
     shrunk: dict[str, dict[str, bool]] = {}  # directory → resource → counted (a list)
     for address in change.destroyed:
         facts = change.facts(address)
+        if any(address.startswith(module + ".") for module in change.modules):
+            continue
         if facts.key is not None:
             counted = isinstance(facts.key, int)
             shrunk.setdefault(facts.directory, {})[facts.config] = counted
