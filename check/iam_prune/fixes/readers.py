@@ -20,6 +20,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from iam_prune.fixes.edits import inside, removed
+from iam_prune.fixes.keywalks import aside, walked_reads
 from iam_prune.fixes.positions import use_read_whole
 from iam_prune.fixes.syntaxwalk import nodes, read_whole
 from iam_prune.fixes.workspace import Workspace, joined
@@ -103,7 +104,10 @@ def readers(workspace: Workspace, edits: Sequence[FileEdit], roots: Sequence[str
                                 seen.add(more)
                                 pending.append(_Edited(*more, None))
                     continue
-                if not any(edited.read_by(a.expression_text) for a in attributes(block)):
+                if not any(
+                    edited.read_by(_walks_aside(workspace, directory, a, edited))
+                    for a in attributes(block)
+                ):
                     continue
                 inputs = _passed_whole(workspace, directory, block, edited)
                 for passed in inputs.values():
@@ -299,6 +303,30 @@ def _edited_names(
             for attribute in block.attributes:
                 if inside(edit, attribute.span) and not removed(attribute.span, (edit,)):
                     yield directory, f"local.{attribute.name}", attribute
+
+
+def _walks_aside(
+    workspace: Workspace, directory: str, attribute: Attribute, edited: _Edited
+) -> str:
+    """The attribute's text without its reads of the edited object's entries by a walk over
+    its own keys (``keywalks``): they never reach an entry that was taken out."""
+    if edited.removed is None:
+        return attribute.expression_text
+
+    def same_keys(address: str) -> bool:
+        return _for_each_of(workspace, directory, address) == edited.name
+
+    return aside(attribute, list(walked_reads(attribute, edited.name, same_keys)))
+
+
+def _for_each_of(workspace: Workspace, directory: str, address: str) -> str | None:
+    """The ``for_each`` of resource ``address`` of the directory, as written, spacing aside."""
+    for parsed in workspace.config_files(directory):
+        for block in parsed.blocks:
+            if block.block_type == "resource" and ".".join(block.labels) == address:
+                setting = block.attribute("for_each")
+                return None if setting is None else " ".join(setting.expression_text.split())
+    return None
 
 
 def _own_element_aside(attribute: Attribute, name: str) -> str:
