@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 
 from iam_prune.fixes.dependents import decide
 from iam_prune.fixes.edits import inside
+from iam_prune.fixes.filtered import filtered_like
+from iam_prune.fixes.inplace import lost_in_place
 from iam_prune.fixes.instances import Change, Facts, Tree, compare, tree
 from iam_prune.fixes.literals import named_by_value
 from iam_prune.fixes.positions import reference_node, use_read_whole
@@ -138,7 +140,14 @@ def settle(
     change = compare(before.trees, after.trees)
     broken = _dangling(before, after, texts)
     passed = passed_on(before.workspace, edits, before.roots)
-    problems = _check(change, wanted, allowed, exact=not follow, edits=(*edits, *passed))
+    problems = _check(
+        change,
+        wanted,
+        allowed,
+        exact=not follow,
+        edits=(*edits, *passed),
+        in_place=lost_in_place(change, after.trees),
+    )
     problems += readers(before.workspace, edits, before.roots)
     problems += output_readers(before.workspace, edits)
     problems += _protected(before.workspace, change)
@@ -215,6 +224,7 @@ def _check(
     *,
     exact: bool,
     edits: Sequence[FileEdit | SourceSpan] = (),
+    in_place: set[str] | None = None,
 ) -> list[str]:
     """Whether the change destroys what it should and no other user (with ``exact``, nothing
     else at all), and renames nothing.
@@ -223,8 +233,9 @@ def _check(
     block (an element taken out of a shared list) or the block hands the edited value whole to
     a module that is read like the value's own directory (``readers.passed_on``, among
     ``edits``): an edited collection or variable that something else reads too (another
-    module's inputs, a bucket name) would change it. A module instance may only go with a user
-    that is meant to go in it."""
+    module's inputs, a bucket name) would change it; a shared membership may lose a user that
+    goes (``in_place``, see ``inplace``). A module instance may only go with a user that is
+    meant to go in it."""
     problems: list[str] = []
     inside = {d for d in allowed | wanted if any(d.startswith(o + ".") for o in change.opaque)}
     destroyed = set(change.destroyed) | inside
@@ -252,6 +263,8 @@ def _check(
         facts = change.facts(address)
         if _is_user(facts):
             problems.append(f"it would change `{address}` in place (a renamed user keeps its keys)")
+        elif address in (in_place or set()):
+            continue
         elif address not in change.shifted and not _edited(facts, edits):
             problems.append(
                 f"it would change `{address}` ({_where(facts)}), which reads what the "
@@ -361,7 +374,13 @@ def _unsafe_index(
         )
     if _keyed_like(use.block, traversal.address, keyed) and _by_each_key(workspace, directory, use):
         return None
+    if filtered_like(workspace, directory, use.block, traversal.address) and _by_each_key(
+        workspace, directory, use
+    ):
+        return None
     if _walks_keys(workspace.texts[traversal.span.file], traversal, keyed.get(traversal.address)):
+        return None
+    if _walks_transposed(workspace.texts[traversal.span.file], use, keyed.get(traversal.address)):
         return None
     return (
         f"{where} indexes `{traversal.address}` by a computed key, which may name an instance "
@@ -508,6 +527,20 @@ def _walks_keys(text: str, traversal: Traversal, for_each: str | None) -> bool:
         return False
     collection = " ".join(text[where.start : where.end].split())
     return for_each in (collection, f"toset({collection})")
+
+
+def _walks_transposed(text: str, use: Use, for_each: str | None) -> bool:
+    """Whether the index is a ``for`` variable walking ``each.value`` of a block whose
+    ``for_each`` is ``transpose(...)`` of the resource's own ``for_each`` (a membership per
+    group, ``users = [for u in each.value : aws_iam_user.u[u].name]``): transposing a map
+    groups its keys, so every value names an instance that exists."""
+    where = use.traversal.key_from
+    setting = use.block.attribute("for_each")
+    if where is None or for_each is None or setting is None:
+        return False
+    collection = " ".join(text[where.start : where.end].split())
+    written = " ".join(setting.expression_text.split())
+    return collection == "each.value" and written == f"transpose({for_each})"
 
 
 def _shortened(change: Change, address: str, facts: Facts) -> bool:
