@@ -440,3 +440,20 @@ def test_a_module_that_reads_the_passed_list_otherwise_stops_the_patch(
 
     assert remediation.patch is None
     assert "`var.user_names`, which this removal changes" in remediation.manual[-1]
+
+
+def test_a_var_file_line_that_another_root_reads_keeps_the_variable(tmp_path: Path) -> None:
+    other = (
+        'variable "carol_name" {\n  type = string\n}\n\n'
+        'output "who" {\n  value = var.carol_name\n}\n'
+    )
+    files = {
+        "a/main.tf": CAROL_BY_VARIABLE,
+        "b/main.tf": other,
+        "prod.tfvars": 'carol_name = "carol"\n',
+    }
+    model = load_files(tmp_path, files, dirs=["a", "b"], var_files=["prod.tfvars"])
+
+    remediation = plan.retire(declarations_of(model, "carol"), model)
+
+    assert [e.file for e in remediation.edits] == ["a/main.tf"]

@@ -17,7 +17,7 @@ callers may set it.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from iam_prune.fixes.starts import removal
@@ -49,6 +49,8 @@ def name_inputs(workspace: Workspace, decl: Declaration) -> tuple[NameInput, ...
         if directory != decl.module_dir or (path, block.span.start) in found:
             continue
         if not _read_only_by(workspace, directory, block, decl.span):
+            continue
+        if _shared_setting(workspace, directory, block.labels[0]):
             continue
         settings = _settings(workspace, directory, block.labels[0])
         edits = (removal(block.span), *(removal(a.span) for a in settings))
@@ -99,6 +101,15 @@ def _read_only_by(workspace: Workspace, directory: str, variable: Block, owner: 
     return reads > 0
 
 
+def _shared_setting(workspace: Workspace, directory: str, variable: str) -> bool:
+    """Whether a ``--var-file`` sets the variable and another root declares one of that name:
+    the line sets that root's variable too."""
+    if not any(a.name == variable for a in _in_files(workspace, workspace.var_files)):
+        return False
+    others = [d for d in workspace.roots() if d != directory]
+    return any(True for d in others for _ in _declarations(workspace, d, {variable}))
+
+
 def _holds(span: SourceSpan, path: str, offset: int) -> bool:
     return span.file == path and span.start <= offset < span.end
 
@@ -106,14 +117,18 @@ def _holds(span: SourceSpan, path: str, offset: int) -> bool:
 def _settings(workspace: Workspace, directory: str, variable: str) -> list[Attribute]:
     """Every setting of ``variable`` in the variables files the root in ``directory`` reads."""
     automatic = [p for p in workspace.files(directory) if scan.is_auto_vars_file(_base(p))]
-    found = []
-    for path in dict.fromkeys([*automatic, *workspace.var_files]):
+    paths = dict.fromkeys([*automatic, *workspace.var_files])
+    return [a for a in _in_files(workspace, paths) if a.name == variable]
+
+
+def _in_files(workspace: Workspace, paths: Iterable[str]) -> Iterator[Attribute]:
+    """The settings of the variables files ``paths``."""
+    for path in paths:
         if workspace.text(path) is None:
             continue
         parsed = workspace.parsed(path)
         if isinstance(parsed, ParsedFile):
-            found += [a for a in parsed.attributes if a.name == variable]
-    return found
+            yield from parsed.attributes
 
 
 def _declarations(
