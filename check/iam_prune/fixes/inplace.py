@@ -16,6 +16,7 @@ from collections.abc import Sequence
 
 from iam_prune.fixes.dependents import SHARED_LISTS
 from iam_prune.fixes.instances import Change, Facts, Tree
+from iam_prune.terraform.moduleconfig import USER_RESOURCE
 
 
 def lost_in_place(change: Change, after: Sequence[Tree]) -> set[str]:
@@ -25,7 +26,11 @@ def lost_in_place(change: Change, after: Sequence[Tree]) -> set[str]:
     for one in after:
         now.update(one.instances)
     shrunk = {change.facts(a).config for a in change.destroyed}
-    names = {_argument(change.facts(a), "name") for a in change.destroyed}
+    names = {
+        _argument(facts, "name")
+        for facts in map(change.facts, change.destroyed)
+        if facts.config.split(".")[0] == USER_RESOURCE
+    }
     found = set()
     for address in change.changed:
         was, new = change.facts(address), now.get(address)
