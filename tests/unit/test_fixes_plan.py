@@ -457,3 +457,19 @@ def test_a_var_file_line_that_another_root_reads_keeps_the_variable(tmp_path: Pa
     remediation = plan.retire(declarations_of(model, "carol"), model)
 
     assert [e.file for e in remediation.edits] == ["a/main.tf"]
+
+
+def test_a_local_naming_the_user_that_something_else_reads_stays_and_stops_the_patch(
+    tmp_path: Path,
+) -> None:
+    main = (
+        'locals {\n  region = "eu-west-1"\n  carol  = "carol"\n}\n\n'
+        'resource "aws_iam_user" "carol" {\n  name = local.carol\n}\n\n'
+        'resource "aws_s3_bucket" "b" {\n  bucket = "${local.carol}-files"\n}\n'
+    )
+    model = load_files(tmp_path, {"main.tf": main})
+
+    remediation = plan.retire(declarations_of(model, "carol"), model)
+
+    assert remediation.patch is None
+    assert "main.tf:3: `local.carol` writes the string `carol`" in remediation.manual[-1]

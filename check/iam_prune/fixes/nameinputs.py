@@ -1,4 +1,4 @@
-"""Root variables that are nothing but a user's name: they go with the user's block.
+"""Variables and locals that are nothing but a user's name: they go with the user's block.
 
 ``variable "carol_name" { default = "carol" }`` read as ``name = var.carol_name`` is the
 user's declaration's input, written apart from it. Once the user's block goes, the variable
@@ -6,7 +6,8 @@ names nobody, and a value left behind that writes the user's name is what a late
 iam-prune) would take for a live user. So when the user's own block is removed whole, a variable
 of a root module that only that block reads, and whose default or ``.tfvars`` setting is the
 name as a whole string, goes with it, and so does every ``.tfvars`` line setting it (a value
-for a variable nobody declares draws a warning, or an error in a ``-var-file``).
+for a variable nobody declares draws a warning, or an error in a ``-var-file``). A ``locals``
+entry of the user's module that is the name, read by the user's block alone, goes likewise.
 
 A variable that anything else reads stays (removing it would break that reader, and references
 to variables are not followed like references to resources), and so does its default's
@@ -48,14 +49,35 @@ def name_inputs(workspace: Workspace, decl: Declaration) -> tuple[NameInput, ...
         directory = directory_of(path)
         if directory != decl.module_dir or (path, block.span.start) in found:
             continue
-        if not _read_only_by(workspace, directory, block, decl.span):
+        variable = f"var.{block.labels[0]}"
+        if not _read_only_by(workspace, directory, variable, block.span, decl.span):
             continue
         if _shared_setting(workspace, directory, block.labels[0]):
             continue
         settings = _settings(workspace, directory, block.labels[0])
         edits = (removal(block.span), *(removal(a.span) for a in settings))
         found[(path, block.span.start)] = NameInput(decl.span, edits)
+    for path, block, entry in _naming_locals(workspace, decl.module_dir, name):
+        if _read_only_by(workspace, decl.module_dir, f"local.{entry.name}", entry.span, decl.span):
+            alone = len(block.attributes) == 1 and not block.blocks
+            gone = removal(block.span if alone else entry.span)  # no empty `locals {}` left
+            found[(path, entry.span.start)] = NameInput(decl.span, (gone,))
     return tuple(found.values())
+
+
+def _naming_locals(
+    workspace: Workspace, directory: str, name: str
+) -> Iterator[tuple[str, Block, Attribute]]:
+    """Every ``locals`` entry of the directory that is ``name`` as a whole string."""
+    for path in workspace.may_name(name):
+        if directory_of(path) != directory or not scan.is_config_file(path):
+            continue
+        parsed = workspace.parsed(path)
+        if not isinstance(parsed, ParsedFile):
+            continue
+        for block in parsed.blocks:
+            if block.block_type == "locals":
+                yield from ((path, block, a) for a in block.attributes if _is_name(a, name))
 
 
 def _naming_variables(workspace: Workspace, name: str) -> Iterator[tuple[str, Block]]:
@@ -82,10 +104,13 @@ def _naming_variables(workspace: Workspace, name: str) -> Iterator[tuple[str, Bl
                 yield from _declarations(workspace, directory, variables)
 
 
-def _read_only_by(workspace: Workspace, directory: str, variable: Block, owner: SourceSpan) -> bool:
-    """Whether every read of the variable in its module is inside ``owner`` (or the
-    variable's own block: its validation), and there is at least one."""
-    pattern = re.compile(rf"(?<![\w.-])var\.{re.escape(variable.labels[0])}(?![\w-])")
+def _read_only_by(
+    workspace: Workspace, directory: str, value: str, own: SourceSpan, owner: SourceSpan
+) -> bool:
+    """Whether every read of ``value`` (``var.x``, ``local.x``) in its module is inside
+    ``owner`` (or ``own``, where it is written: a variable's validation), and there is at
+    least one."""
+    pattern = re.compile(rf"(?<![\w.-]){re.escape(value)}(?![\w-])")
     reads = 0
     for path in workspace.files(directory):
         text = workspace.text(path)
@@ -93,7 +118,7 @@ def _read_only_by(workspace: Workspace, directory: str, variable: Block, owner: 
             continue
         for match in pattern.finditer(text):
             start = match.start()
-            if _holds(variable.span, path, start):
+            if _holds(own, path, start):
                 continue
             if not _holds(owner, path, start):
                 return False
