@@ -127,17 +127,19 @@ def test_the_indexed_search_finds_what_the_exhaustive_search_finds(
     except RenderError:
         return
     before = Evaluation(workspace, ("infra",))
-    after = Evaluation(workspace.edited(changed), ("infra",))
-    old, new = Resolver(before.workspace, before.trees), Resolver(after.workspace, after.trees)
-    # As settle asks (every module directory of the roots and the edited files' directories),
-    # and a narrower question (the root only).
-    edited = {path.rsplit("/", 1)[0] for path in changed}
-    for directories in (sorted({*before.directories, *edited}), ["infra"]):
-        indexed = dangling(old, new, edits, directories)
-        assert indexed == dangling_exhaustively(old, new, edits, directories)
-        assert newly_unresolved(old, new, sorted(changed), directories) == (
-            newly_unresolved_exhaustively(old, new, directories)
-        )
+    # Evaluated whole, and as settle evaluates it: again only where the edit reaches.
+    for base in (None, before):
+        after = Evaluation(workspace.edited(changed), ("infra",), base=base)
+        old, new = Resolver(before.workspace, before.trees), Resolver(after.workspace, after.trees)
+        # As settle asks (every module directory of the roots and the edited files'
+        # directories), and a narrower question (the root only).
+        edited = {path.rsplit("/", 1)[0] for path in changed}
+        for directories in (sorted({*before.directories, *edited}), ["infra"]):
+            indexed = dangling(old, new, edits, directories)
+            assert indexed == dangling_exhaustively(old, new, edits, directories)
+            assert newly_unresolved(old, new, sorted(changed), directories) == (
+                newly_unresolved_exhaustively(old, new, directories)
+            )
 
 
 @given(

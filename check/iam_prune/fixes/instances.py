@@ -12,10 +12,11 @@ makes it.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field
+from typing import cast
 
-from iam_prune.fixes.workspace import Scope, Workspace
+from iam_prune.fixes.workspace import Child, Scope, Workspace
 from iam_prune.model import SourceSpan
 from iam_prune.terraform.addresses import instance_key
 from iam_prune.terraform.evaluate import attribute, evaluate
@@ -52,65 +53,176 @@ class Facts:
 class Tree:
     """What one root module makes: instances by full address, the ``moved`` statements of every
     module instance (full old address to full new address), and the module instances by
-    directory (a directory a fix edits may be instantiated more than once)."""
+    directory (a directory a fix edits may be instantiated more than once).
+
+    ``walked`` keeps what evaluating it found on the way, for evaluating an edited copy again
+    only where it differs (:mod:`iam_prune.fixes.retree`)."""
 
     root: str
     instances: Mapping[str, Facts]
     moves: Mapping[str, str] = field(default_factory=dict)
     scopes: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    walked: Walked | None = field(default=None, compare=False, repr=False)
+
+
+@dataclass
+class Walked:
+    """The module instances of a tree (parents before children), and its instances by the
+    module instance and the block (``type.name``, ``module.x``) that make them."""
+
+    scopes: dict[str, Scope] = field(default_factory=dict)
+    made: dict[tuple[str, str], list[str]] = field(default_factory=dict)
+    moves: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    #: The directories that lead to each module instance, its own last.
+    stacks: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    #: Indexes other modules build over the tree once (see ``literals.named_by_value``).
+    indexes: dict[str, object] = field(default_factory=dict)
 
 
 def tree(workspace: Workspace, root: str) -> Tree:
     """Every instance the root module in directory ``root`` makes, all the way down."""
-    instances: dict[str, Facts] = {}
-    moves: dict[str, str] = {}
+    instances: dict[str, Facts | None] = {}  # a whole walk removes nothing: no None in it
+    walked = Walked()
+    walk(workspace, workspace.root(root), (root,), instances, walked)
+    moves = {old: new for pairs in walked.moves.values() for old, new in pairs}
     scopes: dict[str, list[str]] = {}
-    pending: list[tuple[Scope, tuple[str, ...]]] = [(workspace.root(root), (root,))]
+    for address, scope in walked.scopes.items():
+        scopes.setdefault(scope.directory, []).append(address)
+    made = cast(dict[str, Facts], instances)
+    return Tree(root, made, moves, {d: tuple(a) for d, a in scopes.items()}, walked)
+
+
+def walk(
+    workspace: Workspace,
+    start: Scope,
+    stack: tuple[str, ...],
+    instances: MutableMapping[str, Facts | None],
+    walked: Walked,
+) -> None:
+    """Every instance of the module instance ``start`` and below, into ``instances`` and
+    ``walked``; ``stack`` holds the directories that lead to ``start`` (a module that calls
+    itself is opaque)."""
+    pending: list[tuple[Scope, tuple[str, ...]]] = [(start, stack)]
     while pending:
         scope, stack = pending.pop()
-        scopes.setdefault(scope.directory, []).append(scope.address)
-        for block, expansions in _expansions(workspace, scope, instances):
-            for expanded in expansions:
-                address = f"{scope.address}{'.'.join(block.labels)}{expanded.suffix}"
-                instances[address] = _resource(workspace, scope, block, expanded)
-        moves.update(_moves(workspace, scope))
+        walked.scopes[scope.address] = scope
+        walked.stacks[scope.address] = stack
+        found = expansions(workspace, scope, instances, walked.made)
+        put_resources(scope, found, workspace, instances, walked.made)
+        walked.moves[scope.address] = list(moves_of(workspace, scope))
         for child in workspace.children(scope):
-            key = _key(child.expanded)
-            opaque = child.scope is None or child.scope.directory in stack
-            instances[child.address] = Facts(
-                "opaque" if opaque else "module",
-                f"module.{child.label}",
-                scope.directory,
-                key,
-                _call_fingerprint(workspace, scope, child.call, child.expanded),
-                child.source,
-                child.expanded.origin,
-                child.call.span,
-            )
-            if opaque or child.scope is None:
-                continue
-            pending.append((child.scope, (*stack, child.scope.directory)))
-    return Tree(root, instances, moves, {d: tuple(a) for d, a in scopes.items()})
+            opaque = put_child(workspace, scope, child, stack, instances, walked.made)
+            if not opaque and child.scope is not None:
+                pending.append((child.scope, (*stack, child.scope.directory)))
 
 
-def _resources(workspace: Workspace, directory: str) -> Iterator[Block]:
-    for parsed in workspace.config_files(directory):
-        for block in parsed.blocks:
-            if block.block_type == "resource" and len(block.labels) == 2:
-                yield block
+def put_resources(
+    scope: Scope,
+    expansions: Iterable[tuple[Block, Sequence[Expanded]]],
+    workspace: Workspace,
+    instances: MutableMapping[str, Facts | None],
+    made: dict[tuple[str, str], list[str]],
+) -> None:
+    for block, expanded_all in expansions:
+        config = ".".join(block.labels)
+        for expanded in expanded_all:
+            address = f"{scope.address}{config}{expanded.suffix}"
+            instances[address] = _resource(workspace, scope, block, expanded)
+            made.setdefault((scope.address, config), []).append(address)
 
 
-def _expansions(
-    workspace: Workspace, scope: Scope, instances: dict[str, Facts]
+def put_child(
+    workspace: Workspace,
+    scope: Scope,
+    child: Child,
+    stack: tuple[str, ...],
+    instances: MutableMapping[str, Facts | None],
+    made: dict[tuple[str, str], list[str]],
+) -> bool:
+    """The facts of one module instance; whether it is opaque (not walked into)."""
+    opaque = child.scope is None or child.scope.directory in stack
+    instances[child.address] = child_facts(workspace, scope, child, opaque=opaque)
+    made.setdefault((scope.address, f"module.{child.label}"), []).append(child.address)
+    return opaque
+
+
+def child_facts(workspace: Workspace, scope: Scope, child: Child, *, opaque: bool) -> Facts:
+    return Facts(
+        "opaque" if opaque else "module",
+        f"module.{child.label}",
+        scope.directory,
+        _key(child.expanded),
+        _call_fingerprint(workspace, scope, child.call, child.expanded),
+        child.source,
+        child.expanded.origin,
+        child.call.span,
+    )
+
+
+class Overlay(Mapping[str, Facts]):
+    """The instances of an edited configuration as the original's with some replaced, added
+    or removed (``None``): most of a big module is the same after an edit, and is shared, not
+    copied. ``changes`` are the only addresses where the two can differ."""
+
+    def __init__(self, base: Mapping[str, Facts], changes: Mapping[str, Facts | None]) -> None:
+        self.base = base
+        self.changes = changes
+
+    def __getitem__(self, address: str) -> Facts:
+        if address in self.changes:
+            found = self.changes[address]
+            if found is None:
+                raise KeyError(address)
+            return found
+        return self.base[address]
+
+    def __contains__(self, address: object) -> bool:
+        if address in self.changes:
+            return self.changes[address] is not None  # type: ignore[index]
+        return address in self.base
+
+    def __iter__(self) -> Iterator[str]:
+        for address in self.base:
+            if self.changes.get(address, self.base[address]) is not None:
+                yield address
+        for address, facts in self.changes.items():
+            if facts is not None and address not in self.base:
+                yield address
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
+def _resources(workspace: Workspace, directory: str, only: set[str] | None) -> Iterator[Block]:
+    """The resource blocks of a directory in file order (those named ``only``, when given)."""
+    if only is None:
+        for parsed in workspace.config_files(directory):
+            for block in parsed.blocks:
+                if block.block_type == "resource" and len(block.labels) == 2:
+                    yield block
+        return
+    index = workspace.blocks(directory)
+    chosen = [block for name in only for block in index.get(name, ())]
+    order = {path: n for n, path in enumerate(workspace.files(directory))}
+    yield from sorted(chosen, key=lambda block: (order[block.span.file], block.span.start))
+
+
+def expansions(
+    workspace: Workspace,
+    scope: Scope,
+    instances: Mapping[str, Facts | None],
+    made: Mapping[tuple[str, str], list[str]],
+    only: set[str] | None = None,
 ) -> Iterator[tuple[Block, Sequence[Expanded]]]:
-    """The instances of every resource block of a module instance.
+    """The instances of every resource block of a module instance (of those named in
+    ``only``, when given).
 
     ``for_each = aws_iam_user.dev`` (over another resource of the module) is not something
     the evaluator knows, but its keys are that resource's keys: such blocks are expanded from
     the instances found for the other resource, once those are known.
     """
     waiting: list[tuple[Block, str]] = []
-    for block in _resources(workspace, scope.directory):
+    for block in _resources(workspace, scope.directory, only):
         other = _keyed_by_resource(block)
         if other is None:
             yield block, expand(block, scope.names, tuple(a.value for a in block.attributes))
@@ -122,9 +234,8 @@ def _expansions(
         if not ready:  # a cycle: Terraform rejects it, and so nothing is known
             break
         for block, other in ready:
-            prefix = f"{scope.address}{other}["
-            found = [f for a, f in instances.items() if a.startswith(prefix) and f.key is not None]
-            yield block, [_keyed_like(f) for f in found]
+            found = [instances[a] for a in dict.fromkeys(made.get((scope.address, other), ()))]
+            yield block, [_keyed_like(f) for f in found if f is not None and f.key is not None]
             waiting.remove((block, other))
     for block, _ in waiting:
         yield block, expand(block, scope.names)
@@ -222,14 +333,11 @@ def _key(expanded: Expanded) -> str | int | None:
     return None
 
 
-def _moves(workspace: Workspace, scope: Scope) -> Iterator[tuple[str, str]]:
-    for parsed in workspace.config_files(scope.directory):
-        for block in parsed.blocks:
-            if block.block_type != "moved":
-                continue
-            ends = [_endpoint(block, name) for name in ("from", "to")]
-            if ends[0] is not None and ends[1] is not None:
-                yield scope.address + ends[0], scope.address + ends[1]
+def moves_of(workspace: Workspace, scope: Scope) -> Iterator[tuple[str, str]]:
+    for block in workspace.blocks(scope.directory).get("moved", ()):
+        ends = [_endpoint(block, name) for name in ("from", "to")]
+        if ends[0] is not None and ends[1] is not None:
+            yield scope.address + ends[0], scope.address + ends[1]
 
 
 def _endpoint(block: Block, name: str) -> str | None:
@@ -302,8 +410,15 @@ def compare(before: Sequence[Tree], after: Sequence[Tree]) -> Change:
 
 def _compare(old: Tree, new: Tree) -> Change:
     moves = {k: v for k, v in new.moves.items() if old.moves.get(k) != v}
-    renamed = {_moved(address, moves): facts for address, facts in old.instances.items()}
-    by_old = {_moved(address, moves): address for address in old.instances}
+    if not moves and isinstance(new.instances, Overlay) and new.instances.base is old.instances:
+        # Only the overlay's addresses can differ; the rest is the same Facts on both sides.
+        among: Mapping[str, Facts] = {
+            a: old.instances[a] for a in new.instances.changes if a in old.instances
+        }
+    else:
+        among = old.instances
+    renamed = {_moved(address, moves): facts for address, facts in among.items()}
+    by_old = {_moved(address, moves): address for address in among}
     gone = [a for a in renamed if a not in new.instances]
     kept = [
         (by_old[a], facts, new.instances[a])
@@ -322,6 +437,20 @@ def _compare(old: Tree, new: Tree) -> Change:
         modules=of_kind("module"),
         before=old.instances,
     )
+
+
+def differing(before: Sequence[Tree], after: Sequence[Tree]) -> set[str]:
+    """The addresses some tree of ``after`` makes and none of ``before`` does, or the other
+    way round (the trees of the same roots, in the same order)."""
+    pairs = list(zip(before, after, strict=True))
+    if all(isinstance(n.instances, Overlay) and n.instances.base is o.instances for o, n in pairs):
+        candidates = {a for _, n in pairs for a in cast(Overlay, n.instances).changes}
+
+        def made(trees: Sequence[Tree], address: str) -> bool:
+            return any(address in t.instances for t in trees)
+
+        return {a for a in candidates if made(before, a) != made(after, a)}
+    return {a for t in before for a in t.instances} ^ {a for t in after for a in t.instances}
 
 
 def _shifted(old: Facts, new: Facts) -> bool:

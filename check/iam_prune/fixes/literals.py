@@ -13,13 +13,13 @@ from __future__ import annotations
 
 import ast
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TypeGuard
 
 from iam_prune.fixes.dependents import SHARED_LISTS, USER_ONLY, other_principals
 from iam_prune.fixes.edits import removed
-from iam_prune.fixes.instances import Facts, Tree
+from iam_prune.fixes.instances import Facts, Overlay, Tree
 from iam_prune.fixes.nameinputs import NameInput, name_inputs
 from iam_prune.fixes.starts import removal
 from iam_prune.fixes.workspace import Workspace
@@ -241,7 +241,7 @@ def named_by_value(before: Sequence[Tree], after: Sequence[Tree], wanted: set[st
         names = {name for name in given if name is not None}
         if not names:
             continue
-        for address, facts in new.instances.items():
+        for address, facts in _candidates(old, new, names):
             kind = facts.config.split(".")[0] if facts.kind == "resource" else ""
             argument = USER_ONLY.get(kind) or SHARED_LISTS.get(kind)
             value = _argument(facts, argument) if argument else None
@@ -256,6 +256,55 @@ def named_by_value(before: Sequence[Tree], after: Sequence[Tree], wanted: set[st
                     "name, not by reference, and stays; change it by hand"
                 )
     return found
+
+
+@dataclass(frozen=True)
+class _Naming:
+    """The instances of a tree that attach something to a user, by the evaluated user
+    argument (those with a list of users apart), and every address's place in the tree."""
+
+    by_value: dict[str, list[str]]
+    lists: list[str]
+    order: dict[str, int]
+
+
+def _naming(tree: Tree) -> _Naming:
+    walked = tree.walked
+    known = walked.indexes.get("naming") if walked is not None else None
+    if isinstance(known, _Naming):
+        return known
+    by_value: dict[str, list[str]] = {}
+    lists: list[str] = []
+    order: dict[str, int] = {}
+    for n, (address, facts) in enumerate(tree.instances.items()):
+        order[address] = n
+        kind = facts.config.split(".")[0] if facts.kind == "resource" else ""
+        if kind in SHARED_LISTS:
+            lists.append(address)
+        elif kind in USER_ONLY and (value := _argument(facts, USER_ONLY[kind])) is not None:
+            by_value.setdefault(value, []).append(address)
+    found = _Naming(by_value, lists, order)
+    if walked is not None:
+        walked.indexes["naming"] = found
+    return found
+
+
+def _candidates(old: Tree, new: Tree, names: set[str]) -> Iterable[tuple[str, Facts]]:
+    """The instances of ``new`` that can name one of ``names`` (repr-quoted), in tree order.
+    An edited tree is read where it differs from ``old``; elsewhere the index of ``old`` says
+    which instances hold one of the names."""
+    instances = new.instances
+    if not (isinstance(instances, Overlay) and instances.base is old.instances):
+        return instances.items()
+    index = _naming(old)
+    changes = instances.changes
+    chosen = {a for n in names for a in index.by_value.get(n, ()) if a not in changes}
+    chosen.update(a for a in index.lists if a not in changes)
+    chosen.update(a for a, facts in changes.items() if facts is not None)
+    last = len(index.order)
+    added = {a: last + n for n, a in enumerate(changes)}
+    ranked = sorted(chosen, key=lambda a: index.order.get(a, added.get(a, last)))
+    return [(a, instances[a]) for a in ranked]
 
 
 def _argument(facts: Facts, name: str) -> str | None:

@@ -50,7 +50,7 @@ class Mentions:
         if self._words is None:
             self._words = {}
             for path, text in self._texts.items():
-                for word in _sub_runs(text):
+                for word in sub_runs(text):
                     self._words.setdefault(word, set()).add(path)
         return {path for name in wanted for path in self._words.get(name, ())}
 
@@ -70,7 +70,7 @@ class Mentions:
         return self._strings.get(name, set()) | self._escaped
 
 
-def _sub_runs(text: str) -> set[str]:
+def sub_runs(text: str) -> set[str]:
     """Every run of 1 to ``_MOST_SEGMENTS`` consecutive segments of the dotted runs of
     ``text``."""
     found: set[str] = set()

@@ -17,7 +17,7 @@ Replacements pass through unchanged and must not overlap a removal.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from iam_prune.fixes.edits import apply_edits, merge_removals, removal_range
@@ -33,6 +33,7 @@ from iam_prune.terraform.syntax import (
     ListElement,
     ObjectEntry,
     ObjectExpr,
+    ParsedFile,
     ParseError,
     Template,
     TupleExpr,
@@ -46,11 +47,15 @@ class RenderError(ValueError):
     """An edit that does not match anything the file's parser sees, or edits that collide."""
 
 
-def render(path: str, text: str, edits: Sequence[FileEdit]) -> str:
-    """``text`` after every edit for ``path`` in ``edits``."""
+Parser = Callable[[str, str], ParsedFile | ParseError]
+
+
+def render(path: str, text: str, edits: Sequence[FileEdit], parse: Parser = parse_text) -> str:
+    """``text`` after every edit for ``path`` in ``edits``; ``parse`` reads ``text`` (a
+    workspace passes the parse it holds already)."""
     removals = sorted({(e.start, e.end) for e in edits if not e.replacement and e.start < e.end})
     others = [e for e in edits if e.replacement or e.start == e.end]
-    index = _json_units(text) if path.endswith(".json") else _hcl_units(path, text)
+    index = _json_units(text) if path.endswith(".json") else _hcl_units(path, text, parse)
     ranges = index.ranges(text, removals)
     merged = merge_removals(text, [FileEdit(path, s, e) for s, e in _outermost(ranges)])
     try:
@@ -63,7 +68,9 @@ def render(path: str, text: str, edits: Sequence[FileEdit]) -> str:
     return realign(text, result, [*merged, *others])
 
 
-def render_all(texts: Mapping[str, str], edits: Sequence[FileEdit]) -> dict[str, str]:
+def render_all(
+    texts: Mapping[str, str], edits: Sequence[FileEdit], parse: Parser = parse_text
+) -> dict[str, str]:
     """The new text of every file ``edits`` touch."""
     by_file: dict[str, list[FileEdit]] = {}
     for edit in edits:
@@ -72,7 +79,7 @@ def render_all(texts: Mapping[str, str], edits: Sequence[FileEdit]) -> dict[str,
     for path, file_edits in sorted(by_file.items()):
         if path not in texts:
             raise RenderError(f"no source text for {path}")
-        rendered[path] = render(path, texts[path], file_edits)
+        rendered[path] = render(path, texts[path], file_edits, parse)
     return rendered
 
 
@@ -166,8 +173,8 @@ class _Units:
         return emptied
 
 
-def _hcl_units(path: str, text: str) -> _Units:
-    parsed = parse_text(path, text)
+def _hcl_units(path: str, text: str, parse: Parser) -> _Units:
+    parsed = parse(path, text)
     if isinstance(parsed, ParseError):
         raise RenderError(str(parsed))
     units = _Units()

@@ -15,12 +15,12 @@ import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
-from iam_prune.fixes.instances import Tree, address_of
+from iam_prune.fixes.instances import Tree, address_of, differing
 from iam_prune.fixes.workspace import Workspace, joined
 from iam_prune.model import FileEdit
 from iam_prune.terraform import scan
 from iam_prune.terraform.moduleconfig import is_local_source, source_of
-from iam_prune.terraform.references import Traversal, Use, declared, directory_of, uses
+from iam_prune.terraform.references import Traversal, Use, directory_of, uses
 from iam_prune.terraform.syntax import ParsedFile
 
 _PAST_ADDRESSES = {("moved", "from"), ("removed", "from")}
@@ -43,17 +43,14 @@ class Resolver:
 
     def __init__(self, workspace: Workspace, trees: Sequence[Tree]) -> None:
         self.workspace = workspace
-        self.instances = {a for t in trees for a in t.instances}
+        self.trees = tuple(trees)
         self.scopes: dict[str, set[str]] = {}
         for one in trees:
             for directory, addresses in one.scopes.items():
                 self.scopes.setdefault(directory, set()).update(addresses)
-        self._declared: dict[str, set[str]] = {}
 
     def declared(self, directory: str) -> set[str]:
-        if directory not in self._declared:
-            self._declared[directory] = declared(self.workspace.config_files(directory))
-        return self._declared[directory]
+        return self.workspace.declared(directory)
 
     def resolves(self, directory: str, traversal: Traversal) -> bool:
         names = self.declared(directory)
@@ -66,7 +63,10 @@ class Resolver:
         if traversal.key is None or directory not in self.scopes:
             return True
         wanted = address_of(traversal)
-        return any(prefix + wanted in self.instances for prefix in self.scopes[directory])
+        return any(self.makes(prefix + wanted) for prefix in self.scopes[directory])
+
+    def makes(self, address: str) -> bool:
+        return any(address in t.instances for t in self.trees)
 
     def callee(self, directory: str, module: str) -> str | None:
         """The directory a local module call of ``directory`` reads, when its texts are known."""
@@ -141,21 +141,41 @@ def changed(before: Resolver, after: Resolver, directories: Iterable[str]) -> se
     When the module instances of a directory change (a module call removed or expanded
     differently), every address it declares may resolve differently: the whole directory."""
     names: set[str] = set()
-    instances = before.instances ^ after.instances
+    instances = differing(before.trees, after.trees)
+    edited = {directory_of(p) for p in after.workspace.changed}
     for directory in directories:
         old, new = before.declared(directory), after.declared(directory)
-        names |= old ^ new
+        if old is not new:
+            names |= old ^ new
         if before.scopes.get(directory) != after.scopes.get(directory):
             names |= old
             continue
-        for address in old & new:
-            if address.startswith("module.") and _callee_changed(before, after, directory, address):
+        for address in _calls_to_check(before, after, directory, edited):
+            if _callee_changed(before, after, directory, address):
                 names.add(address)
         for prefix in before.scopes.get(directory, ()):
             for instance in instances:
                 if instance.startswith(prefix):
                     names.add(_configured(instance[len(prefix) :]))
     return set(_names(names))
+
+
+def _calls_to_check(
+    before: Resolver, after: Resolver, directory: str, edited: set[str]
+) -> Iterator[str]:
+    """The module calls of ``directory`` (before and after) whose callee may have changed:
+    all of them in an edited directory, else those calling an edited one (the others read
+    the same texts)."""
+    old = before.workspace.config(directory).calls
+    new = after.workspace.config(directory).calls
+    if old is not new:
+        kept = {call.labels[0] for call in old} & {call.labels[0] for call in new}
+        yield from (f"module.{label}" for label in sorted(kept))
+        return
+    for call in old:
+        source = source_of(call)
+        if source is not None and is_local_source(source) and joined(directory, source) in edited:
+            yield f"module.{call.labels[0]}"
 
 
 def _configured(instance: str) -> str:

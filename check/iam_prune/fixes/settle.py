@@ -33,6 +33,7 @@ from iam_prune.fixes.resolve import (
     in_files,
     newly_unresolved,
 )
+from iam_prune.fixes.retree import retree
 from iam_prune.fixes.syntaxwalk import dotted_name, is_count_index, nodes, parent_of
 from iam_prune.fixes.workspace import Workspace
 from iam_prune.model import FileEdit, SourceSpan
@@ -84,22 +85,27 @@ class Settled:
 class Evaluation:
     """The roots of one workspace, evaluated once and reused for every candidate edit.
 
-    An edited workspace is evaluated whole again, not just the edited blocks: what a block
-    makes can depend on an edited one through more than its text (a ``for_each`` over another
-    resource's instances, a local or variable default the edit changes, a module's inputs,
-    ``moved`` chains), and the comparison with the original is only sound over instances
-    evaluated alike. Finding only what depends on an edit is what would make this cheaper;
-    the searches around it (what dangles, what names the user) already read only what the
-    edit touches."""
+    An edited workspace (``base`` is the original's evaluation) is evaluated again only where
+    the edit reaches: the names it rewrites and what reads them, a module instance whose
+    inputs change (:mod:`iam_prune.fixes.retree`); what cannot be followed name by name (an
+    edited override or variables file, module instances that come or go) is evaluated whole.
+    """
 
     workspace: Workspace
     roots: tuple[str, ...]
+    base: Evaluation | None = None
     _trees: list[Tree] | None = field(default=None, repr=False)
 
     @property
     def trees(self) -> list[Tree]:
         if self._trees is None:
-            self._trees = [tree(self.workspace, root) for root in self.roots]
+            if self.base is None:
+                self._trees = [tree(self.workspace, root) for root in self.roots]
+            else:
+                self._trees = [
+                    retree(old, self.workspace) or tree(self.workspace, old.root)
+                    for old in self.base.trees
+                ]
         return self._trees
 
     @property
@@ -160,14 +166,14 @@ def _apply(
     before: Evaluation, edits: Sequence[FileEdit]
 ) -> tuple[Evaluation, dict[str, str]] | str:
     try:
-        texts = render_all(before.workspace.texts, edits)
+        texts = render_all(before.workspace.texts, edits, before.workspace.parsed_text)
     except RenderError as error:
         return f"the edit could not be made: {error}"
     workspace = before.workspace.edited(texts)
     broken = workspace.broken(sorted(texts))
     if broken:
         return f"the edited file would not parse: {broken[0]}"
-    return Evaluation(workspace, before.roots), texts
+    return Evaluation(workspace, before.roots, base=before), texts
 
 
 def _dependents(

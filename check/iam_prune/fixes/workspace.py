@@ -14,10 +14,12 @@ from __future__ import annotations
 import functools
 import posixpath
 import re
+from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from iam_prune.fixes.depends import Graph
 from iam_prune.fixes.mentions import Mentions
 from iam_prune.model import TerraformModel
 from iam_prune.terraform import scan
@@ -25,14 +27,17 @@ from iam_prune.terraform.cache import parse_all
 from iam_prune.terraform.expansion import Expanded, expand
 from iam_prune.terraform.instances import Instance, root_inputs, tfvars_order
 from iam_prune.terraform.moduleconfig import (
+    USER_RESOURCE,
     ModuleConfig,
+    from_blocks,
     is_iam_user_module,
     is_local_source,
+    is_override_file,
     local_calls,
     source_of,
 )
 from iam_prune.terraform.parse import parse_file
-from iam_prune.terraform.references import Use, directory_of, uses
+from iam_prune.terraform.references import Use, declares, directory_of, uses
 from iam_prune.terraform.reparse import reparse
 from iam_prune.terraform.syntax import Block, ParsedFile, ParseError
 from iam_prune.terraform.walk import call_arguments, call_inputs
@@ -82,6 +87,8 @@ class _Shared:
         self.parses: dict[str, ParsedFile | ParseError] = {}
         self.edited: dict[tuple[str, str], ParsedFile | ParseError] = {}
         self.mentions = Mentions(original)
+        self.graphs: dict[str, Graph] = {}
+        self.use_cache = False
 
 
 @dataclass(frozen=True)
@@ -120,6 +127,7 @@ class Workspace:
         var_files: Sequence[str] = (),
         original: Mapping[str, str] | None = None,
         shared: _Shared | None = None,
+        by_directory: dict[str, list[str]] | None = None,
     ) -> None:
         self.texts = dict(texts)
         self.var_files = tuple(var_files)
@@ -127,16 +135,60 @@ class Workspace:
         self._shared = shared if shared is not None else _Shared(self.original)
         self._called: dict[str, list[tuple[str, str]]] | None = None
         self._by_directory: dict[str, list[str]] = {}
-        for path in sorted(self.texts):
-            self._by_directory.setdefault(directory_of(path), []).append(path)
+        if by_directory is not None:
+            self._by_directory = by_directory
+        else:
+            for path in sorted(self.texts):
+                self._by_directory.setdefault(directory_of(path), []).append(path)
+        #: The workspace this one was edited from, and the paths whose texts differ from it:
+        #: what a directory without such a path holds is the parent's, and asked of it.
+        self.parent: Workspace | None = None
+        self.changed: frozenset[str] = frozenset()
+        self._changed_directories: frozenset[str] = frozenset()
+        self._config_files: dict[str, list[ParsedFile]] = {}
+        self._configs: dict[str, ModuleConfig] = {}
+        self._declared: dict[str, set[str]] = {}
+        self._local_calls: dict[str, list[tuple[str, str]]] = {}
+        self._blocks: dict[str, dict[str, list[Block]]] = {}
+        self._counts: dict[str, Counter[str]] = {}
 
     @classmethod
     def of(cls, model: TerraformModel) -> Workspace:
-        return cls(dict(model.sources), model.var_files)
+        """The model's sources, with the parses the load made of them and its choice of the
+        disk cache for the files it did not parse."""
+        workspace = cls(dict(model.sources), model.var_files)
+        shared = workspace._shared
+        shared.use_cache = model.parse_cache
+        for path, _ in model.sources:
+            parsed = model.parsed.get(path)
+            if parsed is not None and path not in shared.parses:
+                shared.parses[path] = parsed
+        return workspace
 
     def edited(self, changed: Mapping[str, str]) -> Workspace:
         """The same workspace with some files' texts replaced."""
-        return Workspace({**self.texts, **changed}, self.var_files, self.original, self._shared)
+        differing = {p for p, text in changed.items() if self.texts.get(p) != text}
+        if not differing:
+            return self
+        same_files = all(p in self.texts for p in differing)
+        edited = Workspace(
+            {**self.texts, **changed},
+            self.var_files,
+            self.original,
+            self._shared,
+            by_directory=self._by_directory if same_files else None,
+        )
+        edited.parent = self
+        edited.changed = frozenset(differing)
+        edited._changed_directories = frozenset(directory_of(p) for p in differing)
+        return edited
+
+    def unchanged(self, directory: str) -> Workspace | None:
+        """The workspace this one was edited from, when ``directory``'s texts are the same
+        in both (what is read from them is then the parent's, already read)."""
+        if self.parent is not None and directory not in self._changed_directories:
+            return self.parent
+        return None
 
     # ------------------------------------------------------------------ files
 
@@ -165,6 +217,12 @@ class Workspace:
         if len(shared.edited) > _EDITED_KEPT:
             del shared.edited[next(iter(shared.edited))]
         return found
+
+    def parsed_text(self, path: str, text: str) -> ParsedFile | ParseError:
+        """The parse of ``text``: the workspace's own when it is the text of ``path`` here."""
+        if self.texts.get(path) is text or self.texts.get(path) == text:
+            return self.parsed(path)
+        return parse_text(path, text)
 
     def mentioning(self, names: Iterable[str], paths: Iterable[str]) -> list[str]:
         """Those of ``paths`` whose text mentions one of ``names`` as a whole dotted word
@@ -203,14 +261,43 @@ class Workspace:
     def config_files(self, directory: str) -> list[ParsedFile]:
         """The parsed ``.tf``/``.tf.json`` files of a directory; one that does not parse is left
         out (the fix that made it so is refused before its evaluation is used)."""
-        paths = [path for path in self.files(directory) if scan.is_config_file(path)]
-        self._parse_originals(paths)
-        return [parsed for path in paths if isinstance(parsed := self.parsed(path), ParsedFile)]
+        known = self._config_files.get(directory)
+        if known is not None:
+            return known
+        parent = self.unchanged(directory)
+        if parent is not None:
+            found = parent.config_files(directory)
+        elif self.parent is not None and self.parent.knows(directory):
+            found = self._edited_config_files(self.parent, directory)
+        else:
+            paths = [path for path in self.files(directory) if scan.is_config_file(path)]
+            self._parse_originals(paths)
+            found = [p for path in paths if isinstance(p := self.parsed(path), ParsedFile)]
+        self._config_files[directory] = found
+        return found
+
+    def _edited_config_files(self, parent: Workspace, directory: str) -> list[ParsedFile]:
+        """The parent's list with the edited files' parses in their places: a directory of
+        thousands of files is not gone through again for the one an edit touches."""
+        edited = {p for p in self.changed if directory_of(p) == directory}
+        files = [path for path in self.files(directory) if scan.is_config_file(path)]
+        found = []
+        kept = iter(parent.config_files(directory))
+        following = next(kept, None)
+        for path in files:
+            if following is not None and following.path == path:
+                current, following = following, next(kept, None)
+                if path not in edited:
+                    found.append(current)
+                    continue
+            if isinstance(parsed := self.parsed(path), ParsedFile):
+                found.append(parsed)
+        return found
 
     def _parse_originals(self, paths: Sequence[str]) -> None:
         """Parse the unchanged texts of ``paths`` not parsed yet in one batch: the loader's
-        ``parse_all``, so that a module of many files is parsed by its worker processes. (The
-        disk cache stays off: whether ``--no-cache`` was given is not known here.)"""
+        ``parse_all``, so that a module of many files is parsed by its worker processes, with
+        the disk cache when the load could use it."""
         shared = self._shared
         items = [
             (path, text)
@@ -218,7 +305,8 @@ class Workspace:
             if path not in shared.parses and (text := self.original.get(path)) is not None
         ]
         if len(items) > 1:
-            for (path, _), outcome in zip(items, parse_all(items, use_cache=False), strict=True):
+            outcomes = parse_all(items, use_cache=shared.use_cache)
+            for (path, _), outcome in zip(items, outcomes, strict=True):
                 shared.parses[path] = outcome
 
     def uses(self, directory: str) -> Iterator[tuple[str, Use]]:
@@ -252,14 +340,26 @@ class Workspace:
 
     def _calls(self) -> dict[str, list[tuple[str, str]]]:
         """Every local module call in the known files, by the directory it calls: the
-        directory the call is in and its label (read once; the texts do not change)."""
+        directory the call is in and its label (read once per workspace)."""
         if self._called is None:
             self._called = {}
             for directory in self._by_directory:
-                for call, source in local_calls(self.config_files(directory)):
-                    target = joined(directory, source)
-                    self._called.setdefault(target, []).append((directory, call.labels[0]))
+                for target, label in self._calls_in(directory):
+                    self._called.setdefault(target, []).append((directory, label))
         return self._called
+
+    def _calls_in(self, directory: str) -> list[tuple[str, str]]:
+        """The directory and label of each local module call in ``directory``."""
+        known = self._local_calls.get(directory)
+        if known is None:
+            parent = self.unchanged(directory)
+            if parent is not None:
+                known = parent._calls_in(directory)
+            else:
+                calls = local_calls(self.config_files(directory))
+                known = [(joined(directory, source), call.labels[0]) for call, source in calls]
+            self._local_calls[directory] = known
+        return known
 
     # ------------------------------------------------------------------ module instances
 
@@ -280,17 +380,21 @@ class Workspace:
     def children(self, scope: Scope) -> Iterator[Child]:
         """Every instance of every module call in ``scope``, in source order of the calls."""
         for call in scope.names.config.calls:
-            source = source_of(call)
-            if source is None:
-                continue
-            label = call.labels[0]
-            target = joined(scope.directory, source) if is_local_source(source) else None
-            for expanded in expand(call, scope.names, call_arguments(call)):
-                address = f"{scope.address}module.{label}{expanded.suffix}"
-                child = None
-                if target is not None and self.knows(target):
-                    child = self._child(scope, call, expanded, address, target)
-                yield Child(address, label, expanded, call, source, child)
+            yield from self.instances_of(scope, call)
+
+    def instances_of(self, scope: Scope, call: Block) -> Iterator[Child]:
+        """The instances of one module call in ``scope``."""
+        source = source_of(call)
+        if source is None:
+            return
+        label = call.labels[0]
+        target = joined(scope.directory, source) if is_local_source(source) else None
+        for expanded in expand(call, scope.names, call_arguments(call)):
+            address = f"{scope.address}module.{label}{expanded.suffix}"
+            child = None
+            if target is not None and self.knows(target):
+                child = self._child(scope, call, expanded, address, target)
+            yield Child(address, label, expanded, call, source, child)
 
     def scope(self, root: str, prefix: str) -> Scope | None:
         """The module instance at ``prefix`` (``module.a["x"].``) under the root module in
@@ -320,8 +424,126 @@ class Workspace:
         )
         return Scope(f"{address}.", directory, instance)
 
+    def blocks(self, directory: str) -> dict[str, list[Block]]:
+        """The top-level blocks of a directory's configuration files in file order, by what
+        they are: ``type.name`` for a resource, else the block type (``moved``, ``locals``);
+        the IAM users once more under ``aws_iam_user``."""
+        known = self._blocks.get(directory)
+        if known is None:
+            parent = self.unchanged(directory)
+            if parent is not None:
+                known = parent.blocks(directory)
+            elif self.parent is not None and self.parent.knows(directory):
+                known = self._edited_blocks(self.parent, directory)
+            else:
+                known = _by_kind(self.config_files(directory))
+            self._blocks[directory] = known
+        return known
+
+    def _edited_blocks(self, parent: Workspace, directory: str) -> dict[str, list[Block]]:
+        """The parent's index with the edited files' blocks in place of theirs."""
+        edited = {p for p in self.changed if directory_of(p) == directory}
+        order = {path: n for n, path in enumerate(self.files(directory))}
+        mine = _by_kind(f for f in self.config_files(directory) if f.path in edited)
+        theirs = _by_kind(f for f in parent.config_files(directory) if f.path in edited)
+        found = dict(parent.blocks(directory))
+        for kind in theirs.keys() | mine.keys():
+            kept = [b for b in found.get(kind, ()) if b.span.file not in edited]
+            added = mine.get(kind)
+            if added:
+                kept = sorted([*kept, *added], key=lambda b: (order[b.span.file], b.span.start))
+            if kept:
+                found[kind] = kept
+            else:
+                found.pop(kind, None)
+        return found
+
+    def declared(self, directory: str) -> set[str]:
+        """Every address the directory's configuration declares (``references.declared``),
+        once per workspace; an edited copy works it out from its parent's and the edited
+        files alone."""
+        known = self._declared.get(directory)
+        if known is None:
+            parent = self.unchanged(directory)
+            if parent is not None:
+                known = parent.declared(directory)
+            elif self.parent is not None and self.parent.parent is None:
+                known = self._edited_declared(self.parent, directory)
+            else:
+                known = set(self._declared_counts(directory))
+            self._declared[directory] = known
+        return known
+
+    def _declared_counts(self, directory: str) -> Counter[str]:
+        counts = self._counts.get(directory)
+        if counts is None:
+            counts = self._counts[directory] = Counter(
+                name for parsed in self.config_files(directory) for name in declares(parsed)
+            )
+        return counts
+
+    def _edited_declared(self, parent: Workspace, directory: str) -> set[str]:
+        counts = parent._declared_counts(directory)
+        gone: Counter[str] = Counter()
+        added: set[str] = set()
+        for path in (p for p in self.changed if directory_of(p) == directory):
+            if not scan.is_config_file(path):
+                continue
+            if isinstance(old := parent.parsed(path), ParsedFile) and path in parent.texts:
+                gone.update(declares(old))
+            if isinstance(new := self.parsed(path), ParsedFile):
+                added.update(declares(new))
+        found = set(parent.declared(directory))
+        found.difference_update(n for n, k in gone.items() if counts[n] <= k)
+        return found | added
+
+    def graph(self, directory: str) -> Graph:
+        """Which names of a directory's original configuration read which (for evaluating an
+        edited copy again only where it can differ)."""
+        shared = self._shared
+        found = shared.graphs.get(directory)
+        if found is None:
+            original = self.graph_source()
+            files = {
+                parsed.path: (parsed, original.texts[parsed.path])
+                for parsed in original.config_files(directory)
+            }
+            found = shared.graphs[directory] = Graph(files)
+        return found
+
+    def graph_source(self) -> Workspace:
+        """The workspace every edited copy comes from: the texts as they are on disk."""
+        return self if self.parent is None else self.parent.graph_source()
+
+    def config(self, directory: str) -> ModuleConfig:
+        return self._config(directory)
+
     def _config(self, directory: str) -> ModuleConfig:
-        return ModuleConfig.build(directory, Path(directory), self.config_files(directory))
+        """A directory's configuration, gathered once per workspace (and shared with the
+        workspace it was edited from while its texts are the same)."""
+        known = self._configs.get(directory)
+        if known is None:
+            parent = self.unchanged(directory)
+            if parent is not None:
+                known = parent._config(directory)
+            elif any(map(is_override_file, self.files(directory))):
+                known = ModuleConfig.build(directory, Path(directory), self.config_files(directory))
+            else:
+                known = from_blocks(directory, Path(directory), self.blocks(directory))
+            self._configs[directory] = known
+        return known
+
+
+def _by_kind(files: Iterable[ParsedFile]) -> dict[str, list[Block]]:
+    found: dict[str, list[Block]] = {}
+    for parsed in files:
+        for block in parsed.blocks:
+            resource = block.block_type == "resource" and len(block.labels) == 2
+            kind = ".".join(block.labels) if resource else block.block_type
+            found.setdefault(kind, []).append(block)
+            if resource and block.labels[0] == USER_RESOURCE:
+                found.setdefault(USER_RESOURCE, []).append(block)
+    return found
 
 
 def joined(directory: str, source: str) -> str:

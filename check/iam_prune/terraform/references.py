@@ -128,9 +128,14 @@ def declared(files: Iterable[ParsedFile]) -> set[str]:
     ``module.x``, ``local.x``, ``var.x`` and ``output.x``."""
     names: set[str] = set()
     for parsed in files:
-        for block in parsed.blocks:
-            names.update(_declares(block))
+        names.update(declares(parsed))
     return names
+
+
+def declares(parsed: ParsedFile) -> Iterator[str]:
+    """The addresses one file declares, a name once per block that declares it."""
+    for block in parsed.blocks:
+        yield from _declares(block)
 
 
 def _declares(block: Block) -> Iterator[str]:
@@ -346,10 +351,17 @@ def of_declarations(
             wanted.setdefault(decl.module_dir, set()).add(labels.resource)
         for label, call in calls:
             wanted.setdefault(directory_of(call.file), set()).add(f"module.{label}")
+    if not wanted:
+        return ()
+    heads = sorted({target.split(".", 1)[0] for targets in wanted.values() for target in targets})
+    # One pass per text: the words ``head.name`` in it, against the targets of its directory
+    # (a search per target made a root of thousands of files cost files x users).
+    words = re.compile(rf"(?<![\w-])(?:{'|'.join(map(re.escape, heads))})\.[\w-]+")
     batch = [
         (path, text)
         for path, text in sources
-        if any(_mentions(text, t) for t in wanted.get(directory_of(path), ()))
+        if (targets := wanted.get(directory_of(path)))
+        and not targets.isdisjoint(words.findall(text))
     ]
     found: list[Reference] = []
     for (path, text), parsed in zip(batch, parse(batch), strict=True):
@@ -378,7 +390,3 @@ def directory_of(path: str) -> str:
     """The module directory of a repository-relative file, as the model writes it (``.`` for
     the repository root)."""
     return posixpath.dirname(path) or "."
-
-
-def _mentions(text: str, target: str) -> bool:
-    return re.search(rf"(?<![\w-]){re.escape(target)}(?![\w-])", text) is not None
