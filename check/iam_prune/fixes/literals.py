@@ -14,12 +14,13 @@ from __future__ import annotations
 import ast
 import re
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TypeGuard
 
 from iam_prune.fixes.dependents import SHARED_LISTS, USER_ONLY, other_principals
 from iam_prune.fixes.edits import removed
 from iam_prune.fixes.instances import Facts, Overlay, Tree
+from iam_prune.fixes.nameinputs import NameInput, name_inputs
 from iam_prune.fixes.starts import removal
 from iam_prune.fixes.workspace import Workspace
 from iam_prune.model import Declaration, FileEdit, SourceSpan
@@ -54,6 +55,17 @@ class Literals:
 
     edits: tuple[FileEdit, ...] = ()
     mentions: tuple[Mention, ...] = ()
+    #: Variables that are the user's name, read by its block alone (``nameinputs``).
+    inputs: tuple[NameInput, ...] = ()
+
+    def with_start(self, start: Sequence[FileEdit]) -> tuple[FileEdit, ...]:
+        """The edits that go with a change starting with ``start``: the literal mentions'
+        edits, and the variables naming the user when ``start`` takes its block away."""
+        found = [*self.edits]
+        for named in self.inputs:
+            if removed(named.owner, start):
+                found += named.edits
+        return tuple(e for e in dict.fromkeys(found) if e not in start)
 
     def problems(self, edits: Sequence[FileEdit]) -> list[str]:
         """The mentions the change ``edits`` leave in place."""
@@ -85,13 +97,20 @@ def literals(workspace: Workspace, decl: Declaration, others: Sequence[Declarati
         edits += found.edits
         where = f"{path}:{block.span.line}: `{block_name(block)}`"
         mentions += [Mention(block.span, f"{where} {text}") for text in found.texts]
-    return Literals(tuple(edits), tuple(mentions))
+        mentions += [
+            Mention(span, f"{path}:{span.line}: `{label}` {_FEEDS.format(name=name)}")
+            for span, label in found.entries
+        ]
+    return Literals(tuple(edits), tuple(mentions), name_inputs(workspace, decl))
 
 
 @dataclass
 class _Found:
     edits: list[FileEdit]
     texts: list[str]
+    #: ``locals`` entries that feed a user argument, each with its name (``local.x``): their
+    #: mentions go when the entry does.
+    entries: list[tuple[SourceSpan, str]] = field(default_factory=list)
 
 
 def _in_block(block: Block, name: str, decl: Declaration, *, here: bool) -> _Found:
@@ -124,19 +143,28 @@ def _in_block(block: Block, name: str, decl: Declaration, *, here: bool) -> _Fou
     arn = re.compile(rf":user/(?:[\w+=,.@-]+/)*{re.escape(name)}(?![\w+=,.@-])")
     if any(arn.search(a.expression_text) for a in attributes(block)):
         found.texts.append(f"names the user `{name}` in an ARN; change it by hand")
-    elif _feeds_a_user(block, name, decl):
-        found.texts.append(
-            f"writes the string `{name}` where it can reach a user argument (a collection, a "
-            "local, a module input), naming the user without referring to it; change it by hand"
-        )
+    else:
+        feeding = _feeding(block, name, decl)
+        if feeding and block.block_type == "locals":
+            found.entries += [(a.span, f"local.{a.name}") for a in feeding]
+        elif feeding:
+            found.texts.append(_FEEDS.format(name=name))
     return found
 
 
-def _feeds_a_user(block: Block, name: str, decl: Declaration) -> bool:
-    """Whether the block writes the user's name as a string where it can name a user: as an
-    argument that takes a user, or as a whole value, list element or map key of what a block
-    is keyed over or of a value that feeds others (not the key that makes the user itself,
-    and not a value nested deeper, like a ``manager`` field that ends up in tags)."""
+_FEEDS = (
+    "writes the string `{name}` where it can reach a user argument (a collection, a local, a "
+    "module input), naming the user without referring to it; change it by hand"
+)
+
+
+def _feeding(block: Block, name: str, decl: Declaration) -> list[Attribute]:
+    """The attributes of the block that write the user's name as a string where it can name a
+    user: as an argument that takes a user, or as a whole value, list element or map key of
+    what a block is keyed over or of a value that feeds others (not the key that makes the
+    user itself, and not a value nested deeper, like a ``manager`` field that ends up in
+    tags)."""
+    found = []
     for attribute in attributes(block):
         keyed = attribute.name in ("for_each", "count") or attribute.name in _USER_ARGUMENTS
         if not (keyed or block.block_type in _FEEDING_BLOCKS):
@@ -144,8 +172,8 @@ def _feeds_a_user(block: Block, name: str, decl: Declaration) -> bool:
         if any(
             _is_literal(n, name) and not _is_key_of(n, decl) for n in _names_of(attribute.value)
         ):
-            return True
-    return False
+            found.append(attribute)
+    return found
 
 
 _COLLECTING = ("toset", "tolist", "concat", "distinct", "flatten", "compact", "sort", "keys")

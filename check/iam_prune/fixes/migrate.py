@@ -196,6 +196,8 @@ def _rewrite_block(
                 and dotted_name(node.target) in migrated
             ):
                 target, replacement = node.key, "each.key"
+            elif (picked := _picked_at_count_index(text, node, migrated)) is not None:
+                target, replacement = node, picked
             else:
                 continue
             if not _written_alone(text, target):
@@ -212,6 +214,24 @@ def _rewrite_block(
     if block.blocks and any(_count_indexes_in_nested(block)):
         return f"`{counted.address}` uses `count.index` in a nested block"
     return None
+
+
+def _picked_at_count_index(text: str, node: Expr, migrated: set[str]) -> str | None:
+    """``x[each.key].a`` for ``element(x[*].a, count.index)`` (or ``x.*.a``) of a migrated
+    resource ``x``: the instance at the block's own index, which ``for_each`` names by key."""
+    if not (isinstance(node, Call) and node.name == "element" and len(node.args) == 2):
+        return None
+    splat, index = node.args
+    if not (isinstance(splat, Splat) and is_count_index(index)):
+        return None
+    name = dotted_name(splat.target)
+    if name not in migrated or not all(isinstance(step, str) for step in splat.steps):
+        return None
+    written = text[splat.span.start : splat.span.end]
+    marker = _SPLAT.match(written, len(name)) if written.startswith(name) else None
+    if marker is None or not _ATTRIBUTES.fullmatch(written[marker.end() :]):
+        return None
+    return f"{name}[each.key]{''.join(f'.{step}' for step in splat.steps)}"
 
 
 def _written_alone(text: str, node: Expr) -> bool:

@@ -137,7 +137,7 @@ class Planner:
 
     def _try(self, start: Start, decl: Declaration, allowed: set[str]) -> _Tried:
         named = self._literals(decl)
-        edits = (*start.edits, *(e for e in named.edits if e not in start.edits))
+        edits = (*start.edits, *named.with_start(start.edits))
         evaluation = self.evaluation(edits, (decl,))
         settled = settle(evaluation, edits, {decl.address}, allowed)
         problems = named.problems(settled.edits)

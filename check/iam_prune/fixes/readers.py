@@ -20,11 +20,13 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from iam_prune.fixes.edits import inside, removed
+from iam_prune.fixes.keywalks import aside, walked_reads
 from iam_prune.fixes.positions import use_read_whole
 from iam_prune.fixes.syntaxwalk import nodes, read_whole
-from iam_prune.fixes.workspace import Workspace
-from iam_prune.model import FileEdit
+from iam_prune.fixes.workspace import Workspace, joined
+from iam_prune.model import FileEdit, SourceSpan
 from iam_prune.terraform import scan
+from iam_prune.terraform.moduleconfig import is_local_source, source_of
 from iam_prune.terraform.references import attributes, block_name, directory_of
 from iam_prune.terraform.syntax import Attribute, Block, GetAttr, Name, ParsedFile
 
@@ -102,8 +104,19 @@ def readers(workspace: Workspace, edits: Sequence[FileEdit], roots: Sequence[str
                                 seen.add(more)
                                 pending.append(_Edited(*more, None))
                     continue
-                if not any(edited.read_by(a.expression_text) for a in attributes(block)):
+                if not any(
+                    edited.read_by(_walks_aside(workspace, directory, a, edited))
+                    for a in attributes(block)
+                ):
                     continue
+                inputs = _passed_whole(workspace, directory, block, edited)
+                for passed in inputs.values():
+                    if (passed.directory, passed.name) not in seen:
+                        seen.add((passed.directory, passed.name))
+                        pending.append(passed)
+                rest = [a for a in attributes(block) if a.name not in inputs]
+                if inputs and not any(edited.read_by(a.expression_text) for a in rest):
+                    continue  # what the module does with the value is checked in the module
                 meta = [a for a in block.attributes if a.name in _KEYED]
                 keyed = any(edited.read_by(a.expression_text) for a in meta)
                 body = [a for a in attributes(block) if not any(a is m for m in meta)]
@@ -162,6 +175,81 @@ def _module_output_readers(
     return found
 
 
+def passed_on(
+    workspace: Workspace, edits: Sequence[FileEdit], roots: Sequence[str]
+) -> tuple[SourceSpan, ...]:
+    """The local module calls that hand a value the edits change, whole, to one of the
+    module's variables (``user_names = local.ops_users``): the module is then read like the
+    value's own directory (``readers`` follows it there), and the call changes as if the
+    edit were in it."""
+    found: list[SourceSpan] = []
+    for edited in _all_edited(workspace, edits, roots):
+        for path in workspace.files(edited.directory):
+            parsed = workspace.parsed(path) if scan.is_config_file(path) else None
+            if not isinstance(parsed, ParsedFile):
+                continue
+            for block in parsed.blocks:
+                if _passed_whole(workspace, edited.directory, block, edited):
+                    found.append(block.span)
+    return tuple(dict.fromkeys(found))
+
+
+def _all_edited(
+    workspace: Workspace, edits: Sequence[FileEdit], roots: Sequence[str]
+) -> list[_Edited]:
+    """The values the edits change, and the module variables they are passed to whole, and
+    the locals that read any of them."""
+    pending = _edited(workspace, edits, roots)
+    seen = {(e.directory, e.name) for e in pending}
+    found: list[_Edited] = []
+    while pending:
+        edited = pending.pop(0)
+        found.append(edited)
+        for path in workspace.files(edited.directory):
+            parsed = workspace.parsed(path) if scan.is_config_file(path) else None
+            if not isinstance(parsed, ParsedFile):
+                continue
+            for block in parsed.blocks:
+                more = list(_passed_whole(workspace, edited.directory, block, edited).values())
+                if block.block_type == "locals":
+                    more += [
+                        _Edited(edited.directory, f"local.{a.name}", None)
+                        for a in block.attributes
+                        if edited.read_by(a.expression_text)
+                    ]
+                for item in more:
+                    if (item.directory, item.name) not in seen:
+                        seen.add((item.directory, item.name))
+                        pending.append(item)
+    return found
+
+
+def _passed_whole(
+    workspace: Workspace, directory: str, block: Block, edited: _Edited
+) -> dict[str, _Edited]:
+    """The arguments of a local module call that are the edited value exactly, each as the
+    module variable it sets (in the module's directory, with the same keys removed)."""
+    if block.block_type != "module" or not block.labels:
+        return {}
+    source = source_of(block)
+    if source is None or not is_local_source(source):
+        return {}
+    target = joined(directory, source)
+    if not workspace.knows(target):
+        return {}
+    declared = {
+        variable.labels[0]
+        for parsed in workspace.config_files(target)
+        for variable in parsed.blocks
+        if variable.block_type == "variable" and len(variable.labels) == 1
+    }
+    return {
+        a.name: _Edited(target, f"var.{a.name}", edited.removed)
+        for a in block.attributes
+        if a.name in declared and " ".join(a.expression_text.split()) == edited.name
+    }
+
+
 def _edited(workspace: Workspace, edits: Sequence[FileEdit], roots: Sequence[str]) -> list[_Edited]:
     """Every value the edits change, with the keys they take out of it when that is all."""
     removed: dict[tuple[str, str], frozenset[str] | None] = {}
@@ -217,11 +305,38 @@ def _edited_names(
                     yield directory, f"local.{attribute.name}", attribute
 
 
+def _walks_aside(
+    workspace: Workspace, directory: str, attribute: Attribute, edited: _Edited
+) -> str:
+    """The attribute's text without its reads of the edited object's entries by a walk over
+    its own keys (``keywalks``): they never reach an entry that was taken out."""
+    if edited.removed is None:
+        return attribute.expression_text
+
+    def same_keys(address: str) -> bool:
+        return _for_each_of(workspace, directory, address) == edited.name
+
+    return aside(attribute, list(walked_reads(attribute, edited.name, same_keys)))
+
+
+def _for_each_of(workspace: Workspace, directory: str, address: str) -> str | None:
+    """The ``for_each`` of resource ``address`` of the directory, as written, spacing aside."""
+    for parsed in workspace.config_files(directory):
+        for block in parsed.blocks:
+            if block.block_type == "resource" and ".".join(block.labels) == address:
+                setting = block.attribute("for_each")
+                return None if setting is None else " ".join(setting.expression_text.split())
+    return None
+
+
 def _own_element_aside(attribute: Attribute, name: str) -> str:
     """The attribute's text without its reads of its own instance's element
-    (``var.x[each.key]``, ``var.x[count.index]``): those go, or follow, with the instance."""
-    own = rf"(?<![\w.-]){re.escape(name)}\s*\[\s*(?:each\.key|count\.index)\s*\]"
-    return re.sub(own, "", attribute.expression_text)
+    (``var.x[each.key]``, ``var.x[count.index]``, ``element(var.x, count.index)``): those go,
+    or follow, with the instance."""
+    read = rf"(?<![\w.-]){re.escape(name)}"
+    own = rf"{read}\s*\[\s*(?:each\.key|count\.index)\s*\]"
+    picked = rf"(?<![\w.-])element\(\s*{read}\s*,\s*count\.index\s*\)"
+    return re.sub(picked, "", re.sub(own, "", attribute.expression_text))
 
 
 def _root_output(block: Block, directory: str, roots: Sequence[str], called: set[str]) -> bool:

@@ -18,10 +18,12 @@ from dataclasses import dataclass, field
 
 from iam_prune.fixes.dependents import decide
 from iam_prune.fixes.edits import inside
+from iam_prune.fixes.filtered import filtered_like
+from iam_prune.fixes.inplace import lost_in_place
 from iam_prune.fixes.instances import Change, Facts, Tree, compare, tree
 from iam_prune.fixes.literals import named_by_value
 from iam_prune.fixes.positions import reference_node, use_read_whole
-from iam_prune.fixes.readers import output_readers, readers
+from iam_prune.fixes.readers import output_readers, passed_on, readers
 from iam_prune.fixes.render import RenderError, render_all
 from iam_prune.fixes.resolve import (
     Located,
@@ -34,7 +36,7 @@ from iam_prune.fixes.resolve import (
 from iam_prune.fixes.retree import retree
 from iam_prune.fixes.syntaxwalk import dotted_name, is_count_index, nodes, parent_of
 from iam_prune.fixes.workspace import Workspace
-from iam_prune.model import FileEdit
+from iam_prune.model import FileEdit, SourceSpan
 from iam_prune.terraform.moduleconfig import USER_RESOURCE
 from iam_prune.terraform.references import Traversal, Use, directory_of
 from iam_prune.terraform.syntax import (
@@ -143,7 +145,15 @@ def settle(
         return Settled(tuple(edits), {}, None, problems=("the removal did not settle",))
     change = compare(before.trees, after.trees)
     broken = _dangling(before, after, texts)
-    problems = _check(change, wanted, allowed, exact=not follow, edits=edits)
+    passed = passed_on(before.workspace, edits, before.roots)
+    problems = _check(
+        change,
+        wanted,
+        allowed,
+        exact=not follow,
+        edits=(*edits, *passed),
+        in_place=lost_in_place(change, after.trees),
+    )
     problems += readers(before.workspace, edits, before.roots)
     problems += output_readers(before.workspace, edits)
     problems += _protected(before.workspace, change)
@@ -219,15 +229,19 @@ def _check(
     allowed: set[str],
     *,
     exact: bool,
-    edits: Sequence[FileEdit] = (),
+    edits: Sequence[FileEdit | SourceSpan] = (),
+    in_place: set[str] | None = None,
 ) -> list[str]:
     """Whether the change destroys what it should and no other user (with ``exact``, nothing
     else at all), and renames nothing.
 
     Nothing that is not destroyed may be made differently, unless the change edits its own
-    block (an element taken out of a shared list): an edited collection or variable that
-    something else reads too (another module's inputs, a bucket name) would change it. A module
-    instance may only go with a user that is meant to go in it."""
+    block (an element taken out of a shared list) or the block hands the edited value whole to
+    a module that is read like the value's own directory (``readers.passed_on``, among
+    ``edits``): an edited collection or variable that something else reads too (another
+    module's inputs, a bucket name) would change it; a shared membership may lose a user that
+    goes (``in_place``, see ``inplace``). A module instance may only go with a user that is
+    meant to go in it."""
     problems: list[str] = []
     inside = {d for d in allowed | wanted if any(d.startswith(o + ".") for o in change.opaque)}
     destroyed = set(change.destroyed) | inside
@@ -255,6 +269,8 @@ def _check(
         facts = change.facts(address)
         if _is_user(facts):
             problems.append(f"it would change `{address}` in place (a renamed user keeps its keys)")
+        elif address in (in_place or set()):
+            continue
         elif address not in change.shifted and not _edited(facts, edits):
             problems.append(
                 f"it would change `{address}` ({_where(facts)}), which reads what the "
@@ -297,10 +313,13 @@ def _computed_keys(workspace: Workspace, change: Change, original: Workspace) ->
     keyed off the same collection, and a position picked from the instances as a list
     (``aws_iam_user.u[*].name[1]``, ``element(aws_iam_user.u, 2)``, see ``positions``). A
     block keyed like the resource (``for_each = aws_iam_user.u``, or the same ``for_each``
-    expression) loses that key too."""
+    expression) loses that key too. A module instance that goes whole takes its lists with
+    it: the other instances of its module keep theirs."""
     shrunk: dict[str, dict[str, bool]] = {}  # directory → resource → counted (a list)
     for address in change.destroyed:
         facts = change.facts(address)
+        if any(address.startswith(module + ".") for module in change.modules):
+            continue
         if facts.key is not None:
             counted = isinstance(facts.key, int)
             shrunk.setdefault(facts.directory, {})[facts.config] = counted
@@ -361,7 +380,13 @@ def _unsafe_index(
         )
     if _keyed_like(use.block, traversal.address, keyed) and _by_each_key(workspace, directory, use):
         return None
+    if filtered_like(workspace, directory, use.block, traversal.address) and _by_each_key(
+        workspace, directory, use
+    ):
+        return None
     if _walks_keys(workspace.texts[traversal.span.file], traversal, keyed.get(traversal.address)):
+        return None
+    if _walks_transposed(workspace.texts[traversal.span.file], use, keyed.get(traversal.address)):
         return None
     return (
         f"{where} indexes `{traversal.address}` by a computed key, which may name an instance "
@@ -510,6 +535,20 @@ def _walks_keys(text: str, traversal: Traversal, for_each: str | None) -> bool:
     return for_each in (collection, f"toset({collection})")
 
 
+def _walks_transposed(text: str, use: Use, for_each: str | None) -> bool:
+    """Whether the index is a ``for`` variable walking ``each.value`` of a block whose
+    ``for_each`` is ``transpose(...)`` of the resource's own ``for_each`` (a membership per
+    group, ``users = [for u in each.value : aws_iam_user.u[u].name]``): transposing a map
+    groups its keys, so every value names an instance that exists."""
+    where = use.traversal.key_from
+    setting = use.block.attribute("for_each")
+    if where is None or for_each is None or setting is None:
+        return False
+    collection = " ".join(text[where.start : where.end].split())
+    written = " ".join(setting.expression_text.split())
+    return collection == "each.value" and written == f"transpose({for_each})"
+
+
 def _shortened(change: Change, address: str, facts: Facts) -> bool:
     """Whether ``address`` is an instance of a ``count`` that the change makes smaller: some
     of the same resource's instances stay."""
@@ -535,12 +574,16 @@ def _where(facts: Facts) -> str:
     return "its block" if span is None else f"{span.file}:{span.line}"
 
 
-def _edited(facts: Facts, edits: Sequence[FileEdit]) -> bool:
-    """Whether one of ``edits`` is inside the block that makes the instance."""
+def _edited(facts: Facts, edits: Sequence[FileEdit | SourceSpan]) -> bool:
+    """Whether one of ``edits`` is inside the block that makes the instance (or, for a
+    span, is that block)."""
     span = facts.block
     if span is None:
         return False
-    return any(inside(e, span) for e in edits)
+    return any(
+        inside(e, span) if isinstance(e, FileEdit) else (e.file, e.start) == (span.file, span.start)
+        for e in edits
+    )
 
 
 def _is_user(facts: Facts) -> bool:

@@ -79,6 +79,9 @@ def starts(decl: Declaration) -> tuple[list[Start], str | None]:
         return [], "its instances could not be listed from the code"
     if decl.module_calls and decl.span == decl.module_calls[-1]:  # the iam-user module
         return _in_module(decl, address), None
+    if key and address.modules and not address.modules[-1].key and decl.key_span is None:
+        # `count = 1` in a module called once per person: the call, or the whole block.
+        return _in_module(decl, address), None
     if key:
         return _keyed(decl, key)
     if address.modules:
