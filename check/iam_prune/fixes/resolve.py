@@ -108,9 +108,22 @@ def located_exhaustively(
         yield from _uses_in(workspace, paths)
 
 
-def in_files(workspace: Workspace, paths: Iterable[str]) -> Iterator[Located]:
-    """Every use in ``paths``."""
-    return _uses_in(workspace, sorted(set(paths)))
+def uses_by_block(
+    workspace: Workspace, items: Iterable[Located]
+) -> dict[tuple[str, int], list[Located]]:
+    """Every use of each block holding one of ``items``, by file and block start."""
+    found: dict[tuple[str, int], list[Located]] = {}
+    for item in items:
+        key = (item.file, item.use.block.span.start)
+        text = workspace.text(item.file)
+        if key in found or text is None:
+            continue
+        found[key] = [
+            Located(item.file, use)
+            for use in block_uses(item.use.block, text)
+            if (use.block.block_type, use.path[0]) not in _PAST_ADDRESSES
+        ]
+    return found
 
 
 def _uses_in(workspace: Workspace, paths: Iterable[str]) -> Iterator[Located]:

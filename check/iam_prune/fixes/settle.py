@@ -30,8 +30,8 @@ from iam_prune.fixes.resolve import (
     Resolver,
     covered,
     dangling,
-    in_files,
     newly_unresolved,
+    uses_by_block,
 )
 from iam_prune.fixes.retree import retree
 from iam_prune.fixes.syntaxwalk import dotted_name, is_count_index, nodes, parent_of
@@ -185,11 +185,8 @@ def _dependents(
     broken = dangling(old, new, edits, directories)
     if not broken:
         return [], []
-    # The uses of the blocks that hold a dangling use: all in the files that hold one.
-    everything = list(in_files(before.workspace, {item.file for item in broken}))
-    by_block: dict[tuple[str, int], list[Located]] = {}
-    for item in everything:
-        by_block.setdefault((item.file, item.use.block.span.start), []).append(item)
+    # Every use of the blocks that hold a dangling use.
+    by_block = uses_by_block(before.workspace, broken)
     dangling_keys = {_key(item) for item in broken}
 
     def gone(item: Located) -> bool:
