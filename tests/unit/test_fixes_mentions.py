@@ -14,9 +14,10 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from iam_prune.fixes.mentions import Mentions
-from iam_prune.fixes.render import RenderError, render_all
-from iam_prune.fixes.resolve import (
+from iam_prune.fixes.evaluation.mentions import Mentions
+from iam_prune.fixes.evaluation.roots import Evaluation
+from iam_prune.fixes.evaluation.workspace import Workspace
+from iam_prune.fixes.planning.resolve import (
     Resolver,
     dangling,
     dangling_exhaustively,
@@ -25,9 +26,8 @@ from iam_prune.fixes.resolve import (
     newly_unresolved,
     newly_unresolved_exhaustively,
 )
-from iam_prune.fixes.settle import Evaluation
-from iam_prune.fixes.starts import removal
-from iam_prune.fixes.workspace import Workspace
+from iam_prune.fixes.planning.starts import removal
+from iam_prune.fixes.text.render import RenderError, render_all
 from iam_prune.terraform.syntax import ParsedFile
 
 NAMES = ("a", "ab", "b", "a-b")

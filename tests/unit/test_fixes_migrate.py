@@ -8,10 +8,10 @@ import pytest
 from fix_helpers import declarations_of, load_files
 
 from iam_prune.fixes import plan
-from iam_prune.fixes.migrate import migration
-from iam_prune.fixes.settle import Evaluation
-from iam_prune.fixes.starts import Start
-from iam_prune.fixes.workspace import Workspace
+from iam_prune.fixes.evaluation.roots import Evaluation
+from iam_prune.fixes.evaluation.workspace import Workspace
+from iam_prune.fixes.planning.migrate import migration
+from iam_prune.fixes.planning.starts import Start
 
 VARIABLE = 'variable "names" {\n  default = ["ann", "bob", "cy"]\n}\n\n'
 

@@ -11,8 +11,9 @@ from fix_helpers import declarations_of, finding, load_files, repo_of, report_of
 from test_fixes_patch import git_apply
 
 from iam_prune.fixes import plan
-from iam_prune.fixes.settle import Evaluation, settle
-from iam_prune.fixes.workspace import Workspace
+from iam_prune.fixes.evaluation.roots import Evaluation
+from iam_prune.fixes.evaluation.workspace import Workspace
+from iam_prune.fixes.planning.settle import settle
 from iam_prune.model import Declaration, FileEdit, SourceSpan, TerraformModel
 
 USERS = (

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from iam_prune.fixes.readers import readers
-from iam_prune.fixes.workspace import Workspace
+from iam_prune.fixes.evaluation.workspace import Workspace
+from iam_prune.fixes.planning.readers import readers
 from iam_prune.model import FileEdit
 from iam_prune.terraform.parse import parse_file
 

@@ -14,11 +14,12 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from iam_prune.fixes.instances import Change, Facts, Tree, compare, tree
-from iam_prune.fixes.render import RenderError, render_all
-from iam_prune.fixes.retree import retree
-from iam_prune.fixes.starts import removal
-from iam_prune.fixes.workspace import Workspace
+from iam_prune.fixes.evaluation.compare import Change, compare
+from iam_prune.fixes.evaluation.instances import Facts, Tree, tree
+from iam_prune.fixes.evaluation.retree import retree
+from iam_prune.fixes.evaluation.workspace import Workspace
+from iam_prune.fixes.planning.starts import removal
+from iam_prune.fixes.text.render import RenderError, render_all
 from iam_prune.model import FileEdit
 from iam_prune.terraform.syntax import Literal, ParsedFile
 

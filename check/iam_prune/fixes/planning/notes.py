@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from iam_prune.fixes.instances import Change
-from iam_prune.fixes.workspace import Workspace
+from iam_prune.fixes.evaluation.compare import Change
+from iam_prune.fixes.evaluation.workspace import Workspace
 from iam_prune.model import Declaration
 from iam_prune.terraform.addresses import WILDCARD
 from iam_prune.terraform.moduleconfig import is_iam_user_module

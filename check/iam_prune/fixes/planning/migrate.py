@@ -31,17 +31,18 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
-from iam_prune.fixes.positions import counts_or_conditions, list_read_whole
-from iam_prune.fixes.settle import Evaluation
-from iam_prune.fixes.starts import Start, parse_address, removal
-from iam_prune.fixes.syntaxwalk import (
+from iam_prune.fixes.evaluation.roots import Evaluation
+from iam_prune.fixes.evaluation.scopes import scope_at
+from iam_prune.fixes.evaluation.workspace import Workspace
+from iam_prune.fixes.planning.positions import counts_or_conditions, list_read_whole
+from iam_prune.fixes.planning.starts import Start, parse_address, removal
+from iam_prune.fixes.text.syntaxwalk import (
     dotted_name,
     is_count_index,
     nodes,
     read_whole,
     same_shape,
 )
-from iam_prune.fixes.workspace import Workspace
 from iam_prune.model import Declaration, FileEdit
 from iam_prune.terraform.addresses import instance_key
 from iam_prune.terraform.evaluate import evaluate
@@ -100,7 +101,7 @@ def migration(declarations: Sequence[Declaration], evaluation: Evaluation) -> St
         return (
             "its module is instantiated more than once, and `moved` blocks apply to every instance"
         )
-    scope = workspace.scope(*scopes[0])
+    scope = scope_at(workspace, *scopes[0])
     if scope is None:
         return "its module instance could not be evaluated again"
     keys = _keys(evaluate(listed, scope.names))

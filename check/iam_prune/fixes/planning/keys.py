@@ -1,44 +1,18 @@
-"""From a first edit to the whole change: follow what it leaves dangling, then check the result.
-
-A fix starts from one edit (a user's block, its ``for_each`` key, a module call, a migration)
-and grows: the edit is applied, the configuration is evaluated again, and every reference the
-edit left dangling is handed to ``dependents``, which either takes more away or writes a note
-for a person. That repeats until nothing new goes. Then the result is checked the way a
-reviewer would want it checked before showing it: every edited file parses; no reference
-resolves less than before; the users destroyed are exactly the ones meant; no user is renamed
-and no ``count`` index shifts. Anything that fails turns into a reason, and a change with a
-reason gets no patch.
-"""
+"""What a change may not touch however it is written: protected blocks (``prevent_destroy``),
+and blocks that pick instances by a computed key or by position, which a removed key or a
+shortened list would silently re-point."""
 
 from __future__ import annotations
 
 import difflib
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 
-from iam_prune.fixes.dependents import decide
-from iam_prune.fixes.edits import inside
-from iam_prune.fixes.filtered import filtered_like
-from iam_prune.fixes.inplace import lost_in_place
-from iam_prune.fixes.instances import Change, Facts, Tree, compare, tree
-from iam_prune.fixes.literals import named_by_value
-from iam_prune.fixes.positions import reference_node, use_read_whole
-from iam_prune.fixes.readers import output_readers, passed_on, readers
-from iam_prune.fixes.render import RenderError, render_all
-from iam_prune.fixes.resolve import (
-    Located,
-    Resolver,
-    covered,
-    dangling,
-    newly_unresolved,
-    uses_by_block,
-)
-from iam_prune.fixes.retree import retree
-from iam_prune.fixes.syntaxwalk import dotted_name, is_count_index, nodes, parent_of
-from iam_prune.fixes.workspace import Workspace
-from iam_prune.model import FileEdit, SourceSpan
-from iam_prune.terraform.moduleconfig import USER_RESOURCE
-from iam_prune.terraform.references import Traversal, Use, directory_of
+from iam_prune.fixes.evaluation.compare import Change
+from iam_prune.fixes.evaluation.workspace import Workspace
+from iam_prune.fixes.planning.filtered import filtered_like
+from iam_prune.fixes.planning.positions import reference_node, use_read_whole
+from iam_prune.fixes.text.syntaxwalk import dotted_name, is_count_index, nodes, parent_of
+from iam_prune.terraform.references import Traversal, Use
 from iam_prune.terraform.syntax import (
     Attribute,
     Block,
@@ -51,234 +25,8 @@ from iam_prune.terraform.syntax import (
     ParsedFile,
 )
 
-#: Rounds of "what else dangles"; each round removes something new, so real code settles in
-#: two or three (a user, its key, the output of its key's secret).
-MAX_ROUNDS = 12
 
-
-@dataclass(frozen=True)
-class Settled:
-    """The whole change for one starting edit: every edit, the new texts, what evaluation says
-    it does, the notes for a person, and ``problems`` that forbid a patch."""
-
-    edits: tuple[FileEdit, ...]
-    texts: dict[str, str]
-    change: Change | None
-    notes: tuple[str, ...] = ()
-    problems: tuple[str, ...] = ()
-    #: References that would no longer resolve: with ``notes``, the same ones said for a person.
-    dangling: tuple[str, ...] = ()
-
-    @property
-    def ok(self) -> bool:
-        return not self.problems and not self.notes and not self.dangling
-
-    @property
-    def failures(self) -> tuple[str, ...]:
-        """Why there is no patch, shortest first: the notes list dangling references already."""
-        if self.notes:
-            return (*self.problems, "it would leave the references above dangling")
-        return (*self.problems, *self.dangling)
-
-
-@dataclass
-class Evaluation:
-    """The roots of one workspace, evaluated once and reused for every candidate edit.
-
-    An edited workspace (``base`` is the original's evaluation) is evaluated again only where
-    the edit reaches: the names it rewrites and what reads them, a module instance whose
-    inputs change (:mod:`iam_prune.fixes.retree`); what cannot be followed name by name (an
-    edited override or variables file, module instances that come or go) is evaluated whole.
-    """
-
-    workspace: Workspace
-    roots: tuple[str, ...]
-    base: Evaluation | None = None
-    _trees: list[Tree] | None = field(default=None, repr=False)
-
-    @property
-    def trees(self) -> list[Tree]:
-        if self._trees is None:
-            if self.base is None:
-                self._trees = [tree(self.workspace, root) for root in self.roots]
-            else:
-                self._trees = [
-                    retree(old, self.workspace) or tree(self.workspace, old.root)
-                    for old in self.base.trees
-                ]
-        return self._trees
-
-    @property
-    def directories(self) -> list[str]:
-        return sorted({d for t in self.trees for d in t.scopes})
-
-
-def settle(
-    before: Evaluation,
-    start: Sequence[FileEdit],
-    wanted: set[str],
-    allowed: set[str],
-    *,
-    follow: bool = True,
-) -> Settled:
-    """Grow ``start`` into a whole change and check it.
-
-    ``wanted`` are the instances the change must destroy, ``allowed`` the users it may (the
-    other declarations of the same user). With ``follow`` false the edits are taken as they
-    are (combining findings whose own changes are settled already), and then ``allowed`` is
-    every instance the change may destroy, users or not.
-    """
-    edits = list(dict.fromkeys(start))
-    notes: list[str] = []
-    for _ in range(MAX_ROUNDS):
-        outcome = _apply(before, edits)
-        if isinstance(outcome, str):
-            return Settled(tuple(edits), {}, None, problems=(outcome,))
-        after, texts = outcome
-        if not follow:
-            break
-        more, notes = _dependents(before, after, edits)
-        if not more:
-            break
-        edits.extend(more)
-    else:
-        return Settled(tuple(edits), {}, None, problems=("the removal did not settle",))
-    change = compare(before.trees, after.trees)
-    broken = _dangling(before, after, texts)
-    passed = passed_on(before.workspace, edits, before.roots)
-    problems = _check(
-        change,
-        wanted,
-        allowed,
-        exact=not follow,
-        edits=(*edits, *passed),
-        in_place=lost_in_place(change, after.trees),
-    )
-    problems += readers(before.workspace, edits, before.roots)
-    problems += output_readers(before.workspace, edits)
-    problems += _protected(before.workspace, change)
-    problems += _computed_keys(after.workspace, change, before.workspace)
-    problems += named_by_value(before.trees, after.trees, wanted)
-    return Settled(tuple(edits), texts, change, tuple(notes), tuple(problems), tuple(broken))
-
-
-def _apply(
-    before: Evaluation, edits: Sequence[FileEdit]
-) -> tuple[Evaluation, dict[str, str]] | str:
-    try:
-        texts = render_all(before.workspace.texts, edits, before.workspace.parsed_text)
-    except RenderError as error:
-        return f"the edit could not be made: {error}"
-    workspace = before.workspace.edited(texts)
-    broken = workspace.broken(sorted(texts))
-    if broken:
-        return f"the edited file would not parse: {broken[0]}"
-    return Evaluation(workspace, before.roots, base=before), texts
-
-
-def _dependents(
-    before: Evaluation, after: Evaluation, edits: Sequence[FileEdit]
-) -> tuple[list[FileEdit], list[str]]:
-    directories = sorted({*before.directories, *(directory_of(e.file) for e in edits)})
-    old = Resolver(before.workspace, before.trees)
-    new = Resolver(after.workspace, after.trees)
-    broken = dangling(old, new, edits, directories)
-    if not broken:
-        return [], []
-    # Every use of the blocks that hold a dangling use.
-    by_block = uses_by_block(before.workspace, broken)
-    dangling_keys = {_key(item) for item in broken}
-
-    def gone(item: Located) -> bool:
-        return _key(item) in dangling_keys or covered(item, edits)
-
-    more: list[FileEdit] = []
-    notes: list[str] = []
-    for item in broken:
-        decision = decide(item, by_block[(item.file, item.use.block.span.start)], gone)
-        if decision.edit is not None and decision.edit not in edits and decision.edit not in more:
-            more.append(decision.edit)
-        elif decision.note is not None and decision.note not in notes:
-            notes.append(decision.note)
-    return more, notes
-
-
-def _key(item: Located) -> tuple[str, int, int, tuple[str, ...]]:
-    span = item.traversal.span
-    return (item.file, span.start, span.end, item.use.path)
-
-
-def _dangling(before: Evaluation, after: Evaluation, texts: dict[str, str]) -> list[str]:
-    """Every reference that resolved before and does not after, however it came about."""
-    directories = sorted({*before.directories, *(directory_of(f) for f in texts)})
-    old = Resolver(before.workspace, before.trees)
-    new = Resolver(after.workspace, after.trees)
-    broken = newly_unresolved(old, new, sorted(texts), directories)
-    return [
-        f"a reference to `{reference}` in `{directory}/` would be left dangling"
-        for directory, reference in sorted(broken)
-    ]
-
-
-def _check(
-    change: Change,
-    wanted: set[str],
-    allowed: set[str],
-    *,
-    exact: bool,
-    edits: Sequence[FileEdit | SourceSpan] = (),
-    in_place: set[str] | None = None,
-) -> list[str]:
-    """Whether the change destroys what it should and no other user (with ``exact``, nothing
-    else at all), and renames nothing.
-
-    Nothing that is not destroyed may be made differently, unless the change edits its own
-    block (an element taken out of a shared list) or the block hands the edited value whole to
-    a module that is read like the value's own directory (``readers.passed_on``, among
-    ``edits``): an edited collection or variable that something else reads too (another
-    module's inputs, a bucket name) would change it; a shared membership may lose a user that
-    goes (``in_place``, see ``inplace``). A module instance may only go with a user that is
-    meant to go in it."""
-    problems: list[str] = []
-    inside = {d for d in allowed | wanted if any(d.startswith(o + ".") for o in change.opaque)}
-    destroyed = set(change.destroyed) | inside
-    positions = {_position(a, change.facts(a)) for a in wanted if a in change.destroyed}
-    for address in sorted(destroyed - allowed - wanted):
-        facts = change.facts(address)
-        if _is_user(facts):
-            problems.append(f"it would also destroy `{address}`, another IAM user")
-        elif exact:
-            problems.append(f"it would also destroy `{address}`, which no finding's change does")
-        elif _shortened(change, address, facts) and _position(address, facts) not in positions:
-            problems.append(
-                f"it would also destroy `{address}` ({_where(facts)}), the last of a `count` "
-                "that the removal shortens, which is not the user's"
-            )
-    for address in sorted(wanted - destroyed):
-        problems.append(f"it would not destroy `{address}`")
-    for module in sorted({*change.opaque, *change.modules}):
-        if not any(a.startswith(module + ".") for a in allowed | wanted):
-            problems.append(
-                f"it would also destroy `{module}` ({_where(change.facts(module))}), "
-                "a module instance that holds no user it retires"
-            )
-    for address in change.changed:
-        facts = change.facts(address)
-        if _is_user(facts):
-            problems.append(f"it would change `{address}` in place (a renamed user keeps its keys)")
-        elif address in (in_place or set()):
-            continue
-        elif address not in change.shifted and not _edited(facts, edits):
-            problems.append(
-                f"it would change `{address}` ({_where(facts)}), which reads what the "
-                "removal edits; change it by hand first"
-            )
-    for address in change.shifted:
-        problems.append(f"it would shift `{address}` onto another list element")
-    return problems
-
-
-def _protected(workspace: Workspace, change: Change) -> list[str]:
+def protected(workspace: Workspace, change: Change) -> list[str]:
     """The instances the change destroys whose block says ``prevent_destroy`` (anything but a
     literal ``false``): ``terraform apply`` would stop at them."""
     found: list[str] = []
@@ -303,7 +51,7 @@ def _protected(workspace: Workspace, change: Change) -> list[str]:
     return found
 
 
-def _computed_keys(workspace: Workspace, change: Change, original: Workspace) -> list[str]:
+def computed_keys(workspace: Workspace, change: Change, original: Workspace) -> list[str]:
     """References that may name an instance the removal takes away, which Terraform rejects
     or, worse, resolves to another one: an index computed at plan time
     (``aws_iam_user.u[each.key]``, ``[count.index == 0 ? "a" : "b"]``) from a block that is not
@@ -544,44 +292,3 @@ def _walks_transposed(text: str, use: Use, for_each: str | None) -> bool:
     collection = " ".join(text[where.start : where.end].split())
     written = " ".join(setting.expression_text.split())
     return collection == "each.value" and written == f"transpose({for_each})"
-
-
-def _shortened(change: Change, address: str, facts: Facts) -> bool:
-    """Whether ``address`` is an instance of a ``count`` that the change makes smaller: some
-    of the same resource's instances stay."""
-    if not isinstance(facts.key, int):
-        return False
-    resource = _position(address, facts)[0] + facts.config
-    gone = set(change.destroyed)
-    return any(
-        other not in gone and other.startswith(resource + "[") and other.endswith("]")
-        for other, kept in change.before.items()
-        if kept.config == facts.config
-    )
-
-
-def _position(address: str, facts: Facts) -> tuple[str, str | int | None]:
-    """The module instance an instance is in and its key: a resource counted with a user (its
-    login profile, ``count`` by the same list) shares both with it."""
-    return address[: address.rfind(facts.config)], facts.key
-
-
-def _where(facts: Facts) -> str:
-    span = facts.block
-    return "its block" if span is None else f"{span.file}:{span.line}"
-
-
-def _edited(facts: Facts, edits: Sequence[FileEdit | SourceSpan]) -> bool:
-    """Whether one of ``edits`` is inside the block that makes the instance (or, for a
-    span, is that block)."""
-    span = facts.block
-    if span is None:
-        return False
-    return any(
-        inside(e, span) if isinstance(e, FileEdit) else (e.file, e.start) == (span.file, span.start)
-        for e in edits
-    )
-
-
-def _is_user(facts: Facts) -> bool:
-    return facts.kind == "resource" and facts.config.split(".")[0] == USER_RESOURCE

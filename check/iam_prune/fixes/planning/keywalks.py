@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 
-from iam_prune.fixes.syntaxwalk import dotted_name, nodes
+from iam_prune.fixes.text.syntaxwalk import dotted_name, nodes
 from iam_prune.terraform.syntax import Attribute, Call, Expr, ForExpr, Index, Name
 
 

@@ -1,4 +1,5 @@
-"""Every resource instance a root module makes, and what changes between two versions of it.
+"""Every resource instance a root module makes (``compare`` says what changes between two
+versions of it).
 
 ``terraform plan`` compares the instances the configuration makes with the state; for a fix
 that only removes code, what plan will destroy is the instances that are there before the edit
@@ -16,7 +17,8 @@ from collections.abc import Iterable, Iterator, Mapping, MutableMapping, Sequenc
 from dataclasses import dataclass, field
 from typing import cast
 
-from iam_prune.fixes.workspace import Child, Scope, Workspace
+from iam_prune.fixes.evaluation.scopes import Child, Scope, children, root_scope
+from iam_prune.fixes.evaluation.workspace import Workspace
 from iam_prune.model import SourceSpan
 from iam_prune.terraform.addresses import instance_key
 from iam_prune.terraform.evaluate import attribute, evaluate
@@ -56,7 +58,7 @@ class Tree:
     directory (a directory a fix edits may be instantiated more than once).
 
     ``walked`` keeps what evaluating it found on the way, for evaluating an edited copy again
-    only where it differs (:mod:`iam_prune.fixes.retree`)."""
+    only where it differs (:mod:`iam_prune.fixes.evaluation.retree`)."""
 
     root: str
     instances: Mapping[str, Facts]
@@ -83,7 +85,7 @@ def tree(workspace: Workspace, root: str) -> Tree:
     """Every instance the root module in directory ``root`` makes, all the way down."""
     instances: dict[str, Facts | None] = {}  # a whole walk removes nothing: no None in it
     walked = Walked()
-    walk(workspace, workspace.root(root), (root,), instances, walked)
+    walk(workspace, root_scope(workspace, root), (root,), instances, walked)
     moves = {old: new for pairs in walked.moves.values() for old, new in pairs}
     scopes: dict[str, list[str]] = {}
     for address, scope in walked.scopes.items():
@@ -110,7 +112,7 @@ def walk(
         found = expansions(workspace, scope, instances, walked.made)
         put_resources(scope, found, workspace, instances, walked.made)
         walked.moves[scope.address] = list(moves_of(workspace, scope))
-        for child in workspace.children(scope):
+        for child in children(workspace, scope):
             opaque = put_child(workspace, scope, child, stack, instances, walked.made)
             if not opaque and child.scope is not None:
                 pending.append((child.scope, (*stack, child.scope.directory)))
@@ -353,116 +355,3 @@ def address_of(traversal: Traversal) -> str:
     if traversal.key is None:
         return traversal.address
     return traversal.address + instance_key(traversal.key)
-
-
-# --------------------------------------------------------------------------- comparing
-
-
-@dataclass(frozen=True)
-class Change:
-    """Between two versions of the configuration: what is gone and what is made differently.
-
-    ``destroyed`` are resource instances, ``opaque`` module instances whose contents are not
-    known (everything in them goes too), ``changed`` resource instances that survive but whose
-    fingerprint differs, ``shifted`` those of them now made from another list element (a
-    ``count`` index moving on), ``modules`` instances of module calls that are gone. All are
-    addresses before the edit, in their root module; ``roots`` are the root directories where
-    something is destroyed.
-    """
-
-    destroyed: tuple[str, ...]
-    opaque: tuple[str, ...]
-    changed: tuple[str, ...]
-    shifted: tuple[str, ...]
-    modules: tuple[str, ...]
-    before: Mapping[str, Facts]
-    roots: tuple[str, ...] = ()
-
-    def facts(self, address: str) -> Facts:
-        return self.before[address]
-
-
-def compare(before: Sequence[Tree], after: Sequence[Tree]) -> Change:
-    """What the edits between ``before`` and ``after`` (the trees of the same roots, in the
-    same order) do; addresses are only unique within a root, so each is compared on its own.
-
-    Only ``moved`` statements that are new in ``after`` count: the old ones were applied to the
-    state long ago.
-    """
-    parts = [_compare(old, new) for old, new in zip(before, after, strict=True)]
-    facts: dict[str, Facts] = {}
-    for one in before:
-        facts.update(one.instances)
-
-    def union(field: str) -> tuple[str, ...]:
-        return tuple(sorted({a for part in parts for a in getattr(part, field)}))
-
-    return Change(
-        destroyed=union("destroyed"),
-        opaque=union("opaque"),
-        changed=union("changed"),
-        shifted=union("shifted"),
-        modules=union("modules"),
-        before=facts,
-        roots=tuple(t.root for t, part in zip(before, parts, strict=True) if part.destroyed),
-    )
-
-
-def _compare(old: Tree, new: Tree) -> Change:
-    moves = {k: v for k, v in new.moves.items() if old.moves.get(k) != v}
-    if not moves and isinstance(new.instances, Overlay) and new.instances.base is old.instances:
-        # Only the overlay's addresses can differ; the rest is the same Facts on both sides.
-        among: Mapping[str, Facts] = {
-            a: old.instances[a] for a in new.instances.changes if a in old.instances
-        }
-    else:
-        among = old.instances
-    renamed = {_moved(address, moves): facts for address, facts in among.items()}
-    by_old = {_moved(address, moves): address for address in among}
-    gone = [a for a in renamed if a not in new.instances]
-    kept = [
-        (by_old[a], facts, new.instances[a])
-        for a, facts in renamed.items()
-        if a in new.instances and facts.kind == new.instances[a].kind
-    ]
-
-    def of_kind(kind: str) -> tuple[str, ...]:
-        return tuple(by_old[a] for a in gone if renamed[a].kind == kind)
-
-    return Change(
-        destroyed=of_kind("resource"),
-        opaque=of_kind("opaque"),
-        changed=tuple(a for a, was, now in kept if now.fingerprint != was.fingerprint),
-        shifted=tuple(a for a, was, now in kept if _shifted(was, now)),
-        modules=of_kind("module"),
-        before=old.instances,
-    )
-
-
-def differing(before: Sequence[Tree], after: Sequence[Tree]) -> set[str]:
-    """The addresses some tree of ``after`` makes and none of ``before`` does, or the other
-    way round (the trees of the same roots, in the same order)."""
-    pairs = list(zip(before, after, strict=True))
-    if all(isinstance(n.instances, Overlay) and n.instances.base is o.instances for o, n in pairs):
-        candidates = {a for _, n in pairs for a in cast(Overlay, n.instances).changes}
-
-        def made(trees: Sequence[Tree], address: str) -> bool:
-            return any(address in t.instances for t in trees)
-
-        return {a for a in candidates if made(before, a) != made(after, a)}
-    return {a for t in before for a in t.instances} ^ {a for t in after for a in t.instances}
-
-
-def _shifted(old: Facts, new: Facts) -> bool:
-    """Whether both versions know the element that makes the instance, and it differs."""
-    was, now = old.fingerprint[-1], new.fingerprint[-1]
-    return was is not None and now is not None and was != now
-
-
-def _moved(address: str, moves: Mapping[str, str]) -> str:
-    if address in moves:
-        return moves[address]
-    for source, target in moves.items():
-        if "[" not in source.rsplit(".", 1)[-1] and address.startswith(source + "["):
-            return target + address[len(source) :]
-    return address

@@ -16,13 +16,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
-from iam_prune.fixes.literals import Literals, literals
-from iam_prune.fixes.migrate import migration
-from iam_prune.fixes.notes import destroy_notes, destroys, orphan_note, orphaned_modules
-from iam_prune.fixes.patch import unified_diff
-from iam_prune.fixes.settle import Evaluation, Settled, settle
-from iam_prune.fixes.starts import Start, removal, starts
-from iam_prune.fixes.workspace import Workspace
+from iam_prune.fixes.evaluation.roots import Evaluation
+from iam_prune.fixes.evaluation.workspace import Workspace
+from iam_prune.fixes.planning.literals import Literals, literals
+from iam_prune.fixes.planning.migrate import migration
+from iam_prune.fixes.planning.notes import destroy_notes, destroys, orphan_note, orphaned_modules
+from iam_prune.fixes.planning.settle import Settled, settle
+from iam_prune.fixes.planning.starts import Start, removal, starts
+from iam_prune.fixes.text.patch import unified_diff
 from iam_prune.model import Declaration, FileEdit, Remediation, TerraformModel
 from iam_prune.terraform.moduleconfig import is_iam_user_module
 from iam_prune.terraform.references import directory_of

@@ -20,11 +20,11 @@ import itertools
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from iam_prune.fixes.edits import apply_edits, merge_removals, removal_range
-from iam_prune.fixes.elements import Container, Range, removal_ranges
-from iam_prune.fixes.layout import realign
-from iam_prune.fixes.syntaxwalk import children
-from iam_prune.fixes.workspace import parse_text
+from iam_prune.fixes.text.edits import apply_edits, merge_removals, removal_range
+from iam_prune.fixes.text.elements import Container, Range, removal_ranges
+from iam_prune.fixes.text.layout import realign
+from iam_prune.fixes.text.parsed import parse_text
+from iam_prune.fixes.text.syntaxwalk import children
 from iam_prune.model import FileEdit, SourceSpan
 from iam_prune.terraform.jsonsyntax import JsonSyntaxError, JsonValue, scan
 from iam_prune.terraform.syntax import (

@@ -14,8 +14,9 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 
-from iam_prune.fixes.dependents import SHARED_LISTS
-from iam_prune.fixes.instances import Change, Facts, Tree
+from iam_prune.fixes.evaluation.compare import Change
+from iam_prune.fixes.evaluation.instances import Facts, Tree
+from iam_prune.fixes.planning.dependents import SHARED_LISTS
 from iam_prune.terraform.moduleconfig import USER_RESOURCE
 
 

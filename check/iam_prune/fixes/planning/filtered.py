@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 
-from iam_prune.fixes.workspace import Workspace
+from iam_prune.fixes.evaluation.workspace import Workspace
 from iam_prune.terraform.syntax import Attribute, Block, Expr, ForExpr
 
 

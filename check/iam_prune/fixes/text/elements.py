@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from iam_prune.fixes.edits import removal_range
+from iam_prune.fixes.text.edits import removal_range
 
 Range = tuple[int, int]
 

@@ -25,8 +25,8 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from iam_prune.fixes.instances import address_of
-from iam_prune.fixes.resolve import Located
+from iam_prune.fixes.evaluation.instances import address_of
+from iam_prune.fixes.planning.resolve import Located
 from iam_prune.model import FileEdit, SourceSpan
 from iam_prune.terraform.syntax import Block, Expr, TupleExpr
 

@@ -21,8 +21,8 @@ import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from iam_prune.fixes.starts import removal
-from iam_prune.fixes.workspace import Workspace
+from iam_prune.fixes.evaluation.workspace import Workspace
+from iam_prune.fixes.planning.starts import removal
 from iam_prune.model import Declaration, FileEdit, SourceSpan
 from iam_prune.terraform import scan
 from iam_prune.terraform.references import directory_of

@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
-from iam_prune.fixes.mentions import sub_runs
+from iam_prune.fixes.evaluation.mentions import sub_runs
 from iam_prune.terraform import scan
 from iam_prune.terraform.moduleconfig import is_override_file
 from iam_prune.terraform.references import directory_of

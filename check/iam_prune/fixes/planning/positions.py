@@ -11,8 +11,8 @@ input hands it to readers iam-prune does not follow, so that counts as a read by
 
 from __future__ import annotations
 
-from iam_prune.fixes.syntaxwalk import dotted_name, nodes, read_whole
-from iam_prune.fixes.workspace import Workspace
+from iam_prune.fixes.evaluation.workspace import Workspace
+from iam_prune.fixes.text.syntaxwalk import dotted_name, nodes, read_whole
 from iam_prune.terraform.references import Use
 from iam_prune.terraform.syntax import Block, Expr, GetAttr, Splat
 

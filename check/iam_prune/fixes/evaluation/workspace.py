@@ -11,48 +11,31 @@ not listed.
 
 from __future__ import annotations
 
-import functools
 import posixpath
 import re
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
-from iam_prune.fixes.depends import Graph
-from iam_prune.fixes.mentions import Mentions
+from iam_prune.fixes.evaluation import derive
+from iam_prune.fixes.evaluation.depends import Graph
+from iam_prune.fixes.evaluation.mentions import Mentions
+from iam_prune.fixes.text.parsed import parse_text
 from iam_prune.model import TerraformModel
 from iam_prune.terraform import scan
 from iam_prune.terraform.cache import parse_all
-from iam_prune.terraform.expansion import Expanded, expand
-from iam_prune.terraform.instances import Instance, root_inputs, tfvars_order
 from iam_prune.terraform.moduleconfig import (
-    USER_RESOURCE,
     ModuleConfig,
     from_blocks,
-    is_iam_user_module,
-    is_local_source,
     is_override_file,
     local_calls,
-    source_of,
 )
 from iam_prune.terraform.parse import parse_file
 from iam_prune.terraform.references import Use, declares, directory_of, uses
 from iam_prune.terraform.reparse import reparse
 from iam_prune.terraform.syntax import Block, ParsedFile, ParseError
-from iam_prune.terraform.walk import call_arguments, call_inputs
 
 _ROOT_MISSING = "no value is given in terraform.tfvars, *.auto.tfvars or --var-file"
-
-
-@functools.lru_cache(maxsize=2048)
-def parse_text(path: str, text: str) -> ParsedFile | ParseError:
-    """One parse per distinct text: the same files are rendered and evaluated before and after
-    every candidate change (python-hcl2 is what a fix costs)."""
-    try:
-        return parse_file(path, text)
-    except ParseError as error:
-        return error
 
 
 def _parse(path: str, text: str) -> ParsedFile | ParseError:
@@ -89,33 +72,6 @@ class _Shared:
         self.mentions = Mentions(original)
         self.graphs: dict[str, Graph] = {}
         self.use_cache = False
-
-
-@dataclass(frozen=True)
-class Scope:
-    """One module instance: ``address`` is its path as it prefixes resource addresses (``""``
-    for a root, ``module.team["x"].`` below), ``names`` what ``var.*``/``local.*`` mean in it."""
-
-    address: str
-    directory: str
-    names: Instance
-
-
-@dataclass(frozen=True)
-class Child:
-    """One instance of a module call: a ``Scope`` when its directory's texts are known, else
-    only its address and where it comes from (``opaque``)."""
-
-    address: str
-    label: str
-    expanded: Expanded
-    call: Block
-    source: str
-    scope: Scope | None
-
-    @property
-    def is_iam_user_module(self) -> bool:
-        return is_iam_user_module(self.source)
 
 
 class Workspace:
@@ -278,7 +234,7 @@ class Workspace:
         if parent is not None:
             found = parent.config_files(directory)
         elif self.parent is not None and self.parent.knows(directory):
-            found = self._edited_config_files(self.parent, directory)
+            found = derive.config_files(self, self.parent, directory)
         else:
             paths = [path for path in self.files(directory) if scan.is_config_file(path)]
             self._parse_originals(paths)
@@ -286,34 +242,7 @@ class Workspace:
         self._config_files[directory] = found
         return found
 
-    def _edited_config_files(self, parent: Workspace, directory: str) -> list[ParsedFile]:
-        """The parent's list with the edited files' parses in their places: a directory of
-        thousands of files is not gone through again for the one an edit touches."""
-        edited = sorted(p for p in self.changed if directory_of(p) == directory)
-        theirs = parent.config_files(directory)
-        if any(p not in parent.texts for p in edited):  # a new file: its place is looked for
-            paths = [path for path in self.files(directory) if scan.is_config_file(path)]
-            mine = {p.path: p for p in theirs if p.path not in edited}
-            for path in edited:
-                if isinstance(parsed := self.parsed(path), ParsedFile):
-                    mine[path] = parsed
-            return [mine[path] for path in paths if path in mine]
-        found: list[ParsedFile | None] = list(theirs)
-        places = parent._places(directory)
-        missing = []
-        for path in edited:
-            outcome = self.parsed(path) if scan.is_config_file(path) else None
-            usable = outcome if isinstance(outcome, ParsedFile) else None
-            if path in places:
-                found[places[path]] = usable
-            elif usable is not None:
-                missing.append(usable)  # it did not parse before the edit
-        kept = [parsed for parsed in found if parsed is not None]
-        if missing:
-            kept = sorted([*kept, *missing], key=lambda parsed: parsed.path)
-        return kept
-
-    def _places(self, directory: str) -> dict[str, int]:
+    def places(self, directory: str) -> dict[str, int]:
         """Where each file is in ``config_files(directory)``."""
         known = self._positions.get(directory)
         if known is None:
@@ -388,69 +317,6 @@ class Workspace:
             self._local_calls[directory] = known
         return known
 
-    # ------------------------------------------------------------------ module instances
-
-    def root(self, directory: str) -> Scope:
-        """The root module in ``directory``, with its variable files as Terraform reads them:
-        ``terraform.tfvars``, ``*.auto.tfvars`` in order, then every ``--var-file``."""
-        config = self._config(directory)
-        names = {PurePosixPath(p).name: p for p in self.files(directory)}
-        automatic = [names[n] for n in tfvars_order(n for n in names if scan.is_auto_vars_file(n))]
-        inputs = [
-            parsed
-            for path in (*automatic, *self.var_files)
-            if path in self.texts and isinstance(parsed := self.parsed(path), ParsedFile)
-        ]
-        instance = Instance(config, "", "", root_inputs(inputs), missing=_ROOT_MISSING)
-        return Scope("", directory, instance)
-
-    def children(self, scope: Scope) -> Iterator[Child]:
-        """Every instance of every module call in ``scope``, in source order of the calls."""
-        for call in scope.names.config.calls:
-            yield from self.instances_of(scope, call)
-
-    def instances_of(self, scope: Scope, call: Block) -> Iterator[Child]:
-        """The instances of one module call in ``scope``."""
-        source = source_of(call)
-        if source is None:
-            return
-        label = call.labels[0]
-        target = joined(scope.directory, source) if is_local_source(source) else None
-        for expanded in expand(call, scope.names, call_arguments(call)):
-            address = f"{scope.address}module.{label}{expanded.suffix}"
-            child = None
-            if target is not None and self.knows(target):
-                child = self._child(scope, call, expanded, address, target)
-            yield Child(address, label, expanded, call, source, child)
-
-    def scope(self, root: str, prefix: str) -> Scope | None:
-        """The module instance at ``prefix`` (``module.a["x"].``) under the root module in
-        directory ``root``; ``None`` when it is not there or not known."""
-        scope = self.root(root)
-        while scope.address != prefix:
-            following = next(
-                (c for c in self.children(scope) if prefix.startswith(c.address + ".")), None
-            )
-            if following is None or following.scope is None:
-                return None
-            scope = following.scope
-        return scope
-
-    def _child(
-        self, parent: Scope, call: Block, expanded: Expanded, address: str, directory: str
-    ) -> Scope:
-        label = call.labels[0]
-        instance = Instance(
-            self._config(directory),
-            address=f"{address}.",
-            config_address=f"{parent.names.config_address}module.{label}.",
-            inputs=call_inputs(call, parent.names, expanded),
-            calls=(*parent.names.calls, call.span),
-            key_origin=expanded.origin if expanded.suffix else parent.names.key_origin,
-            missing=f'the call of module "{label}" does not set it',
-        )
-        return Scope(f"{address}.", directory, instance)
-
     def blocks(self, directory: str) -> dict[str, list[Block]]:
         """The top-level blocks of a directory's configuration files in file order, by what
         they are: ``type.name`` for a resource, else the block type (``moved``, ``locals``);
@@ -461,29 +327,11 @@ class Workspace:
             if parent is not None:
                 known = parent.blocks(directory)
             elif self.parent is not None and self.parent.knows(directory):
-                known = self._edited_blocks(self.parent, directory)
+                known = derive.blocks(self, self.parent, directory)
             else:
-                known = _by_kind(self.config_files(directory))
+                known = derive.by_kind(self.config_files(directory))
             self._blocks[directory] = known
         return known
-
-    def _edited_blocks(self, parent: Workspace, directory: str) -> dict[str, list[Block]]:
-        """The parent's index with the edited files' blocks in place of theirs."""
-        edited = {p for p in self.changed if directory_of(p) == directory}
-        order = {path: n for n, path in enumerate(self.files(directory))}
-        mine = _by_kind(f for f in self.config_files(directory) if f.path in edited)
-        theirs = _by_kind(f for f in parent.config_files(directory) if f.path in edited)
-        found = dict(parent.blocks(directory))
-        for kind in theirs.keys() | mine.keys():
-            kept = [b for b in found.get(kind, ()) if b.span.file not in edited]
-            added = mine.get(kind)
-            if added:
-                kept = sorted([*kept, *added], key=lambda b: (order[b.span.file], b.span.start))
-            if kept:
-                found[kind] = kept
-            else:
-                found.pop(kind, None)
-        return found
 
     def declared(self, directory: str) -> set[str]:
         """Every address the directory's configuration declares (``references.declared``),
@@ -495,34 +343,19 @@ class Workspace:
             if parent is not None:
                 known = parent.declared(directory)
             elif self.parent is not None and self.parent.parent is None:
-                known = self._edited_declared(self.parent, directory)
+                known = derive.declared(self, self.parent, directory)
             else:
-                known = set(self._declared_counts(directory))
+                known = set(self.declared_counts(directory))
             self._declared[directory] = known
         return known
 
-    def _declared_counts(self, directory: str) -> Counter[str]:
+    def declared_counts(self, directory: str) -> Counter[str]:
         counts = self._counts.get(directory)
         if counts is None:
             counts = self._counts[directory] = Counter(
                 name for parsed in self.config_files(directory) for name in declares(parsed)
             )
         return counts
-
-    def _edited_declared(self, parent: Workspace, directory: str) -> set[str]:
-        counts = parent._declared_counts(directory)
-        gone: Counter[str] = Counter()
-        added: set[str] = set()
-        for path in (p for p in self.changed if directory_of(p) == directory):
-            if not scan.is_config_file(path):
-                continue
-            if isinstance(old := parent.parsed(path), ParsedFile) and path in parent.texts:
-                gone.update(declares(old))
-            if isinstance(new := self.parsed(path), ParsedFile):
-                added.update(declares(new))
-        found = set(parent.declared(directory))
-        found.difference_update(n for n, k in gone.items() if counts[n] <= k)
-        return found | added
 
     def graph(self, directory: str) -> Graph:
         """Which names of a directory's original configuration read which (for evaluating an
@@ -559,18 +392,6 @@ class Workspace:
                 known = from_blocks(directory, Path(directory), self.blocks(directory))
             self._configs[directory] = known
         return known
-
-
-def _by_kind(files: Iterable[ParsedFile]) -> dict[str, list[Block]]:
-    found: dict[str, list[Block]] = {}
-    for parsed in files:
-        for block in parsed.blocks:
-            resource = block.block_type == "resource" and len(block.labels) == 2
-            kind = ".".join(block.labels) if resource else block.block_type
-            found.setdefault(kind, []).append(block)
-            if resource and block.labels[0] == USER_RESOURCE:
-                found.setdefault(USER_RESOURCE, []).append(block)
-    return found
 
 
 def joined(directory: str, source: str) -> str:

@@ -12,11 +12,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from iam_prune.fixes.dependents import SHARED_LISTS, other_principals
-from iam_prune.fixes.edits import removed
-from iam_prune.fixes.planner import Planner
-from iam_prune.fixes.settle import settle
-from iam_prune.fixes.workspace import Workspace
+from iam_prune.fixes.evaluation.workspace import Workspace
+from iam_prune.fixes.planning.dependents import SHARED_LISTS, other_principals
+from iam_prune.fixes.planning.planner import Planner
+from iam_prune.fixes.planning.settle import settle
+from iam_prune.fixes.text.edits import removed
 from iam_prune.model import Declaration, FileEdit, Finding
 from iam_prune.terraform.syntax import ParsedFile
 

@@ -17,8 +17,8 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from iam_prune.fixes.depends import followable, rewritten
-from iam_prune.fixes.instances import (
+from iam_prune.fixes.evaluation.depends import followable, rewritten
+from iam_prune.fixes.evaluation.instances import (
     Facts,
     Overlay,
     Tree,
@@ -29,7 +29,8 @@ from iam_prune.fixes.instances import (
     put_resources,
     walk,
 )
-from iam_prune.fixes.workspace import Scope, Workspace
+from iam_prune.fixes.evaluation.scopes import Scope, instances_of
+from iam_prune.fixes.evaluation.workspace import Workspace
 from iam_prune.terraform.references import directory_of
 from iam_prune.terraform.syntax import ParsedFile
 
@@ -74,7 +75,7 @@ def retree(before: Tree, workspace: Workspace) -> Tree | None:
         calls = {call.labels[0]: call for call in scope.names.config.calls}
         for label in sorted(n.removeprefix("module.") for n in names if n.startswith("module.")):
             call = calls.get(label)
-            children = list(workspace.instances_of(scope, call)) if call is not None else []
+            children = list(instances_of(workspace, scope, call)) if call is not None else []
             was_made = list(dict.fromkeys(made.get((address, f"module.{label}"), ())))
             if [c.address for c in children] != was_made:
                 return None  # module instances come or go: the whole tree is evaluated

@@ -14,10 +14,10 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from iam_prune.fixes.notes import destroys
-from iam_prune.fixes.planner import Planner
-from iam_prune.fixes.starts import removal
-from iam_prune.fixes.together import Change
+from iam_prune.fixes.planning.notes import destroys
+from iam_prune.fixes.planning.planner import Planner
+from iam_prune.fixes.planning.starts import removal
+from iam_prune.fixes.planning.together import Change
 from iam_prune.model import Declaration
 
 _INDEX = re.compile(r"\[\d+\]$")
