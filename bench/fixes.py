@@ -62,7 +62,8 @@ def generate(root: Path) -> list[str]:
 
 def child(mode: str, root: Path) -> dict[str, Any]:
     """Plan every unused user in this (fresh) process, the way ``mode`` parses edited files."""
-    from iam_prune.fixes import plan, workspace
+    from iam_prune.fixes import plan
+    from iam_prune.fixes.evaluation import workspace
     from iam_prune.model import AccountResult, Finding, Report, RunSettings, Status
     from iam_prune.terraform import load
 
@@ -106,7 +107,7 @@ def child(mode: str, root: Path) -> dict[str, Any]:
 
 def _whole(self: Any, path: str) -> Any:
     """``Workspace.parsed`` as it was: every text parsed whole (once per distinct text)."""
-    from iam_prune.fixes.workspace import parse_text
+    from iam_prune.fixes.evaluation.workspace import parse_text
 
     return parse_text(path, self.texts[path])
 

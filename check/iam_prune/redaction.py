@@ -89,9 +89,12 @@ class _Secrets:
             if posixpath.dirname(path) in folders and not _is_vars(path):
                 wanted.append((path, text))
         wanted = list(dict.fromkeys(wanted))
-        parsed = [
-            p for p in cache.parse_all(wanted, use_cache=use_cache) if isinstance(p, ParsedFile)
+        missing = [(path, text) for path, text in wanted if path not in model.parsed]
+        fresh = iter(cache.parse_all(missing, use_cache=use_cache))
+        outcomes = [
+            model.parsed[path] if path in model.parsed else next(fresh) for path, _ in wanted
         ]
+        parsed = [p for p in outcomes if isinstance(p, ParsedFile)]
         hidden_variables: dict[str, set[str]] = {}
         for file in parsed:
             for block in file.blocks:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from iam_prune.fixes.edits import apply_edits, merge_removals, removal_range
+from iam_prune.fixes.text.edits import apply_edits, merge_removals, removal_range
 from iam_prune.model import FileEdit
 
 BLOCK = 'resource "aws_iam_user" "x" {\n  name = "x"\n}'

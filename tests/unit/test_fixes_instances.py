@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from iam_prune.fixes.instances import compare, tree
-from iam_prune.fixes.workspace import Workspace
+from iam_prune.fixes.evaluation.compare import compare
+from iam_prune.fixes.evaluation.instances import tree
+from iam_prune.fixes.evaluation.workspace import Workspace
 
 MAIN = """variable "names" {
   default = ["ann", "bob", "cy"]

@@ -10,7 +10,7 @@ import subprocess
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from iam_prune.fixes.layout import aligned, realign
+from iam_prune.fixes.text.layout import aligned, realign
 from iam_prune.model import FileEdit
 
 TERRAFORM = shutil.which("terraform")

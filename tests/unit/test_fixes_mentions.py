@@ -14,9 +14,10 @@ from __future__ import annotations
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from iam_prune.fixes.mentions import Mentions
-from iam_prune.fixes.render import RenderError, render_all
-from iam_prune.fixes.resolve import (
+from iam_prune.fixes.evaluation.mentions import Mentions
+from iam_prune.fixes.evaluation.roots import Evaluation
+from iam_prune.fixes.evaluation.workspace import Workspace
+from iam_prune.fixes.planning.resolve import (
     Resolver,
     dangling,
     dangling_exhaustively,
@@ -25,9 +26,8 @@ from iam_prune.fixes.resolve import (
     newly_unresolved,
     newly_unresolved_exhaustively,
 )
-from iam_prune.fixes.settle import Evaluation
-from iam_prune.fixes.starts import removal
-from iam_prune.fixes.workspace import Workspace
+from iam_prune.fixes.planning.starts import removal
+from iam_prune.fixes.text.render import RenderError, render_all
 from iam_prune.terraform.syntax import ParsedFile
 
 NAMES = ("a", "ab", "b", "a-b")
@@ -127,17 +127,19 @@ def test_the_indexed_search_finds_what_the_exhaustive_search_finds(
     except RenderError:
         return
     before = Evaluation(workspace, ("infra",))
-    after = Evaluation(workspace.edited(changed), ("infra",))
-    old, new = Resolver(before.workspace, before.trees), Resolver(after.workspace, after.trees)
-    # As settle asks (every module directory of the roots and the edited files' directories),
-    # and a narrower question (the root only).
-    edited = {path.rsplit("/", 1)[0] for path in changed}
-    for directories in (sorted({*before.directories, *edited}), ["infra"]):
-        indexed = dangling(old, new, edits, directories)
-        assert indexed == dangling_exhaustively(old, new, edits, directories)
-        assert newly_unresolved(old, new, sorted(changed), directories) == (
-            newly_unresolved_exhaustively(old, new, directories)
-        )
+    # Evaluated whole, and as settle evaluates it: again only where the edit reaches.
+    for base in (None, before):
+        after = Evaluation(workspace.edited(changed), ("infra",), base=base)
+        old, new = Resolver(before.workspace, before.trees), Resolver(after.workspace, after.trees)
+        # As settle asks (every module directory of the roots and the edited files'
+        # directories), and a narrower question (the root only).
+        edited = {path.rsplit("/", 1)[0] for path in changed}
+        for directories in (sorted({*before.directories, *edited}), ["infra"]):
+            indexed = dangling(old, new, edits, directories)
+            assert indexed == dangling_exhaustively(old, new, edits, directories)
+            assert newly_unresolved(old, new, sorted(changed), directories) == (
+                newly_unresolved_exhaustively(old, new, directories)
+            )
 
 
 @given(

@@ -8,10 +8,10 @@ import pytest
 from fix_helpers import declarations_of, load_files
 
 from iam_prune.fixes import plan
-from iam_prune.fixes.migrate import migration
-from iam_prune.fixes.settle import Evaluation
-from iam_prune.fixes.starts import Start
-from iam_prune.fixes.workspace import Workspace
+from iam_prune.fixes.evaluation.roots import Evaluation
+from iam_prune.fixes.evaluation.workspace import Workspace
+from iam_prune.fixes.planning.migrate import migration
+from iam_prune.fixes.planning.starts import Start
 
 VARIABLE = 'variable "names" {\n  default = ["ann", "bob", "cy"]\n}\n\n'
 
@@ -270,3 +270,37 @@ def test_a_position_picked_further_on_gets_no_patch(
 
     assert remediation.patch is None
     assert "by position" in remediation.manual[-1] or "as a list" in remediation.manual[-1]
+
+
+@pytest.mark.parametrize(
+    ("written", "rewritten"),
+    [
+        ("element(aws_iam_user.u.*.name, count.index)", "aws_iam_user.u[each.key].name"),
+        ("element(aws_iam_user.u[*].name, count.index)", "aws_iam_user.u[each.key].name"),
+    ],
+)
+def test_a_dependent_picking_its_own_index_with_element_follows_by_key(
+    tmp_path: Path, written: str, rewritten: str
+) -> None:
+    key = (
+        'resource "aws_iam_access_key" "k" {\n  count = length(var.names)\n'
+        f"  user  = {written}\n}}\n"
+    )
+    files = {"main.tf": counted("  name  = element(var.names, count.index)\n") + "\n" + key}
+    model = load_files(tmp_path, files)
+
+    remediation = plan.retire(declarations_of(model, "bob"), model)
+
+    assert remediation.patch is not None, remediation.manual
+    assert remediation.destroys == ("aws_iam_user.u[1]", "aws_iam_access_key.k[1]")
+    assert f"  user     = {rewritten}\n" in plan.combine([remediation], model)[1]["main.tf"]
+
+
+def test_element_at_another_index_still_stops_it(tmp_path: Path) -> None:
+    key = (
+        'resource "aws_iam_access_key" "k" {\n  count = length(var.names)\n'
+        "  user  = element(aws_iam_user.u.*.name, count.index + 1)\n}\n"
+    )
+    start = attempt(tmp_path, {"main.tf": counted("  name  = var.names[count.index]\n") + key})
+
+    assert isinstance(start, str)

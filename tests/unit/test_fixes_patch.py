@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from iam_prune.fixes.patch import _changed_lines, unified_diff
+from iam_prune.fixes.text.patch import _changed_lines, unified_diff
 
 
 def git(repo: Path, *args: str, stdin: str = "") -> None:

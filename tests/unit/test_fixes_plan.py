@@ -11,8 +11,9 @@ from fix_helpers import declarations_of, finding, load_files, repo_of, report_of
 from test_fixes_patch import git_apply
 
 from iam_prune.fixes import plan
-from iam_prune.fixes.settle import Evaluation, settle
-from iam_prune.fixes.workspace import Workspace
+from iam_prune.fixes.evaluation.roots import Evaluation
+from iam_prune.fixes.evaluation.workspace import Workspace
+from iam_prune.fixes.planning.settle import settle
 from iam_prune.model import Declaration, FileEdit, SourceSpan, TerraformModel
 
 USERS = (
@@ -346,3 +347,130 @@ def test_mentions_in_blocks_that_go_anyway_or_of_another_roots_own_user_do_not_c
 
     assert remediation.patch is not None, remediation.manual
     assert remediation.destroys == ("aws_iam_user.alice", "aws_iam_user_policy.p")
+
+
+CAROL_BY_VARIABLE = (
+    'variable "carol_name" {\n  type = string\n}\n\n'
+    'resource "aws_iam_user" "carol" {\n  name = var.carol_name\n}\n'
+)
+
+
+def test_a_root_variable_that_only_names_the_user_goes_with_its_tfvars_line(
+    tmp_path: Path,
+) -> None:
+    files = {
+        "main.tf": CAROL_BY_VARIABLE,
+        "terraform.tfvars": 'region     = "eu-west-1"\ncarol_name = "carol"\n',
+        "prod.tfvars": 'carol_name = "carol"\n',
+    }
+    model = load_files(tmp_path, files, var_files=["prod.tfvars"])
+
+    remediation = plan.retire(declarations_of(model, "carol"), model)
+
+    assert remediation.patch is not None, remediation.manual
+    after = plan.combine([remediation], model)[1]
+    # The lines left keep `terraform fmt`'s alignment.
+    assert after == {"main.tf": "", "terraform.tfvars": 'region = "eu-west-1"\n', "prod.tfvars": ""}
+
+
+def test_a_variable_naming_the_user_that_something_else_reads_stays_and_stops_the_patch(
+    tmp_path: Path,
+) -> None:
+    bucket = 'resource "aws_s3_bucket" "b" {\n  bucket = "${var.carol_name}-files"\n}\n'
+    main = CAROL_BY_VARIABLE.replace("type = string", 'default = "carol"') + "\n" + bucket
+    model = load_files(tmp_path, {"main.tf": main})
+
+    remediation = plan.retire(declarations_of(model, "carol"), model)
+
+    assert remediation.patch is None
+    assert "`variable.carol_name` writes the string `carol`" in remediation.manual[-1]
+
+
+def test_a_variable_naming_the_user_in_a_called_module_stays(tmp_path: Path) -> None:
+    files = {
+        "main.tf": 'module "carol" {\n  source = "./user"\n}\n',
+        "user/main.tf": CAROL_BY_VARIABLE.replace("type = string", 'default = "carol"'),
+    }
+    model = load_files(tmp_path, files)
+    (decl,) = declarations_of(model, "carol")
+
+    remediation = plan.retire((decl,), model)
+
+    assert "variable" not in "".join(
+        model.sources[e.file][e.start : e.end] for e in remediation.edits
+    )
+
+
+OPS_CALL = (
+    'locals {\n  ops_users = ["dmitri", "erin"]\n}\n\n'
+    'module "ops" {\n  source     = "./user"\n  user_names = local.ops_users\n}\n'
+)
+OPS_MODULE = (
+    'variable "user_names" {\n  type = list(string)\n}\n\n'
+    'resource "aws_iam_user" "this" {\n  for_each = toset(var.user_names)\n'
+    "  name     = each.key\n}\n"
+)
+
+
+def test_a_list_passed_whole_to_a_module_keyed_by_it_loses_the_users_element(
+    tmp_path: Path,
+) -> None:
+    model = load_files(tmp_path, {"main.tf": OPS_CALL, "user/main.tf": OPS_MODULE})
+
+    remediation = plan.retire(declarations_of(model, "erin"), model)
+
+    assert remediation.patch is not None, remediation.manual
+    assert remediation.destroys == ('module.ops.aws_iam_user.this["erin"]',)
+    assert plan.combine([remediation], model)[1]["main.tf"] == OPS_CALL.replace(', "erin"', "")
+
+
+@pytest.mark.parametrize(
+    "reader",
+    [
+        'output "first" {\n  value = var.user_names[0]\n}\n',
+        'resource "aws_s3_bucket" "b" {\n  bucket = join("-", var.user_names)\n}\n',
+    ],
+)
+def test_a_module_that_reads_the_passed_list_otherwise_stops_the_patch(
+    tmp_path: Path, reader: str
+) -> None:
+    files = {"main.tf": OPS_CALL, "user/main.tf": OPS_MODULE + "\n" + reader}
+    model = load_files(tmp_path, files)
+
+    remediation = plan.retire(declarations_of(model, "erin"), model)
+
+    assert remediation.patch is None
+    assert "`var.user_names`, which this removal changes" in remediation.manual[-1]
+
+
+def test_a_var_file_line_that_another_root_reads_keeps_the_variable(tmp_path: Path) -> None:
+    other = (
+        'variable "carol_name" {\n  type = string\n}\n\n'
+        'output "who" {\n  value = var.carol_name\n}\n'
+    )
+    files = {
+        "a/main.tf": CAROL_BY_VARIABLE,
+        "b/main.tf": other,
+        "prod.tfvars": 'carol_name = "carol"\n',
+    }
+    model = load_files(tmp_path, files, dirs=["a", "b"], var_files=["prod.tfvars"])
+
+    remediation = plan.retire(declarations_of(model, "carol"), model)
+
+    assert [e.file for e in remediation.edits] == ["a/main.tf"]
+
+
+def test_a_local_naming_the_user_that_something_else_reads_stays_and_stops_the_patch(
+    tmp_path: Path,
+) -> None:
+    main = (
+        'locals {\n  region = "eu-west-1"\n  carol  = "carol"\n}\n\n'
+        'resource "aws_iam_user" "carol" {\n  name = local.carol\n}\n\n'
+        'resource "aws_s3_bucket" "b" {\n  bucket = "${local.carol}-files"\n}\n'
+    )
+    model = load_files(tmp_path, {"main.tf": main})
+
+    remediation = plan.retire(declarations_of(model, "carol"), model)
+
+    assert remediation.patch is None
+    assert "main.tf:3: `local.carol` writes the string `carol`" in remediation.manual[-1]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from iam_prune.fixes.readers import readers
-from iam_prune.fixes.workspace import Workspace
+from iam_prune.fixes.evaluation.workspace import Workspace
+from iam_prune.fixes.planning.readers import readers
 from iam_prune.model import FileEdit
 from iam_prune.terraform.parse import parse_file
 
@@ -119,3 +119,24 @@ def test_a_root_output_picking_from_a_function_of_the_value_blocks(value: str) -
     output = f'output "second" {{\n  value = {value}\n}}\n'
 
     assert dave_taken_out({"main.tf": PEOPLE + output})
+
+
+@pytest.mark.parametrize(
+    ("walk", "blocked"),
+    [
+        ("[for n in keys(aws_iam_user.u) : local.people[n].groups[0]]", False),
+        # Walking the object itself reads it whole: the block would list one key fewer.
+        ("[for n in keys(local.people) : local.people[n].groups[0]]", True),
+        ('[for n in ["carol", "dave"] : local.people[n].groups[0]]', True),
+        ("[for n in keys(aws_iam_user.u) : [for n in var.x : local.people[n]]]", True),
+        ("[for n in keys(aws_iam_user.u) : local.people[upper(n)]]", True),
+    ],
+)
+def test_a_walk_over_the_collections_own_keys_follows_the_removed_key(
+    walk: str, blocked: bool
+) -> None:
+    text = PEOPLE + f'resource "aws_s3_bucket" "b" {{\n  tags = {{ all = join(",", {walk}) }}\n}}\n'
+
+    found = dave_taken_out({"main.tf": text})
+
+    assert bool(found) is blocked

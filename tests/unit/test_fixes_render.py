@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from iam_prune.fixes.render import RenderError, render
+from iam_prune.fixes.text.render import RenderError, render
 from iam_prune.model import FileEdit
 from iam_prune.terraform.parse import parse_file
 

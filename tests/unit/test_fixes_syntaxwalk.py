@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from iam_prune.fixes.syntaxwalk import nodes, read_whole
+from iam_prune.fixes.text.syntaxwalk import nodes, read_whole
 from iam_prune.terraform.parse import parse_file
 from iam_prune.terraform.syntax import Splat
 

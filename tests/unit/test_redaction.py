@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 from report_builders import report
 
-from iam_prune.fixes.patch import unified_diff
+from iam_prune.fixes.text.patch import unified_diff
 from iam_prune.model import Finding, Remediation, Report, Status, TerraformModel
 from iam_prune.redaction import HIDDEN, redact
 

@@ -18,11 +18,11 @@ import functools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
-from iam_prune.fixes import countlists, together
-from iam_prune.fixes.notes import orphan_note, orphaned_modules
-from iam_prune.fixes.patch import unified_diff
-from iam_prune.fixes.planner import Planner
-from iam_prune.fixes.render import RenderError, render_all
+from iam_prune.fixes.planning import countlists, together
+from iam_prune.fixes.planning.notes import orphan_note, orphaned_modules
+from iam_prune.fixes.planning.planner import Planner
+from iam_prune.fixes.text.patch import unified_diff
+from iam_prune.fixes.text.render import RenderError, render_all
 from iam_prune.model import Declaration, FileEdit, Finding, Remediation, Report, TerraformModel
 
 
@@ -219,7 +219,7 @@ def _texts(
 ) -> tuple[dict[str, str], dict[str, str]]:
     texts = dict(model.sources)
     try:
-        after = render_all(texts, edits)
+        after = render_all(texts, edits, _planner(model).workspace.parsed_text)
     except RenderError as error:
         raise ValueError(str(error)) from error
     return {path: texts[path] for path in after}, after

@@ -81,6 +81,8 @@ def load_model(
         notes=tuple(walk.notes),
         opaque_modules=tuple(walk.opaque_modules),
         user_reads=tuple(walk.reads),
+        parsed=tree.all_parsed(),
+        parse_cache=use_cache,
     )
 
 
@@ -107,6 +109,8 @@ class _Tree:
     use_cache: bool
     texts: dict[Path, str] = field(default_factory=dict)
     parsed: dict[Path, list[ParsedFile]] = field(default_factory=dict)
+    #: Files parsed after the walk (``parse_again``), by path.
+    parsed_again: dict[str, ParsedFile] = field(default_factory=dict)
     errors: list[ReportError] = field(default_factory=list)
     unreadable: list[tuple[str, str]] = field(default_factory=list)
     unread: list[str] = field(default_factory=list)  # files and folders with no text at all
@@ -202,6 +206,11 @@ class _Tree:
                 self.parsed_count += 1
                 self.parsed[path.parent].append(result)
 
+    def all_parsed(self) -> dict[str, ParsedFile]:
+        """Every file parsed, by path."""
+        found = {parsed.path: parsed for files in self.parsed.values() for parsed in files}
+        return {**self.parsed_again, **found}
+
     def parse_again(self, items: Sequence[tuple[str, str]]) -> list[ParsedFile | ParseError]:
         """``(path, text)`` items parsed, reusing what was parsed already (results in order)."""
         known = {parsed.path: parsed for files in self.parsed.values() for parsed in files}
@@ -209,6 +218,8 @@ class _Tree:
         found = dict(zip(missing, _parse_all(missing, self.use_cache), strict=True))
         broken = {rel for rel, _ in self.unreadable}
         for (path, text), result in found.items():
+            if isinstance(result, ParsedFile):
+                self.parsed_again[path] = result
             if isinstance(result, ParseError) and path not in broken:
                 self.errors.append(_error(path, result.message, result.line, result.column))
                 self.unreadable.append((path, text))

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from iam_prune.terraform.syntax import Attribute, Block, Literal, ParsedFile
 
@@ -51,26 +51,31 @@ class ModuleConfig:
         (``override.tf``, ``*_override.tf``) are applied last, argument by argument, onto the
         blocks they override, as Terraform merges them."""
         ordered = sorted(files, key=lambda f: f.path)
+        overriding = [is_override_file(f.path) for f in ordered]
+        overrides = [f for f, over in zip(ordered, overriding, strict=True) if over]
+        normal = [f for f, over in zip(ordered, overriding, strict=True) if not over]
         variables: dict[str, Block] = {}
         local_values: dict[str, Attribute] = {}
         calls: dict[str, Block] = {}
         users: dict[str, Block] = {}
         user_data: list[Block] = []
-        for parsed in (f for f in ordered if not is_override_file(f.path)):
+        for parsed in normal:
             for block in parsed.blocks:
-                kind, labels = block.block_type, block.labels
-                if kind == "variable" and len(labels) == 1:
-                    variables.setdefault(labels[0], block)
+                kind = block.block_type
+                if kind == "resource":
+                    labels = block.labels
+                    if len(labels) == 2 and labels[0] == USER_RESOURCE:
+                        users.setdefault(labels[1], block)
+                elif kind == "variable" and len(block.labels) == 1:
+                    variables.setdefault(block.labels[0], block)
                 elif kind == "locals":
                     for attribute in block.attributes:
                         local_values.setdefault(attribute.name, attribute)
-                elif kind == "module" and len(labels) == 1:
-                    calls.setdefault(labels[0], block)
-                elif _is_user(block):
-                    users.setdefault(labels[1], block)
-                elif kind == "data" and len(labels) == 2 and labels[0] == USER_RESOURCE:
+                elif kind == "module" and len(block.labels) == 1:
+                    calls.setdefault(block.labels[0], block)
+                elif kind == "data" and len(block.labels) == 2 and block.labels[0] == USER_RESOURCE:
                     user_data.append(block)
-        for parsed in (f for f in ordered if is_override_file(f.path)):
+        for parsed in overrides:
             for block in parsed.blocks:
                 kind, labels = block.block_type, block.labels
                 if kind == "locals":
@@ -93,9 +98,45 @@ class ModuleConfig:
         )
 
 
+def from_blocks(directory: str, path: Path, blocks: Mapping[str, Sequence[Block]]) -> ModuleConfig:
+    """What :meth:`ModuleConfig.build` gathers from a directory without override files, from
+    its blocks by kind in file order (``variable``, ``locals``, ``module``, ``data``, and the
+    users under ``aws_iam_user``): an edited copy of a big directory re-gathers only what
+    the edit touched."""
+    variables: dict[str, Block] = {}
+    for block in blocks.get("variable", ()):
+        if len(block.labels) == 1:
+            variables.setdefault(block.labels[0], block)
+    local_values: dict[str, Attribute] = {}
+    for block in blocks.get("locals", ()):
+        for attribute in block.attributes:
+            local_values.setdefault(attribute.name, attribute)
+    calls: dict[str, Block] = {}
+    for block in blocks.get("module", ()):
+        if len(block.labels) == 1:
+            calls.setdefault(block.labels[0], block)
+    users: dict[str, Block] = {}
+    for block in blocks.get(USER_RESOURCE, ()):
+        users.setdefault(block.labels[1], block)
+    user_data = tuple(
+        block
+        for block in blocks.get("data", ())
+        if len(block.labels) == 2 and block.labels[0] == USER_RESOURCE
+    )
+    return ModuleConfig(
+        directory,
+        path,
+        variables,
+        local_values,
+        tuple(calls.values()),
+        tuple(users.values()),
+        user_data,
+    )
+
+
 def is_override_file(path: str) -> bool:
     """``override.tf``, ``x_override.tf`` (and their ``.tf.json`` forms)."""
-    stem = PurePosixPath(path).name.removesuffix(".json").removesuffix(".tf")
+    stem = path.rsplit("/", 1)[-1].removesuffix(".json").removesuffix(".tf")
     return stem == "override" or stem.endswith("_override")
 
 

@@ -128,9 +128,14 @@ def declared(files: Iterable[ParsedFile]) -> set[str]:
     ``module.x``, ``local.x``, ``var.x`` and ``output.x``."""
     names: set[str] = set()
     for parsed in files:
-        for block in parsed.blocks:
-            names.update(_declares(block))
+        names.update(declares(parsed))
     return names
+
+
+def declares(parsed: ParsedFile) -> Iterator[str]:
+    """The addresses one file declares, a name once per block that declares it."""
+    for block in parsed.blocks:
+        yield from _declares(block)
 
 
 def _declares(block: Block) -> Iterator[str]:
@@ -149,8 +154,13 @@ def uses(parsed: ParsedFile, text: str) -> Iterator[Use]:
     """Every reference in the blocks of one parsed file, in source order; ``text`` is the file's
     text (a template the reader does not model is searched in it)."""
     for block in parsed.blocks:
-        for attribute, path in _attributes(block, ()):
-            yield from _in_attribute(block, attribute, path, text)
+        yield from block_uses(block, text)
+
+
+def block_uses(block: Block, text: str) -> Iterator[Use]:
+    """Every reference in one top-level block, in source order."""
+    for attribute, path in _attributes(block, ()):
+        yield from _in_attribute(block, attribute, path, text)
 
 
 def attributes(block: Block) -> Iterator[Attribute]:
@@ -346,10 +356,17 @@ def of_declarations(
             wanted.setdefault(decl.module_dir, set()).add(labels.resource)
         for label, call in calls:
             wanted.setdefault(directory_of(call.file), set()).add(f"module.{label}")
+    if not wanted:
+        return ()
+    heads = sorted({target.split(".", 1)[0] for targets in wanted.values() for target in targets})
+    # One pass per text: the words ``head.name`` in it, against the targets of its directory
+    # (a search per target made a root of thousands of files cost files x users).
+    words = re.compile(rf"(?<![\w-])(?:{'|'.join(map(re.escape, heads))})\.[\w-]+")
     batch = [
         (path, text)
         for path, text in sources
-        if any(_mentions(text, t) for t in wanted.get(directory_of(path), ()))
+        if (targets := wanted.get(directory_of(path)))
+        and not targets.isdisjoint(words.findall(text))
     ]
     found: list[Reference] = []
     for (path, text), parsed in zip(batch, parse(batch), strict=True):
@@ -378,7 +395,3 @@ def directory_of(path: str) -> str:
     """The module directory of a repository-relative file, as the model writes it (``.`` for
     the repository root)."""
     return posixpath.dirname(path) or "."
-
-
-def _mentions(text: str, target: str) -> bool:
-    return re.search(rf"(?<![\w-]){re.escape(target)}(?![\w-])", text) is not None

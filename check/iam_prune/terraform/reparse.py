@@ -147,27 +147,45 @@ class _Shift:
 
 def _shift(node: Any, shift: _Shift) -> Any:
     """``node`` with every span in it moved."""
-    if isinstance(node, SourceSpan):
+    kind = type(node)
+    if kind in _PLAIN:
+        return node
+    if kind is SourceSpan:
         return shift.span(node)
-    if isinstance(node, tuple):
-        return tuple(_shift(part, shift) for part in node)
-    rebuild = _REBUILDERS.get(type(node))
+    if kind is tuple:
+        return tuple([_shift(part, shift) for part in node])
+    rebuild = _REBUILDERS.get(kind)
     if rebuild is None:
-        rebuild = _REBUILDERS[type(node)] = _rebuilder(type(node))
+        rebuild = _REBUILDERS[kind] = _rebuilder(kind)
     return node if rebuild is False else rebuild(node, shift)
 
+
+#: Values that hold no span: returned as they are, without a lookup.
+_PLAIN: frozenset[type] = frozenset({str, int, float, bool, type(None)})
 
 _REBUILDERS: dict[type, Callable[[Any, _Shift], Any] | Literal[False]] = {}
 
 
 def _rebuilder(kind: type) -> Callable[[Any, _Shift], Any] | Literal[False]:
     """How to rebuild a syntax node of ``kind`` with its spans moved; ``False`` for a value
-    that holds no span (a name, a number)."""
+    that holds no span (a name, a number). A node's fields are copied straight into a new
+    instance (the nodes are frozen dataclasses without ``__post_init__``): a big file's
+    blocks after an edit are moved for every candidate change, and ``__init__`` per node
+    was most of that."""
     if not dataclasses.is_dataclass(kind):
         return False
-    names = tuple(field.name for field in dataclasses.fields(kind))
+    if hasattr(kind, "__post_init__") or hasattr(kind, "__slots__"):
+        names = tuple(field.name for field in dataclasses.fields(kind))
+
+        def construct(node: Any, shift: _Shift) -> Any:
+            return kind(*(_shift(getattr(node, name), shift) for name in names))
+
+        return construct
+    new = object.__new__
 
     def rebuild(node: Any, shift: _Shift) -> Any:
-        return kind(*(_shift(getattr(node, name), shift) for name in names))
+        copy = new(kind)
+        copy.__dict__.update({name: _shift(value, shift) for name, value in vars(node).items()})
+        return copy
 
     return rebuild

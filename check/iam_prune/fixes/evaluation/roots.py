@@ -1,0 +1,42 @@
+"""The root modules of one workspace, evaluated once and reused for every candidate edit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from iam_prune.fixes.evaluation.instances import Tree, tree
+from iam_prune.fixes.evaluation.retree import retree
+from iam_prune.fixes.evaluation.workspace import Workspace
+
+
+@dataclass
+class Evaluation:
+    """The roots of one workspace, evaluated once and reused for every candidate edit.
+
+    An edited workspace (``base`` is the original's evaluation) is evaluated again only where
+    the edit reaches: the names it rewrites and what reads them, a module instance whose
+    inputs change (:mod:`iam_prune.fixes.evaluation.retree`); what cannot be followed name by
+    name (an edited override or variables file, module instances that come or go) is
+    evaluated whole.
+    """
+
+    workspace: Workspace
+    roots: tuple[str, ...]
+    base: Evaluation | None = None
+    _trees: list[Tree] | None = field(default=None, repr=False)
+
+    @property
+    def trees(self) -> list[Tree]:
+        if self._trees is None:
+            if self.base is None:
+                self._trees = [tree(self.workspace, root) for root in self.roots]
+            else:
+                self._trees = [
+                    retree(old, self.workspace) or tree(self.workspace, old.root)
+                    for old in self.base.trees
+                ]
+        return self._trees
+
+    @property
+    def directories(self) -> list[str]:
+        return sorted({d for t in self.trees for d in t.scopes})

@@ -1,0 +1,116 @@
+"""The module instances of a workspace: a root module with its variable files, and every
+instance of every module call below it, each with what ``var.*`` and ``local.*`` mean in it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import PurePosixPath
+
+from iam_prune.fixes.evaluation.workspace import Workspace, joined
+from iam_prune.terraform import scan
+from iam_prune.terraform.expansion import Expanded, expand
+from iam_prune.terraform.instances import Instance, root_inputs, tfvars_order
+from iam_prune.terraform.moduleconfig import is_iam_user_module, is_local_source, source_of
+from iam_prune.terraform.syntax import Block, ParsedFile
+from iam_prune.terraform.walk import call_arguments, call_inputs
+
+_ROOT_MISSING = "no value is given in terraform.tfvars, *.auto.tfvars or --var-file"
+
+
+@dataclass(frozen=True)
+class Scope:
+    """One module instance: ``address`` is its path as it prefixes resource addresses (``""``
+    for a root, ``module.team["x"].`` below), ``names`` what ``var.*``/``local.*`` mean in it."""
+
+    address: str
+    directory: str
+    names: Instance
+
+
+@dataclass(frozen=True)
+class Child:
+    """One instance of a module call: a ``Scope`` when its directory's texts are known, else
+    only its address and where it comes from (``opaque``)."""
+
+    address: str
+    label: str
+    expanded: Expanded
+    call: Block
+    source: str
+    scope: Scope | None
+
+    @property
+    def is_iam_user_module(self) -> bool:
+        return is_iam_user_module(self.source)
+
+
+def root_scope(workspace: Workspace, directory: str) -> Scope:
+    """The root module in ``directory``, with its variable files as Terraform reads them:
+    ``terraform.tfvars``, ``*.auto.tfvars`` in order, then every ``--var-file``."""
+    config = workspace.config(directory)
+    names = {PurePosixPath(p).name: p for p in workspace.files(directory)}
+    automatic = [names[n] for n in tfvars_order(n for n in names if scan.is_auto_vars_file(n))]
+    inputs = [
+        parsed
+        for path in (*automatic, *workspace.var_files)
+        if path in workspace.texts and isinstance(parsed := workspace.parsed(path), ParsedFile)
+    ]
+    instance = Instance(config, "", "", root_inputs(inputs), missing=_ROOT_MISSING)
+    return Scope("", directory, instance)
+
+
+def children(workspace: Workspace, scope: Scope) -> Iterator[Child]:
+    """Every instance of every module call in ``scope``, in source order of the calls."""
+    for call in scope.names.config.calls:
+        yield from instances_of(workspace, scope, call)
+
+
+def instances_of(workspace: Workspace, scope: Scope, call: Block) -> Iterator[Child]:
+    """The instances of one module call in ``scope``."""
+    source = source_of(call)
+    if source is None:
+        return
+    label = call.labels[0]
+    target = joined(scope.directory, source) if is_local_source(source) else None
+    for expanded in expand(call, scope.names, call_arguments(call)):
+        address = f"{scope.address}module.{label}{expanded.suffix}"
+        child = None
+        if target is not None and workspace.knows(target):
+            child = _child(workspace, scope, call, expanded, address, target)
+        yield Child(address, label, expanded, call, source, child)
+
+
+def scope_at(workspace: Workspace, root: str, prefix: str) -> Scope | None:
+    """The module instance at ``prefix`` (``module.a["x"].``) under the root module in
+    directory ``root``; ``None`` when it is not there or not known."""
+    scope = root_scope(workspace, root)
+    while scope.address != prefix:
+        following = next(
+            (c for c in children(workspace, scope) if prefix.startswith(c.address + ".")), None
+        )
+        if following is None or following.scope is None:
+            return None
+        scope = following.scope
+    return scope
+
+
+def _child(
+    workspace: Workspace,
+    parent: Scope,
+    call: Block,
+    expanded: Expanded,
+    address: str,
+    directory: str,
+) -> Scope:
+    label = call.labels[0]
+    instance = Instance(
+        workspace.config(directory),
+        address=f"{address}.",
+        config_address=f"{parent.names.config_address}module.{label}.",
+        inputs=call_inputs(call, parent.names, expanded),
+        calls=(*parent.names.calls, call.span),
+        key_origin=expanded.origin if expanded.suffix else parent.names.key_origin,
+        missing=f'the call of module "{label}" does not set it',
+    )
+    return Scope(f"{address}.", directory, instance)

@@ -1,0 +1,399 @@
+"""The texts a fix may edit, parsed on demand, and the module instances they make.
+
+A fix is checked by evaluating the configuration twice, before and after its edits, and
+comparing the resource instances (what ``terraform plan`` compares with the state). The loader
+has walked the tree once already, but its walk is over files on disk as they were; here the
+same evaluation pieces (``ModuleConfig``, ``Instance``, ``expand``) run over texts, so that an
+edited text is evaluated exactly like the original. Only the directories in the model's
+``sources`` are known: a module whose files are not there is *opaque*, and what it holds is
+not listed.
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from pathlib import Path
+
+from iam_prune.fixes.evaluation import derive
+from iam_prune.fixes.evaluation.depends import Graph
+from iam_prune.fixes.evaluation.mentions import Mentions
+from iam_prune.fixes.text.parsed import parse_text
+from iam_prune.model import TerraformModel
+from iam_prune.terraform import scan
+from iam_prune.terraform.cache import parse_all
+from iam_prune.terraform.moduleconfig import (
+    ModuleConfig,
+    from_blocks,
+    is_override_file,
+    local_calls,
+)
+from iam_prune.terraform.parse import parse_file
+from iam_prune.terraform.references import Use, declares, directory_of, uses
+from iam_prune.terraform.reparse import reparse
+from iam_prune.terraform.syntax import Block, ParsedFile, ParseError
+
+_ROOT_MISSING = "no value is given in terraform.tfvars, *.auto.tfvars or --var-file"
+
+
+def _parse(path: str, text: str) -> ParsedFile | ParseError:
+    try:
+        return parse_file(path, text)
+    except ParseError as error:
+        return error
+
+
+def _reparse(
+    path: str, before: ParsedFile | ParseError, original: str, text: str
+) -> ParsedFile | ParseError:
+    if isinstance(before, ParseError):
+        return _parse(path, text)
+    try:
+        return reparse(before, original, text)
+    except ParseError as error:
+        return error
+
+
+#: Parses of edited texts kept: one change reads its own edited files a few times over (to
+#: check, evaluate, compare); keeping every finding's would hold hundreds of versions of a
+#: big file.
+_EDITED_KEPT = 64
+
+
+class _Shared:
+    """What a workspace and its edited copies share: the parses of the original texts and of
+    every edited text, and the word indexes of the original texts."""
+
+    def __init__(self, original: Mapping[str, str]) -> None:
+        self.parses: dict[str, ParsedFile | ParseError] = {}
+        self.edited: dict[tuple[str, str], ParsedFile | ParseError] = {}
+        self.mentions = Mentions(original)
+        self.graphs: dict[str, Graph] = {}
+        self.use_cache = False
+
+
+class Workspace:
+    """File texts by repository-relative path, possibly edited, and what they parse into."""
+
+    def __init__(
+        self,
+        texts: Mapping[str, str],
+        var_files: Sequence[str] = (),
+        original: Mapping[str, str] | None = None,
+        shared: _Shared | None = None,
+        by_directory: dict[str, list[str]] | None = None,
+    ) -> None:
+        self.texts = dict(texts)
+        self.var_files = tuple(var_files)
+        self.original = self.texts if original is None else dict(original)
+        self._shared = shared if shared is not None else _Shared(self.original)
+        self._called: dict[str, list[tuple[str, str]]] | None = None
+        self._by_directory: dict[str, list[str]] = {}
+        if by_directory is not None:
+            self._by_directory = by_directory
+        else:
+            for path in sorted(self.texts):
+                self._by_directory.setdefault(directory_of(path), []).append(path)
+        #: The workspace this one was edited from, and the paths whose texts differ from it:
+        #: what a directory without such a path holds is the parent's, and asked of it.
+        self.parent: Workspace | None = None
+        self.changed: frozenset[str] = frozenset()
+        self._changed_directories: frozenset[str] = frozenset()
+        self._config_files: dict[str, list[ParsedFile]] = {}
+        self._positions: dict[str, dict[str, int]] = {}
+        self._configs: dict[str, ModuleConfig] = {}
+        self._declared: dict[str, set[str]] = {}
+        self._local_calls: dict[str, list[tuple[str, str]]] = {}
+        self._blocks: dict[str, dict[str, list[Block]]] = {}
+        self._counts: dict[str, Counter[str]] = {}
+
+    @classmethod
+    def of(cls, model: TerraformModel) -> Workspace:
+        """The model's sources, with the parses the load made of them and its choice of the
+        disk cache for the files it did not parse."""
+        workspace = cls(dict(model.sources), model.var_files)
+        shared = workspace._shared
+        shared.use_cache = model.parse_cache
+        for path, _ in model.sources:
+            parsed = model.parsed.get(path)
+            if parsed is not None and path not in shared.parses:
+                shared.parses[path] = parsed
+        return workspace
+
+    def edited(self, changed: Mapping[str, str]) -> Workspace:
+        """The same workspace with some files' texts replaced."""
+        differing = {p for p, text in changed.items() if self.texts.get(p) != text}
+        if not differing:
+            return self
+        same_files = all(p in self.texts for p in differing)
+        edited = Workspace(
+            {**self.texts, **changed},
+            self.var_files,
+            self.original,
+            self._shared,
+            by_directory=self._by_directory if same_files else None,
+        )
+        edited.parent = self
+        edited.changed = frozenset(differing)
+        edited._changed_directories = frozenset(directory_of(p) for p in differing)
+        return edited
+
+    def edited_paths(self) -> frozenset[str]:
+        """Every path whose text differs from the original's (along the parents)."""
+        if self.parent is None:
+            return frozenset()
+        return self.changed | self.parent.edited_paths()
+
+    def unchanged(self, directory: str) -> Workspace | None:
+        """The workspace this one was edited from, when ``directory``'s texts are the same
+        in both (what is read from them is then the parent's, already read)."""
+        if self.parent is not None and directory not in self._changed_directories:
+            return self.parent
+        return None
+
+    # ------------------------------------------------------------------ files
+
+    def text(self, path: str) -> str | None:
+        return self.texts.get(path)
+
+    def parsed(self, path: str) -> ParsedFile | ParseError:
+        """The parse of a file: an unchanged one is parsed once for the workspace and all its
+        edited copies (a root of thousands of files outgrows any bounded cache), an edited one
+        by reading again only what changed."""
+        text = self.texts[path]
+        original = self.original.get(path)
+        if original is None:
+            return parse_text(path, text)
+        shared = self._shared
+        first = shared.parses.get(path)
+        if first is None:
+            first = shared.parses[path] = _parse(path, original)
+        if original == text:
+            return first
+        key = (path, text)
+        found = shared.edited.pop(key, None)
+        if found is None:
+            found = _reparse(path, first, original, text)
+        shared.edited[key] = found  # the most recent last
+        if len(shared.edited) > _EDITED_KEPT:
+            del shared.edited[next(iter(shared.edited))]
+        return found
+
+    def parsed_text(self, path: str, text: str) -> ParsedFile | ParseError:
+        """The parse of ``text``: the workspace's own when it is the text of ``path`` here."""
+        if self.texts.get(path) is text or self.texts.get(path) == text:
+            return self.parsed(path)
+        return parse_text(path, text)
+
+    def mentioning(self, names: Iterable[str], paths: Iterable[str]) -> list[str]:
+        """Those of ``paths`` whose text mentions one of ``names`` as a whole dotted word
+        (``aws_iam_user.bob`` in ``aws_iam_user.bob.name``, not in ``aws_iam_user.bobby``)."""
+        wanted = tuple(sorted(set(names)))
+        if not wanted:
+            return []
+        indexed = self._shared.mentions.words(wanted)
+        pattern = re.compile(
+            rf"(?<![\w-])(?:{'|'.join(re.escape(name) for name in wanted)})(?![\w-])"
+        )
+        if indexed is not None:  # the index answers for the original texts
+            chosen = indexed | self.edited_paths()
+            paths = [path for path in paths if path in chosen]
+        found = []
+        for path in paths:
+            text = self.texts.get(path)
+            if text is None:
+                continue
+            if indexed is not None and text is self.original.get(path):
+                if path in indexed:
+                    found.append(path)
+            elif pattern.search(text):
+                found.append(path)
+        return found
+
+    def may_name(self, name: str) -> list[str]:
+        """The paths, sorted, whose text can hold the user name ``name`` in a string (the
+        original texts: literal mentions are looked for before any edit)."""
+        indexed = self._shared.mentions.strings(name)
+        return sorted(self.texts if indexed is None else indexed & set(self.texts))
+
+    def files(self, directory: str) -> list[str]:
+        return self._by_directory.get(directory, [])
+
+    def knows(self, directory: str) -> bool:
+        return directory in self._by_directory
+
+    def config_files(self, directory: str) -> list[ParsedFile]:
+        """The parsed ``.tf``/``.tf.json`` files of a directory; one that does not parse is left
+        out (the fix that made it so is refused before its evaluation is used)."""
+        known = self._config_files.get(directory)
+        if known is not None:
+            return known
+        parent = self.unchanged(directory)
+        if parent is not None:
+            found = parent.config_files(directory)
+        elif self.parent is not None and self.parent.knows(directory):
+            found = derive.config_files(self, self.parent, directory)
+        else:
+            paths = [path for path in self.files(directory) if scan.is_config_file(path)]
+            self._parse_originals(paths)
+            found = [p for path in paths if isinstance(p := self.parsed(path), ParsedFile)]
+        self._config_files[directory] = found
+        return found
+
+    def places(self, directory: str) -> dict[str, int]:
+        """Where each file is in ``config_files(directory)``."""
+        known = self._positions.get(directory)
+        if known is None:
+            listed = self.config_files(directory)
+            known = self._positions[directory] = {p.path: n for n, p in enumerate(listed)}
+        return known
+
+    def _parse_originals(self, paths: Sequence[str]) -> None:
+        """Parse the unchanged texts of ``paths`` not parsed yet in one batch: the loader's
+        ``parse_all``, so that a module of many files is parsed by its worker processes, with
+        the disk cache when the load could use it."""
+        shared = self._shared
+        items = [
+            (path, text)
+            for path in paths
+            if path not in shared.parses and (text := self.original.get(path)) is not None
+        ]
+        if len(items) > 1:
+            outcomes = parse_all(items, use_cache=shared.use_cache)
+            for (path, _), outcome in zip(items, outcomes, strict=True):
+                shared.parses[path] = outcome
+
+    def uses(self, directory: str) -> Iterator[tuple[str, Use]]:
+        """Every reference in the directory's configuration files that parse, with the path
+        of its file."""
+        for path in self.files(directory):
+            text = self.texts[path]
+            if scan.is_config_file(path) and isinstance(parsed := self.parsed(path), ParsedFile):
+                yield from ((path, use) for use in uses(parsed, text))
+
+    def broken(self, paths: Sequence[str]) -> list[ParseError]:
+        """Why each of ``paths`` does not parse, for those that do not."""
+        return [error for path in paths if isinstance(error := self.parsed(path), ParseError)]
+
+    def directories(self) -> list[str]:
+        return list(self._by_directory)
+
+    def roots(self) -> list[str]:
+        """The known directories with Terraform files that no local module call reaches: the
+        root modules a ``--var-file`` applies to."""
+        called = self.called_directories()
+        return [d for d in self._by_directory if d not in called and self.config_files(d)]
+
+    def called_directories(self) -> set[str]:
+        """The known directories that a local module call in some known file reaches."""
+        return {d for d in self._calls() if self.knows(d)}
+
+    def callers(self, directory: str) -> list[tuple[str, str]]:
+        """Each directory with a call of the module in ``directory``, and the call's label."""
+        return list(self._calls().get(directory, ()))
+
+    def _calls(self) -> dict[str, list[tuple[str, str]]]:
+        """Every local module call in the known files, by the directory it calls: the
+        directory the call is in and its label (read once per workspace)."""
+        if self._called is None:
+            self._called = {}
+            for directory in self._by_directory:
+                for target, label in self._calls_in(directory):
+                    self._called.setdefault(target, []).append((directory, label))
+        return self._called
+
+    def _calls_in(self, directory: str) -> list[tuple[str, str]]:
+        """The directory and label of each local module call in ``directory``."""
+        known = self._local_calls.get(directory)
+        if known is None:
+            parent = self.unchanged(directory)
+            if parent is not None:
+                known = parent._calls_in(directory)
+            else:
+                calls = local_calls(self.config_files(directory))
+                known = [(joined(directory, source), call.labels[0]) for call, source in calls]
+            self._local_calls[directory] = known
+        return known
+
+    def blocks(self, directory: str) -> dict[str, list[Block]]:
+        """The top-level blocks of a directory's configuration files in file order, by what
+        they are: ``type.name`` for a resource, else the block type (``moved``, ``locals``);
+        the IAM users once more under ``aws_iam_user``."""
+        known = self._blocks.get(directory)
+        if known is None:
+            parent = self.unchanged(directory)
+            if parent is not None:
+                known = parent.blocks(directory)
+            elif self.parent is not None and self.parent.knows(directory):
+                known = derive.blocks(self, self.parent, directory)
+            else:
+                known = derive.by_kind(self.config_files(directory))
+            self._blocks[directory] = known
+        return known
+
+    def declared(self, directory: str) -> set[str]:
+        """Every address the directory's configuration declares (``references.declared``),
+        once per workspace; an edited copy works it out from its parent's and the edited
+        files alone."""
+        known = self._declared.get(directory)
+        if known is None:
+            parent = self.unchanged(directory)
+            if parent is not None:
+                known = parent.declared(directory)
+            elif self.parent is not None and self.parent.parent is None:
+                known = derive.declared(self, self.parent, directory)
+            else:
+                known = set(self.declared_counts(directory))
+            self._declared[directory] = known
+        return known
+
+    def declared_counts(self, directory: str) -> Counter[str]:
+        counts = self._counts.get(directory)
+        if counts is None:
+            counts = self._counts[directory] = Counter(
+                name for parsed in self.config_files(directory) for name in declares(parsed)
+            )
+        return counts
+
+    def graph(self, directory: str) -> Graph:
+        """Which names of a directory's original configuration read which (for evaluating an
+        edited copy again only where it can differ)."""
+        shared = self._shared
+        found = shared.graphs.get(directory)
+        if found is None:
+            original = self.graph_source()
+            files = {
+                parsed.path: (parsed, original.texts[parsed.path])
+                for parsed in original.config_files(directory)
+            }
+            found = shared.graphs[directory] = Graph(files)
+        return found
+
+    def graph_source(self) -> Workspace:
+        """The workspace every edited copy comes from: the texts as they are on disk."""
+        return self if self.parent is None else self.parent.graph_source()
+
+    def config(self, directory: str) -> ModuleConfig:
+        return self._config(directory)
+
+    def _config(self, directory: str) -> ModuleConfig:
+        """A directory's configuration, gathered once per workspace (and shared with the
+        workspace it was edited from while its texts are the same)."""
+        known = self._configs.get(directory)
+        if known is None:
+            parent = self.unchanged(directory)
+            if parent is not None:
+                known = parent._config(directory)
+            elif any(map(is_override_file, self.files(directory))):
+                known = ModuleConfig.build(directory, Path(directory), self.config_files(directory))
+            else:
+                known = from_blocks(directory, Path(directory), self.blocks(directory))
+            self._configs[directory] = known
+        return known
+
+
+def joined(directory: str, source: str) -> str:
+    """The directory a local module ``source`` names, relative like ``directory`` is."""
+    return posixpath.normpath(posixpath.join(directory, source)) or "."

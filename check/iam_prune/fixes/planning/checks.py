@@ -1,0 +1,112 @@
+"""Whether a settled change does what it should and nothing else: the users destroyed are the
+ones meant, nothing else is made differently, no ``count`` index shifts, no module instance
+goes without its user."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from iam_prune.fixes.evaluation.compare import Change
+from iam_prune.fixes.evaluation.instances import Facts
+from iam_prune.fixes.text.edits import inside
+from iam_prune.model import FileEdit, SourceSpan
+from iam_prune.terraform.moduleconfig import USER_RESOURCE
+
+
+def check(
+    change: Change,
+    wanted: set[str],
+    allowed: set[str],
+    *,
+    exact: bool,
+    edits: Sequence[FileEdit | SourceSpan] = (),
+    in_place: set[str] | None = None,
+) -> list[str]:
+    """Whether the change destroys what it should and no other user (with ``exact``, nothing
+    else at all), and renames nothing.
+
+    Nothing that is not destroyed may be made differently, unless the change edits its own
+    block (an element taken out of a shared list) or the block hands the edited value whole to
+    a module that is read like the value's own directory (``readers.passed_on``, among
+    ``edits``): an edited collection or variable that something else reads too (another
+    module's inputs, a bucket name) would change it; a shared membership may lose a user that
+    goes (``in_place``, see ``inplace``). A module instance may only go with a user that is
+    meant to go in it."""
+    problems: list[str] = []
+    inside = {d for d in allowed | wanted if any(d.startswith(o + ".") for o in change.opaque)}
+    destroyed = set(change.destroyed) | inside
+    positions = {_position(a, change.facts(a)) for a in wanted if a in change.destroyed}
+    for address in sorted(destroyed - allowed - wanted):
+        facts = change.facts(address)
+        if _is_user(facts):
+            problems.append(f"it would also destroy `{address}`, another IAM user")
+        elif exact:
+            problems.append(f"it would also destroy `{address}`, which no finding's change does")
+        elif _shortened(change, address, facts) and _position(address, facts) not in positions:
+            problems.append(
+                f"it would also destroy `{address}` ({_where(facts)}), the last of a `count` "
+                "that the removal shortens, which is not the user's"
+            )
+    for address in sorted(wanted - destroyed):
+        problems.append(f"it would not destroy `{address}`")
+    for module in sorted({*change.opaque, *change.modules}):
+        if not any(a.startswith(module + ".") for a in allowed | wanted):
+            problems.append(
+                f"it would also destroy `{module}` ({_where(change.facts(module))}), "
+                "a module instance that holds no user it retires"
+            )
+    for address in change.changed:
+        facts = change.facts(address)
+        if _is_user(facts):
+            problems.append(f"it would change `{address}` in place (a renamed user keeps its keys)")
+        elif address in (in_place or set()):
+            continue
+        elif address not in change.shifted and not _edited(facts, edits):
+            problems.append(
+                f"it would change `{address}` ({_where(facts)}), which reads what the "
+                "removal edits; change it by hand first"
+            )
+    for address in change.shifted:
+        problems.append(f"it would shift `{address}` onto another list element")
+    return problems
+
+
+def _shortened(change: Change, address: str, facts: Facts) -> bool:
+    """Whether ``address`` is an instance of a ``count`` that the change makes smaller: some
+    of the same resource's instances stay."""
+    if not isinstance(facts.key, int):
+        return False
+    resource = _position(address, facts)[0] + facts.config
+    gone = set(change.destroyed)
+    return any(
+        other not in gone and other.startswith(resource + "[") and other.endswith("]")
+        for other, kept in change.before.items()
+        if kept.config == facts.config
+    )
+
+
+def _position(address: str, facts: Facts) -> tuple[str, str | int | None]:
+    """The module instance an instance is in and its key: a resource counted with a user (its
+    login profile, ``count`` by the same list) shares both with it."""
+    return address[: address.rfind(facts.config)], facts.key
+
+
+def _where(facts: Facts) -> str:
+    span = facts.block
+    return "its block" if span is None else f"{span.file}:{span.line}"
+
+
+def _edited(facts: Facts, edits: Sequence[FileEdit | SourceSpan]) -> bool:
+    """Whether one of ``edits`` is inside the block that makes the instance (or, for a
+    span, is that block)."""
+    span = facts.block
+    if span is None:
+        return False
+    return any(
+        inside(e, span) if isinstance(e, FileEdit) else (e.file, e.start) == (span.file, span.start)
+        for e in edits
+    )
+
+
+def _is_user(facts: Facts) -> bool:
+    return facts.kind == "resource" and facts.config.split(".")[0] == USER_RESOURCE

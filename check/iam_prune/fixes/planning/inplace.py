@@ -1,0 +1,114 @@
+"""Shared memberships that lose a removed user in place.
+
+``aws_iam_group_membership`` and ``aws_iam_policy_attachment`` list their users. When the
+list is computed (``users = [for u in each.value : aws_iam_user.u[u].name]`` over
+``transpose(...)`` of the users' map), taking a user's key away shortens the evaluated list
+of every group the user was in: an update in place that removes exactly that user, as
+taking the element out of a written list does. It is told apart from any other change by
+the evaluation: every other argument is the same, and the list only lost elements, each a
+reference to a resource that loses instances or the name of a user that goes.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+
+from iam_prune.fixes.evaluation.compare import Change
+from iam_prune.fixes.evaluation.instances import Facts, Tree
+from iam_prune.fixes.planning.dependents import SHARED_LISTS
+from iam_prune.terraform.moduleconfig import USER_RESOURCE
+
+
+def lost_in_place(change: Change, after: Sequence[Tree]) -> set[str]:
+    """The addresses of ``change.changed`` that are shared memberships losing only users
+    that go."""
+    now: dict[str, Facts] = {}
+    for one in after:
+        now.update(one.instances)
+    shrunk = {change.facts(a).config for a in change.destroyed}
+    names = {
+        _argument(facts, "name")
+        for facts in map(change.facts, change.destroyed)
+        if facts.config.split(".")[0] == USER_RESOURCE
+    }
+    found = set()
+    for address in change.changed:
+        was, new = change.facts(address), now.get(address)
+        kind = was.config.split(".")[0] if was.kind == "resource" else ""
+        if kind not in SHARED_LISTS or new is None or address in change.shifted:
+            continue
+        listed = SHARED_LISTS[kind]
+        before, later = _arguments(was), _arguments(new)
+        if before is None or later is None or before.keys() != later.keys():
+            continue
+        if any(before[k] != later[k] for k in before if k != listed):
+            continue
+        lost = _lost(before.get(listed), later.get(listed))
+        if lost and all(_goes(element, shrunk, names) for element in lost):
+            found.add(address)
+    return found
+
+
+def _arguments(facts: Facts) -> dict[str, object] | None:
+    arguments = facts.fingerprint[0] if facts.fingerprint else None
+    if not isinstance(arguments, tuple):
+        return None
+    return {pair[0]: pair[1] for pair in arguments if isinstance(pair, tuple) and len(pair) == 2}
+
+
+def _argument(facts: Facts, name: str) -> object:
+    arguments = _arguments(facts)
+    return None if arguments is None else arguments.get(name)
+
+
+def _lost(before: object, after: object) -> list[str]:
+    """The elements the list ``before`` has and ``after`` has not (both as ``repr`` writes a
+    list), or ``[]`` when ``after`` is not ``before`` less some elements."""
+    if not isinstance(before, str) or not isinstance(after, str):
+        return []
+    old, new = _elements(before), _elements(after)
+    if old is None or new is None:
+        return []
+    kept = Counter(new)
+    if kept - Counter(old):
+        return []  # something new in it
+    return list((Counter(old) - kept).elements())
+
+
+def _elements(written: str) -> list[str] | None:
+    """The top-level elements of a list as ``repr`` writes it, each as written."""
+    if not (written.startswith("[") and written.endswith("]")):
+        return None
+    elements: list[str] = []
+    depth, quote, start = 0, "", 1
+    index = 1
+    while index < len(written) - 1:
+        char = written[index]
+        if quote:
+            if char == "\\":
+                index += 1
+            elif char == quote:
+                quote = ""
+        elif char in "'\"":
+            quote = char
+        elif char in "([{":
+            depth += 1
+        elif char in ")]}":
+            depth -= 1
+        elif char == "," and depth == 0:
+            elements.append(written[start:index].strip())
+            start = index + 1
+        index += 1
+    last = written[start:-1].strip()
+    if last:
+        elements.append(last)
+    return elements
+
+
+def _goes(element: str, shrunk: set[str], names: set[object]) -> bool:
+    """Whether a lost element is a reference to a resource losing instances, or the name of
+    a user that goes."""
+    if element.startswith("Unknown("):
+        return any(f"refers to {config}," in element for config in shrunk)
+    return element in {n for n in names if isinstance(n, str)}

@@ -1,0 +1,4 @@
+module "admins" {
+  source     = "./modules/admin"
+  user_names = var.admins
+}

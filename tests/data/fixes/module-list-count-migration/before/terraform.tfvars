@@ -1,0 +1,5 @@
+admins = [
+  "fay",
+  "gus",
+  "hal",
+]

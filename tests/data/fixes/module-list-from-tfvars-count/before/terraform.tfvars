@@ -1,0 +1,4 @@
+admins = [
+  "fay",
+  "gus",
+]

@@ -1,0 +1,3 @@
+variable "admins" {
+  type = list(string)
+}

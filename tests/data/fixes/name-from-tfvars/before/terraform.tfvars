@@ -1,0 +1,3 @@
+# Set per environment.
+team        = "platform"
+deploy_user = "ci-deploy"

@@ -1,0 +1,115 @@
+"""Blocks that follow a removed key by themselves: keyed by the same filtered ``for`` as the
+users, or listing them per group through ``transpose``; and the near misses that do not."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from fix_helpers import declarations_of, load_files
+
+from iam_prune.fixes import plan
+
+USERS = (
+    "locals {\n  users = [\n"
+    '    { username = "lena", console = true, team = "a" },\n'
+    '    { username = "nora", console = true, team = "b" },\n  ]\n}\n\n'
+    'resource "aws_iam_user" "users" {\n  for_each = USERS_FOR\n  name     = each.key\n}\n\n'
+    'resource "aws_iam_user_login_profile" "console" {\n  for_each = PROFILES_FOR\n'
+    "  user     = aws_iam_user.users[each.key].name\n}\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("users", "profiles", "patched"),
+    [
+        (
+            "{ for u in local.users : u.username => u }",
+            "{ for p in local.users : p.username => p if p.console }",
+            True,
+        ),
+        (
+            "{ for u in local.users : u.username => u if u.console }",
+            "{ for p in local.users : p.username => p if p.console }",
+            True,
+        ),
+        # Keyed otherwise, or filtered less than the users: a key may name no user.
+        (
+            "{ for u in local.users : u.username => u }",
+            "{ for p in local.users : p.team => p }",
+            False,
+        ),
+        (
+            "{ for u in local.users : u.username => u if u.console }",
+            "{ for p in local.users : p.username => p }",
+            False,
+        ),
+    ],
+)
+def test_a_block_keyed_by_the_users_for_with_a_filter_follows(
+    tmp_path: Path, users: str, profiles: str, patched: bool
+) -> None:
+    text = USERS.replace("USERS_FOR", users).replace("PROFILES_FOR", profiles)
+    model = load_files(tmp_path, {"main.tf": text})
+
+    remediation = plan.retire(declarations_of(model, "nora"), model)
+
+    assert (remediation.patch is not None) is patched, remediation.manual
+    if not patched:
+        assert "by a computed key" in remediation.manual[-1]
+
+
+MEMBERS = (
+    'variable "user_map" {\n  default = {\n    jo  = ["readers", "writers"]\n'
+    '    kai = ["readers"]\n  }\n}\n\n'
+    'resource "aws_iam_user" "u" {\n  for_each = var.user_map\n  name     = each.key\n}\n\n'
+    'resource "aws_iam_group_membership" "g" {\n  for_each = FOR_EACH\n'
+    '  name     = "${each.key}-members"\n  group    = each.key\n  users    = USERS\n}\n'
+)
+
+
+@pytest.mark.parametrize(
+    ("for_each", "users", "patched"),
+    [
+        ("transpose(var.user_map)", "[for user in each.value : aws_iam_user.u[user].name]", True),
+        # Written in a template, each member is still the user's name.
+        (
+            "transpose(var.user_map)",
+            '[for user in each.value : "${aws_iam_user.u[user].name}"]',
+            True,
+        ),
+        (
+            '{ readers = ["jo", "kai"] }',
+            "[for user in each.value : aws_iam_user.u[user].name]",
+            False,
+        ),
+    ],
+)
+def test_a_membership_per_group_from_transpose_loses_the_user_in_place(
+    tmp_path: Path, for_each: str, users: str, patched: bool
+) -> None:
+    text = MEMBERS.replace("FOR_EACH", for_each).replace("USERS", users)
+    model = load_files(tmp_path, {"main.tf": text})
+
+    remediation = plan.retire(declarations_of(model, "jo"), model)
+
+    assert (remediation.patch is not None) is patched, remediation.manual
+    if patched:
+        assert remediation.destroys == (
+            'aws_iam_user.u["jo"]',
+            'aws_iam_group_membership.g["writers"]',
+        )
+
+
+def test_a_membership_whose_other_arguments_change_is_not_a_loss_in_place(tmp_path: Path) -> None:
+    text = (
+        MEMBERS.replace("FOR_EACH", "transpose(var.user_map)")
+        .replace("USERS", "[for user in each.value : aws_iam_user.u[user].name]")
+        .replace('"${each.key}-members"', '"${each.key}-${length(each.value)}"')
+    )
+    model = load_files(tmp_path, {"main.tf": text})
+
+    remediation = plan.retire(declarations_of(model, "jo"), model)
+
+    assert remediation.patch is None
+    assert 'it would change `aws_iam_group_membership.g["readers"]`' in remediation.manual[-1]
