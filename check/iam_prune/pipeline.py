@@ -141,11 +141,14 @@ def _read_by_code(read: UserRead) -> str:
 PLANNING_TIMES_ENV = "IAM_PRUNE_PLANNING_TIMES"
 
 
-def _record_planning(user: str, seconds: float) -> None:
+def _record_planning(user: str, seconds: float, phase: str = "finding") -> None:
+    """One line: ``phase`` is ``finding`` (one user's change), ``evaluate`` (the original
+    configuration, once for all findings) or ``combine`` (the combined patch)."""
     path = os.environ.get(PLANNING_TIMES_ENV)
     if path:
         with Path(path).open("a", encoding="utf-8") as stream:
-            stream.write(json.dumps({"user": user, "seconds": seconds}) + "\n")
+            line = {"phase": phase, "user": user, "seconds": seconds}
+            stream.write(json.dumps(line) + "\n")
 
 
 def _account(
@@ -165,7 +168,14 @@ def _account(
     removals = sum(f.status is Status.REMOVE_FROM_CODE for f in findings)
     if removals:
         plural = "s" if removals != 1 else ""
-        context.progress(f"{inventory.account_id}: planning {removals:,} removal{plural}")
+        context.progress(
+            f"{inventory.account_id}: planning {removals:,} removal{plural} "
+            "(evaluating the configuration they are in, once)"
+        )
+        planned = [f.declarations for f in findings if f.status is Status.REMOVE_FROM_CODE]
+        started = time.perf_counter()
+        plan.prepare(planned, context.model)
+        _record_planning("", time.perf_counter() - started, phase="evaluate")
     findings = tuple(remediate(f, users.get(f.user), context.model) for f in findings)
     errors = [
         ReportError(ErrorSource.AWS, problem, account_id=inventory.account_id)
@@ -325,7 +335,7 @@ def _run(
     started = time.perf_counter()
     report = plan.finalize(report, model)  # notes on changes that do not combine
     exact = plan.combined_patch(report, model)
-    _record_planning("", time.perf_counter() - started)  # "": the combined patch
+    _record_planning("", time.perf_counter() - started, phase="combine")
     # What reports show is redacted; what `fix` writes (the combined patch) stays exact.
     report = redaction.redact(report, model, use_cache=settings.use_cache)
     return Outcome(report=replace(report, combined_patch=exact), model=model)
