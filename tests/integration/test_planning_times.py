@@ -15,7 +15,7 @@ from iam_prune.pipeline import PLANNING_TIMES_ENV
 REPO = Path(__file__).resolve().parents[2]
 
 
-def test_each_planned_finding_and_the_combined_patch_are_timed_once(
+def test_the_evaluation_each_planned_finding_and_the_combined_patch_are_timed_once(
     repo: Path, seed_account: Any, demo_spec: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     seed_account(demo_spec)
@@ -34,8 +34,11 @@ def test_each_planned_finding_and_the_combined_patch_are_timed_once(
         if f["status"] == "remove-from-code"
     )
     lines = [json.loads(line) for line in times.read_text().splitlines()]
-    assert sorted(line["user"] for line in lines if line["user"]) == planned
-    assert [line["user"] for line in lines].count("") == 1  # the combined patch
+    findings = [line for line in lines if line["phase"] == "finding"]
+    assert sorted(line["user"] for line in findings) == planned
+    # The original configuration is evaluated once, before the findings; the combined patch
+    # is planned once, after them.
+    assert [line["phase"] for line in lines] == ["evaluate", *["finding"] * len(planned), "combine"]
     assert all(line["seconds"] >= 0 for line in lines)
 
 

@@ -37,6 +37,13 @@ def retire(declarations: Sequence[Declaration], model: TerraformModel) -> Remedi
     return _planner(model).retire(tuple(declarations))
 
 
+def prepare(planned: Sequence[Sequence[Declaration]], model: TerraformModel) -> None:
+    """Evaluate, once, the original configuration that the findings ``planned`` (each one's
+    declarations) will be checked against: planning each finding after this costs what its
+    change touches."""
+    _planner(model).prepare(planned)
+
+
 def combine(
     remediations: Iterable[Remediation], model: TerraformModel
 ) -> tuple[dict[str, str], dict[str, str]]:

@@ -24,6 +24,8 @@ def instance_key(key: str | int) -> str:
 
 def quote(text: str) -> str:
     """``text`` as an HCL quoted string, as Terraform renders instance keys."""
+    if _PLAIN_KEY.fullmatch(text):  # nearly every key: nothing to escape
+        return f'"{text}"'
     out: list[str] = ['"']
     for position, char in enumerate(text):
         if char in _ESCAPES:
@@ -42,6 +44,8 @@ def quote(text: str) -> str:
 
 
 _ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t", '"': '\\"', "\\": "\\\\"}
+#: Keys written as they are: printable ASCII without quotes, backslashes, ``$`` or ``%``.
+_PLAIN_KEY = re.compile(r"[ !#&-\[\]-~]*")
 
 
 def without_keys(address: str) -> str:

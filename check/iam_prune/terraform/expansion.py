@@ -23,7 +23,6 @@ from iam_prune.terraform.values import (
     Value,
     a_type,
     deep_unknown,
-    make_obj,
     to_number,
 )
 
@@ -71,7 +70,9 @@ def expand(block: Block, names: Names, consumers: Sequence[Expr] = ()) -> tuple[
             return (_wildcard("count", reason),)
         origins = _length_origins(count.value, names, consumers, number)
         return tuple(
-            Expanded(instance_key(i), {"count": _object(index=i)}, origins[i])
+            Expanded(
+                instance_key(i), {"count": Obj("object", ("index",), (i,), (None,))}, origins[i]
+            )
             for i in range(number)
         )
     return (SINGLE,)
@@ -178,5 +179,11 @@ def _wildcard(name: str, reason: str) -> Expanded:
     return Expanded(WILDCARD, {name: Unknown(reason)})
 
 
-def _object(**attributes: Value) -> Obj:
-    return make_obj("object", ((k, v, None) for k, v in attributes.items()))
+def _index(index: int) -> Obj:
+    return Obj("object", ("index",), (index,), (None,))
+
+
+def _object(key: Value, value: Value) -> Obj:
+    """``each``: an object of ``key`` and ``value`` (keys in lexical order, as ``make_obj``
+    puts them; built directly, since a big ``for_each`` makes one per instance)."""
+    return Obj("object", ("key", "value"), (key, value), (None, None))

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Literal, TypeAlias
 
 from iam_prune.model import SourceSpan
@@ -96,6 +97,10 @@ def make_seq(kind: SeqKind, items: Iterable[Value], origins: Iterable[Origin] | 
     # One hash probe per element (a big literal set is common in for_each); Python's equality
     # is the set's (``1 == 1.0``, as in Terraform's number type). The first of equal values
     # keeps its origin. A NaN equals nothing, not even itself: each one stays.
+    if all(type(value) is str for value in values):  # the common case, in one pass of C
+        first: dict[Value, Origin] = dict(zip(reversed(values), reversed(spans), strict=True))
+        ordered = sorted(first.items(), key=itemgetter(0))
+        return Seq("set", tuple(v for v, _ in ordered), tuple(o for _, o in ordered))
     unique: list[tuple[Value, Origin]] = []
     seen: set[Value] = set()
     for value, origin in zip(values, spans, strict=True):

@@ -37,6 +37,10 @@ class Evaluation:
                 ]
         return self._trees
 
+    def evaluate(self) -> None:
+        """Evaluate now rather than when first asked (a run does it before its findings)."""
+        self._trees = self.trees
+
     @property
     def directories(self) -> list[str]:
         return sorted({d for t in self.trees for d in t.scopes})

@@ -312,7 +312,8 @@ class Workspace:
             if parent is not None:
                 known = parent._calls_in(directory)
             else:
-                calls = local_calls(self.config_files(directory))
+                modules = self.blocks(directory).get("module", [])
+                calls = local_calls([ParsedFile(directory, tuple(modules))])
                 known = [(joined(directory, source), call.labels[0]) for call, source in calls]
             self._local_calls[directory] = known
         return known

@@ -23,9 +23,13 @@ from iam_prune.terraform.moduleconfig import USER_RESOURCE
 def lost_in_place(change: Change, after: Sequence[Tree]) -> set[str]:
     """The addresses of ``change.changed`` that are shared memberships losing only users
     that go."""
-    now: dict[str, Facts] = {}
-    for one in after:
-        now.update(one.instances)
+    if not change.changed:
+        return set()
+
+    def now(address: str) -> Facts | None:
+        """The address's facts after the change (a later root's, as a merge would keep)."""
+        return next((t.instances[address] for t in reversed(after) if address in t.instances), None)
+
     shrunk = {change.facts(a).config for a in change.destroyed}
     names = {
         _argument(facts, "name")
@@ -34,7 +38,7 @@ def lost_in_place(change: Change, after: Sequence[Tree]) -> set[str]:
     }
     found = set()
     for address in change.changed:
-        was, new = change.facts(address), now.get(address)
+        was, new = change.facts(address), now(address)
         kind = was.config.split(".")[0] if was.kind == "resource" else ""
         if kind not in SHARED_LISTS or new is None or address in change.shifted:
             continue

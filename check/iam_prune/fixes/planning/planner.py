@@ -79,6 +79,11 @@ class Planner:
             return self._refusal(verdicts, [f"done together, {p}" for p in together.failures])
         return self._remediation(together, declarations)
 
+    def prepare(self, planned: Sequence[Sequence[Declaration]]) -> None:
+        """Evaluate the roots of every finding's declarations."""
+        for declarations in planned:
+            self.evaluation((), declarations).evaluate()
+
     def evaluation(
         self, edits: Sequence[FileEdit], declarations: Sequence[Declaration]
     ) -> Evaluation:
