@@ -107,7 +107,7 @@ def child(mode: str, root: Path) -> dict[str, Any]:
 
 def _whole(self: Any, path: str) -> Any:
     """``Workspace.parsed`` as it was: every text parsed whole (once per distinct text)."""
-    from iam_prune.fixes.evaluation.workspace import parse_text
+    from iam_prune.fixes.text.parsed import parse_text
 
     return parse_text(path, self.texts[path])
 

@@ -9,8 +9,9 @@ included. Its memory is what the child says of itself: its own peak (``VmHWM``; 
 and, apart, the largest peak of its parsing workers (``RUSAGE_CHILDREN``, an upper bound);
 goals use the larger of the two. Standard error looks like a terminal to the scan, so it
 prints its progress lines; their times split the run into phases (Terraform load, AWS side,
-planning, combined patch and reports). Planning per finding is what the scan records under
-``IAM_PRUNE_PLANNING_TIMES``, one line per finding as each is planned.
+planning, combined patch and reports). Planning is what the scan records under
+``IAM_PRUNE_PLANNING_TIMES``, a line as each part ends: the evaluation of the original
+configuration (once for all findings), each finding, the combined patch.
 
 A child that runs past ``IAM_PRUNE_BENCH_SCAN_TIMEOUT`` seconds (600 by default), or fails
 for want of memory under ``IAM_PRUNE_BENCH_SCAN_MEMORY_MB`` of address space (8,192 by
@@ -79,6 +80,8 @@ class Scan:
     #: Seconds per phase, from the progress lines: terraform, aws, planning, finish (a stopped
     #: run's last phase counted to its last line).
     phases: Mapping[str, float] = field(default_factory=dict)
+    #: The original configuration evaluated once before the findings; ``None`` if not seen.
+    evaluate: float | None = None
 
     @property
     def peak_mb(self) -> float:
@@ -90,8 +93,13 @@ class Scan:
     def max_ms(self) -> float:
         return 1000 * max(self.planning, default=0.0)
 
-    def planning_total(self) -> float:
+    def findings_total(self) -> float:
         return sum(self.planning)
+
+    def planning_total(self) -> float:
+        """What planning every finding cost: the evaluation once, each finding, the
+        combined patch."""
+        return (self.evaluate or 0.0) + self.findings_total() + (self.combined or 0.0)
 
 
 # --------------------------------------------------------------------------- the account
@@ -150,7 +158,7 @@ def scan(tree: Tree, unused: list[str], *, others: int = 0, timeout: float = TIM
             memory_mb=MEMORY_MB,
         )
     except children.Stopped as stop:
-        per_finding, combined = _planning(times)
+        evaluate, per_finding, combined = _planning(times)
         stamped = children.stamped_lines(stop.stderr)
         last = max((seconds for seconds, _ in stamped), default=0.0)  # the phase still open
         return Scan(
@@ -162,6 +170,7 @@ def scan(tree: Tree, unused: list[str], *, others: int = 0, timeout: float = TIM
             per_finding,
             combined,
             phases(stamped, last),
+            evaluate,
         )
     if done.code != 0:
         raise SystemExit(f"scan failed ({done.code}):\n{done.stderr[-3000:]}")
@@ -174,7 +183,7 @@ def scan(tree: Tree, unused: list[str], *, others: int = 0, timeout: float = TIM
         for f in account["findings"]
         if f["status"] == "remove-from-code"
     ]
-    per_finding, combined = _planning(times)
+    evaluate, per_finding, combined = _planning(times)
     patched = sum(1 for f in findings if (f.get("remediation") or {}).get("patch"))
     return Scan(
         Timed(done.seconds),
@@ -185,15 +194,27 @@ def scan(tree: Tree, unused: list[str], *, others: int = 0, timeout: float = TIM
         per_finding,
         combined,
         phases(children.stamped_lines(done.stderr), figures["seconds"]),
+        evaluate,
     )
 
 
-def _planning(path: Path) -> tuple[tuple[float, ...], float | None]:
+def _planning(path: Path) -> tuple[float | None, tuple[float, ...], float | None]:
+    """The evaluation once, each finding, the combined patch; a line without a ``phase`` (as
+    scans before the evaluation was shared wrote them) is a finding when it names a user."""
     if not path.exists():
-        return (), None
-    lines = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
-    combined = [line["seconds"] for line in lines if not line["user"]]
-    return tuple(line["seconds"] for line in lines if line["user"]), sum(combined) or None
+        return None, (), None
+    by_phase: dict[str, list[float]] = {"evaluate": [], "finding": [], "combine": []}
+    for text in path.read_text().splitlines():
+        if text.strip():
+            line = json.loads(text)
+            phase = line.get("phase") or ("finding" if line["user"] else "combine")
+            by_phase.setdefault(phase, []).append(line["seconds"])
+    evaluate, combine = by_phase["evaluate"], by_phase["combine"]
+    return (
+        sum(evaluate) if evaluate else None,
+        tuple(by_phase["finding"]),
+        sum(combine) if combine else None,
+    )
 
 
 #: The progress lines that start each phase, as ``pipeline.run`` words them.
@@ -251,8 +272,8 @@ def note(message: str) -> None:
 
 COLUMNS = (
     f"{'scan':>9} {'parse-all':>9} {'ratio':>7} {'tf load':>8} {'aws':>7} {'scan MB':>8} "
-    f"{'worker MB':>9} {'plan med':>9} {'plan max':>9} {'plan sum':>9} {'combined':>9} "
-    f"{'patched':>9}"
+    f"{'worker MB':>9} {'evaluate':>9} {'plan med':>9} {'plan max':>9} {'plan sum':>9} "
+    f"{'combined':>9} {'patched':>9}"
 )
 
 
@@ -269,14 +290,15 @@ def row(label: str, result: Scan, baseline: Timed) -> str:
         memory = f"{result.scanner_mb:>8.0f} {result.workers_mb:>9.0f}"
         done = f"{result.patched}/{result.findings}"
     combined = "-" if result.combined is None else f"{result.combined:.2f}s"
+    evaluate = "-" if result.evaluate is None else f"{result.evaluate:.2f}s"
     load, aws = (
         f"{result.phases[name]:.2f}s" if name in result.phases else "-"
         for name in ("terraform", "aws")
     )
     return (
         f"  {label} {result.time.text(9)} {baseline.text(9)} {result.time.ratio(baseline):>7} "
-        f"{load:>8} {aws:>7} {memory} {result.median_ms():>7.1f}ms {result.max_ms():>7.0f}ms "
-        f"{result.planning_total():>8.2f}s {combined:>9} {done:>9}"
+        f"{load:>8} {aws:>7} {memory} {evaluate:>9} {result.median_ms():>7.1f}ms "
+        f"{result.max_ms():>7.0f}ms {result.findings_total():>8.2f}s {combined:>9} {done:>9}"
     )
 
 
