@@ -358,6 +358,17 @@ class Workspace:
             )
         return counts
 
+    def prepare(self, directories: Iterable[str]) -> None:
+        """Build now what the first change would otherwise build: the word and string indexes
+        of the texts, and each directory's dependency graph, declared names and file places
+        (a run does this with the original configuration's evaluation, once)."""
+        self._shared.mentions.words(["aws_iam_user"])
+        self._shared.mentions.strings("x")
+        for directory in directories:
+            self.graph(directory)
+            self.declared_counts(directory)
+            self.places(directory)
+
     def graph(self, directory: str) -> Graph:
         """Which names of a directory's original configuration read which (for evaluating an
         edited copy again only where it can differ)."""

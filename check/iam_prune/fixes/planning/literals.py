@@ -268,7 +268,8 @@ class _Naming:
     order: dict[str, int]
 
 
-def _naming(tree: Tree) -> _Naming:
+def naming(tree: Tree) -> _Naming:
+    """The index of ``tree``'s instances by the user they name, built once per tree."""
     walked = tree.walked
     known = walked.indexes.get("naming") if walked is not None else None
     if isinstance(known, _Naming):
@@ -296,7 +297,7 @@ def _candidates(old: Tree, new: Tree, names: set[str]) -> Iterable[tuple[str, Fa
     instances = new.instances
     if not (isinstance(instances, Overlay) and instances.base is old.instances):
         return instances.items()
-    index = _naming(old)
+    index = naming(old)
     changes = instances.changes
     chosen = {a for n in names for a in index.by_value.get(n, ()) if a not in changes}
     chosen.update(a for a in index.lists if a not in changes)

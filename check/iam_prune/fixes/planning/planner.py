@@ -18,7 +18,7 @@ from dataclasses import dataclass, replace
 
 from iam_prune.fixes.evaluation.roots import Evaluation
 from iam_prune.fixes.evaluation.workspace import Workspace
-from iam_prune.fixes.planning.literals import Literals, literals
+from iam_prune.fixes.planning.literals import Literals, literals, naming
 from iam_prune.fixes.planning.migrate import migration
 from iam_prune.fixes.planning.notes import destroy_notes, destroys, orphan_note, orphaned_modules
 from iam_prune.fixes.planning.settle import Settled, settle
@@ -80,9 +80,16 @@ class Planner:
         return self._remediation(together, declarations)
 
     def prepare(self, planned: Sequence[Sequence[Declaration]]) -> None:
-        """Evaluate the roots of every finding's declarations."""
+        """Evaluate the roots of every finding's declarations, and build the indexes every
+        finding reads."""
+        directories: set[str] = set()
         for declarations in planned:
-            self.evaluation((), declarations).evaluate()
+            evaluation = self.evaluation((), declarations)
+            evaluation.evaluate()
+            directories.update(evaluation.directories)
+            for evaluated in evaluation.trees:
+                naming(evaluated)
+        self.workspace.prepare(sorted(directories))
 
     def evaluation(
         self, edits: Sequence[FileEdit], declarations: Sequence[Declaration]
