@@ -27,6 +27,7 @@ from iam_prune.fixes.text.parsed import parse_text
 from iam_prune.fixes.text.syntaxwalk import children
 from iam_prune.model import FileEdit, SourceSpan
 from iam_prune.terraform.jsonsyntax import JsonSyntaxError, JsonValue, scan
+from iam_prune.terraform.scan import is_data_file
 from iam_prune.terraform.syntax import (
     Block,
     Expr,
@@ -53,6 +54,11 @@ Parser = Callable[[str, str], ParsedFile | ParseError]
 def render(path: str, text: str, edits: Sequence[FileEdit], parse: Parser = parse_text) -> str:
     """``text`` after every edit for ``path`` in ``edits``; ``parse`` reads ``text`` (a
     workspace passes the parse it holds already)."""
+    if is_data_file(path) and not path.endswith(".json"):  # whole lines of a users list
+        try:
+            return apply_edits(text, edits)
+        except ValueError as error:
+            raise RenderError(_collision(path, text, edits) or f"{path}: {error}") from error
     removals = sorted({(e.start, e.end) for e in edits if not e.replacement and e.start < e.end})
     others = [e for e in edits if e.replacement or e.start == e.end]
     index = _json_units(text) if path.endswith(".json") else _hcl_units(path, text, parse)
