@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from iam_prune.terraform.dataorigins import DataText
+from iam_prune.terraform.dataorigins import DataText, whole_lines
 from iam_prune.terraform.decoding import csvdecode, jsondecode, yamldecode
 from iam_prune.terraform.values import Obj, Seq
 
@@ -35,12 +35,15 @@ def test_a_mapping_entry_takes_its_nested_lines_and_the_comment_above() -> None:
     assert _removed(text, people.origins[1]) == "people:\n  ann:\n    groups: [dev]\n  cy: {}\n"
 
 
-def test_items_written_inline_have_no_origin() -> None:
-    value = yamldecode(DataText("users: [ann, bob]\n", "u.yaml"))
+def test_items_written_inline_keep_only_their_characters() -> None:
+    text = "users: [ann, bob]\n"
+    value = yamldecode(DataText(text, "u.yaml"))
     assert isinstance(value, Obj)
     users = value.items[0]
     assert isinstance(users, Seq) and users.items == ("ann", "bob")
-    assert users.origins == (None, None)
+    origin = users.origins[1]
+    assert origin is not None and text[origin.start : origin.end] == "bob"
+    assert not whole_lines(text, origin.start, origin.end)
 
 
 def test_a_string_built_in_the_code_decodes_without_origins() -> None:

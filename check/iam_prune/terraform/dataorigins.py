@@ -5,7 +5,9 @@
 decoded value keeps, for each list item and map entry, the whole lines it takes when nothing
 else shares them (a block-style ``- omar # on call`` item, a ``omar:`` entry with its nested
 lines, a CSV record): removing them removes exactly that entry and keeps the file's format and
-its other comments. An entry written inline with others (``users: [a, b]``) gets no origin.
+its other comments. An entry written inline with others (``users: [a, b]``) keeps just its own
+characters, which a fix does not take apart (:func:`whole_lines` says which is which) but a
+note names with its line.
 
 Origins are only worked out for a text ``file()`` read (a :class:`DataText`, which knows its
 path); a string built in the code decodes without them.
@@ -33,6 +35,12 @@ class DataText(str):
         made = super().__new__(cls, text)
         made.file = file
         return made
+
+
+def whole_lines(text: str, start: int, end: int) -> bool:
+    """Whether ``text[start:end]`` is whole lines: an entry a fix may take away as it is."""
+    at_start = start == 0 or text[start - 1] == "\n"
+    return at_start and (end == len(text) or text[end - 1] == "\n")
 
 
 def with_yaml_origins(value: Value, text: DataText) -> Value:
@@ -132,17 +140,20 @@ class _Lines:
         start = node.start_mark
         before = self.line_text(start.line)[: start.column].strip()
         if before != "-":
-            return None
-        return self._through(start.line, node)
+            return self._inline(node, node)
+        return self._through(start.line, node) or self._inline(node, node)
 
     def entry(self, key: Any, value: Any) -> Origin:
         """A block mapping entry: the key first on its line, its value ending the lines."""
         start = key.start_mark
-        if self.line_text(start.line)[: start.column].strip() not in ("", "-"):
-            return None
-        if self.line_text(start.line)[: start.column].strip() == "-":
-            return None  # the first entry of an item: removing it leaves the item's others
-        return self._through(start.line, value)
+        if self.line_text(start.line)[: start.column].strip():
+            return self._inline(key, value)  # inline, or the first entry of an item
+        return self._through(start.line, value) or self._inline(key, value)
+
+    def _inline(self, first: Any, last: Any) -> Origin:
+        """Where an entry written among others is: a fix does not edit it (it is not lines
+        of its own), but a note names it."""
+        return self.span(first.start_mark.index, _last(last).end_mark.index)
 
     def _through(self, first: int, node: Any) -> Origin:
         """From line ``first`` (with the comment lines right above it, which speak of it) to

@@ -27,6 +27,7 @@ from iam_prune.fixes.text.parsed import parse_text
 from iam_prune.fixes.text.syntaxwalk import children
 from iam_prune.model import FileEdit, SourceSpan
 from iam_prune.terraform.jsonsyntax import JsonSyntaxError, JsonValue, scan
+from iam_prune.terraform.dataorigins import whole_lines
 from iam_prune.terraform.scan import is_data_file
 from iam_prune.terraform.syntax import (
     Block,
@@ -55,6 +56,13 @@ def render(path: str, text: str, edits: Sequence[FileEdit], parse: Parser = pars
     """``text`` after every edit for ``path`` in ``edits``; ``parse`` reads ``text`` (a
     workspace passes the parse it holds already)."""
     if is_data_file(path) and not path.endswith(".json"):  # whole lines of a users list
+        for edit in edits:
+            if not whole_lines(text, edit.start, edit.end):
+                line = text.count("\n", 0, edit.start) + 1
+                raise RenderError(
+                    f"{path}:{line}: `{text[edit.start : edit.end]}` is written among other "
+                    "entries on its line; remove it there by hand"
+                )
         try:
             return apply_edits(text, edits)
         except ValueError as error:
