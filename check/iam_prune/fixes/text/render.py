@@ -26,8 +26,8 @@ from iam_prune.fixes.text.layout import realign
 from iam_prune.fixes.text.parsed import parse_text
 from iam_prune.fixes.text.syntaxwalk import children
 from iam_prune.model import FileEdit, SourceSpan
-from iam_prune.terraform.jsonsyntax import JsonSyntaxError, JsonValue, scan
 from iam_prune.terraform.dataorigins import whole_lines
+from iam_prune.terraform.jsonsyntax import JsonSyntaxError, JsonValue, scan
 from iam_prune.terraform.scan import is_data_file
 from iam_prune.terraform.syntax import (
     Block,
