@@ -8,15 +8,10 @@ plain constructors and no server.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from collections.abc import Mapping
-
-    from iam_prune.terraform.syntax import ParsedFile
 
 
 class Status(StrEnum):
@@ -271,9 +266,10 @@ class TerraformModel:
     user_reads: tuple[UserRead, ...] = ()  # data sources reading a user by its name
     #: Calls of modules whose code is not read (registry, git): they may create any user.
     opaque_modules: tuple[Note, ...] = ()
-    #: The parses the load made, by path, for whoever reads the same texts after it (the
-    #: fixes, the redaction): a file is parsed once per run. Not part of what the model is.
-    parsed: Mapping[str, ParsedFile] = field(default_factory=dict, compare=False, repr=False)
+    #: The parses the load made (``terraform.syntax.ParsedFile``), by path, for whoever reads
+    #: the same texts after it (the fixes, the redaction): a file is parsed once per run. Not
+    #: part of what the model is, and typed loosely so that the model needs no parser.
+    parsed: Mapping[str, object] = field(default_factory=dict, compare=False, repr=False)
     #: Whether the load could use the disk cache of parses (``--no-cache`` not given).
     parse_cache: bool = field(default=True, compare=False)
 

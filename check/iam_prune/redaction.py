@@ -89,11 +89,10 @@ class _Secrets:
             if posixpath.dirname(path) in folders and scan.is_config_file(path):
                 wanted.append((path, text))
         wanted = list(dict.fromkeys(wanted))
-        missing = [(path, text) for path, text in wanted if path not in model.parsed]
+        known = {p: f for p, f in model.parsed.items() if isinstance(f, ParsedFile)}
+        missing = [(path, text) for path, text in wanted if path not in known]
         fresh = iter(cache.parse_all(missing, use_cache=use_cache))
-        outcomes = [
-            model.parsed[path] if path in model.parsed else next(fresh) for path, _ in wanted
-        ]
+        outcomes = [known[path] if path in known else next(fresh) for path, _ in wanted]
         parsed = [p for p in outcomes if isinstance(p, ParsedFile)]
         hidden_variables: dict[str, set[str]] = {}
         for file in parsed:

@@ -7,15 +7,27 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from iam_prune.terraform import scan
 from iam_prune.terraform.moduleconfig import USER_RESOURCE
 from iam_prune.terraform.references import declares, directory_of
-from iam_prune.terraform.syntax import Block, ParsedFile
+from iam_prune.terraform.syntax import Block, ParsedFile, ParseError
 
-if TYPE_CHECKING:
-    from iam_prune.fixes.evaluation.workspace import Workspace
+
+class Workspace(Protocol):
+    """What is read here of a workspace (``evaluation.workspace.Workspace``)."""
+
+    texts: dict[str, str]
+    changed: frozenset[str]
+
+    def files(self, directory: str) -> list[str]: ...
+    def parsed(self, path: str) -> ParsedFile | ParseError: ...
+    def config_files(self, directory: str) -> list[ParsedFile]: ...
+    def places(self, directory: str) -> dict[str, int]: ...
+    def blocks(self, directory: str) -> dict[str, list[Block]]: ...
+    def declared(self, directory: str) -> set[str]: ...
+    def declared_counts(self, directory: str) -> Counter[str]: ...
 
 
 def config_files(workspace: Workspace, parent: Workspace, directory: str) -> list[ParsedFile]:

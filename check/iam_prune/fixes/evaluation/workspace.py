@@ -118,7 +118,7 @@ class Workspace:
         shared.use_cache = model.parse_cache
         for path, _ in model.sources:
             parsed = model.parsed.get(path)
-            if parsed is not None and path not in shared.parses:
+            if isinstance(parsed, ParsedFile) and path not in shared.parses:
                 shared.parses[path] = parsed
         return workspace
 

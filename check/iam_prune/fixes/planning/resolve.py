@@ -86,12 +86,15 @@ class Resolver:
 def located(
     workspace: Workspace, directories: Iterable[str], names: Iterable[str]
 ) -> Iterator[Located]:
-    """Every use in the files of ``directories`` whose text mentions one of ``names`` (the
+    """Every use in the blocks of ``directories`` whose text mentions one of ``names`` (the
     addresses an edit may break), in file order: the workspace's word index says which files
-    do, so only those are parsed."""
+    do, so only those are parsed, and in them only the blocks that mention a name are read
+    (a file of hundreds of users is not read whole for one)."""
     wanted = tuple(sorted(set(names)))
+    pattern = _mentions(wanted)
     for directory in sorted(set(directories)):
-        yield from _uses_in(workspace, workspace.mentioning(wanted, workspace.files(directory)))
+        paths = workspace.mentioning(wanted, workspace.files(directory))
+        yield from _uses_in(workspace, paths, pattern)
 
 
 def located_exhaustively(
@@ -106,7 +109,7 @@ def located_exhaustively(
             for path in workspace.files(directory)
             if pattern is not None and pattern.search(workspace.texts[path])
         ]
-        yield from _uses_in(workspace, paths)
+        yield from _uses_in(workspace, paths, pattern)
 
 
 def uses_by_block(
@@ -127,15 +130,21 @@ def uses_by_block(
     return found
 
 
-def _uses_in(workspace: Workspace, paths: Iterable[str]) -> Iterator[Located]:
+def _uses_in(
+    workspace: Workspace, paths: Iterable[str], pattern: re.Pattern[str] | None
+) -> Iterator[Located]:
+    """The uses of the blocks of ``paths`` whose text ``pattern`` finds something in."""
     for path in paths:
         text = workspace.text(path)
         parsed = workspace.parsed(path) if text is not None else None
-        if text is None or not isinstance(parsed, ParsedFile):
+        if text is None or not isinstance(parsed, ParsedFile) or pattern is None:
             continue
-        for use in uses(parsed, text):
-            if (use.block.block_type, use.path[0]) not in _PAST_ADDRESSES:
-                yield Located(path, use)
+        for block in parsed.blocks:
+            if not pattern.search(text, block.span.start, block.span.end):
+                continue
+            for use in block_uses(block, text):
+                if (use.block.block_type, use.path[0]) not in _PAST_ADDRESSES:
+                    yield Located(path, use)
 
 
 def _mentions(names: tuple[str, ...]) -> re.Pattern[str] | None:
