@@ -6,8 +6,8 @@ decoded value keeps, for each list item and map entry, the whole lines it takes 
 else shares them (a block-style ``- omar # on call`` item, a ``omar:`` entry with its nested
 lines, a CSV record): removing them removes exactly that entry and keeps the file's format and
 its other comments. An entry written inline with others (``users: [a, b]``) keeps just its own
-characters, which a fix does not take apart (:func:`whole_lines` says which is which) but a
-note names with its line.
+characters (:func:`whole_lines` says which is which): a fix takes it out with its comma
+(:mod:`iam_prune.fixes.text.datalists`), or a note names it with its line.
 
 Origins are only worked out for a text ``file()`` read (a :class:`DataText`, which knows its
 path); a string built in the code decodes without them.

@@ -20,6 +20,7 @@ import itertools
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from iam_prune.fixes.text.datalists import flow_removal
 from iam_prune.fixes.text.edits import apply_edits, merge_removals, removal_range
 from iam_prune.fixes.text.elements import Container, Range, removal_ranges
 from iam_prune.fixes.text.layout import realign
@@ -56,13 +57,7 @@ def render(path: str, text: str, edits: Sequence[FileEdit], parse: Parser = pars
     """``text`` after every edit for ``path`` in ``edits``; ``parse`` reads ``text`` (a
     workspace passes the parse it holds already)."""
     if is_data_file(path) and not path.endswith(".json"):  # whole lines of a users list
-        for edit in edits:
-            if not whole_lines(text, edit.start, edit.end):
-                line = text.count("\n", 0, edit.start) + 1
-                raise RenderError(
-                    f"{path}:{line}: `{text[edit.start : edit.end]}` is written among other "
-                    "entries on its line; remove it there by hand"
-                )
+        edits = _joined([_data_edit(path, text, edit) for edit in edits])
         try:
             return apply_edits(text, edits)
         except ValueError as error:
@@ -80,6 +75,32 @@ def render(path: str, text: str, edits: Sequence[FileEdit], parse: Parser = pars
     if path.endswith(".json"):
         return result
     return realign(text, result, [*merged, *others])
+
+
+def _data_edit(path: str, text: str, edit: FileEdit) -> FileEdit:
+    """A removal in a data file: whole lines as they are, an inline entry with its comma."""
+    if edit.replacement or whole_lines(text, edit.start, edit.end):
+        return edit
+    widened = flow_removal(text, edit.start, edit.end)
+    if widened is None:
+        line = text.count("\n", 0, edit.start) + 1
+        raise RenderError(
+            f"{path}:{line}: `{text[edit.start : edit.end]}` is written among other "
+            "entries on its line; remove it there by hand"
+        )
+    return FileEdit(path, *widened)
+
+
+def _joined(edits: Sequence[FileEdit]) -> list[FileEdit]:
+    """Removals that overlap as one (two neighbours of an inline list share a comma)."""
+    joined: list[FileEdit] = []
+    for edit in sorted(set(edits), key=lambda e: (e.start, e.end)):
+        last = joined[-1] if joined else None
+        if last and not last.replacement and not edit.replacement and edit.start < last.end:
+            joined[-1] = FileEdit(edit.file, last.start, max(last.end, edit.end))
+        else:
+            joined.append(edit)
+    return joined
 
 
 def render_all(
