@@ -18,7 +18,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 
 from iam_prune.model import Finding, Report, SourceSpan, TerraformModel
-from iam_prune.terraform import cache
+from iam_prune.terraform import cache, scan
 from iam_prune.terraform.syntax import Block, Literal, ParsedFile
 
 HIDDEN = "(sensitive value hidden)"
@@ -86,7 +86,7 @@ class _Secrets:
         # A .tfvars value is sensitive when its variable is: read the folder's declarations.
         folders = {posixpath.dirname(path) for path, _ in wanted if _is_vars(path)}
         for path, text in model.sources:
-            if posixpath.dirname(path) in folders and not _is_vars(path):
+            if posixpath.dirname(path) in folders and scan.is_config_file(path):
                 wanted.append((path, text))
         wanted = list(dict.fromkeys(wanted))
         known = {p: f for p, f in model.parsed.items() if isinstance(f, ParsedFile)}

@@ -105,3 +105,46 @@ def test_a_module_key_that_goes_takes_its_resources() -> None:
 
     assert change.destroyed == ('module.team["web"].aws_iam_user.lead',)
     assert change.modules == ('module.team["web"]',)
+
+
+CONDITIONAL = """variable "create" {
+  default = %s
+}
+
+resource "aws_iam_user" "lab" {
+  for_each = toset(["lea", "max"])
+  name     = each.key
+}
+
+resource "aws_iam_access_key" "lab" {
+  for_each = var.create ? aws_iam_user.lab : {}
+  user     = each.value.name
+}
+"""
+
+
+def test_a_conditional_over_a_resource_is_keyed_like_the_branch_it_chooses() -> None:
+    made = tree(Workspace({"main.tf": CONDITIONAL % "true"}), ".").instances
+    assert {a for a in made if a.startswith("aws_iam_access_key")} == {
+        'aws_iam_access_key.lab["lea"]',
+        'aws_iam_access_key.lab["max"]',
+    }
+    made = tree(Workspace({"main.tf": CONDITIONAL % "false"}), ".").instances
+    assert not [a for a in made if a.startswith("aws_iam_access_key")]
+
+
+def test_file_reads_the_workspace_text_relative_to_the_module() -> None:
+    main = 'module "t" {\n  source = "./t"\n}\n'
+    team = (
+        'resource "aws_iam_user" "u" {\n'
+        '  for_each = toset(yamldecode(file("${path.module}/u.yaml")))\n'
+        "  name     = each.key\n}\n"
+    )
+    workspace = Workspace({"main.tf": main, "t/main.tf": team, "t/u.yaml": "- ann\n- bob\n"})
+    made = tree(workspace, ".").instances
+    assert sorted(made) == [
+        "module.t",
+        'module.t.aws_iam_user.u["ann"]',
+        'module.t.aws_iam_user.u["bob"]',
+    ]
+    assert made['module.t.aws_iam_user.u["bob"]'].origin.file == "t/u.yaml"  # type: ignore[union-attr]

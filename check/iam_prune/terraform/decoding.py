@@ -3,8 +3,8 @@
 Users are often listed in a YAML, JSON or CSV file beside the code
 (``for_each = toset(yamldecode(file("users.yaml")).users)``). Decoding is deterministic, so it
 is evaluated like any other function; the text comes from ``file()``, which the module layer
-reads. Decoded values carry no origins: an element of a data file is not an edit of the
-Terraform text.
+reads. A text read from a file decodes with origins (the lines of each entry,
+:mod:`iam_prune.terraform.dataorigins`): removing a user's entry there is the fix.
 
 YAML is read with PyYAML's safe loader, which agrees with Terraform's decoder on what user
 lists are made of (strings, numbers, bools, null, sequences, mappings); timestamps come out
@@ -21,6 +21,12 @@ from typing import Any
 
 import yaml
 
+from iam_prune.terraform.dataorigins import (
+    DataText,
+    with_csv_origins,
+    with_json_origins,
+    with_yaml_origins,
+)
 from iam_prune.terraform.values import Unknown, Value, make_obj, make_seq, to_string
 
 
@@ -33,7 +39,8 @@ def jsondecode(text: str) -> Value:
         loaded = json.loads(text)
     except ValueError as error:
         raise DecodeError(f"the text is not valid JSON: {error}") from error
-    return from_plain(loaded)
+    value = from_plain(loaded)
+    return with_json_origins(value, text) if isinstance(text, DataText) else value
 
 
 def yamldecode(text: str) -> Value:
@@ -43,7 +50,8 @@ def yamldecode(text: str) -> Value:
         raise DecodeError(f"the text is not valid YAML: {error}") from error
     if len(documents) > 1:
         raise DecodeError("the text holds more than one YAML document")
-    return from_plain(documents[0] if documents else None)
+    value = from_plain(documents[0] if documents else None)
+    return with_yaml_origins(value, text) if isinstance(text, DataText) else value
 
 
 def csvdecode(text: str) -> Value:
@@ -60,7 +68,8 @@ def csvdecode(text: str) -> Value:
                 f"CSV row {number} has {len(row)} fields, the header has {len(header)}"
             )
         records.append(make_obj("object", ((k, v, None) for k, v in zip(header, row, strict=True))))
-    return make_seq("list", records)
+    value = make_seq("list", records)
+    return with_csv_origins(value, text) if isinstance(text, DataText) else value
 
 
 def from_plain(data: Any) -> Value:

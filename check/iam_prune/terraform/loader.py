@@ -52,7 +52,8 @@ def load_model(
     tree.check_links(links)
     variables = tree.var_files(var_files)
 
-    walk = Walk(tree.configs(), reader=DataFiles(root))
+    data = DataFiles(root)
+    walk = Walk(tree.configs(), reader=data)
     roots = tree.roots(given)
     for directory in roots:
         config = walk.configs.get(directory)
@@ -73,7 +74,7 @@ def load_model(
         errors=tuple(errors),
         unreadable_texts=tuple(tree.unreadable),
         unread=tuple(tree.unread),
-        sources=tuple(item for item in sources if item[0] not in broken),
+        sources=(*(item for item in sources if item[0] not in broken), *_new(data.read(), sources)),
         references=found_references,
         var_files=tuple(parsed.path for parsed in variables),
         files_scanned=tree.scanned,
@@ -84,6 +85,12 @@ def load_model(
         parsed=tree.all_parsed(),
         parse_cache=use_cache,
     )
+
+
+def _new(data: list[tuple[str, str]], sources: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The data files ``file()`` read that are not among the sources already."""
+    known = {path for path, _ in sources}
+    return [item for item in data if item[0] not in known]
 
 
 def _by_directory(files: Sequence[Path]) -> dict[Path, list[Path]]:

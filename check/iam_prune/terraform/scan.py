@@ -112,6 +112,14 @@ def is_terraform_file(name: str) -> bool:
     return not _hidden(name) and (is_config_file(name) or is_auto_vars_file(name))
 
 
+def is_data_file(name: str) -> bool:
+    """A YAML, JSON or CSV file beside the code, which ``file()`` may read (users listed in
+    it), not one Terraform reads itself."""
+    if name.endswith(".json"):
+        return not is_config_file(name) and not name.endswith(".tfvars.json")
+    return name.endswith((".yaml", ".yml", ".csv"))
+
+
 def is_config_file(name: str) -> bool:
     return name.endswith(CONFIG_SUFFIXES)
 

@@ -21,11 +21,11 @@ from iam_prune.fixes.evaluation.scopes import Child, Scope, children, root_scope
 from iam_prune.fixes.evaluation.workspace import Workspace
 from iam_prune.model import SourceSpan
 from iam_prune.terraform.addresses import instance_key
-from iam_prune.terraform.evaluate import attribute, evaluate
+from iam_prune.terraform.evaluate import Names, attribute, evaluate
 from iam_prune.terraform.expansion import Expanded, expand
 from iam_prune.terraform.references import Traversal, traversals
-from iam_prune.terraform.syntax import Block, GetAttr, Name, Template
-from iam_prune.terraform.values import Unknown, Value, make_obj, plain
+from iam_prune.terraform.syntax import Block, Conditional, GetAttr, Name, Template
+from iam_prune.terraform.values import Unknown, Value, make_obj, plain, to_bool
 
 # Arguments that say how many instances there are or in what order, not what one is.
 _META = {"count", "for_each", "depends_on", "provider", "lifecycle"}
@@ -221,11 +221,12 @@ def expansions(
 
     ``for_each = aws_iam_user.dev`` (over another resource of the module) is not something
     the evaluator knows, but its keys are that resource's keys: such blocks are expanded from
-    the instances found for the other resource, once those are known.
+    the instances found for the other resource, once those are known. So are
+    ``var.create ? aws_iam_user.dev : {}`` and the like when the condition is known.
     """
     waiting: list[tuple[Block, str]] = []
     for block in _resources(workspace, scope.directory, only):
-        other = _keyed_by_resource(block)
+        other = _keyed_by_resource(block, scope.names)
         if other is None:
             yield block, expand(block, scope.names, tuple(a.value for a in block.attributes))
         else:
@@ -243,12 +244,19 @@ def expansions(
         yield block, expand(block, scope.names)
 
 
-def _keyed_by_resource(block: Block) -> str | None:
-    """``type.name`` when the block's ``for_each`` is exactly another resource."""
+def _keyed_by_resource(block: Block, names: Names) -> str | None:
+    """``type.name`` when the block's ``for_each`` is exactly another resource, or a
+    conditional whose known condition chooses one (``var.create ? aws_iam_user.x : {}``: the
+    other branch is an ordinary value, which ``expand`` evaluates)."""
     attribute = block.attribute("for_each")
     if attribute is None:
         return None
     value = attribute.value
+    while isinstance(value, Conditional):
+        condition = to_bool(evaluate(value.condition, names))
+        if isinstance(condition, Unknown):
+            return None
+        value = value.if_true if condition else value.if_false
     if (
         isinstance(value, Template)
         and len(value.parts) == 1

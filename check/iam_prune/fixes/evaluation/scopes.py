@@ -3,12 +3,14 @@ instance of every module call below it, each with what ``var.*`` and ``local.*``
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import posixpath
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from pathlib import PurePosixPath
+from pathlib import Path, PurePosixPath
 
 from iam_prune.fixes.evaluation.workspace import Workspace, joined
 from iam_prune.terraform import scan
+from iam_prune.terraform.dataorigins import DataText
 from iam_prune.terraform.expansion import Expanded, expand
 from iam_prune.terraform.instances import Instance, root_inputs, tfvars_order
 from iam_prune.terraform.moduleconfig import is_iam_user_module, is_local_source, source_of
@@ -56,8 +58,29 @@ def root_scope(workspace: Workspace, directory: str) -> Scope:
         for path in (*automatic, *workspace.var_files)
         if path in workspace.texts and isinstance(parsed := workspace.parsed(path), ParsedFile)
     ]
-    instance = Instance(config, "", "", root_inputs(inputs), missing=_ROOT_MISSING)
+    instance = Instance(
+        config,
+        "",
+        "",
+        root_inputs(inputs),
+        missing=_ROOT_MISSING,
+        root_path=Path(directory),
+        reader=_reader(workspace),
+    )
     return Scope("", directory, instance)
+
+
+def _reader(workspace: Workspace) -> Callable[[Path], str | None]:
+    """What ``file()`` reads in a workspace: the texts of the data files the load read (a
+    users list in YAML), as edited, so that removing an entry there is evaluated like an edit
+    of a ``.tf`` file. Paths are relative to the root module, as Terraform runs there."""
+
+    def read(path: Path) -> str | None:
+        file = posixpath.normpath(path.as_posix())
+        text = workspace.texts.get(file)
+        return None if text is None else DataText(text, file)
+
+    return read
 
 
 def children(workspace: Workspace, scope: Scope) -> Iterator[Child]:
@@ -112,5 +135,7 @@ def _child(
         calls=(*parent.names.calls, call.span),
         key_origin=expanded.origin if expanded.suffix else parent.names.key_origin,
         missing=f'the call of module "{label}" does not set it',
+        root_path=parent.names.root_path,
+        reader=parent.names.reader,
     )
     return Scope(f"{address}.", directory, instance)

@@ -275,7 +275,11 @@ class Workspace:
 
     def broken(self, paths: Sequence[str]) -> list[ParseError]:
         """Why each of ``paths`` does not parse, for those that do not."""
-        return [error for path in paths if isinstance(error := self.parsed(path), ParseError)]
+        return [
+            error
+            for path in paths
+            if not scan.is_data_file(path) and isinstance(error := self.parsed(path), ParseError)
+        ]
 
     def directories(self) -> list[str]:
         return list(self._by_directory)

@@ -23,6 +23,7 @@ from iam_prune.fixes.planning.migrate import migration
 from iam_prune.fixes.planning.notes import destroy_notes, destroys, orphan_note, orphaned_modules
 from iam_prune.fixes.planning.settle import Settled, settle
 from iam_prune.fixes.planning.starts import Start, removal, starts
+from iam_prune.fixes.planning.unlisted import unlisted_notes
 from iam_prune.fixes.text.patch import unified_diff
 from iam_prune.model import Declaration, FileEdit, Remediation, TerraformModel
 from iam_prune.terraform.moduleconfig import is_iam_user_module
@@ -175,6 +176,7 @@ class Planner:
             destroys=destroys(settled.change, declarations),
             manual=(
                 *destroy_notes(settled.change),
+                *unlisted_notes(self.workspace, settled.change),
                 *(
                     orphan_note(directory, "this change")
                     for directory in orphaned_modules(self.workspace, after)

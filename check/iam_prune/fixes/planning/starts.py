@@ -19,6 +19,7 @@ import re
 from dataclasses import dataclass
 
 from iam_prune.model import Declaration, FileEdit, SourceSpan
+from iam_prune.terraform.scan import is_data_file
 
 # One step of an instance address: `module.name` or `type.name`, with an optional key.
 _STEP = re.compile(r'([\w-]+)\.([\w-]+)(\[(?:"(?:[^"\\]|\\.)*"|\d+|\*)\])?(?:\.|$)')
@@ -96,7 +97,8 @@ def _keyed(decl: Declaration, key: str) -> tuple[list[Start], str | None]:
     where = decl.key_span
     if where is not None:
         if key.startswith('["'):
-            return [Start((removal(where),), f"its key {key}", "key")], None
+            written = f" ({where.file}:{where.line})" if is_data_file(where.file) else ""
+            return [Start((removal(where),), f"its key {key}{written}", "key")], None
         return [Start((removal(where),), "its element of the `count` list", "count")], None
     resource = decl.address.rsplit(".", 2)
     label = ".".join(resource[-2:]).split("[")[0]

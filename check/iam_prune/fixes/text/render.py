@@ -20,13 +20,16 @@ import itertools
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from iam_prune.fixes.text.datalists import flow_removal
 from iam_prune.fixes.text.edits import apply_edits, merge_removals, removal_range
 from iam_prune.fixes.text.elements import Container, Range, removal_ranges
 from iam_prune.fixes.text.layout import realign
 from iam_prune.fixes.text.parsed import parse_text
 from iam_prune.fixes.text.syntaxwalk import children
 from iam_prune.model import FileEdit, SourceSpan
+from iam_prune.terraform.dataorigins import whole_lines
 from iam_prune.terraform.jsonsyntax import JsonSyntaxError, JsonValue, scan
+from iam_prune.terraform.scan import is_data_file
 from iam_prune.terraform.syntax import (
     Block,
     Expr,
@@ -53,6 +56,12 @@ Parser = Callable[[str, str], ParsedFile | ParseError]
 def render(path: str, text: str, edits: Sequence[FileEdit], parse: Parser = parse_text) -> str:
     """``text`` after every edit for ``path`` in ``edits``; ``parse`` reads ``text`` (a
     workspace passes the parse it holds already)."""
+    if is_data_file(path) and not path.endswith(".json"):  # whole lines of a users list
+        edits = _joined([_data_edit(path, text, edit) for edit in edits])
+        try:
+            return apply_edits(text, edits)
+        except ValueError as error:
+            raise RenderError(_collision(path, text, edits) or f"{path}: {error}") from error
     removals = sorted({(e.start, e.end) for e in edits if not e.replacement and e.start < e.end})
     others = [e for e in edits if e.replacement or e.start == e.end]
     index = _json_units(text) if path.endswith(".json") else _hcl_units(path, text, parse)
@@ -66,6 +75,32 @@ def render(path: str, text: str, edits: Sequence[FileEdit], parse: Parser = pars
     if path.endswith(".json"):
         return result
     return realign(text, result, [*merged, *others])
+
+
+def _data_edit(path: str, text: str, edit: FileEdit) -> FileEdit:
+    """A removal in a data file: whole lines as they are, an inline entry with its comma."""
+    if edit.replacement or whole_lines(text, edit.start, edit.end):
+        return edit
+    widened = flow_removal(text, edit.start, edit.end)
+    if widened is None:
+        line = text.count("\n", 0, edit.start) + 1
+        raise RenderError(
+            f"{path}:{line}: `{text[edit.start : edit.end]}` is written among other "
+            "entries on its line; remove it there by hand"
+        )
+    return FileEdit(path, *widened)
+
+
+def _joined(edits: Sequence[FileEdit]) -> list[FileEdit]:
+    """Removals that overlap as one (two neighbours of an inline list share a comma)."""
+    joined: list[FileEdit] = []
+    for edit in sorted(set(edits), key=lambda e: (e.start, e.end)):
+        last = joined[-1] if joined else None
+        if last and not last.replacement and not edit.replacement and edit.start < last.end:
+            joined[-1] = FileEdit(edit.file, last.start, max(last.end, edit.end))
+        else:
+            joined.append(edit)
+    return joined
 
 
 def render_all(

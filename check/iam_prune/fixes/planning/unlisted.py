@@ -1,0 +1,71 @@
+"""The dependents whose instances iam-prune cannot list, named so ``destroys`` is not silently
+short.
+
+A block whose ``for_each`` or ``count`` cannot be evaluated (a filter over a resource's
+attributes, a function iam-prune does not model, an input known only at plan time) has one
+``[*]`` instance before the change and after it: comparing them shows nothing gone, yet
+``terraform plan`` may destroy the retired user's instances of it. Such a block is a
+dependent of the change when it reads a resource the change destroys instances of, or its
+``for_each``/``count`` reads what the destroyed resources' own ``for_each``/``count`` read
+(``local.humans`` filtered in a way iam-prune cannot follow). Each gets a note naming it
+with its file and line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from iam_prune.fixes.evaluation.compare import Change
+from iam_prune.fixes.evaluation.workspace import Workspace
+from iam_prune.terraform.addresses import WILDCARD
+from iam_prune.terraform.references import traversals
+from iam_prune.terraform.syntax import Block
+
+_KEYS = ("for_each", "count")
+
+
+def unlisted_notes(workspace: Workspace, change: Change | None) -> list[str]:
+    """A note for every resource block that depends on what ``change`` destroys and whose
+    instances could not be listed."""
+    if change is None or not change.destroyed:
+        return []
+    gone: dict[tuple[str, str], set[str]] = {}
+    for address in change.destroyed:
+        facts = change.before.get(address)
+        if facts is None or facts.kind != "resource" or WILDCARD in address:
+            continue
+        prefix = address[: address.rindex(facts.config)]
+        gone.setdefault((prefix, facts.directory), set()).add(facts.config)
+    notes = []
+    for (prefix, directory), configs in sorted(gone.items()):
+        blocks = workspace.blocks(directory)
+        keyed_by = {a for config in configs for b in blocks.get(config, ()) for a in _key_reads(b)}
+        for config, found in blocks.items():
+            if "." not in config or config in configs:
+                continue
+            if f"{prefix}{config}{WILDCARD}" not in change.before:
+                continue
+            for block in found:
+                if _reads(block, configs) or keyed_by & set(_key_reads(block)):
+                    span = block.span
+                    notes.append(
+                        f"{span.file}:{span.line}: the instances of `{prefix}{config}` could "
+                        "not be listed from the code, and it depends on what this change "
+                        "removes; `terraform plan` shows which of them go."
+                    )
+                    break
+    return notes
+
+
+def _reads(block: Block, configs: set[str]) -> bool:
+    return any(t.address in configs for a in block.attributes for t in traversals(a.value)) or any(
+        _reads(inner, configs) for inner in block.blocks
+    )
+
+
+def _key_reads(block: Block) -> Iterator[str]:
+    """What a block's ``for_each``/``count`` refers to (``local.x``, ``data.y.z``)."""
+    for name in _KEYS:
+        attribute = block.attribute(name)
+        if attribute is not None:
+            yield from (t.address for t in traversals(attribute.value))
