@@ -13,9 +13,10 @@ with its file and line.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 
 from iam_prune.fixes.evaluation.compare import Change
+from iam_prune.fixes.evaluation.instances import Facts
 from iam_prune.fixes.evaluation.workspace import Workspace
 from iam_prune.terraform.addresses import WILDCARD
 from iam_prune.terraform.references import traversals
@@ -37,14 +38,17 @@ def unlisted_notes(workspace: Workspace, change: Change | None) -> list[str]:
         prefix = address[: address.rindex(facts.config)]
         gone.setdefault((prefix, facts.directory), set()).add(facts.config)
     notes = []
+    unknown = _unlisted(change.before)
     for (prefix, directory), configs in sorted(gone.items()):
         blocks = workspace.blocks(directory)
         keyed_by = {a for config in configs for b in blocks.get(config, ()) for a in _key_reads(b)}
-        for config, found in blocks.items():
-            if "." not in config or config in configs:
-                continue
-            if f"{prefix}{config}{WILDCARD}" not in change.before:
-                continue
+        order = {path: n for n, path in enumerate(workspace.files(directory))}
+        candidates = [c for c in unknown.get(prefix, ()) if c in blocks and c not in configs]
+        candidates.sort(
+            key=lambda c: (order.get(blocks[c][0].span.file, -1), blocks[c][0].span.start)
+        )
+        for config in candidates:
+            found = blocks[config]
             for block in found:
                 if _reads(block, configs) or keyed_by & set(_key_reads(block)):
                     span = block.span
@@ -55,6 +59,32 @@ def unlisted_notes(workspace: Workspace, change: Change | None) -> list[str]:
                     )
                     break
     return notes
+
+
+#: The last few trees' unlisted resources: every finding of a run asks about the same tree.
+_KNOWN: list[tuple[Mapping[str, Facts], dict[str, set[str]]]] = []
+
+
+def _unlisted(before: Mapping[str, Facts]) -> dict[str, set[str]]:
+    """The resources (by module instance prefix) whose instances the tree could not list (its
+    one ``[*]`` instance), found once per tree."""
+    for known, found in _KNOWN:
+        if known is before:
+            return found
+    found = {}
+    for address, facts in before.items():
+        if facts.kind == "resource" and address.endswith(WILDCARD):
+            prefix = address[: address.rindex(facts.config)]
+            if address == f"{prefix}{facts.config}{WILDCARD}":
+                found.setdefault(prefix, set()).add(facts.config)
+    _KNOWN.append((before, found))
+    del _KNOWN[:-4]
+    return found
+
+
+def _place(block: Block, order: Mapping[str, int]) -> tuple[int, int]:
+    """Where a block is, in file order."""
+    return order.get(block.span.file, -1), block.span.start
 
 
 def _reads(block: Block, configs: set[str]) -> bool:
