@@ -8,6 +8,7 @@ place is the instances whose fingerprint differs.
 
 from __future__ import annotations
 
+from collections import ChainMap
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import cast
@@ -47,9 +48,13 @@ def compare(before: Sequence[Tree], after: Sequence[Tree]) -> Change:
     state long ago.
     """
     parts = [_compare(old, new) for old, new in zip(before, after, strict=True)]
-    facts: dict[str, Facts] = {}
-    for one in before:
-        facts.update(one.instances)
+    # Every root's instances, a later root's where two share an address; one root's as they
+    # are (the same mapping for every finding, not a copy each time).
+    facts: Mapping[str, Facts] = (
+        before[0].instances
+        if len(before) == 1
+        else ChainMap(*(dict(one.instances) for one in reversed(before)))
+    )
 
     def union(field: str) -> tuple[str, ...]:
         return tuple(sorted({a for part in parts for a in getattr(part, field)}))

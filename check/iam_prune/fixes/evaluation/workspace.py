@@ -106,6 +106,7 @@ class Workspace:
         self._configs: dict[str, ModuleConfig] = {}
         self._declared: dict[str, set[str]] = {}
         self._local_calls: dict[str, list[tuple[str, str]]] = {}
+        self._overrides: dict[str, bool] = {}
         self._blocks: dict[str, dict[str, list[Block]]] = {}
         self._counts: dict[str, Counter[str]] = {}
 
@@ -391,6 +392,16 @@ class Workspace:
         """The workspace every edited copy comes from: the texts as they are on disk."""
         return self if self.parent is None else self.parent.graph_source()
 
+    def _has_overrides(self, directory: str) -> bool:
+        """Whether the directory has override files (asked of the parent while the files are
+        the same ones)."""
+        if self.parent is not None and self._by_directory is self.parent._by_directory:
+            return self.parent._has_overrides(directory)
+        known = self._overrides.get(directory)
+        if known is None:
+            known = self._overrides[directory] = any(map(is_override_file, self.files(directory)))
+        return known
+
     def config(self, directory: str) -> ModuleConfig:
         return self._config(directory)
 
@@ -402,7 +413,7 @@ class Workspace:
             parent = self.unchanged(directory)
             if parent is not None:
                 known = parent._config(directory)
-            elif any(map(is_override_file, self.files(directory))):
+            elif self._has_overrides(directory):
                 known = ModuleConfig.build(directory, Path(directory), self.config_files(directory))
             else:
                 known = from_blocks(directory, Path(directory), self.blocks(directory))
