@@ -316,6 +316,8 @@ class Workspace:
             parent = self.unchanged(directory)
             if parent is not None:
                 known = parent._calls_in(directory)
+            elif not self.mentioning(["module"], self.files(directory)):
+                known = []  # no text says `module`: nothing to parse to know it calls none
             else:
                 modules = self.blocks(directory).get("module", [])
                 calls = local_calls([ParsedFile(directory, tuple(modules))])
