@@ -7,12 +7,10 @@ exceptions, so that whatever is still sound is reported and the run is marked in
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import json
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -21,7 +19,7 @@ from typing import Any
 
 import botocore.exceptions
 
-from iam_prune import __version__, exemptions, redaction, targets, terraform
+from iam_prune import __version__, exemptions, heap, redaction, targets, terraform
 from iam_prune.aws import AwsError
 from iam_prune.aws.account import account_alias
 from iam_prune.aws.inventory import collect
@@ -239,27 +237,8 @@ def run(
     run_info: RunInfo | None = None,
 ) -> Outcome:
     """Scan the Terraform once, then every account (concurrently) into one report."""
-    with _long_lived_heap():
+    with heap.one_run():
         return _run(settings, now=now, progress=progress, opener=opener, run_info=run_info)
-
-
-@contextlib.contextmanager
-def _long_lived_heap() -> Iterator[None]:
-    """Give back to the cycle collector, when the run ends, what ``_keep`` took from it."""
-    try:
-        yield
-    finally:
-        gc.unfreeze()
-
-
-def _keep() -> None:
-    """Keep the cycle collector off what is allocated so far, while the run lasts.
-
-    A run holds the parse of every file it read (millions of small objects) until it ends, and
-    each full collection walked all of them again: three quarters of evaluating a 100,000-name
-    ``for_each`` went to it. What is frozen is still freed by its reference count (syntax
-    trees and values hold no cycles)."""
-    gc.freeze()
 
 
 def _run(
@@ -289,7 +268,7 @@ def _run(
         index = CodeIndex.unknown(str(error))
     else:
         index = CodeIndex.build(model)
-    _keep()  # the model lives as long as the run
+    heap.keep()  # the model lives as long as the run
     errors.extend(model.errors)
     progress(f"parsed {model.files_parsed:,} of {model.files_scanned:,} Terraform files")
     inline, inline_problems = exemptions.inline_exemptions(model)

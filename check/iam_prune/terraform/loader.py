@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from iam_prune import heap
 from iam_prune.model import Declaration, ErrorSource, ReportError, TerraformModel
 from iam_prune.terraform import TerraformError, cache, references, scan, withstate
 from iam_prune.terraform.datafiles import DataFiles
@@ -48,6 +49,7 @@ def load_model(
     tree = _Tree(root, use_cache)
     links: list[Path] = []
     tree.add_dirs(_by_directory(scan.find_files(dirs, tree.unlisted, links.append)))
+    heap.keep()  # the parses live as long as the run: evaluating them is not slowed by them
     tree.follow_calls()
     tree.check_links(links)
     variables = tree.var_files(var_files)
