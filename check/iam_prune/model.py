@@ -146,7 +146,7 @@ class Inventory:
 # --------------------------------------------------------------------------- terraform
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class SourceSpan:
     """A range of characters in one file: ``start``/``end`` are ``str`` indices into the text
     exactly as read (CRLF kept), lines are 1-based and inclusive."""

@@ -168,24 +168,26 @@ _REBUILDERS: dict[type, Callable[[Any, _Shift], Any] | Literal[False]] = {}
 
 def _rebuilder(kind: type) -> Callable[[Any, _Shift], Any] | Literal[False]:
     """How to rebuild a syntax node of ``kind`` with its spans moved; ``False`` for a value
-    that holds no span (a name, a number). A node's fields are copied straight into a new
+    that holds no span (a name, a number). A node's fields are set straight on a new
     instance (the nodes are frozen dataclasses without ``__post_init__``): a big file's
     blocks after an edit are moved for every candidate change, and ``__init__`` per node
     was most of that."""
     if not dataclasses.is_dataclass(kind):
         return False
-    if hasattr(kind, "__post_init__") or hasattr(kind, "__slots__"):
-        names = tuple(field.name for field in dataclasses.fields(kind))
+    names = tuple(field.name for field in dataclasses.fields(kind))
+    if hasattr(kind, "__post_init__"):
 
         def construct(node: Any, shift: _Shift) -> Any:
             return kind(*(_shift(getattr(node, name), shift) for name in names))
 
         return construct
     new = object.__new__
+    put = object.__setattr__
 
     def rebuild(node: Any, shift: _Shift) -> Any:
         copy = new(kind)
-        copy.__dict__.update({name: _shift(value, shift) for name, value in vars(node).items()})
+        for name in names:
+            put(copy, name, _shift(getattr(node, name), shift))
         return copy
 
     return rebuild

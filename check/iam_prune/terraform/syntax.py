@@ -19,7 +19,7 @@ from iam_prune.terraform import TerraformError
 # --------------------------------------------------------------------------- expressions
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Literal:
     """A string, number, bool or null whose value is known from the text alone."""
 
@@ -27,7 +27,7 @@ class Literal:
     span: SourceSpan
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Template:
     """A string with interpolations: literal text pieces and ``${...}`` expressions, in order.
 
@@ -39,7 +39,7 @@ class Template:
     span: SourceSpan
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Name:
     """The first step of a reference: ``var``, ``local``, ``each``, ``aws_iam_user``, ..."""
 
@@ -47,7 +47,7 @@ class Name:
     span: SourceSpan
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class GetAttr:
     """``target.name``."""
 
@@ -56,7 +56,7 @@ class GetAttr:
     span: SourceSpan
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Index:
     """``target[key]`` (and the legacy ``target.0``)."""
 
@@ -65,7 +65,7 @@ class Index:
     span: SourceSpan
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Splat:
     """``target[*].a.b`` or ``target.*.a``: ``steps`` (attribute names or index keys) are
     applied to every element of ``target``. ``legacy`` is the ``.*`` form, in which HCL
@@ -77,7 +77,7 @@ class Splat:
     legacy: bool = False
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Call:
     """``name(args...)``; ``expand_final`` is the ``...`` after the last argument."""
 
@@ -91,6 +91,7 @@ class _HoldsValue:
     """What attributes, list elements and object entries share: the literals nested in their
     value (``elements`` when it is a ``[...]`` literal, ``entries`` for ``{...}``, else empty)."""
 
+    __slots__ = ()  # the nodes carry no per-instance dict: a big root holds millions of them
     value: Expr
 
     @property
@@ -102,7 +103,7 @@ class _HoldsValue:
         return entries_of(self.value)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ListElement(_HoldsValue):
     """One element of a ``[...]`` literal: its text, its span and what it says."""
 
@@ -111,7 +112,7 @@ class ListElement(_HoldsValue):
     value: Expr
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ObjectEntry(_HoldsValue):
     """One ``key = value`` entry of a ``{...}`` literal.
 
@@ -129,7 +130,7 @@ class ObjectEntry(_HoldsValue):
     value: Expr
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class TupleExpr:
     """A ``[...]`` literal."""
 
@@ -137,7 +138,7 @@ class TupleExpr:
     span: SourceSpan
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ObjectExpr:
     """A ``{...}`` literal."""
 
@@ -145,7 +146,7 @@ class ObjectExpr:
     span: SourceSpan
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ForExpr:
     """``[for v in coll : value if cond]`` (``key`` is ``None``) or
     ``{for k, v in coll : key => value... if cond}``."""
@@ -160,7 +161,7 @@ class ForExpr:
     span: SourceSpan
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Conditional:
     """``condition ? if_true : if_false``."""
 
@@ -170,7 +171,7 @@ class Conditional:
     span: SourceSpan
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Operation:
     """A unary (``!x``, ``-x``) or binary (``a == b``, ``a + b``, ...) operation."""
 
@@ -179,7 +180,7 @@ class Operation:
     span: SourceSpan
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Unsupported:
     """Syntax the evaluator does not model (template directives, ...); ``what`` says which."""
 
@@ -217,7 +218,7 @@ def entries_of(expr: Expr) -> tuple[ObjectEntry, ...]:
 # --------------------------------------------------------------------------- structure
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Attribute(_HoldsValue):
     """``name = expression``: ``span`` covers all of it, ``value_span`` the expression only."""
 
@@ -228,7 +229,7 @@ class Attribute(_HoldsValue):
     value: Expr
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Block:
     """A block such as ``resource "aws_iam_user" "alice" { ... }``.
 
@@ -247,7 +248,7 @@ class Block:
         return next((a for a in self.attributes if a.name == name), None)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ParsedFile:
     """The top-level blocks of one file, in source order, and its top-level attributes
     (which only ``.tfvars`` files have)."""
