@@ -27,20 +27,23 @@ Anything else is explained in words, and the finding gets a manual note instead 
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
 
 from iam_prune.fixes.evaluation.roots import Evaluation
 from iam_prune.fixes.evaluation.scopes import scope_at
 from iam_prune.fixes.evaluation.workspace import Workspace
-from iam_prune.fixes.planning.positions import counts_or_conditions, list_read_whole
+from iam_prune.fixes.planning.migrateuses import (
+    ATTRIBUTES,
+    SPLAT,
+    Counted,
+    Listing,
+    rewrite_references,
+)
 from iam_prune.fixes.planning.starts import Start, parse_address, removal
 from iam_prune.fixes.text.syntaxwalk import (
     dotted_name,
     is_count_index,
     nodes,
-    read_whole,
     same_shape,
 )
 from iam_prune.model import Declaration, FileEdit
@@ -52,23 +55,10 @@ from iam_prune.terraform.syntax import (
     Expr,
     GetAttr,
     Index,
-    Literal,
     ParsedFile,
     Splat,
 )
 from iam_prune.terraform.values import Seq
-
-
-@dataclass(frozen=True)
-class _Counted:
-    """A resource block counted by the list, and the file it is in."""
-
-    path: str
-    block: Block
-
-    @property
-    def address(self) -> str:
-        return ".".join(self.block.labels)
 
 
 def migration(declarations: Sequence[Declaration], evaluation: Evaluation) -> Start | str:
@@ -118,8 +108,8 @@ def migration(declarations: Sequence[Declaration], evaluation: Evaluation) -> St
         if problem is not None:
             return problem
         edits.append(_moved_blocks(workspace, counted, kept))
-    listing = _Listing(workspace.text(found.path) or "", listed, kept)
-    problem = _rewrite_references(workspace, directory, group, migrated, listing, edits)
+    listing = Listing(workspace.text(found.path) or "", listed, kept)
+    problem = rewrite_references(workspace, directory, group, migrated, listing, edits)
     if problem is not None:
         return problem
     what = ", ".join(f"`{c.address}`" for c in group)
@@ -133,18 +123,18 @@ def _index(address: str) -> int | None:
     return int(key[1:-1]) if key[1:-1].isdigit() else None
 
 
-def _block(workspace: Workspace, directory: str, address: str) -> _Counted | None:
+def _block(workspace: Workspace, directory: str, address: str) -> Counted | None:
     return next((c for c in _all_counted(workspace, directory) if c.address == address), None)
 
 
-def _all_counted(workspace: Workspace, directory: str) -> Iterator[_Counted]:
+def _all_counted(workspace: Workspace, directory: str) -> Iterator[Counted]:
     for path in workspace.files(directory):
         parsed = workspace.parsed(path)
         if not isinstance(parsed, ParsedFile):
             continue
         for block in parsed.blocks:
             if block.block_type == "resource" and len(block.labels) == 2:
-                yield _Counted(path, block)
+                yield Counted(path, block)
 
 
 def _counted_list(block: Block) -> Expr | None:
@@ -170,7 +160,7 @@ def _keys(value: object) -> list[str] | str:
 
 def _rewrite_block(
     workspace: Workspace,
-    counted: _Counted,
+    counted: Counted,
     listed: Expr,
     migrated: set[str],
     edits: list[FileEdit],
@@ -229,8 +219,8 @@ def _picked_at_count_index(text: str, node: Expr, migrated: set[str]) -> str | N
     if name not in migrated or not all(isinstance(step, str) for step in splat.steps):
         return None
     written = text[splat.span.start : splat.span.end]
-    marker = _SPLAT.match(written, len(name)) if written.startswith(name) else None
-    if marker is None or not _ATTRIBUTES.fullmatch(written[marker.end() :]):
+    marker = SPLAT.match(written, len(name)) if written.startswith(name) else None
+    if marker is None or not ATTRIBUTES.fullmatch(written[marker.end() :]):
         return None
     return f"{name}[each.key]{''.join(f'.{step}' for step in splat.steps)}"
 
@@ -246,7 +236,7 @@ def _written_alone(text: str, node: Expr) -> bool:
     return written == "count.index"
 
 
-def _in_template(counted: _Counted, text: str, node: Expr) -> str:
+def _in_template(counted: Counted, text: str, node: Expr) -> str:
     line = text.count("\n", 0, node.span.start) + 1
     return (
         f"`{counted.address}` uses `count.index` inside a template at {counted.path}:{line}, "
@@ -279,7 +269,7 @@ def _count_indexes_in_nested(block: Block) -> Iterator[object]:
         yield from _count_indexes_in_nested(nested)
 
 
-def _moved_blocks(workspace: Workspace, counted: _Counted, kept: dict[int, str]) -> FileEdit:
+def _moved_blocks(workspace: Workspace, counted: Counted, kept: dict[int, str]) -> FileEdit:
     text = workspace.text(counted.path) or ""
     newline = "\r\n" if "\r\n" in text else "\n"
     address = counted.address
@@ -297,169 +287,3 @@ def _moved_blocks(workspace: Workspace, counted: _Counted, kept: dict[int, str])
     inserted = "".join(newline + newline + block for block in blocks)
     end = counted.block.span.end
     return FileEdit(counted.path, end, end, inserted)
-
-
-# A reference Terraform can read again anywhere in the module: `var.users`, `local.team.names`.
-_PLAIN_REFERENCE = re.compile(r'(?:var|local)(?:\.[A-Za-z_][\w-]*|\["[^"\\]*"\]|\[\d+\])+')
-# What a splat applies to every element, after `[*]` or (legacy) `.*`.
-_SPLAT = re.compile(r"\s*(?:\[\s*\*\s*\]|\.\s*\*)")
-_ATTRIBUTES = re.compile(r"(?:\s*\.\s*[A-Za-z_][\w-]*)*")
-
-
-@dataclass(frozen=True)
-class _Listing:
-    """The counted list as the migrated module sees it: how ``x[*]`` keeps its order.
-
-    ``x[*]`` of a ``count`` resource is in list order; the instances of a ``for_each``
-    resource are in key order. ``values(x)[*]`` is the same list when the kept keys are sorted
-    already; otherwise the list is walked in its own order, ``[for key in L : x[key]...]``,
-    which needs ``L`` to be a reference that reads the same anywhere in the module."""
-
-    text: str  # the file with the `count`
-    listed: Expr
-    indices: dict[int, str]  # the kept instances: old index → new key
-
-    @property
-    def kept(self) -> list[str]:
-        return list(self.indices.values())
-
-    def splat(self, name: str, rest: str, legacy: bool) -> str | None:
-        """The text for ``name[*]rest`` (``name.*rest``), or ``None`` when it cannot keep
-        the order."""
-        if self.kept == sorted(self.kept):
-            return f"values({name}){'.*' if legacy else '[*]'}{rest}"
-        listed = self.text[self.listed.span.start : self.listed.span.end]
-        if not _PLAIN_REFERENCE.fullmatch(listed):
-            return None
-        if legacy and not _ATTRIBUTES.fullmatch(rest):  # `.*` takes attributes only
-            return None
-        used = set(re.findall(r"[A-Za-z_][\w-]*", rest))  # a name `rest` reads stays its own
-        key = next(k for k in ("key", *(f"key{i}" for i in range(1, 99))) if k not in used)
-        return f"[for {key} in {listed} : {name}[{key}]{rest}]"
-
-
-def _rewrite_references(
-    workspace: Workspace,
-    directory: str,
-    group: Sequence[_Counted],
-    migrated: set[str],
-    listing: _Listing,
-    edits: list[FileEdit],
-) -> str | None:
-    """Elsewhere in the module: ``x[1]`` → ``x["carol"]``, ``x[*].a`` → ``values(x)[*].a``
-    or ``[for key in L : x[key].a]`` (``_Listing``); the removed indices are left as they are,
-    for ``dependents`` to deal with like any reference to a removed instance."""
-    inside = {(c.path, c.block.span.start, c.block.span.end) for c in group}
-    for path in workspace.files(directory):
-        parsed = workspace.parsed(path)
-        if not isinstance(parsed, ParsedFile):
-            continue
-        text = workspace.text(path) or ""
-        for block in parsed.blocks:
-            if (path, block.span.start, block.span.end) in inside:
-                continue
-            if block.block_type == "moved":
-                continue  # an earlier move into `x[2]` chains on to the new `moved` block
-            for where, expr in _values(block, ()):
-
-                def whole(
-                    node: Expr, root: Expr = expr, block: Block = block, where: Path = where
-                ) -> bool:
-                    if counts_or_conditions(block, where):
-                        return False
-                    return list_read_whole(workspace, directory, block, root, node)
-
-                problem = _rewrite_uses(path, text, expr, migrated, listing, edits, whole)
-                if problem is not None:
-                    return problem
-    return None
-
-
-Path = tuple[str, ...]
-
-
-def _values(block: Block, path: Path) -> Iterator[tuple[Path, Expr]]:
-    """Every attribute value in the block, with the path of nested block types to it."""
-    for attribute in block.attributes:
-        yield (*path, attribute.name), attribute.value
-    for nested in block.blocks:
-        yield from _values(nested, (*path, nested.block_type))
-
-
-def _rewrite_uses(
-    path: str,
-    text: str,
-    expr: Expr,
-    migrated: set[str],
-    listing: _Listing,
-    edits: list[FileEdit],
-    whole: Callable[[Expr], bool],
-) -> str | None:
-    """Rewrite the uses of the migrated resources in one expression; ``whole`` says whether a
-    list in it is read only whole (``positions``)."""
-    claimed: set[int] = set()
-    for node in nodes(expr):  # a node comes before the nodes inside it
-        if isinstance(node, GetAttr) and dotted_name(node) in migrated and id(node) not in claimed:
-            return _as_list(path, text, node)  # the resource as a whole: `length(x)`, `x`
-        if not isinstance(node, Index | Splat) or dotted_name(node.target) not in migrated:
-            continue
-        claimed.add(id(node.target))
-        target = node.target.span
-        name = text[target.start : target.end]
-        if name != dotted_name(node.target):  # inside a heredoc or a JSON string: not editable
-            return _as_list(path, text, node)
-        if isinstance(node, Splat):
-            if not whole(node):
-                return _by_position(path, text, node, exported=read_whole(expr, node))
-            edit = _splat(listing, path, text, node, name)
-            if edit is None:
-                return _out_of_order(path, text, node)
-            edits.append(edit)
-        elif isinstance(node.key, Literal) and isinstance(node.key.value, int):
-            if node.key.value in listing.indices:
-                replacement = instance_key(listing.indices[node.key.value])
-                edits.append(FileEdit(path, target.end, node.span.end, replacement))
-        else:
-            return _as_list(path, text, node)
-    return None
-
-
-def _splat(listing: _Listing, path: str, text: str, node: Splat, name: str) -> FileEdit | None:
-    written = text[node.span.start : node.span.end]
-    marker = _SPLAT.match(written, len(name))
-    if marker is None:
-        return None
-    legacy = "[" not in marker.group()
-    replacement = listing.splat(name, written[marker.end() :], legacy)
-    if replacement is None:
-        return None
-    return FileEdit(path, node.span.start, node.span.end, replacement)
-
-
-def _by_position(path: str, text: str, node: Expr, *, exported: bool) -> str:
-    line = text.count("\n", 0, node.span.start) + 1
-    written = text[node.span.start : node.span.end]
-    how = (
-        f"hands `{written}` on (as a local value, a module output or input) to a reader that "
-        "picks from it by position"
-        if exported
-        else f"picks from `{written}` by position"
-    )
-    return f"{path}:{line} {how}, which would name another user once the list is shorter"
-
-
-def _out_of_order(path: str, text: str, node: Expr) -> str:
-    line = text.count("\n", 0, node.span.start) + 1
-    return (
-        f"{path}:{line} reads `{text[node.span.start : node.span.end]}` in list order, which "
-        "iam-prune cannot keep for a `for_each` resource here (its keys sort differently, and "
-        "the list is not a `var.` or `local.` reference to walk in order)"
-    )
-
-
-def _as_list(path: str, text: str, node: Expr) -> str:
-    line = text.count("\n", 0, node.span.start) + 1
-    return (
-        f"{path}:{line} uses `{text[node.span.start : node.span.end]}` as a list, which a "
-        "`for_each` resource is not"
-    )
