@@ -9,7 +9,7 @@ directories are modules of which.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -178,11 +178,15 @@ def is_iam_user_module(source: str) -> bool:
 
 def local_calls(files: Sequence[ParsedFile]) -> list[tuple[Block, str]]:
     """Every ``module`` call with a local source in ``files``, with that source."""
+    return local_sources(block for parsed in files for block in parsed.blocks)
+
+
+def local_sources(blocks: Iterable[Block]) -> list[tuple[Block, str]]:
+    """The ``module`` calls among ``blocks`` with a local source, with that source."""
     found = []
-    for parsed in files:
-        for block in parsed.blocks:
-            if block.block_type == "module":
-                source = source_of(block)
-                if source is not None and is_local_source(source):
-                    found.append((block, source))
+    for block in blocks:
+        if block.block_type == "module":
+            source = source_of(block)
+            if source is not None and is_local_source(source):
+                found.append((block, source))
     return found

@@ -139,15 +139,21 @@ def declares(parsed: ParsedFile) -> Iterator[str]:
 
 
 def _declares(block: Block) -> Iterator[str]:
+    return (name for name, _ in declarations(block))
+
+
+def declarations(block: Block) -> Iterator[tuple[str, SourceSpan]]:
+    """The addresses one top-level block declares, each with the text that declares it: the
+    block, or for ``locals`` each of its attributes."""
     kind, labels = block.block_type, block.labels
     if kind == "resource" and len(labels) == 2:
-        yield ".".join(labels)
+        yield ".".join(labels), block.span
     elif kind == "data" and len(labels) == 2:
-        yield "data." + ".".join(labels)
+        yield "data." + ".".join(labels), block.span
     elif kind in _LABELLED and len(labels) == 1:
-        yield f"{_LABELLED[kind]}.{labels[0]}"
+        yield f"{_LABELLED[kind]}.{labels[0]}", block.span
     elif kind == "locals":
-        yield from (f"local.{attribute.name}" for attribute in block.attributes)
+        yield from ((f"local.{attribute.name}", attribute.span) for attribute in block.attributes)
 
 
 def uses(parsed: ParsedFile, text: str) -> Iterator[Use]:

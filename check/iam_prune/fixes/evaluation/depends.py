@@ -22,10 +22,8 @@ from dataclasses import dataclass
 from iam_prune.fixes.evaluation.mentions import sub_runs
 from iam_prune.terraform import scan
 from iam_prune.terraform.moduleconfig import is_override_file
-from iam_prune.terraform.references import directory_of
+from iam_prune.terraform.references import declarations, directory_of
 from iam_prune.terraform.syntax import ParsedFile
-
-_LABELLED = {"module": "module", "variable": "var", "output": "output"}
 
 
 @dataclass(frozen=True)
@@ -41,21 +39,8 @@ def units(parsed: ParsedFile, text: str) -> Iterator[Unit]:
     ``var.x``, ``output.x`` and each ``local.x`` of a ``locals`` block. Other blocks
     (``terraform``, ``provider``, ``moved``, ...) make no instance and are read by no one."""
     for block in parsed.blocks:
-        kind, labels = block.block_type, block.labels
-        if kind == "locals":
-            for attribute in block.attributes:
-                span = attribute.span
-                yield Unit(f"local.{attribute.name}", text[span.start : span.end])
-            continue
-        if kind == "resource" and len(labels) == 2:
-            name = ".".join(labels)
-        elif kind == "data" and len(labels) == 2:
-            name = "data." + ".".join(labels)
-        elif kind in _LABELLED and len(labels) == 1:
-            name = f"{_LABELLED[kind]}.{labels[0]}"
-        else:
-            continue
-        yield Unit(name, text[block.span.start : block.span.end])
+        for name, span in declarations(block):
+            yield Unit(name, text[span.start : span.end])
 
 
 class Graph:

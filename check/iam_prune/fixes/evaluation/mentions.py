@@ -18,16 +18,15 @@ import re
 from collections.abc import Iterable, Mapping
 
 #: A maximal dotted run of words (``aws_iam_user.bob.name``): a name the mention search looks
-#: for matches a text exactly where it is some consecutive segments of such a run.
+#: for matches a text exactly where it is some consecutive segments of such a run (and a
+#: name the index can hold is one such run).
 _RUN = re.compile(r"[\w-]+(?:\.[\w-]+)*")
-_DOTTED = re.compile(r"[\w-]+(?:\.[\w-]+)*")
 #: Segments of the runs kept: names searched are ``var``, ``local.x``, ``aws_iam_user.bob``,
 #: ``data``, ``module.x``; a longer one falls back to searching the texts.
 _MOST_SEGMENTS = 3
 #: The characters of an IAM user name; a literal naming the user is one such run between
 #: other characters (quotes, ``/`` of an ARN path).
 _USER_RUN = re.compile(r"[\w+=,.@-]+")
-_USER_NAME = re.compile(r"[\w+=,.@-]+")
 #: Escapes that can spell a name's letters without writing them (``"\u0062ob"``).
 _ESCAPE = re.compile(r"\\[uU]")
 
@@ -41,25 +40,37 @@ class Mentions:
         self._strings: dict[str, set[str]] | None = None
         self._escaped: set[str] = set()
 
+    def build(self) -> None:
+        """Build both indexes now (a run does it before its first finding)."""
+        self._word_index()
+        self._string_index()
+
     def words(self, names: Iterable[str]) -> set[str] | None:
         """The files in which one of ``names`` occurs as a whole dotted word; ``None`` when a
         name is not one the index holds (the caller searches the texts itself)."""
         wanted = set(names)
-        if any(not _DOTTED.fullmatch(n) or n.count(".") >= _MOST_SEGMENTS for n in wanted):
+        if any(not _RUN.fullmatch(n) or n.count(".") >= _MOST_SEGMENTS for n in wanted):
             return None
-        if self._words is None:
-            self._words = {}
-            for path, text in self._texts.items():
-                for word in sub_runs(text):
-                    self._words.setdefault(word, set()).add(path)
-        return {path for name in wanted for path in self._words.get(name, ())}
+        index = self._word_index()
+        return {path for name in wanted for path in index.get(name, ())}
 
     def strings(self, name: str) -> set[str] | None:
         """The files in which a string can hold the user name ``name``: it occurs as a whole
         run of user-name characters, or the text has an escape that could spell it; ``None``
         for a name no IAM user can have."""
-        if not _USER_NAME.fullmatch(name):
+        if not _USER_RUN.fullmatch(name):
             return None
+        return self._string_index().get(name, set()) | self._escaped
+
+    def _word_index(self) -> dict[str, set[str]]:
+        if self._words is None:
+            self._words = {}
+            for path, text in self._texts.items():
+                for word in sub_runs(text):
+                    self._words.setdefault(word, set()).add(path)
+        return self._words
+
+    def _string_index(self) -> dict[str, set[str]]:
         if self._strings is None:
             self._strings = {}
             for path, text in self._texts.items():
@@ -67,7 +78,7 @@ class Mentions:
                     self._strings.setdefault(run, set()).add(path)
                 if _ESCAPE.search(text):
                     self._escaped.add(path)
-        return self._strings.get(name, set()) | self._escaped
+        return self._strings
 
 
 def sub_runs(text: str) -> set[str]:

@@ -28,7 +28,7 @@ from iam_prune.terraform.moduleconfig import (
     ModuleConfig,
     from_blocks,
     is_override_file,
-    local_calls,
+    local_sources,
 )
 from iam_prune.terraform.parse import parse_file
 from iam_prune.terraform.references import Use, declares, directory_of, uses
@@ -320,7 +320,7 @@ class Workspace:
                 known = []  # no text says `module`: nothing to parse to know it calls none
             else:
                 modules = self.blocks(directory).get("module", [])
-                calls = local_calls([ParsedFile(directory, tuple(modules))])
+                calls = local_sources(modules)
                 known = [(joined(directory, source), call.labels[0]) for call, source in calls]
             self._local_calls[directory] = known
         return known
@@ -369,8 +369,7 @@ class Workspace:
         """Build now what the first change would otherwise build: the word and string indexes
         of the texts, and each directory's dependency graph, declared names and file places
         (a run does this with the original configuration's evaluation, once)."""
-        self._shared.mentions.words(["aws_iam_user"])
-        self._shared.mentions.strings("x")
+        self._shared.mentions.build()
         for directory in directories:
             self.graph(directory)
             self.declared_counts(directory)
