@@ -15,12 +15,15 @@ any other line, a comment-only line or a blank one ends the group.
 
 from __future__ import annotations
 
+import bisect
 import functools
+import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from iam_prune.model import FileEdit
+from iam_prune.terraform.changes import common_ends
 
 _HEREDOC = re.compile(r"<<-?([A-Za-z_][\w-]*)[ \t]*\r?$")
 _OPENING = "([{"
@@ -43,23 +46,73 @@ class _Unreadable(Exception):
 
 
 def realign(original: str, edited: str, edits: Sequence[FileEdit]) -> str:
-    """``edited`` with ``fmt``'s alignment restored, when ``original`` had it everywhere."""
-    if not edits or edited == original or not _fmt_aligned(original):
+    """``edited`` with ``fmt``'s alignment restored, when ``original`` had it everywhere.
+
+    Only the lines around the change are aligned again: the groups of assignments and
+    comments that the change reaches, from the ``fmt`` line before it that belongs to no
+    group to the first such line after it. Every other group is one of the original's, which
+    was aligned already (see ``_window``)."""
+    if not edits or edited == original:
         return edited
+    shape = _shape(original)
+    if shape is None:
+        return edited
+    start, end = _window(shape, original, edited)
+    try:
+        return edited[:start] + aligned(edited[start:end]) + edited[end:]
+    except _Unreadable:
+        pass  # maybe a heredoc the change opens and the rest of the file closes
     try:
         return aligned(edited)
     except _Unreadable:
         return edited
 
 
-@functools.lru_cache(maxsize=256)
-def _fmt_aligned(text: str) -> bool:
-    """Whether ``text`` is aligned as ``fmt`` aligns: asked of the same original file for every
-    candidate change."""
+@dataclass(frozen=True)
+class _Shape:
+    """An aligned original's ``fmt`` lines: where each starts, and which belong to no group
+    (no assignment, no trailing comment: every group ends before them)."""
+
+    starts: tuple[int, ...]
+    breaks: tuple[bool, ...]
+
+
+@functools.lru_cache(maxsize=64)
+def _shape(text: str) -> _Shape | None:
+    """The lines of ``text`` when it is aligned as ``fmt`` aligns, else ``None``: asked of the
+    same original file for every candidate change."""
     try:
-        return aligned(text) == text
+        lines = _lines(text)
+        if "".join(line.text for line in _align(_align(lines, "assign"), "comment")) != text:
+            return None
     except _Unreadable:
-        return False
+        return None
+    starts = list(itertools.accumulate((len(line.text) for line in lines), initial=0))
+    breaks = tuple(line.assign is None and line.comment is None for line in lines)
+    return _Shape(tuple(starts[:-1]), breaks)
+
+
+def _window(shape: _Shape, original: str, edited: str) -> tuple[int, int]:
+    """The range of ``edited`` to align again.
+
+    It starts after a group-breaking line before the change (the text up to there is the
+    original's, read the same way) and ends at a group-breaking line of the original wholly
+    after the change, moved by what the change added or took away. When the range reads to
+    its end as whole ``fmt`` lines (no heredoc left open), the rest of the file reads as it
+    did in the original, groups included, and ``_shape`` found those aligned."""
+    prefix, suffix = common_ends(original, edited)
+    # Lines that start inside the common prefix, so that the line break before them is too
+    # (an edit may add a "\n" after a "\r", making one break of two).
+    first = max(0, bisect.bisect_left(shape.starts, prefix) - 1)
+    while first > 0 and not shape.breaks[first - 1]:
+        first -= 1
+    last = bisect.bisect_right(shape.starts, len(original) - suffix)  # wholly after it
+    while last < len(shape.starts) and not shape.breaks[last]:
+        last += 1
+    start = shape.starts[first] if shape.starts else 0
+    if last == len(shape.starts):
+        return start, len(edited)
+    return start, shape.starts[last] + len(edited) - len(original)
 
 
 def aligned(text: str) -> str:

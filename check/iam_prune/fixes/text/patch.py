@@ -13,6 +13,8 @@ import difflib
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Literal
 
+from iam_prune.terraform.changes import common_ends
+
 _Tag = Literal["replace", "delete", "insert", "equal"]
 
 _NO_NEWLINE = "\\ No newline at end of file\n"
@@ -50,13 +52,73 @@ def unified_diff(before: Mapping[str, str], after: Mapping[str, str]) -> str:
 def _file_diff(path: str, old: str, new: str) -> str:
     old_name, new_name = _quoted(f"a/{path}"), _quoted(f"b/{path}")
     header = f"diff --git {old_name} {new_name}\n--- {old_name}\n+++ {new_name}\n"
-    return header + "".join(_hunk_lines(_lines(old), _lines(new)))
+    return header + "".join(_windowed_hunks(old, new))
 
 
-def _hunk_lines(old: list[str], new: list[str]) -> Iterator[str]:
-    matcher = _DownwardMatcher(old, new)
+def _windowed_hunks(old: str, new: str) -> Iterator[str]:
+    """The hunks of the whole files, worked out on the lines around the change only.
+
+    The window starts ``_CONTEXT_LINES`` before the first changed line and ends ``margin``
+    lines into the common end of both texts. Within it the changed lines are those of the
+    whole files (the common ends are set aside either way). What can tell them apart is a
+    run of changed lines slid down to the window's end, or less than a hunk's context left
+    after the last change: then the window grows, up to the whole file."""
+    prefix, suffix = common_ends(old, new)
+    start = _line_start(old, prefix, back=_CONTEXT_LINES)
+    first = old.count("\n", 0, start)
+    margin = 8
+    while True:
+        end = _lines_after(old, len(old) - suffix, margin)
+        whole = end == len(old)
+        old_lines = _lines(old[start:end])
+        new_lines = _lines(new[start : end + len(new) - len(old)])
+        removed, added = _changed_lines(old_lines, new_lines)
+        removed, added = _slid_down(removed, old_lines), _slid_down(added, new_lines)
+        if whole or _settled(removed, added):
+            break
+        margin *= 4
+    yield from _hunk_lines(old_lines, new_lines, _opcodes(removed, added), first)
+
+
+def _line_start(text: str, position: int, back: int) -> int:
+    """Where the line ``back`` lines before the one holding ``position`` starts."""
+    start = text.rfind("\n", 0, position) + 1
+    for _ in range(back):
+        if start == 0:
+            break
+        start = text.rfind("\n", 0, start - 1) + 1
+    return start
+
+
+def _lines_after(text: str, position: int, count: int) -> int:
+    """Where the ``count``-th line that starts after ``position`` ends (the text's end when
+    there are fewer)."""
+    end = position
+    for _ in range(count + 1):
+        found = text.find("\n", end)
+        if found == -1:
+            return len(text)
+        end = found + 1
+    return end
+
+
+def _settled(removed: list[bool], added: list[bool]) -> bool:
+    """Whether a window's last changed lines are followed by more unchanged lines than a
+    hunk shows on both sides (so nothing slid to its end, and the hunk ends as it would)."""
+    return all(
+        len(changed) > _CONTEXT_LINES and not any(changed[-_CONTEXT_LINES - 1 :])
+        for changed in (removed, added)
+    )
+
+
+def _hunk_lines(
+    old: list[str], new: list[str], opcodes: list[tuple[_Tag, int, int, int, int]], first: int
+) -> Iterator[str]:
+    """The hunks of ``opcodes`` between ``old`` and ``new``, lines that start at line
+    ``first`` (0-based) of the files."""
+    matcher = _Opcodes(opcodes)
     for group in matcher.get_grouped_opcodes(_CONTEXT_LINES):
-        yield _hunk_header(group)
+        yield _hunk_header(group, first)
         for tag, i1, i2, j1, j2 in group:
             if tag == "equal":
                 yield from (_patch_line(" ", line) for line in old[i1:i2])
@@ -65,25 +127,24 @@ def _hunk_lines(old: list[str], new: list[str]) -> Iterator[str]:
             yield from (_patch_line("+", line) for line in new[j1:j2])
 
 
-class _DownwardMatcher(difflib.SequenceMatcher[str]):
-    """Lines matched the way git matches them (a longest common subsequence, Myers' diff),
-    with every run of removed or added lines slid as far down as equal lines allow, the
-    position GNU diff and git settle on too.
+class _Opcodes(difflib.SequenceMatcher[str]):
+    """difflib's grouping of opcodes into hunks, over opcodes worked out here."""
 
-    difflib's own matching takes the longest *contiguous* block first, so when a whole block
-    and a few lines after it go, it can match a lone closing brace and show everything around
-    it as replaced. Without the sliding, a removed block can show up as the previous block's
-    closing brace plus most of this one. Both are the same change, but not what a reviewer
-    expects to read.
-    """
-
-    def __init__(self, old: list[str], new: list[str]) -> None:
-        super().__init__(None, old, new, autojunk=False)
-        self._old, self._new = old, new
+    def __init__(self, opcodes: list[tuple[_Tag, int, int, int, int]]) -> None:
+        super().__init__(None, [], [], autojunk=False)
+        self._given = opcodes
 
     def get_opcodes(self) -> list[tuple[_Tag, int, int, int, int]]:
-        removed, added = _changed_lines(self._old, self._new)
-        return _opcodes(_slid_down(removed, self._old), _slid_down(added, self._new))
+        return list(self._given)
+
+
+# How the lines are matched: the way git matches them (a longest common subsequence, Myers'
+# diff), with every run of removed or added lines slid as far down as equal lines allow, the
+# position GNU diff and git settle on too. difflib's own matching takes the longest
+# *contiguous* block first, so when a whole block and a few lines after it go, it can match a
+# lone closing brace and show everything around it as replaced. Without the sliding, a
+# removed block can show up as the previous block's closing brace plus most of this one. Both
+# are the same change, but not what a reviewer expects to read.
 
 
 def _changed_lines(old: Sequence[str], new: Sequence[str]) -> tuple[list[bool], list[bool]]:
@@ -192,8 +253,11 @@ def _change_tag(removed: int, added: int) -> _Tag:
     return "delete" if removed else "insert"
 
 
-def _hunk_header(group: list[tuple[str, int, int, int, int]]) -> str:
+def _hunk_header(group: list[tuple[str, int, int, int, int]], first: int) -> str:
     (_, old_start, _, new_start, _), (_, _, old_end, _, new_end) = group[0], group[-1]
+    old_start, old_end, new_start, new_end = (
+        first + line for line in (old_start, old_end, new_start, new_end)
+    )
     return f"@@ -{_range(old_start, old_end)} +{_range(new_start, new_end)} @@\n"
 
 

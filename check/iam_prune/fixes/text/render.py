@@ -16,9 +16,11 @@ Replacements pass through unchanged and must not overlap a removal.
 
 from __future__ import annotations
 
+import bisect
 import itertools
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from iam_prune.fixes.text.datalists import flow_removal
 from iam_prune.fixes.text.edits import apply_edits, merge_removals, removal_range
@@ -31,6 +33,7 @@ from iam_prune.terraform.dataorigins import whole_lines
 from iam_prune.terraform.jsonsyntax import JsonSyntaxError, JsonValue, scan
 from iam_prune.terraform.scan import is_data_file
 from iam_prune.terraform.syntax import (
+    Attribute,
     Block,
     Expr,
     ListElement,
@@ -64,7 +67,7 @@ def render(path: str, text: str, edits: Sequence[FileEdit], parse: Parser = pars
             raise RenderError(_collision(path, text, edits) or f"{path}: {error}") from error
     removals = sorted({(e.start, e.end) for e in edits if not e.replacement and e.start < e.end})
     others = [e for e in edits if e.replacement or e.start == e.end]
-    index = _json_units(text) if path.endswith(".json") else _hcl_units(path, text, parse)
+    index = _json_units(text) if path.endswith(".json") else _hcl_units(path, text, parse, removals)
     ranges = index.ranges(text, removals)
     merged = merge_removals(text, [FileEdit(path, s, e) for s, e in _outermost(ranges)])
     try:
@@ -208,18 +211,35 @@ class _Units:
         return emptied
 
 
-def _hcl_units(path: str, text: str, parse: Parser) -> _Units:
+def _hcl_units(path: str, text: str, parse: Parser, removals: Sequence[Range]) -> _Units:
+    """The units of the top-level blocks and attributes that hold one of ``removals``: a
+    removal is a unit of the item it lies in, so the rest of a big file is not walked."""
     parsed = parse(path, text)
     if isinstance(parsed, ParseError):
         raise RenderError(str(parsed))
     units = _Units()
-    for block in parsed.blocks:
+    blocks, attributes = _holding(parsed.blocks, removals), _holding(parsed.attributes, removals)
+    for block in blocks:
         units.blocks.add(_range(block.span))
         _hcl_block(units, block, top=True)
-    for attribute in parsed.attributes:
+    for attribute in attributes:
         units.attributes[_range(attribute.span)] = None
         _hcl_value(units, attribute.value)
     return units
+
+
+_Item = TypeVar("_Item", Block, Attribute)
+
+
+def _holding(items: Sequence[_Item], removals: Sequence[Range]) -> list[_Item]:
+    """Those of ``items`` (in source order, none inside another) that hold a removal, once
+    each, in source order."""
+    found: dict[int, _Item] = {}
+    for start, end in removals:
+        at = bisect.bisect_right(items, start, key=lambda item: item.span.start) - 1
+        if at >= 0 and items[at].span.end >= end:
+            found.setdefault(at, items[at])
+    return [found[at] for at in sorted(found)]
 
 
 def _hcl_block(units: _Units, block: Block, *, top: bool) -> None:
