@@ -2,23 +2,27 @@
 
 Checking a fix means parsing the edited file, once per round of ``settle`` and per candidate:
 for a file of fifty users that was nine tenths of planning a finding, although an edit changes
-one or two blocks. The blocks the edit kept are the same text at another place; they are
-taken over from the original parse, moved to their new place, and only the text between them
-(top-level attributes included) is parsed.
+one or two blocks. The text before the first change and after the last one is the original's
+(``common_ends``): the blocks there are taken over from the original parse, those after the
+change moved to their new place, and only the text between them (top-level attributes
+included) is parsed. What it costs follows the change, not the file, but for the moving.
 
-A kept item is found by its exact text, starting on a line of its own; the gaps around it are
-parsed on their own, so a match that is not really a top-level item (the same text inside a
-heredoc or a ``/* */`` comment) leaves a gap that cannot parse, and then the whole file is
-parsed the ordinary way. The result is the same ``ParsedFile`` a full parse gives.
+A block after the change is taken over only when it starts on a line of its own; the text
+between the kept blocks is parsed on its own, so a change that makes a kept block something
+else (opens a heredoc or a ``/* */`` comment around it) leaves text that cannot parse, and then
+the whole file is parsed the ordinary way. The result is the same ``ParsedFile`` a full parse
+gives.
 """
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, Literal
 
 from iam_prune.model import SourceSpan
+from iam_prune.terraform.changes import common_ends
 from iam_prune.terraform.parse import parse_file, parse_region
 from iam_prune.terraform.spans import LineIndex
 from iam_prune.terraform.syntax import Attribute, Block, ParsedFile, ParseError
@@ -38,45 +42,34 @@ def reparse(before: ParsedFile, old: str, new: str) -> ParsedFile:
         return parse_file(path, new)  # the message and line of a whole-file parse
 
 
-@dataclasses.dataclass(frozen=True)
-class _Kept:
-    """The ``index``-th item of the old parse, found unchanged at ``start`` in the new text."""
-
-    index: int
-    item: Item
-    start: int
-
-
 def _items(parsed: ParsedFile) -> list[Item]:
     """The top-level blocks and attributes in source order."""
+    if not parsed.attributes:
+        return list(parsed.blocks)
     items: list[Item] = [*parsed.blocks, *parsed.attributes]
     return sorted(items, key=lambda item: item.span.start)
 
 
 def _stitched(before: ParsedFile, old: str, new: str) -> ParsedFile:
-    # Only blocks are kept: a block ends at its own `}`, while python-hcl2 lets an attribute's
-    # value run on into what follows it (a comment after `a + b`, text after a heredoc's end).
+    # Only blocks bound what is kept: a block ends at its own `}`, while python-hcl2 lets an
+    # attribute's value run on into what follows it (a comment after `a + b`, text after a
+    # heredoc's end).
+    prefix, suffix = common_ends(old, new)
     items = _items(before)
-    kept = [(index, item) for index, item in enumerate(items) if isinstance(item, Block)]
-    lines = LineIndex(before.path, new)
-    found: list[Item] = []
-    cursor = previous_end = 0
-    previous = -1
-    for anchor in (*_kept(kept, old, new), None):
-        # The text since the last kept item: parsed unless it is the same gap as before,
-        # with no item of the old parse in it.
-        start = len(new) if anchor is None else anchor.start
-        index = len(items) if anchor is None else anchor.index
-        old_end = len(old) if anchor is None else anchor.item.span.start
-        if index != previous + 1 or new[cursor:start] != old[previous_end:old_end]:
-            found.extend(_parsed(lines, cursor, start))
-        if anchor is None:
-            break
-        by = anchor.start - anchor.item.span.start
-        found.append(_moved(anchor.item, by, lines.line(anchor.start) - anchor.item.span.line))
-        cursor = anchor.item.span.end + by
-        previous_end = anchor.item.span.end
-        previous = anchor.index
+    head = _kept_before(items, old, prefix)
+    tail = _kept_after(items, len(old) - suffix, new, len(new) - len(old))
+    start = items[head - 1].span.end if head else 0
+    by = len(new) - len(old)
+    end = items[tail].span.start + by if tail < len(items) else len(new)
+    found: list[Item] = items[:head]
+    if new[start:end].strip(_BLANK):
+        lines = LineIndex(before.path, new, start, end)
+        found.extend(_items(parse_region(before.path, new, start, end, lines)))
+    if tail < len(items):
+        down = new.count("\n", prefix, len(new) - suffix) - old.count(
+            "\n", prefix, len(old) - suffix
+        )
+        found.extend(_moved(item, by, down) for item in items[tail:])
     return ParsedFile(
         before.path,
         tuple(item for item in found if isinstance(item, Block)),
@@ -84,27 +77,31 @@ def _stitched(before: ParsedFile, old: str, new: str) -> ParsedFile:
     )
 
 
-def _kept(items: Sequence[tuple[int, Item]], old: str, new: str) -> Iterator[_Kept]:
-    """The old items found in order in the new text: where they were, shifted by what the
-    edits before them added or took away, or else further on."""
-    shift = 0
-    cursor = 0
-    for index, item in items:
-        text = _text(item, old)
-        start = item.span.start + shift
-        if start < cursor or new[start : start + len(text)] != text or not _own_line(new, start):
-            start = new.find(text, cursor)
-            while start != -1 and not _own_line(new, start):
-                start = new.find(text, start + 1)
-            if start == -1:
-                continue  # changed or removed: its new text is parsed with the gap
-        yield _Kept(index, item, start)
-        shift = start - item.span.start
-        cursor = start + len(text)
+def _kept_before(items: Sequence[Item], old: str, prefix: int) -> int:
+    """How many of ``items`` are kept from the start: up to the last block whose line,
+    line break included, is wholly before the change (everything up to there is the
+    original's text, read the same way)."""
+    at = bisect.bisect_right(items, prefix, key=lambda item: item.span.end)
+    while at and not (isinstance(items[at - 1], Block) and _line_end(old, items[at - 1]) < prefix):
+        at -= 1
+    return at
 
 
-def _text(item: Item, text: str) -> str:
-    return text[item.span.start : item.span.end]
+def _line_end(text: str, item: Item) -> int:
+    """Where the line break after ``item`` is (the text's end when there is none)."""
+    found = text.find("\n", item.span.end)
+    return len(text) if found == -1 else found
+
+
+def _kept_after(items: Sequence[Item], changed_end: int, new: str, by: int) -> int:
+    """Where the items kept to the end start: at the first block wholly after the change
+    that starts on a line of its own in ``new``."""
+    at = bisect.bisect_left(items, changed_end, key=lambda item: item.span.start)
+    while at < len(items) and not (
+        isinstance(items[at], Block) and _own_line(new, items[at].span.start + by)
+    ):
+        at += 1
+    return at
 
 
 # What HCL itself skips between tokens (``str.strip`` would also skip what HCL rejects).
@@ -115,12 +112,6 @@ def _own_line(text: str, start: int) -> bool:
     """Whether only spaces come before ``start`` on its line."""
     line_start = text.rfind("\n", 0, start) + 1
     return not text[line_start:start].strip(_BLANK)
-
-
-def _parsed(lines: LineIndex, start: int, end: int) -> tuple[Item, ...]:
-    if not lines.text[start:end].strip(_BLANK):
-        return ()
-    return tuple(_items(parse_region(lines.path, lines.text, start, end, lines)))
 
 
 def _moved(item: Item, by: int, lines: int) -> Item:

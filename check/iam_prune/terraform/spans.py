@@ -16,10 +16,15 @@ from iam_prune.model import SourceSpan
 class LineIndex:
     """Turns ``str`` index ranges of one file's text into ``SourceSpan``s."""
 
-    def __init__(self, path: str, text: str) -> None:
+    def __init__(self, path: str, text: str, start: int = 0, end: int | None = None) -> None:
+        """The index of ``text``, or of the lines that hold ``text[start:end]`` only (a
+        region of an edited file parsed again), which is all it then answers for."""
         self.path = path
         self.text = text
-        self._line_starts = [0] + [match.end() for match in re.finditer("\n", text)]
+        first = text.rfind("\n", 0, start) + 1  # where the line holding `start` starts
+        self._lines_before = text.count("\n", 0, first)
+        found = _NEWLINE.finditer(text, first, len(text) if end is None else end)
+        self._line_starts = [first] + [match.end() for match in found]
 
     def span(self, start: int, end: int) -> SourceSpan:
         """The span of ``text[start:end]``; ``end_line`` is the line of its last character."""
@@ -29,7 +34,12 @@ class LineIndex:
         return self.text[span.start : span.end]
 
     def line(self, position: int) -> int:
-        return bisect.bisect_right(self._line_starts, position)
+        return self._lines_before + bisect.bisect_right(self._line_starts, position)
 
     def column(self, position: int) -> int:
-        return position - self._line_starts[self.line(position) - 1] + 1
+        return (
+            position - self._line_starts[bisect.bisect_right(self._line_starts, position) - 1] + 1
+        )
+
+
+_NEWLINE = re.compile("\n")
