@@ -17,13 +17,11 @@ gives.
 from __future__ import annotations
 
 import bisect
-import dataclasses
-from collections.abc import Callable, Sequence
-from typing import Any, Literal
+from collections.abc import Sequence
 
-from iam_prune.model import SourceSpan
 from iam_prune.terraform.changes import common_ends
 from iam_prune.terraform.parse import parse_file, parse_region
+from iam_prune.terraform.shift import shifted
 from iam_prune.terraform.spans import LineIndex
 from iam_prune.terraform.syntax import Attribute, Block, ParsedFile, ParseError
 
@@ -69,7 +67,7 @@ def _stitched(before: ParsedFile, old: str, new: str) -> ParsedFile:
         down = new.count("\n", prefix, len(new) - suffix) - old.count(
             "\n", prefix, len(old) - suffix
         )
-        found.extend(_moved(item, by, down) for item in items[tail:])
+        found.extend(shifted(item, by, down) for item in items[tail:])
     return ParsedFile(
         before.path,
         tuple(item for item in found if isinstance(item, Block)),
@@ -112,73 +110,3 @@ def _own_line(text: str, start: int) -> bool:
     """Whether only spaces come before ``start`` on its line."""
     line_start = text.rfind("\n", 0, start) + 1
     return not text[line_start:start].strip(_BLANK)
-
-
-def _moved(item: Item, by: int, lines: int) -> Item:
-    if by == 0 and lines == 0:
-        return item
-    moved: Item = _shift(item, _Shift(by, lines))
-    return moved
-
-
-@dataclasses.dataclass(frozen=True)
-class _Shift:
-    by: int
-    lines: int
-
-    def span(self, span: SourceSpan) -> SourceSpan:
-        return SourceSpan(
-            span.file,
-            span.start + self.by,
-            span.end + self.by,
-            span.line + self.lines,
-            span.end_line + self.lines,
-        )
-
-
-def _shift(node: Any, shift: _Shift) -> Any:
-    """``node`` with every span in it moved."""
-    kind = type(node)
-    if kind in _PLAIN:
-        return node
-    if kind is SourceSpan:
-        return shift.span(node)
-    if kind is tuple:
-        return tuple([_shift(part, shift) for part in node])
-    rebuild = _REBUILDERS.get(kind)
-    if rebuild is None:
-        rebuild = _REBUILDERS[kind] = _rebuilder(kind)
-    return node if rebuild is False else rebuild(node, shift)
-
-
-#: Values that hold no span: returned as they are, without a lookup.
-_PLAIN: frozenset[type] = frozenset({str, int, float, bool, type(None)})
-
-_REBUILDERS: dict[type, Callable[[Any, _Shift], Any] | Literal[False]] = {}
-
-
-def _rebuilder(kind: type) -> Callable[[Any, _Shift], Any] | Literal[False]:
-    """How to rebuild a syntax node of ``kind`` with its spans moved; ``False`` for a value
-    that holds no span (a name, a number). A node's fields are set straight on a new
-    instance (the nodes are frozen dataclasses without ``__post_init__``): a big file's
-    blocks after an edit are moved for every candidate change, and ``__init__`` per node
-    was most of that."""
-    if not dataclasses.is_dataclass(kind):
-        return False
-    names = tuple(field.name for field in dataclasses.fields(kind))
-    if hasattr(kind, "__post_init__"):
-
-        def construct(node: Any, shift: _Shift) -> Any:
-            return kind(*(_shift(getattr(node, name), shift) for name in names))
-
-        return construct
-    new = object.__new__
-    put = object.__setattr__
-
-    def rebuild(node: Any, shift: _Shift) -> Any:
-        copy = new(kind)
-        for name in names:
-            put(copy, name, _shift(getattr(node, name), shift))
-        return copy
-
-    return rebuild
