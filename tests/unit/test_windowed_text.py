@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from iam_prune.fixes.planning.literals import _writing
+from iam_prune.fixes.planning.resolve import _mentioning, _mentions
 from iam_prune.fixes.text import layout
 from iam_prune.fixes.text.patch import (
     _changed_lines,
@@ -194,6 +195,23 @@ def test_the_blocks_holding_a_name_are_those_whose_text_holds_it(text: str, name
 
     assert _writing(parsed.blocks, text, name, "f.tf") == expected
     assert _writing(parsed.blocks, text + "# \\u0061\n", name, "f.tf") == list(parsed.blocks)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    hcl_files(),
+    st.lists(st.sampled_from(["x.ann", "ann", "aws_iam_user", "one1", "k"]), min_size=1),
+)
+def test_the_blocks_a_name_is_found_in_are_those_a_search_of_each_finds(
+    text: str, names: list[str]
+) -> None:
+    parsed = parse_file("f.tf", text)
+    text = text.replace('"ann"', "x.ann")  # a reference, of the same length as the string
+    pattern = _mentions(tuple(sorted(set(names))))
+    assert pattern is not None
+    expected = [b for b in parsed.blocks if pattern.search(text, b.span.start, b.span.end)]
+
+    assert _mentioning("f.tf", parsed.blocks, text, pattern) == expected
 
 
 # --------------------------------------------------------------------------- moved blocks

@@ -10,6 +10,7 @@ it names what is gone by design.
 
 from __future__ import annotations
 
+import bisect
 import itertools
 import re
 from collections.abc import Iterable, Iterator, Sequence
@@ -22,7 +23,7 @@ from iam_prune.model import FileEdit
 from iam_prune.terraform import scan
 from iam_prune.terraform.moduleconfig import is_local_source, source_of
 from iam_prune.terraform.references import Traversal, Use, block_uses, directory_of, uses
-from iam_prune.terraform.syntax import ParsedFile
+from iam_prune.terraform.syntax import Block, ParsedFile
 
 _PAST_ADDRESSES = {("moved", "from"), ("removed", "from")}
 
@@ -139,12 +140,27 @@ def _uses_in(
         parsed = workspace.parsed(path) if text is not None else None
         if text is None or not isinstance(parsed, ParsedFile) or pattern is None:
             continue
-        for block in parsed.blocks:
-            if not pattern.search(text, block.span.start, block.span.end):
-                continue
+        for block in _mentioning(path, parsed.blocks, text, pattern):
             for use in block_uses(block, text):
                 if (use.block.block_type, use.path[0]) not in _PAST_ADDRESSES:
                     yield Located(path, use)
+
+
+def _mentioning(
+    path: str, blocks: Sequence[Block], text: str, pattern: re.Pattern[str]
+) -> list[Block]:
+    """Those of ``blocks`` (in source order) whose text ``pattern`` finds something in, found
+    from the matches in the whole text rather than by searching every block of a big file:
+    in HCL a match lies within one block or none (a name holds no brace or space; a block
+    starts after a line break or space and ends at its ``}``)."""
+    if path.endswith(".json"):
+        return [b for b in blocks if pattern.search(text, b.span.start, b.span.end)]
+    holding: dict[int, Block] = {}
+    for match in pattern.finditer(text):
+        at = bisect.bisect_right(blocks, match.start(), key=lambda block: block.span.start) - 1
+        if at >= 0 and match.end() <= blocks[at].span.end:
+            holding.setdefault(at, blocks[at])
+    return [holding[at] for at in sorted(holding)]
 
 
 def _mentions(names: tuple[str, ...]) -> re.Pattern[str] | None:

@@ -169,6 +169,8 @@ def _changed_lines(old: Sequence[str], new: Sequence[str]) -> tuple[list[bool], 
 def _edit_script(a: Sequence[str], b: Sequence[str]) -> list[tuple[str, int]]:
     """The removals (``-``, index in ``a``) and additions (``+``, index in ``b``)."""
     n, m = len(a), len(b)
+    if not n or not m:  # all added or all removed (a whole file's users taken out at once)
+        return [("+", index) for index in range(m)] + [("-", index) for index in range(n)]
     offset = n + m + 1
     frontier = [0] * (2 * offset + 1)
     trace: list[list[int]] = []
