@@ -14,8 +14,9 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from iam_prune.fixes.planning.holding import holding, words
 from iam_prune.fixes.planning.literals import _writing
-from iam_prune.fixes.planning.resolve import _mentioning, _mentions
+from iam_prune.fixes.planning.resolve import _mentions
 from iam_prune.fixes.text import layout
 from iam_prune.fixes.text.patch import (
     _changed_lines,
@@ -211,7 +212,7 @@ def test_the_blocks_a_name_is_found_in_are_those_a_search_of_each_finds(
     assert pattern is not None
     expected = [b for b in parsed.blocks if pattern.search(text, b.span.start, b.span.end)]
 
-    assert _mentioning("f.tf", parsed.blocks, text, pattern) == expected
+    assert holding(parsed.blocks, words(text, names)) == expected
 
 
 # --------------------------------------------------------------------------- moved blocks

@@ -12,7 +12,6 @@ and its element goes from a shared ``users`` list; anywhere else, and wherever a
 from __future__ import annotations
 
 import ast
-import bisect
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -21,6 +20,7 @@ from typing import TypeGuard
 from iam_prune.fixes.evaluation.instances import Facts, Overlay, Tree
 from iam_prune.fixes.evaluation.workspace import Workspace
 from iam_prune.fixes.planning.dependents import SHARED_LISTS, USER_ONLY, other_principals
+from iam_prune.fixes.planning.holding import holding, occurrences
 from iam_prune.fixes.planning.nameinputs import NameInput, name_inputs
 from iam_prune.fixes.planning.starts import removal
 from iam_prune.fixes.text.edits import removed
@@ -218,22 +218,12 @@ def _blocks(workspace: Workspace, name: str) -> Iterator[tuple[str, Block]]:
 
 
 def _writing(blocks: Sequence[Block], text: str | None, name: str, path: str) -> list[Block]:
-    """Those of an HCL file's ``blocks`` (in source order) whose text holds ``name``, found
-    from where it occurs rather than by walking every block of a big file. Whatever names
-    the user (a string, a bare map key, an ARN) has the name in its text, but for a
-    ``\\u`` escape: a file with one, and a ``.tf.json`` file, has all its blocks read."""
+    """Those of an HCL file's ``blocks`` whose text holds ``name``. Whatever names the user
+    (a string, a bare map key, an ARN) has the name in its text, but for a ``\\u`` escape:
+    a file with one, and a ``.tf.json`` file, has all its blocks read."""
     if text is None or path.endswith(".json") or "\\u" in text or "\\U" in text:
         return list(blocks)
-    holding: dict[int, Block] = {}
-    at = text.find(name)
-    while at != -1:
-        index = bisect.bisect_right(blocks, at, key=lambda block: block.span.start) - 1
-        if index >= 0 and at < blocks[index].span.end:
-            holding.setdefault(index, blocks[index])
-            at = text.find(name, max(at + 1, blocks[index].span.end))
-        else:
-            at = text.find(name, at + 1)
-    return [holding[index] for index in sorted(holding)]
+    return holding(blocks, occurrences(text, name))
 
 
 def _within(span: SourceSpan, decl: Declaration) -> bool:

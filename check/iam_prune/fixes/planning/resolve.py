@@ -10,7 +10,6 @@ it names what is gone by design.
 
 from __future__ import annotations
 
-import bisect
 import itertools
 import re
 from collections.abc import Iterable, Iterator, Sequence
@@ -19,11 +18,12 @@ from dataclasses import dataclass
 from iam_prune.fixes.evaluation.compare import differing
 from iam_prune.fixes.evaluation.instances import Tree, address_of
 from iam_prune.fixes.evaluation.workspace import Workspace, joined
+from iam_prune.fixes.planning.holding import holding, words
 from iam_prune.model import FileEdit
 from iam_prune.terraform import scan
 from iam_prune.terraform.moduleconfig import is_local_source, source_of
 from iam_prune.terraform.references import Traversal, Use, block_uses, directory_of, uses
-from iam_prune.terraform.syntax import Block, ParsedFile
+from iam_prune.terraform.syntax import ParsedFile
 
 _PAST_ADDRESSES = {("moved", "from"), ("removed", "from")}
 
@@ -92,10 +92,9 @@ def located(
     do, so only those are parsed, and in them only the blocks that mention a name are read
     (a file of hundreds of users is not read whole for one)."""
     wanted = tuple(sorted(set(names)))
-    pattern = _mentions(wanted)
     for directory in sorted(set(directories)):
         paths = workspace.mentioning(wanted, workspace.files(directory))
-        yield from _uses_in(workspace, paths, pattern)
+        yield from _uses_in(workspace, paths, wanted)
 
 
 def located_exhaustively(
@@ -103,14 +102,15 @@ def located_exhaustively(
 ) -> Iterator[Located]:
     """``located`` by searching every text of the directories: the definition the index
     stands for, kept for testing it."""
-    pattern = _mentions(tuple(sorted(set(names))))
+    wanted = tuple(sorted(set(names)))
+    pattern = _mentions(wanted)
     for directory in sorted(set(directories)):
         paths = [
             path
             for path in workspace.files(directory)
             if pattern is not None and pattern.search(workspace.texts[path])
         ]
-        yield from _uses_in(workspace, paths, pattern)
+        yield from _uses_in(workspace, paths, wanted)
 
 
 def uses_by_block(
@@ -131,36 +131,22 @@ def uses_by_block(
     return found
 
 
-def _uses_in(
-    workspace: Workspace, paths: Iterable[str], pattern: re.Pattern[str] | None
-) -> Iterator[Located]:
-    """The uses of the blocks of ``paths`` whose text ``pattern`` finds something in."""
+def _uses_in(workspace: Workspace, paths: Iterable[str], names: Sequence[str]) -> Iterator[Located]:
+    """The uses of the blocks of ``paths`` whose text mentions one of ``names``."""
+    pattern = _mentions(tuple(names))
     for path in paths:
         text = workspace.text(path)
         parsed = workspace.parsed(path) if text is not None else None
         if text is None or not isinstance(parsed, ParsedFile) or pattern is None:
             continue
-        for block in _mentioning(path, parsed.blocks, text, pattern):
+        if path.endswith(".json"):
+            blocks = [b for b in parsed.blocks if pattern.search(text, b.span.start, b.span.end)]
+        else:
+            blocks = holding(parsed.blocks, words(text, names))
+        for block in blocks:
             for use in block_uses(block, text):
                 if (use.block.block_type, use.path[0]) not in _PAST_ADDRESSES:
                     yield Located(path, use)
-
-
-def _mentioning(
-    path: str, blocks: Sequence[Block], text: str, pattern: re.Pattern[str]
-) -> list[Block]:
-    """Those of ``blocks`` (in source order) whose text ``pattern`` finds something in, found
-    from the matches in the whole text rather than by searching every block of a big file:
-    in HCL a match lies within one block or none (a name holds no brace or space; a block
-    starts after a line break or space and ends at its ``}``)."""
-    if path.endswith(".json"):
-        return [b for b in blocks if pattern.search(text, b.span.start, b.span.end)]
-    holding: dict[int, Block] = {}
-    for match in pattern.finditer(text):
-        at = bisect.bisect_right(blocks, match.start(), key=lambda block: block.span.start) - 1
-        if at >= 0 and match.end() <= blocks[at].span.end:
-            holding.setdefault(at, blocks[at])
-    return [holding[at] for at in sorted(holding)]
 
 
 def _mentions(names: tuple[str, ...]) -> re.Pattern[str] | None:
