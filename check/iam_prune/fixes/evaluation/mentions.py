@@ -36,8 +36,8 @@ class Mentions:
 
     def __init__(self, texts: Mapping[str, str]) -> None:
         self._texts = texts
-        self._words: dict[str, set[str]] | None = None
-        self._strings: dict[str, set[str]] | None = None
+        self._words: _Index | None = None
+        self._strings: _Index | None = None
         self._escaped: set[str] = set()
 
     def build(self) -> None:
@@ -52,7 +52,7 @@ class Mentions:
         if any(not RUN.fullmatch(n) or n.count(".") >= _MOST_SEGMENTS for n in wanted):
             return None
         index = self._word_index()
-        return {path for name in wanted for path in index.get(name, ())}
+        return {path for name in wanted for path in _paths(index.get(name))}
 
     def strings(self, name: str) -> set[str] | None:
         """The files in which a string can hold the user name ``name``: it occurs as a whole
@@ -60,32 +60,54 @@ class Mentions:
         for a name no IAM user can have."""
         if not USER_RUN.fullmatch(name):
             return None
-        return self._string_index().get(name, set()) | self._escaped
+        return _paths(self._string_index().get(name)) | self._escaped
 
-    def _word_index(self) -> dict[str, set[str]]:
+    def _word_index(self) -> _Index:
         if self._words is None:
             self._words = {}
             for path, text in self._texts.items():
-                for word in sub_runs(text):
-                    self._words.setdefault(word, set()).add(path)
+                _put(self._words, sub_runs(text), path)
         return self._words
 
-    def _string_index(self) -> dict[str, set[str]]:
+    def _string_index(self) -> _Index:
         if self._strings is None:
             self._strings = {}
             for path, text in self._texts.items():
-                for run in set(USER_RUN.findall(text)):
-                    self._strings.setdefault(run, set()).add(path)
+                _put(self._strings, set(USER_RUN.findall(text)), path)
                 if _ESCAPE.search(text):
                     self._escaped.add(path)
         return self._strings
 
 
+#: Paths by word: a word in one file only (most of the words of a big file of generated
+#: blocks) keeps that path itself, not a set of one, which is several times the memory.
+_Index = dict[str, str | set[str]]
+
+
+def _put(index: _Index, words: Iterable[str], path: str) -> None:
+    for word in words:
+        found = index.get(word)
+        if found is None:
+            index[word] = path
+        elif isinstance(found, str):
+            if found != path:
+                index[word] = {found, path}
+        else:
+            found.add(path)
+
+
+def _paths(found: str | set[str] | None) -> set[str]:
+    if found is None:
+        return set()
+    return {found} if isinstance(found, str) else found
+
+
 def sub_runs(text: str) -> set[str]:
     """Every run of 1 to ``_MOST_SEGMENTS`` consecutive segments of the dotted runs of
     ``text``."""
-    found: set[str] = set()
-    for run in set(RUN.findall(text)):
+    runs = set(RUN.findall(text))
+    found = {run for run in runs if "." not in run}  # most words stand alone
+    for run in runs - found:
         segments = run.split(".")
         for start in range(len(segments)):
             for end in range(start + 1, min(start + _MOST_SEGMENTS, len(segments)) + 1):

@@ -30,9 +30,11 @@ from iam_prune.terraform.moduleconfig import USER_RESOURCE, is_override_file, lo
 from iam_prune.terraform.references import declarations, directory_of
 from iam_prune.terraform.syntax import ParsedFile
 
-#: A directory with fewer configuration files than this is evaluated whole: parsing them all
-#: costs less than choosing.
+#: A directory with fewer configuration files than this, and less text than
+#: ``WHOLE_BELOW_BYTES``, is evaluated whole: parsing them all costs less than choosing
+#: (python-hcl2 parses about 170 KB a second; choosing reads the text at some MB a second).
 WHOLE_BELOW = 64
+WHOLE_BELOW_BYTES = 256_000
 #: A line that can begin a declaring block (not an argument of that name: ``data = ...``).
 _HEADER = re.compile(r"(?m)^[ \t]*(resource|data|module|variable|output|locals)\b(?![ \t]*=)(.*)$")
 _LABEL = re.compile(r'[ \t]*(?:"([^"\\\n$%]*)"|([A-Za-z_][\w-]*))')
@@ -90,7 +92,7 @@ def _labels(rest: str, wanted: int) -> tuple[list[str] | None, int]:
 
 def choose(workspace: Workspace, model: TerraformModel) -> Reach | None:
     """The files to evaluate, or ``None`` when every directory is evaluated whole."""
-    partial = frozenset(d for d in workspace.directories() if _big(workspace.files(d)))
+    partial = frozenset(d for d in workspace.directories() if _big(workspace, workspace.files(d)))
     if not partial:
         return None
     chooser = _Chooser(workspace, partial, model)
@@ -103,9 +105,12 @@ def choose(workspace: Workspace, model: TerraformModel) -> Reach | None:
     return Reach(frozenset(chooser.chosen), partial)
 
 
-def _big(paths: list[str]) -> bool:
+def _big(workspace: Workspace, paths: list[str]) -> bool:
     configs = [p for p in paths if scan.is_config_file(p)]
-    return len(configs) >= WHOLE_BELOW and not any(map(is_override_file, configs))
+    if any(map(is_override_file, configs)):
+        return False  # an override file changes blocks of every other file
+    size = sum(len(workspace.texts[p]) for p in configs)
+    return len(configs) >= WHOLE_BELOW or size >= WHOLE_BELOW_BYTES
 
 
 class _Chooser:
