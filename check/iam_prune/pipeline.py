@@ -95,6 +95,8 @@ class _Context:
     for it then."""
 
     code: Future[_Code]
+    #: Done when the planning is ready to start (see ``_ready``).
+    planning: Future[None]
     rules: RuleSettings
     now: datetime
     progress: Callable[[str], None]
@@ -197,6 +199,7 @@ def _account(
         )
         planned = [f.declarations for f in findings if f.status is Status.REMOVE_FROM_CODE]
         started = time.perf_counter()
+        context.planning.result()
         plan.prepare(planned, context.model)
         _record_planning("", time.perf_counter() - started, phase="evaluate")
     findings = tuple(remediate(f, users.get(f.user), context.model) for f in findings)
@@ -283,6 +286,7 @@ def _run(
         code = reader.submit(_read_code, settings, state, progress)
         context = _Context(
             code=code,
+            planning=reader.submit(_ready, code),
             rules=RuleSettings(settings.inactive_days, settings.grace_days),
             now=now,
             progress=progress,
@@ -298,6 +302,7 @@ def _run(
         with ThreadPoolExecutor(max_workers=workers) as pool:
             results = list(pool.map(lambda t: _scan_account(t, settings, context, opener), chosen))
     model = context.model
+    context.planning.result()
     errors.extend(code.result().errors)
     accounts = [result for result, _ in results if result is not None]
     for _, problems in results:
@@ -354,6 +359,13 @@ def _read_code(
     inline, inline_problems = exemptions.inline_exemptions(model)
     errors.extend(inline_problems)
     return _Code(model, index, inline, tuple(errors))
+
+
+def _ready(code: Future[_Code]) -> None:
+    """What any finding's planning needs, done while the accounts are still being read."""
+    model = code.result().model
+    if model.declarations:
+        plan.ready(model)
 
 
 def _state(settings: Settings, opener: Opener, errors: list[ReportError]) -> StateIndex | None:

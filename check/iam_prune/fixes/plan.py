@@ -38,6 +38,12 @@ def retire(declarations: Sequence[Declaration], model: TerraformModel) -> Remedi
     return planner.guarded(lambda: planner.retire(tuple(declarations)))
 
 
+def ready(model: TerraformModel) -> None:
+    """Choose now which files the planning evaluates, and index the texts: what any finding
+    will need, done while the accounts are still being read."""
+    _planner(model)
+
+
 def prepare(planned: Sequence[Sequence[Declaration]], model: TerraformModel) -> None:
     """Evaluate, once, the original configuration that the findings ``planned`` (each one's
     declarations) will be checked against: planning each finding after this costs what its
