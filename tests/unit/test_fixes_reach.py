@@ -168,3 +168,69 @@ def test_the_check_names_the_file_left_out() -> None:
         edited.check_reach()
     untouched = workspace.edited({"a.tf": 'locals {\n  names = ["bob"]\n\n}\n'})
     untouched.check_reach()  # only spacing: nothing rewritten, nothing to reach
+
+
+def test_the_header_scan_tells_what_a_file_declares_or_that_it_cannot() -> None:
+    headers = relevant._Headers()
+    headers.read(
+        "a.tf",
+        'resource "aws_s3_bucket" "logs" {\n  data = "x"\n}\n'
+        "data aws_caller_identity me {}\n"
+        'module "team" {\n  source = "./team"\n}\n'
+        '  variable "region" {\n}\n'
+        'output "arn" {\n  value = 1\n}\n'
+        "locals {\n  a = 1\n}\n",
+    )
+    assert headers.declaring == {
+        "aws_s3_bucket.logs": {"a.tf"},
+        "data.aws_caller_identity.me": {"a.tf"},
+        "module.team": {"a.tf"},
+        "var.region": {"a.tf"},
+        "output.arn": {"a.tf"},
+    }
+    assert headers.with_locals == headers.with_calls == headers.with_outputs == {"a.tf"}
+    assert headers.unclear == set()
+    headers.read("b.tf", '/* resource "x" "y" { */\n')
+    headers.read("c.tf", 'resource "x" "${var.y}" {\n}\n')
+    headers.read("d.tf.json", '{"resource": {}}')
+    headers.read("e.tf", 'resource "only_one_label" {\n}\n')
+    assert headers.unclear == {"b.tf", "c.tf", "d.tf.json", "e.tf"}
+
+
+def _root(tmp_path: Path, files: dict[str, str], fillers: int) -> TerraformModel:
+    for name, text in files.items():
+        (tmp_path / name).write_text(text, encoding="utf-8")
+    for n in range(fillers):
+        (tmp_path / f"filler_{n:03}.tf").write_text(
+            f'resource "aws_s3_bucket" "f{n}" {{\n  bucket = "f{n}"\n}}\n', encoding="utf-8"
+        )
+    return load([tmp_path], tmp_path, use_cache=False)
+
+
+def test_a_big_directory_evaluates_the_users_what_reads_them_and_what_they_read(
+    tmp_path: Path,
+) -> None:
+    model = _root(
+        tmp_path,
+        {
+            "users.tf": 'resource "aws_iam_user" "bob" {\n  name = local.prefix\n}\n',
+            "prefix.tf": 'locals {\n  prefix = "bob"\n  other = 1\n}\n',
+            "reader.tf": 'resource "aws_s3_bucket" "home" {\n  bucket = aws_iam_user.bob.name\n}\n',
+            "second.tf": 'resource "aws_sns_topic" "t" {\n  name = aws_s3_bucket.home.id\n}\n',
+            "unrelated.tf": 'resource "aws_sns_topic" "u" {\n  name = local.other\n}\n',
+        },
+        fillers=relevant.WHOLE_BELOW,
+    )
+    chosen = relevant.choose(Workspace.of(model), model)
+    assert chosen is not None and chosen.partial == {"."}
+    assert chosen.paths == {"users.tf", "prefix.tf", "reader.tf", "second.tf"}
+
+
+def test_a_directory_of_few_small_files_is_evaluated_whole(tmp_path: Path) -> None:
+    model = _root(tmp_path, {"users.tf": 'resource "aws_iam_user" "bob" {}\n'}, fillers=10)
+    assert relevant.choose(Workspace.of(model), model) is None
+    big = "".join(f'resource "aws_s3_bucket" "b{n}" {{\n}}\n' for n in range(12_000))
+    (tmp_path / "buckets.tf").write_text(big, encoding="utf-8")
+    model = load([tmp_path], tmp_path, use_cache=False)
+    chosen = relevant.choose(Workspace.of(model), model)
+    assert chosen is not None and "buckets.tf" not in chosen.paths

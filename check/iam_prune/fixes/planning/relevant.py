@@ -40,9 +40,11 @@ _HEADER = re.compile(r"(?m)^[ \t]*(resource|data|module|variable|output|locals)\
 _LABEL = re.compile(r'[ \t]*(?:"([^"\\\n$%]*)"|([A-Za-z_][\w-]*))')
 _LABELS = {"resource": 2, "data": 2, "module": 1, "variable": 1, "output": 1, "locals": 0}
 _PREFIX = {"data": "data.", "module": "module.", "variable": "var.", "output": "output."}
-#: Words whose files are chosen: the resources that attach something to a user, and the
-#: blocks that say where an address went.
-_CHOSEN_WORDS = (USER_RESOURCE, *USER_ONLY, *SHARED_LISTS, "moved", "removed", "import")
+#: A unit that holds one of these words concerns a user: the user resource, and those that
+#: attach something to one.
+_USER_WORDS = (USER_RESOURCE, *USER_ONLY, *SHARED_LISTS)
+#: Files with these words are chosen too: the blocks that say where an address went.
+_MOVES = ("moved", "removed", "import")
 #: The first word of a reference that names no block of the module.
 _NO_BLOCK = {"each", "count", "path", "self", "terraform"}
 
@@ -128,7 +130,7 @@ class _Chooser:
         self.changing: dict[str, set[str]] = {}
         self.wholly: set[str] = set()
         #: A unit that holds one of these words or strings concerns a user.
-        self.words = set(_CHOSEN_WORDS)
+        self.words = set(_USER_WORDS)
         self.strings = {d.name for d in model.declarations if d.name is not None}
         self.strings.update(p.rsplit("/", 1)[-1] for p in workspace.texts if scan.is_data_file(p))
         self.spans: dict[str, list[tuple[int, int]]] = {}
@@ -153,7 +155,10 @@ class _Chooser:
         self.add(sorted(p for p in files if not p.endswith(".tf")))
         self.add(sorted(headers.unclear | headers.with_calls | headers.with_outputs))
         self.add(sorted(files & set(self.spans)))
-        for words in (index.words(self.words), *map(index.strings, sorted(self.strings))):
+        for words in (
+            index.words(self.words | set(_MOVES)),
+            *map(index.strings, sorted(self.strings)),
+        ):
             self.add(sorted(files if words is None else files & words))
 
     def run(self) -> None:
