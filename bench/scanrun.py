@@ -133,15 +133,20 @@ def seed(declared: tuple[str, ...], unused: list[str], *, others: int = 0) -> No
 # --------------------------------------------------------------------------- one scan
 
 
-def scan(tree: Tree, unused: list[str], *, others: int = 0, timeout: float = TIMEOUT) -> Scan:
-    """``iam-prune scan`` of every root of ``tree`` (seeded here), cold cache."""
+def scan(
+    tree: Tree, unused: list[str], *, others: int = 0, timeout: float = TIMEOUT, warm: bool = False
+) -> Scan:
+    """``iam-prune scan`` of every root of ``tree`` (seeded here), cold cache; ``warm``: with
+    the parse cache the previous scan of the tree filled."""
     seed(tree.users, unused, others=others)
     work = tree.base.parent / f"{tree.base.name}-run"
     work.mkdir(exist_ok=True)
     times, report = work / "planning.jsonl", work / "report.json"
     times.unlink(missing_ok=True)
     report.unlink(missing_ok=True)
-    cache = work / f"cache-{len(list(work.glob('cache-*')))}"  # empty: a cold run
+    runs = len(list(work.glob("cache-*")))
+    # Empty: a cold run; a warm one reads the cache the last run of the tree wrote.
+    cache = work / f"cache-{runs - 1 if warm and runs else runs}"
     env = children.child_env(
         {"IAM_PRUNE_PLANNING_TIMES": str(times), "IAM_PRUNE_CACHE_DIR": str(cache)}
     )

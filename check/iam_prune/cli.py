@@ -274,8 +274,9 @@ def _width(stream: TextIO) -> int:
 
 
 def _progress(message: str) -> None:
+    # One write per line: the Terraform and the accounts are read at once, from two threads.
     if sys.stderr.isatty() and not os.environ.get("CI"):
-        print(f"… {message}", file=sys.stderr)
+        sys.stderr.write(f"… {message}\n")
 
 
 def _silent(_message: str) -> None:

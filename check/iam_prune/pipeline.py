@@ -11,7 +11,7 @@ import json
 import os
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
@@ -76,15 +76,42 @@ def _aws_message(error: Exception) -> str:
 
 
 @dataclass(frozen=True)
-class _Context:
-    """What every account's scan shares: the code side and the rule settings."""
+class _Code:
+    """The code side of a run: the Terraform model, its index of declared names, the inline
+    exemptions, and the errors reading it found."""
 
     model: TerraformModel
     index: CodeIndex
+    inline: dict[str, Exemption]
+    errors: tuple[ReportError, ...]
+
+
+@dataclass(frozen=True)
+class _Context:
+    """What every account's scan shares: the code side and the rule settings.
+
+    The code side is read while the accounts are (reading AWS is mostly waiting: for the
+    credential report, for each call); an account asks for it when it needs it, and waits
+    for it then."""
+
+    code: Future[_Code]
+    #: Done when the planning is ready to start (see ``_ready``).
+    planning: Future[None]
     rules: RuleSettings
     now: datetime
-    inline: dict[str, Exemption]
     progress: Callable[[str], None]
+
+    @property
+    def model(self) -> TerraformModel:
+        return self.code.result().model
+
+    @property
+    def index(self) -> CodeIndex:
+        return self.code.result().index
+
+    @property
+    def inline(self) -> dict[str, Exemption]:
+        return self.code.result().inline
 
 
 def _inventory(gs: GuardedSession, context: _Context, settings: Settings) -> Inventory:
@@ -172,6 +199,7 @@ def _account(
         )
         planned = [f.declarations for f in findings if f.status is Status.REMOVE_FROM_CODE]
         started = time.perf_counter()
+        context.planning.result()
         plan.prepare(planned, context.model)
         _record_planning("", time.perf_counter() - started, phase="evaluate")
     findings = tuple(remediate(f, users.get(f.user), context.model) for f in findings)
@@ -254,43 +282,28 @@ def _run(
     state = _state(settings, opener, errors)
     dirs = ", ".join(_relative(d, settings) for d in settings.terraform_dirs)
     progress(f"reading the Terraform in {dirs}")
-    try:
-        model = terraform.load(
-            settings.terraform_dirs,
-            settings.root,
-            var_files=settings.var_files,
-            state=state,
-            use_cache=settings.use_cache,
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="terraform") as reader:
+        code = reader.submit(_read_code, settings, state, progress)
+        context = _Context(
+            code=code,
+            planning=reader.submit(_ready, code),
+            rules=RuleSettings(settings.inactive_days, settings.grace_days),
+            now=now,
+            progress=progress,
         )
-    except TerraformError as error:
-        model = TerraformModel(declarations=())
-        errors.append(ReportError(ErrorSource.TERRAFORM, str(error)))
-        index = CodeIndex.unknown(str(error))
-    else:
-        index = CodeIndex.build(model)
-    heap.keep()  # the model lives as long as the run
-    errors.extend(model.errors)
-    progress(f"parsed {model.files_parsed:,} of {model.files_scanned:,} Terraform files")
-    inline, inline_problems = exemptions.inline_exemptions(model)
-    errors.extend(inline_problems)
-    context = _Context(
-        model=model,
-        index=index,
-        rules=RuleSettings(settings.inactive_days, settings.grace_days),
-        now=now,
-        inline=inline,
-        progress=progress,
-    )
-
-    chosen, problems = targets.resolve(settings, opener, _aws_message)
-    errors.extend(problems)
-    if settings.organization is not None:
-        shard = f" (shard {settings.shard})" if settings.shard else ""
-        progress(f"{len(chosen)} accounts of the organisation to scan{shard}")
-    else:
-        progress(f"reading {len(chosen)} account{'s' if len(chosen) != 1 else ''}")
-    with ThreadPoolExecutor(max_workers=max(1, min(settings.concurrency, len(chosen)))) as pool:
-        results = list(pool.map(lambda t: _scan_account(t, settings, context, opener), chosen))
+        chosen, problems = targets.resolve(settings, opener, _aws_message)
+        errors.extend(problems)
+        if settings.organization is not None:
+            shard = f" (shard {settings.shard})" if settings.shard else ""
+            progress(f"{len(chosen)} accounts of the organisation to scan{shard}")
+        else:
+            progress(f"reading {len(chosen)} account{'s' if len(chosen) != 1 else ''}")
+        workers = max(1, min(settings.concurrency, len(chosen)))
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            results = list(pool.map(lambda t: _scan_account(t, settings, context, opener), chosen))
+    model = context.model
+    context.planning.result()
+    errors.extend(code.result().errors)
     accounts = [result for result, _ in results if result is not None]
     for _, problems in results:
         errors.extend(problems)
@@ -318,6 +331,41 @@ def _run(
     # What reports show is redacted; what `fix` writes (the combined patch) stays exact.
     report = redaction.redact(report, model, use_cache=settings.use_cache)
     return Outcome(report=replace(report, combined_patch=exact), model=model)
+
+
+def _read_code(
+    settings: Settings, state: StateIndex | None, progress: Callable[[str], None]
+) -> _Code:
+    """Read the Terraform (its failure is an error of the report, and an index that knows
+    nothing)."""
+    errors: list[ReportError] = []
+    try:
+        model = terraform.load(
+            settings.terraform_dirs,
+            settings.root,
+            var_files=settings.var_files,
+            state=state,
+            use_cache=settings.use_cache,
+        )
+    except TerraformError as error:
+        model = TerraformModel(declarations=())
+        errors.append(ReportError(ErrorSource.TERRAFORM, str(error)))
+        index = CodeIndex.unknown(str(error))
+    else:
+        index = CodeIndex.build(model)
+    heap.keep()  # the model lives as long as the run
+    errors.extend(model.errors)
+    progress(f"parsed {model.files_parsed:,} of {model.files_scanned:,} Terraform files")
+    inline, inline_problems = exemptions.inline_exemptions(model)
+    errors.extend(inline_problems)
+    return _Code(model, index, inline, tuple(errors))
+
+
+def _ready(code: Future[_Code]) -> None:
+    """What any finding's planning needs, done while the accounts are still being read."""
+    model = code.result().model
+    if model.declarations:
+        plan.ready(model)
 
 
 def _state(settings: Settings, opener: Opener, errors: list[ReportError]) -> StateIndex | None:

@@ -61,10 +61,13 @@ def tree_files(root: Path) -> dict[str, str]:
     }
 
 
-def run_pattern(name: str) -> tuple[TerraformModel, Report, dict[str, Any]]:
+def run_pattern(
+    name: str, before: Path | None = None
+) -> tuple[TerraformModel, Report, dict[str, Any]]:
+    """Plan a pattern's users (in ``before``, a copy of its repository, when given)."""
     folder = CORPUS / name
     spec = json.loads((folder / "users.json").read_text(encoding="utf-8"))
-    before = folder / "before"
+    before = before or folder / "before"
     model = load(
         [before / d for d in spec.get("dirs", ["."])],
         before,

@@ -34,14 +34,22 @@ def remove_user(decl: Declaration, model: TerraformModel) -> Remediation:
 def retire(declarations: Sequence[Declaration], model: TerraformModel) -> Remediation:
     """The change that retires every instance in ``declarations`` (one user, declared in one
     or more places), as one remediation."""
-    return _planner(model).retire(tuple(declarations))
+    planner = _planner(model)
+    return planner.guarded(lambda: planner.retire(tuple(declarations)))
+
+
+def ready(model: TerraformModel) -> None:
+    """Choose now which files the planning evaluates, and index the texts: what any finding
+    will need, done while the accounts are still being read."""
+    _planner(model)
 
 
 def prepare(planned: Sequence[Sequence[Declaration]], model: TerraformModel) -> None:
     """Evaluate, once, the original configuration that the findings ``planned`` (each one's
     declarations) will be checked against: planning each finding after this costs what its
     change touches."""
-    _planner(model).prepare(planned)
+    planner = _planner(model)
+    planner.guarded(lambda: planner.prepare(planned))
 
 
 def combine(
@@ -209,7 +217,8 @@ def _combined(report: Report, model: TerraformModel) -> _Combined:
 
 @functools.lru_cache(maxsize=4)
 def _combined_of(own: tuple[together.Change, ...], model: TerraformModel) -> _Combined:
-    joint = countlists.joined(_planner(model), own)
+    planner = _planner(model)
+    joint = planner.guarded(lambda: countlists.joined(planner, own))
     return _Combined(tuple(dict.fromkeys(joint.get(c, c) for c in own)), joint)
 
 
@@ -218,7 +227,8 @@ def _left_out_of(
     changes: tuple[together.Change, ...], model: TerraformModel
 ) -> dict[together.Change, str]:
     # A report is finalized, then patched and written: the same changes, checked once.
-    return together.left_out(_planner(model), changes)
+    planner = _planner(model)
+    return planner.guarded(lambda: together.left_out(planner, changes))
 
 
 def _texts(

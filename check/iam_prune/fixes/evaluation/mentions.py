@@ -20,13 +20,13 @@ from collections.abc import Iterable, Mapping
 #: A maximal dotted run of words (``aws_iam_user.bob.name``): a name the mention search looks
 #: for matches a text exactly where it is some consecutive segments of such a run (and a
 #: name the index can hold is one such run).
-_RUN = re.compile(r"[\w-]+(?:\.[\w-]+)*")
+RUN = re.compile(r"[\w-]+(?:\.[\w-]+)*")
 #: Segments of the runs kept: names searched are ``var``, ``local.x``, ``aws_iam_user.bob``,
 #: ``data``, ``module.x``; a longer one falls back to searching the texts.
 _MOST_SEGMENTS = 3
 #: The characters of an IAM user name; a literal naming the user is one such run between
 #: other characters (quotes, ``/`` of an ARN path).
-_USER_RUN = re.compile(r"[\w+=,.@-]+")
+USER_RUN = re.compile(r"[\w+=,.@-]+")
 #: Escapes that can spell a name's letters without writing them (``"\u0062ob"``).
 _ESCAPE = re.compile(r"\\[uU]")
 
@@ -36,8 +36,8 @@ class Mentions:
 
     def __init__(self, texts: Mapping[str, str]) -> None:
         self._texts = texts
-        self._words: dict[str, set[str]] | None = None
-        self._strings: dict[str, set[str]] | None = None
+        self._words: _Index | None = None
+        self._strings: _Index | None = None
         self._escaped: set[str] = set()
 
     def build(self) -> None:
@@ -49,43 +49,65 @@ class Mentions:
         """The files in which one of ``names`` occurs as a whole dotted word; ``None`` when a
         name is not one the index holds (the caller searches the texts itself)."""
         wanted = set(names)
-        if any(not _RUN.fullmatch(n) or n.count(".") >= _MOST_SEGMENTS for n in wanted):
+        if any(not RUN.fullmatch(n) or n.count(".") >= _MOST_SEGMENTS for n in wanted):
             return None
         index = self._word_index()
-        return {path for name in wanted for path in index.get(name, ())}
+        return {path for name in wanted for path in _paths(index.get(name))}
 
     def strings(self, name: str) -> set[str] | None:
         """The files in which a string can hold the user name ``name``: it occurs as a whole
         run of user-name characters, or the text has an escape that could spell it; ``None``
         for a name no IAM user can have."""
-        if not _USER_RUN.fullmatch(name):
+        if not USER_RUN.fullmatch(name):
             return None
-        return self._string_index().get(name, set()) | self._escaped
+        return _paths(self._string_index().get(name)) | self._escaped
 
-    def _word_index(self) -> dict[str, set[str]]:
+    def _word_index(self) -> _Index:
         if self._words is None:
             self._words = {}
             for path, text in self._texts.items():
-                for word in sub_runs(text):
-                    self._words.setdefault(word, set()).add(path)
+                _put(self._words, sub_runs(text), path)
         return self._words
 
-    def _string_index(self) -> dict[str, set[str]]:
+    def _string_index(self) -> _Index:
         if self._strings is None:
             self._strings = {}
             for path, text in self._texts.items():
-                for run in set(_USER_RUN.findall(text)):
-                    self._strings.setdefault(run, set()).add(path)
+                _put(self._strings, set(USER_RUN.findall(text)), path)
                 if _ESCAPE.search(text):
                     self._escaped.add(path)
         return self._strings
 
 
+#: Paths by word: a word in one file only (most of the words of a big file of generated
+#: blocks) keeps that path itself, not a set of one, which is several times the memory.
+_Index = dict[str, str | set[str]]
+
+
+def _put(index: _Index, words: Iterable[str], path: str) -> None:
+    for word in words:
+        found = index.get(word)
+        if found is None:
+            index[word] = path
+        elif isinstance(found, str):
+            if found != path:
+                index[word] = {found, path}
+        else:
+            found.add(path)
+
+
+def _paths(found: str | set[str] | None) -> set[str]:
+    if found is None:
+        return set()
+    return {found} if isinstance(found, str) else found
+
+
 def sub_runs(text: str) -> set[str]:
     """Every run of 1 to ``_MOST_SEGMENTS`` consecutive segments of the dotted runs of
     ``text``."""
-    found: set[str] = set()
-    for run in set(_RUN.findall(text)):
+    runs = set(RUN.findall(text))
+    found = {run for run in runs if "." not in run}  # most words stand alone
+    for run in runs - found:
         segments = run.split(".")
         for start in range(len(segments)):
             for end in range(start + 1, min(start + _MOST_SEGMENTS, len(segments)) + 1):

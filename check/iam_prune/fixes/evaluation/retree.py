@@ -29,6 +29,7 @@ from iam_prune.fixes.evaluation.instances import (
     put_resources,
     walk,
 )
+from iam_prune.fixes.evaluation.reach import spread
 from iam_prune.fixes.evaluation.scopes import Scope, instances_of
 from iam_prune.fixes.evaluation.workspace import Workspace
 from iam_prune.terraform.references import directory_of
@@ -129,18 +130,7 @@ def _dirty(original: Workspace, edited: Workspace) -> dict[str, set[str]] | None
         if not (parses and parses_too):
             return None
         pending.setdefault(directory_of(path), set()).update(rewritten(old, new))
-    dirty: dict[str, set[str]] = {}
-    while pending:
-        directory, seeds = pending.popitem()
-        known = dirty.get(directory, set())
-        grown = original.graph(directory).closure(seeds | known)
-        if grown == known:
-            continue
-        dirty[directory] = grown
-        if any(name.startswith("output.") for name in grown - known):
-            for caller, label in original.callers(directory):
-                pending.setdefault(caller, set()).add(f"module.{label}")
-    return dirty
+    return spread(pending, original.graph, original.callers)
 
 
 def _version(workspace: Workspace, path: str) -> tuple[bool, tuple[ParsedFile, str] | None]:

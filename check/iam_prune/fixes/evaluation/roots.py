@@ -31,6 +31,7 @@ class Evaluation:
             if self.base is None:
                 self._trees = [tree(self.workspace, root) for root in self.roots]
             else:
+                self.workspace.check_reach()  # OutOfReach: the part evaluated is not enough
                 self._trees = [
                     retree(old, self.workspace) or tree(self.workspace, old.root)
                     for old in self.base.trees

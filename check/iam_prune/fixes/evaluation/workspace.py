@@ -20,6 +20,7 @@ from pathlib import Path
 from iam_prune.fixes.evaluation import derive
 from iam_prune.fixes.evaluation.depends import Graph
 from iam_prune.fixes.evaluation.mentions import Mentions
+from iam_prune.fixes.evaluation.reach import Reach, check
 from iam_prune.fixes.text.parsed import parse_text
 from iam_prune.model import TerraformModel
 from iam_prune.terraform import scan
@@ -72,6 +73,10 @@ class _Shared:
         self.mentions = Mentions(original)
         self.graphs: dict[str, Graph] = {}
         self.use_cache = False
+        #: The files evaluated, when a big directory is evaluated in part, and every file of
+        #: each directory (``files`` lists the evaluated ones).
+        self.reach: Reach | None = None
+        self.every: dict[str, list[str]] = {}
 
 
 class Workspace:
@@ -129,17 +134,70 @@ class Workspace:
         if not differing:
             return self
         same_files = all(p in self.texts for p in differing)
+        texts = {**self.texts, **changed}
         edited = Workspace(
-            {**self.texts, **changed},
+            texts,
             self.var_files,
             self.original,
             self._shared,
-            by_directory=self._by_directory if same_files else None,
+            by_directory=self._by_directory if same_files else self._evaluated(texts),
         )
         edited.parent = self
         edited.changed = frozenset(differing)
         edited._changed_directories = frozenset(directory_of(p) for p in differing)
         return edited
+
+    def whole(self) -> Workspace:
+        """The original texts with every file evaluated (what was parsed stays parsed)."""
+        found = Workspace(self.original, self.var_files)
+        found._shared.parses = self._shared.parses
+        found._shared.mentions = self._shared.mentions
+        found._shared.use_cache = self._shared.use_cache
+        return found
+
+    def restrict(self, reach: Reach) -> None:
+        """Evaluate only ``reach``'s files of its partly evaluated directories (an original
+        workspace, before anything is read from it)."""
+        self._shared.reach = reach
+        self._shared.every = self._by_directory
+        self._by_directory = self._evaluated(self.texts)
+
+    def _evaluated(self, texts: Mapping[str, str]) -> dict[str, list[str]]:
+        """The evaluated paths of ``texts`` by directory: all but the files a partial
+        evaluation leaves out (a file an edit adds is evaluated)."""
+        reach = self._shared.reach
+        found: dict[str, list[str]] = {}
+        for path in sorted(texts):
+            directory = directory_of(path)
+            if (
+                reach is None
+                or directory not in reach.partial
+                or path in reach.paths
+                or path not in self.original
+            ):
+                found.setdefault(directory, []).append(path)
+        return found
+
+    def check_reach(self) -> None:
+        """Raise ``OutOfReach`` when this copy's edits change what a file left out of the
+        evaluation makes (nothing to check when every file is evaluated)."""
+        shared = self._shared
+        if shared.reach is None or self.parent is None:
+            return
+        original = self.graph_source()
+        mentions = shared.mentions
+        check(
+            shared.reach,
+            original,
+            self,
+            self.edited_paths(),
+            graph=original.graph,
+            callers=original.callers,
+            words=lambda name: mentions.words((name,)),
+            strings=mentions.strings,
+            files=lambda directory: shared.every.get(directory, []),
+            calls=original.calls_in,
+        )
 
     def edited_paths(self) -> frozenset[str]:
         """Every path whose text differs from the original's (along the parents)."""
@@ -213,6 +271,11 @@ class Workspace:
                 found.append(path)
         return found
 
+    @property
+    def index(self) -> Mentions:
+        """The word and string indexes of every original text."""
+        return self._shared.mentions
+
     def may_name(self, name: str) -> list[str]:
         """The paths, sorted, whose text can hold the user name ``name`` in a string (the
         original texts: literal mentions are looked for before any edit)."""
@@ -238,7 +301,7 @@ class Workspace:
             found = derive.config_files(self, self.parent, directory)
         else:
             paths = [path for path in self.files(directory) if scan.is_config_file(path)]
-            self._parse_originals(paths)
+            self.parse_originals(paths)
             found = [p for path in paths if isinstance(p := self.parsed(path), ParsedFile)]
         self._config_files[directory] = found
         return found
@@ -251,7 +314,7 @@ class Workspace:
             known = self._positions[directory] = {p.path: n for n, p in enumerate(listed)}
         return known
 
-    def _parse_originals(self, paths: Sequence[str]) -> None:
+    def parse_originals(self, paths: Sequence[str]) -> None:
         """Parse the unchanged texts of ``paths`` not parsed yet in one batch: the loader's
         ``parse_all``, so that a module of many files is parsed by its worker processes, with
         the disk cache when the load could use it."""
@@ -305,17 +368,17 @@ class Workspace:
         if self._called is None:
             self._called = {}
             for directory in self._by_directory:
-                for target, label in self._calls_in(directory):
+                for target, label in self.calls_in(directory):
                     self._called.setdefault(target, []).append((directory, label))
         return self._called
 
-    def _calls_in(self, directory: str) -> list[tuple[str, str]]:
+    def calls_in(self, directory: str) -> list[tuple[str, str]]:
         """The directory and label of each local module call in ``directory``."""
         known = self._local_calls.get(directory)
         if known is None:
             parent = self.unchanged(directory)
             if parent is not None:
-                known = parent._calls_in(directory)
+                known = parent.calls_in(directory)
             elif not self.mentioning(["module"], self.files(directory)):
                 known = []  # no text says `module`: nothing to parse to know it calls none
             else:

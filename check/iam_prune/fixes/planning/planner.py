@@ -13,14 +13,17 @@ original texts, per set of root modules, for every finding planned against the s
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
+from typing import TypeVar
 
+from iam_prune.fixes.evaluation.reach import OutOfReach
 from iam_prune.fixes.evaluation.roots import Evaluation
 from iam_prune.fixes.evaluation.workspace import Workspace
 from iam_prune.fixes.planning.literals import Literals, literals, naming
 from iam_prune.fixes.planning.migrate import migration
 from iam_prune.fixes.planning.notes import destroy_notes, destroys, orphan_note, orphaned_modules
+from iam_prune.fixes.planning.relevant import choose
 from iam_prune.fixes.planning.settle import Settled, settle
 from iam_prune.fixes.planning.starts import Start, removal, starts
 from iam_prune.fixes.planning.unlisted import unlisted_notes
@@ -54,14 +57,40 @@ class _Verdict:
         return next(iter(fine or self.tried), None)
 
 
+_T = TypeVar("_T")
+
+
 class Planner:
-    """Plans retirements against one model."""
+    """Plans retirements against one model.
+
+    A big directory is evaluated in part (:mod:`iam_prune.fixes.planning.relevant`); the first
+    edit that reaches beyond the part makes the planner evaluate every file from then on and
+    plan that finding again (:meth:`guarded`). What was planned before stands: each of its
+    edits was checked to change nothing outside the part, so the whole gives the same."""
 
     def __init__(self, model: TerraformModel) -> None:
         self.model = model
         self.workspace = Workspace.of(model)
+        #: The files evaluated in the directories evaluated in part (``None``: every file).
+        self.reach = choose(self.workspace, model)
+        if self.reach is not None:
+            self.workspace.restrict(self.reach)
         self._evaluations: dict[tuple[str, ...], Evaluation] = {}
         self._named: dict[Declaration, Literals] = {}
+        #: Why the planner went from a part to every file, when it did.
+        self.widened: str | None = None
+
+    def guarded(self, work: Callable[[], _T]) -> _T:
+        """``work()``, done again with every file evaluated when an edit reaches beyond the
+        part evaluated."""
+        try:
+            return work()
+        except OutOfReach as reason:
+            self.widened = str(reason)
+            self.workspace = self.workspace.whole()
+            self._evaluations.clear()
+            self._named.clear()
+            return work()
 
     def retire(self, declarations: Sequence[Declaration]) -> Remediation:
         """The change retiring every instance in ``declarations`` (one user), or a refusal."""
