@@ -20,6 +20,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from iam_prune.fixes.evaluation.workspace import Workspace, joined
+from iam_prune.fixes.planning.holding import holding as blocks_holding
 from iam_prune.fixes.planning.keywalks import aside, walked_reads
 from iam_prune.fixes.planning.positions import use_read_whole
 from iam_prune.fixes.text.edits import inside, removed
@@ -293,7 +294,10 @@ def _edited_names(
                 for root in where:
                     yield root, f"var.{attribute.name}", attribute
         return
-    for block in parsed.blocks:
+    # The block the edit lies in, found by its place (HCL blocks do not overlap).
+    around = [(edit.start, edit.end)]
+    blocks = parsed.blocks if edit.file.endswith(".json") else blocks_holding(parsed.blocks, around)
+    for block in blocks:
         if not inside(edit, block.span) or removed(block.span, (edit,)):
             continue
         if block.block_type == "variable" and block.labels:
