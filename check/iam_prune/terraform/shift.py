@@ -62,15 +62,21 @@ class _Moved(Block):
         if isinstance(block, _Moved):  # moved again: from the original, by both moves
             again = block
             block, by, lines = again._origin, again._by + by, again._lines + lines
-        made = object.__new__(_Moved)
-        put = object.__setattr__
-        put(made, "block_type", block.block_type)
-        put(made, "labels", block.labels)
-        put(made, "span", _span(block.span, by, lines))
-        put(made, "_origin", block)
-        put(made, "_by", by)
-        put(made, "_lines", lines)
-        put(made, "_held", None)
+        span = block.span
+        moved_span = _new(SourceSpan)
+        _file(moved_span, span.file)
+        _start(moved_span, span.start + by)
+        _end(moved_span, span.end + by)
+        _line(moved_span, span.line + lines)
+        _end_line(moved_span, span.end_line + lines)
+        made = _new(_Moved)
+        _block_type(made, block.block_type)
+        _labels(made, block.labels)
+        _block_span(made, moved_span)
+        _origin(made, block)
+        _by(made, by)
+        _lines(made, lines)
+        _held(made, None)
         return made
 
     def _contents(self) -> tuple[tuple[Attribute, ...], tuple[Block, ...]]:
@@ -108,10 +114,23 @@ class _Moved(Block):
         return Block, self._fields()
 
 
-def _span(span: SourceSpan, by: int, lines: int) -> SourceSpan:
-    return SourceSpan(
-        span.file, span.start + by, span.end + by, span.line + lines, span.end_line + lines
-    )
+def _slot(kind: type, name: str) -> Callable[[object, object], None]:
+    """The setter of a slot of ``kind`` (a frozen dataclass): a moved block is made for every
+    block after every candidate edit, and a slot's own setter is the quickest way in."""
+    setter: Callable[[object, object], None] = next(
+        vars(k)[name] for k in kind.__mro__ if name in vars(k)
+    ).__set__
+    return setter
+
+
+_new = object.__new__
+_file, _start, _end, _line, _end_line = (
+    _slot(SourceSpan, name) for name in ("file", "start", "end", "line", "end_line")
+)
+_block_type, _labels, _block_span, _origin, _by, _lines, _held = (
+    _slot(_Moved, name)
+    for name in ("block_type", "labels", "span", "_origin", "_by", "_lines", "_held")
+)
 
 
 def _shift(node: Any, by: int, lines: int) -> Any:
