@@ -32,7 +32,7 @@ from iam_prune.terraform import changes
 from iam_prune.terraform.parse import parse_file
 from iam_prune.terraform.reparse import reparse
 from iam_prune.terraform.shift import shifted
-from iam_prune.terraform.syntax import Block
+from iam_prune.terraform.syntax import Block, ParseError
 
 # --------------------------------------------------------------------------- common ends
 
@@ -225,14 +225,24 @@ def test_an_edited_file_read_again_is_the_whole_parse_spans_included(
 ) -> None:
     parsed = parse_file("f.tf", text)
     spans = [block.span for block in parsed.blocks]
-    span = data.draw(st.sampled_from(spans)) if spans else None
-    inserted = data.draw(st.sampled_from(["", "\n", "# c\n", 'extra "x" {\n  a = 1\n}\n']))
-    start, end = (span.start, span.end) if span else (0, 0)
-    new = text[:start] + inserted + text[end:]
+    chosen = data.draw(st.lists(st.sampled_from(spans), max_size=3, unique=True)) if spans else []
+    new = text
+    for span in sorted(chosen, key=lambda span: -span.start):  # several edits, far apart
+        inserted = data.draw(
+            st.sampled_from(["", "\n", "# c\n", 'extra "x" {\n  a = 1\n}\n', "/*"])
+        )
+        new = new[: span.start] + inserted + new[span.end :]
 
+    try:
+        whole = parse_file("f.tf", new)
+    except ParseError as error:
+        with pytest.raises(ParseError) as raised:
+            reparse(parsed, text, new)
+        assert str(raised.value) == str(error)
+        return
     again = reparse(parsed, text, new)
 
-    assert again == parse_file("f.tf", new)
+    assert again == whole
     assert hash(again) == hash(parse_file("f.tf", new))
     assert pickle.loads(pickle.dumps(again)) == again
     for moved, fresh in zip(again.blocks, parse_file("f.tf", new).blocks, strict=True):

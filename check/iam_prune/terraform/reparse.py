@@ -17,7 +17,8 @@ gives.
 from __future__ import annotations
 
 import bisect
-from collections.abc import Sequence
+import dataclasses
+from collections.abc import Iterator, Sequence
 
 from iam_prune.terraform.changes import common_ends
 from iam_prune.terraform.parse import parse_file, parse_region
@@ -61,8 +62,8 @@ def _stitched(before: ParsedFile, old: str, new: str) -> ParsedFile:
     end = items[tail].span.start + by if tail < len(items) else len(new)
     found: list[Item] = items[:head]
     if new[start:end].strip(_BLANK):
-        lines = LineIndex(before.path, new, start, end)
-        found.extend(_items(parse_region(before.path, new, start, end, lines)))
+        old_end = items[tail].span.start if tail < len(items) else len(old)
+        found.extend(_between(before.path, items[head:tail], old, new, (start, end, old_end)))
     if tail < len(items):
         down = new.count("\n", prefix, len(new) - suffix) - old.count(
             "\n", prefix, len(old) - suffix
@@ -73,6 +74,72 @@ def _stitched(before: ParsedFile, old: str, new: str) -> ParsedFile:
         tuple(item for item in found if isinstance(item, Block)),
         tuple(item for item in found if isinstance(item, Attribute)),
     )
+
+
+@dataclasses.dataclass(frozen=True)
+class _Kept:
+    """The ``index``-th item of the old parse, found unchanged at ``start`` in the new text."""
+
+    index: int
+    item: Item
+    start: int
+
+
+def _between(
+    path: str, items: Sequence[Item], old: str, new: str, where: tuple[int, int, int]
+) -> list[Item]:
+    """The items of ``new[start:end]``, where the change is, the old ``items`` between the
+    same kept blocks, before it up to ``old_end``. Several edits far apart (a combined
+    patch) leave blocks unchanged between them: those are found by their text, starting on
+    a line of their own, and moved; only the text between them is parsed."""
+    start, end, old_end = where
+    lines = LineIndex(path, new, start, end)
+    blocks = [(index, item) for index, item in enumerate(items) if isinstance(item, Block)]
+    found: list[Item] = []
+    cursor = previous_end = start  # the text before `start` is the original's
+    previous = -1
+    for anchor in (*_anchors(blocks, old, new, start, end), None):
+        # The text since the last kept item: parsed unless it is the same gap as before,
+        # with no item of the old parse in it.
+        stop = end if anchor is None else anchor.start
+        index = len(items) if anchor is None else anchor.index
+        old_stop = old_end if anchor is None else anchor.item.span.start
+        same = index == previous + 1 and new[cursor:stop] == old[previous_end:old_stop]
+        if not same and new[cursor:stop].strip(_BLANK):
+            found.extend(_items(parse_region(path, new, cursor, stop, lines)))
+        if anchor is None:
+            return found
+        item = anchor.item
+        by = anchor.start - item.span.start
+        found.append(shifted(item, by, lines.line(anchor.start) - item.span.line))
+        cursor, previous_end, previous = item.span.end + by, item.span.end, anchor.index
+    return found
+
+
+def _anchors(
+    items: Sequence[tuple[int, Item]], old: str, new: str, start: int, end: int
+) -> Iterator[_Kept]:
+    """The old items found in order in ``new[start:end]``: where they were, shifted by what
+    the edits before them added or took away, or else further on."""
+    shift = 0
+    cursor = start
+    for index, item in items:
+        text = old[item.span.start : item.span.end]
+        at = item.span.start + shift
+        if (
+            at < cursor
+            or at + len(text) > end
+            or new[at : at + len(text)] != text
+            or not _own_line(new, at)
+        ):
+            at = new.find(text, cursor, end)
+            while at != -1 and not _own_line(new, at):
+                at = new.find(text, at + 1, end)
+            if at == -1:
+                continue  # changed or removed: its new text is parsed with the gap
+        yield _Kept(index, item, at)
+        shift = at - item.span.start
+        cursor = at + len(text)
 
 
 def _kept_before(items: Sequence[Item], old: str, prefix: int) -> int:
