@@ -14,10 +14,10 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from iam_prune.fixes.planning.holding import holding, words
 from iam_prune.fixes.planning.literals import _writing
 from iam_prune.fixes.planning.resolve import _mentions
 from iam_prune.fixes.text import layout
+from iam_prune.fixes.text.holding import holding, words
 from iam_prune.fixes.text.patch import (
     _changed_lines,
     _hunk_lines,
@@ -213,6 +213,16 @@ def test_the_blocks_a_name_is_found_in_are_those_a_search_of_each_finds(
     expected = [b for b in parsed.blocks if pattern.search(text, b.span.start, b.span.end)]
 
     assert holding(parsed.blocks, words(text, names)) == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text("ab.-_ \n", max_size=30), st.lists(st.text("ab.", max_size=3), max_size=3))
+def test_a_name_is_found_as_a_word_where_the_pattern_finds_it(text: str, names: list[str]) -> None:
+    wanted = tuple(sorted(set(names)))
+    pattern = _mentions(wanted)
+    expected = pattern is not None and pattern.search(text) is not None
+
+    assert (next(words(text, wanted), None) is not None) == expected
 
 
 # --------------------------------------------------------------------------- moved blocks

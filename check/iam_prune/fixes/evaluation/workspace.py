@@ -12,7 +12,6 @@ not listed.
 from __future__ import annotations
 
 import posixpath
-import re
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
@@ -21,6 +20,7 @@ from iam_prune.fixes.evaluation import derive
 from iam_prune.fixes.evaluation.depends import Graph
 from iam_prune.fixes.evaluation.mentions import Mentions
 from iam_prune.fixes.evaluation.reach import Reach, check
+from iam_prune.fixes.text.holding import words
 from iam_prune.fixes.text.parsed import parse_text
 from iam_prune.model import TerraformModel
 from iam_prune.terraform import scan
@@ -253,9 +253,6 @@ class Workspace:
         if not wanted:
             return []
         indexed = self._shared.mentions.words(wanted)
-        pattern = re.compile(
-            rf"(?<![\w-])(?:{'|'.join(re.escape(name) for name in wanted)})(?![\w-])"
-        )
         if indexed is not None:  # the index answers for the original texts
             chosen = indexed | self.edited_paths()
             paths = [path for path in paths if path in chosen]
@@ -267,7 +264,7 @@ class Workspace:
             if indexed is not None and text is self.original.get(path):
                 if path in indexed:
                     found.append(path)
-            elif pattern.search(text):
+            elif next(words(text, wanted), None) is not None:  # str.find, not a pattern
                 found.append(path)
         return found
 

@@ -20,10 +20,10 @@ from typing import TypeGuard
 from iam_prune.fixes.evaluation.instances import Facts, Overlay, Tree
 from iam_prune.fixes.evaluation.workspace import Workspace
 from iam_prune.fixes.planning.dependents import SHARED_LISTS, USER_ONLY, other_principals
-from iam_prune.fixes.planning.holding import holding, occurrences
 from iam_prune.fixes.planning.nameinputs import NameInput, name_inputs
 from iam_prune.fixes.planning.starts import removal
 from iam_prune.fixes.text.edits import removed
+from iam_prune.fixes.text.holding import holding, occurrences
 from iam_prune.model import Declaration, FileEdit, SourceSpan
 from iam_prune.terraform import scan
 from iam_prune.terraform.references import attributes, block_name, directory_of

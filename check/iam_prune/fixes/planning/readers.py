@@ -20,10 +20,10 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from iam_prune.fixes.evaluation.workspace import Workspace, joined
-from iam_prune.fixes.planning.holding import holding as blocks_holding
 from iam_prune.fixes.planning.keywalks import aside, walked_reads
 from iam_prune.fixes.planning.positions import use_read_whole
 from iam_prune.fixes.text.edits import inside, removed
+from iam_prune.fixes.text.holding import holding as blocks_holding
 from iam_prune.fixes.text.syntaxwalk import nodes, read_whole
 from iam_prune.model import FileEdit, SourceSpan
 from iam_prune.terraform import scan

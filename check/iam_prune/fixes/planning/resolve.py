@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from iam_prune.fixes.evaluation.compare import differing
 from iam_prune.fixes.evaluation.instances import Tree, address_of
 from iam_prune.fixes.evaluation.workspace import Workspace, joined
-from iam_prune.fixes.planning.holding import holding, words
+from iam_prune.fixes.text.holding import holding, words
 from iam_prune.model import FileEdit
 from iam_prune.terraform import scan
 from iam_prune.terraform.moduleconfig import is_local_source, source_of

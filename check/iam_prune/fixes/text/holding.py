@@ -1,4 +1,4 @@
-"""The blocks of a big file that hold a name, found from where the name occurs.
+"""Where a name occurs in a big file, and the blocks that hold it.
 
 A finding asks of the file it edits which blocks mention a few names (the addresses its edit
 changes, the user's name in a string). Asking each block in turn, with a regular expression,
@@ -33,9 +33,13 @@ def holding(blocks: Sequence[Block], occurrences: Iterable[tuple[int, int]]) -> 
 
 
 def occurrences(text: str, name: str) -> Iterator[tuple[int, int]]:
-    """Where ``name`` occurs in ``text``, as a string of characters."""
+    """Where ``name`` occurs in ``text``, as a string of characters (an empty one occurs
+    everywhere, as it does for a pattern)."""
+    if not name:
+        yield from ((at, at) for at in range(len(text) + 1))
+        return
     at = text.find(name)
-    while at != -1 and name:
+    while at != -1:
         yield at, at + len(name)
         at = text.find(name, at + 1)
 
