@@ -9,11 +9,13 @@ reach across the change) and generated edits.
 from __future__ import annotations
 
 import pickle
+from collections import Counter
 
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from iam_prune.fixes.evaluation.depends import rewritten
 from iam_prune.fixes.planning.literals import _writing
 from iam_prune.fixes.planning.resolve import _mentions
 from iam_prune.fixes.text import layout
@@ -30,7 +32,8 @@ from iam_prune.fixes.text.render import RenderError, _hcl_units
 from iam_prune.model import FileEdit
 from iam_prune.terraform import changes
 from iam_prune.terraform.parse import parse_file
-from iam_prune.terraform.reparse import reparse
+from iam_prune.terraform.references import declares
+from iam_prune.terraform.reparse import differing, reparse
 from iam_prune.terraform.shift import shifted
 from iam_prune.terraform.syntax import Block, ParseError
 
@@ -276,3 +279,35 @@ def test_a_moved_block_moved_again_is_moved_by_both() -> None:
     assert reference.blocks[0] == twice
     assert repr(twice) == repr(reference.blocks[0])
     assert twice.attributes[0].value.span.line == 5
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(hcl_files(), st.data())
+def test_what_two_versions_share_is_left_out_of_comparing_them(
+    text: str, data: st.DataObject
+) -> None:
+    original = parse_file("f.tf", text)
+
+    def edited() -> str:
+        """The text with one block taken away or replaced."""
+        spans = [block.span for block in original.blocks]
+        if not spans:
+            return text
+        span = data.draw(st.sampled_from(spans))
+        replacement = data.draw(st.sampled_from(["", 'extra "x" {\n  a = 1\n}\n']))
+        return text[: span.start] + replacement + text[span.end :]
+
+    first, second = edited(), edited()
+    versions = [(reparse(original, text, t), t) for t in (first, second)]
+    fresh = [(parse_file("f.tf", t), t) for t in (first, second)]
+
+    # against the original, and between two edited copies of it
+    for before, after, alone in [
+        ((original, text), versions[0], ((parse_file("f.tf", text), text), fresh[0])),
+        (versions[0], versions[1], (fresh[0], fresh[1])),
+    ]:
+        assert rewritten(before, after) == rewritten(*alone)
+        old_rest, new_rest = differing(before[0], after[0])
+        shared_before = Counter(declares(before[0])) - Counter(declares(old_rest))
+        shared_after = Counter(declares(after[0])) - Counter(declares(new_rest))
+        assert shared_before == shared_after

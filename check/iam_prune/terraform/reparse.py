@@ -22,7 +22,7 @@ from collections.abc import Iterator, Sequence
 
 from iam_prune.terraform.changes import common_ends
 from iam_prune.terraform.parse import parse_file, parse_region
-from iam_prune.terraform.shift import shifted
+from iam_prune.terraform.shift import moved_from, shifted
 from iam_prune.terraform.spans import LineIndex
 from iam_prune.terraform.syntax import Attribute, Block, ParsedFile, ParseError
 
@@ -39,6 +39,35 @@ def reparse(before: ParsedFile, old: str, new: str) -> ParsedFile:
         return _stitched(before, old, new)
     except ParseError:
         return parse_file(path, new)  # the message and line of a whole-file parse
+
+
+def differing(old: ParsedFile, new: ParsedFile) -> tuple[ParsedFile, ParsedFile]:
+    """Both parses without the blocks they share at either end: at the start the same
+    objects, at the end the same blocks moved. Both are parses of one file's texts that
+    ``reparse`` made from one original parse (or the original itself), so that a block they
+    share has the same text in both: what is read of the rest of the blocks (the names they
+    declare, their text) is the same in both, and a comparison of the two versions need only
+    read what is left. Two parses made otherwise share no block, and are kept whole."""
+    head = 0
+    shortest = min(len(old.blocks), len(new.blocks))
+    while head < shortest and old.blocks[head] is new.blocks[head]:
+        head += 1
+    tail = 0
+    while tail < shortest - head and _same(old.blocks[-1 - tail], new.blocks[-1 - tail]):
+        tail += 1
+    return _without(old, head, tail), _without(new, head, tail)
+
+
+def _same(old: Block, new: Block) -> bool:
+    return old is new or moved_from(new) is (moved_from(old) or old)
+
+
+def _without(parsed: ParsedFile, head: int, tail: int) -> ParsedFile:
+    if not head and not tail:
+        return parsed
+    return ParsedFile(
+        parsed.path, parsed.blocks[head : len(parsed.blocks) - tail], parsed.attributes
+    )
 
 
 def _items(parsed: ParsedFile) -> list[Item]:

@@ -47,6 +47,11 @@ def shifted(node: _Node, by: int, lines: int) -> _Node:
     return moved
 
 
+def moved_from(block: Block) -> Block | None:
+    """The block of the original parse ``block`` is a moved copy of, if it is one."""
+    return block._origin if isinstance(block, _Moved) else None
+
+
 class _Moved(Block):
     """A block of the original parse at another place: its span moved at once, its
     attributes and nested blocks when first read."""

@@ -23,6 +23,7 @@ from iam_prune.fixes.evaluation.mentions import sub_runs
 from iam_prune.terraform import scan
 from iam_prune.terraform.moduleconfig import is_override_file
 from iam_prune.terraform.references import declarations, directory_of
+from iam_prune.terraform.reparse import differing
 from iam_prune.terraform.syntax import ParsedFile
 
 
@@ -79,6 +80,10 @@ def rewritten(
                 found.setdefault(unit.name, []).append(unit.text)
         return found
 
+    if before is not None and after is not None:  # the blocks both share read the same
+        (old_parse, old_text), (new_parse, new_text) = before, after
+        old_parse, new_parse = differing(old_parse, new_parse)
+        before, after = (old_parse, old_text), (new_parse, new_text)
     old, new = texts(before), texts(after)
     return {name for name in old.keys() | new.keys() if old.get(name) != new.get(name)}
 

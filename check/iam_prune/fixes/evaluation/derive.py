@@ -12,6 +12,7 @@ from typing import Protocol
 from iam_prune.terraform import scan
 from iam_prune.terraform.moduleconfig import USER_RESOURCE
 from iam_prune.terraform.references import declares, directory_of
+from iam_prune.terraform.reparse import differing
 from iam_prune.terraform.syntax import Block, ParsedFile, ParseError
 
 
@@ -84,9 +85,12 @@ def declared(workspace: Workspace, parent: Workspace, directory: str) -> set[str
     for path in (p for p in workspace.changed if directory_of(p) == directory):
         if not scan.is_config_file(path):
             continue
-        if isinstance(old := parent.parsed(path), ParsedFile) and path in parent.texts:
+        old, new = parent.parsed(path), workspace.parsed(path)
+        if isinstance(old, ParsedFile) and isinstance(new, ParsedFile) and path in parent.texts:
+            old, new = differing(old, new)  # what both share is declared before and after
+        if isinstance(old, ParsedFile) and path in parent.texts:
             gone.update(declares(old))
-        if isinstance(new := workspace.parsed(path), ParsedFile):
+        if isinstance(new, ParsedFile):
             added.update(declares(new))
     found = set(parent.declared(directory))
     found.difference_update(n for n, k in gone.items() if counts[n] <= k)
