@@ -93,6 +93,8 @@ def _measure(label: str, tree: Tree, unused: list[str], *, others: int = 0) -> t
     note(f"{label}: scanning")
     result = scan(tree, unused, others=others)
     print(row(f"{label:<22}", result, baseline), flush=True)
+    if baseline.stopped:
+        print(f"    parse-all {baseline.text()}: {baseline.why}")
     return result, baseline
 
 

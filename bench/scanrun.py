@@ -263,8 +263,9 @@ def parse_all(tree: Tree, timeout: float = TIMEOUT) -> Timed:
         )
     except children.Stopped as stop:
         return Timed(stop.seconds, stop.why)
-    if figures["failures"]:
-        raise SystemExit(f"python-hcl2 could not parse {figures['failures']} generated files")
+    if figures["failures"]:  # the 50 MB file: python-hcl2 runs out of memory on it
+        failed = f"python-hcl2 failed on {figures['failures']} of {figures['files']} files"
+        return Timed(float(figures["seconds"]), failed)
     return Timed(float(figures["seconds"]))
 
 

@@ -1,13 +1,14 @@
-"""Which files of a big directory the planning evaluates: those the findings can concern.
+"""Which files of a big configuration the planning evaluates: those the findings can concern.
 
-A directory of thousands of files (one root of a monorepo) is evaluated in part: the files
-that declare a user, name one in a string, attach something to one or can hold one
-(``model.parsed``: the load parsed those), the files that read what those declare, again and
-again (an edit there can change what they make), and the files that declare what any chosen
-file reads (evaluating it needs their values); every module call, ``moved`` block and output,
-and every file whose declarations cannot be told from its text by the header scan below. The
-choice only saves work: :mod:`iam_prune.fixes.evaluation.reach` checks each edit against it,
-and an edit that reaches a file left out makes the planner evaluate every file instead.
+A configuration of thousands of files (one root of a monorepo, or hundreds of roots) is
+evaluated in part: the files that declare a user, name one in a string or attach something
+to one, the files that read what those declare, unit by unit, again and again (an edit there
+can change what they make), and the files that declare what any chosen file reads (evaluating
+it needs their values); every module call, ``moved`` block and output, and every file whose
+declarations cannot be told from its text by the header scan below. A directory with an
+override file is evaluated whole. The choice only saves work:
+:mod:`iam_prune.fixes.evaluation.reach` checks each edit against it, and an edit that reaches
+a file left out makes the planner evaluate every file instead.
 
 What a file declares is read from its block headers (``resource "t" "n" {`` begins a line in
 HCL), without parsing it; a file whose text does not let that be told for sure (a block
@@ -30,9 +31,11 @@ from iam_prune.terraform.moduleconfig import USER_RESOURCE, is_override_file, lo
 from iam_prune.terraform.references import declarations, directory_of
 from iam_prune.terraform.syntax import ParsedFile
 
-#: A directory with fewer configuration files than this, and less text than
-#: ``WHOLE_BELOW_BYTES``, is evaluated whole: parsing them all costs less than choosing
+#: Sources with fewer configuration files than this, and less text than
+#: ``WHOLE_BELOW_BYTES``, are evaluated whole: parsing them all costs less than choosing
 #: (python-hcl2 parses about 170 KB a second; choosing reads the text at some MB a second).
+#: Past either, every directory without an override file is evaluated in part: the indexes
+#: choosing needs cover every text anyway, and many small roots add up like one big one.
 WHOLE_BELOW = 64
 WHOLE_BELOW_BYTES = 256_000
 #: A line that can begin a declaring block (not an argument of that name: ``data = ...``).
@@ -94,7 +97,17 @@ def _labels(rest: str, wanted: int) -> tuple[list[str] | None, int]:
 
 def choose(workspace: Workspace, model: TerraformModel) -> Reach | None:
     """The files to evaluate, or ``None`` when every directory is evaluated whole."""
-    partial = frozenset(d for d in workspace.directories() if _big(workspace, workspace.files(d)))
+    configs = {
+        d: [p for p in workspace.files(d) if scan.is_config_file(p)]
+        for d in workspace.directories()
+    }
+    every = [p for paths in configs.values() for p in paths]
+    size = sum(len(workspace.texts[p]) for p in every)
+    if len(every) < WHOLE_BELOW and size < WHOLE_BELOW_BYTES:
+        return None
+    partial = frozenset(
+        d for d, paths in configs.items() if paths and not any(map(is_override_file, paths))
+    )
     if not partial:
         return None
     chooser = _Chooser(workspace, partial, model)
@@ -105,14 +118,6 @@ def choose(workspace: Workspace, model: TerraformModel) -> Reach | None:
             chooser.spread(directory, set(chooser.settings(path)))
     chooser.run()
     return Reach(frozenset(chooser.chosen), partial)
-
-
-def _big(workspace: Workspace, paths: list[str]) -> bool:
-    configs = [p for p in paths if scan.is_config_file(p)]
-    if any(map(is_override_file, configs)):
-        return False  # an override file changes blocks of every other file
-    size = sum(len(workspace.texts[p]) for p in configs)
-    return len(configs) >= WHOLE_BELOW or size >= WHOLE_BELOW_BYTES
 
 
 class _Chooser:
