@@ -1,10 +1,11 @@
-"""Evaluating a big directory in part gives what evaluating it whole gives.
+"""Evaluating a big configuration in part gives what evaluating it whole gives.
 
-Every golden pattern is planned again with its directories evaluated in part: once with the
-files :mod:`iam_prune.fixes.planning.relevant` chooses, once with a deliberately starved part
-(the files declaring the users, nothing else), where the reach check must catch every edit
-that matters beyond the part and make the planner widen to every file. Either way the patches
-and notes are the golden ones, byte for byte.
+Every golden pattern is planned again with its directories evaluated in part, and once more
+among neighbour files (buckets that read nothing, a file that reads every declared name):
+whole, with the files :mod:`iam_prune.fixes.planning.relevant` chooses, and with a starved
+part (no readers followed), where the reach check must catch every edit that matters beyond
+the part and make the planner widen to every file. The patches and notes are the same, byte
+for byte. (The golden patterns alone leave nothing out: every file of theirs concerns a user.)
 """
 
 from __future__ import annotations
@@ -50,18 +51,6 @@ def _golden(pattern: str) -> tuple[str, dict[str, object]]:
 @pytest.mark.parametrize("pattern", PATTERNS)
 def test_the_chosen_part_plans_as_the_whole(pattern: str, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(relevant, "WHOLE_BELOW", 1)
-    model, report, _ = run_pattern(pattern)
-    patch, expected = _golden(pattern)
-    assert plan.combined_patch(report, model) == patch
-    assert described(report) == expected
-
-
-@pytest.mark.parametrize("pattern", PATTERNS)
-def test_a_starved_part_widens_where_it_must(pattern: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Without the readers of what the chosen files declare (the part the reach check holds
-    up), every edit whose effects reach further must be caught."""
-    monkeypatch.setattr(relevant, "WHOLE_BELOW", 1)
-    monkeypatch.setattr(relevant._Chooser, "spread", lambda *_: None)
     model, report, _ = run_pattern(pattern)
     patch, expected = _golden(pattern)
     assert plan.combined_patch(report, model) == patch

@@ -20,63 +20,19 @@ from iam_prune.fixes.evaluation import derive
 from iam_prune.fixes.evaluation.depends import Graph
 from iam_prune.fixes.evaluation.mentions import Mentions
 from iam_prune.fixes.evaluation.reach import Reach, check
+from iam_prune.fixes.evaluation.shared import Shared
 from iam_prune.fixes.text.holding import words
 from iam_prune.fixes.text.parsed import parse_text
 from iam_prune.model import TerraformModel
 from iam_prune.terraform import scan
-from iam_prune.terraform.cache import parse_all
 from iam_prune.terraform.moduleconfig import (
     ModuleConfig,
     from_blocks,
     is_override_file,
     local_sources,
 )
-from iam_prune.terraform.parse import parse_file
 from iam_prune.terraform.references import Use, declares, directory_of, uses
-from iam_prune.terraform.reparse import reparse
 from iam_prune.terraform.syntax import Block, ParsedFile, ParseError
-
-_ROOT_MISSING = "no value is given in terraform.tfvars, *.auto.tfvars or --var-file"
-
-
-def _parse(path: str, text: str) -> ParsedFile | ParseError:
-    try:
-        return parse_file(path, text)
-    except ParseError as error:
-        return error
-
-
-def _reparse(
-    path: str, before: ParsedFile | ParseError, original: str, text: str
-) -> ParsedFile | ParseError:
-    if isinstance(before, ParseError):
-        return _parse(path, text)
-    try:
-        return reparse(before, original, text)
-    except ParseError as error:
-        return error
-
-
-#: Parses of edited texts kept: one change reads its own edited files a few times over (to
-#: check, evaluate, compare); keeping every finding's would hold hundreds of versions of a
-#: big file.
-_EDITED_KEPT = 64
-
-
-class _Shared:
-    """What a workspace and its edited copies share: the parses of the original texts and of
-    every edited text, and the word indexes of the original texts."""
-
-    def __init__(self, original: Mapping[str, str]) -> None:
-        self.parses: dict[str, ParsedFile | ParseError] = {}
-        self.edited: dict[tuple[str, str], ParsedFile | ParseError] = {}
-        self.mentions = Mentions(original)
-        self.graphs: dict[str, Graph] = {}
-        self.use_cache = False
-        #: The files evaluated, when a big directory is evaluated in part, and every file of
-        #: each directory (``files`` lists the evaluated ones).
-        self.reach: Reach | None = None
-        self.every: dict[str, list[str]] = {}
 
 
 class Workspace:
@@ -87,13 +43,13 @@ class Workspace:
         texts: Mapping[str, str],
         var_files: Sequence[str] = (),
         original: Mapping[str, str] | None = None,
-        shared: _Shared | None = None,
+        shared: Shared | None = None,
         by_directory: dict[str, list[str]] | None = None,
     ) -> None:
         self.texts = dict(texts)
         self.var_files = tuple(var_files)
         self.original = self.texts if original is None else dict(original)
-        self._shared = shared if shared is not None else _Shared(self.original)
+        self._shared = shared if shared is not None else Shared(self.original)
         self._called: dict[str, list[tuple[str, str]]] | None = None
         self._by_directory: dict[str, list[str]] = {}
         if by_directory is not None:
@@ -222,23 +178,9 @@ class Workspace:
         edited copies (a root of thousands of files outgrows any bounded cache), an edited one
         by reading again only what changed."""
         text = self.texts[path]
-        original = self.original.get(path)
-        if original is None:
+        if path not in self.original:
             return parse_text(path, text)
-        shared = self._shared
-        first = shared.parses.get(path)
-        if first is None:
-            first = shared.parses[path] = _parse(path, original)
-        if original == text:
-            return first
-        key = (path, text)
-        found = shared.edited.pop(key, None)
-        if found is None:
-            found = _reparse(path, first, original, text)
-        shared.edited[key] = found  # the most recent last
-        if len(shared.edited) > _EDITED_KEPT:
-            del shared.edited[next(iter(shared.edited))]
-        return found
+        return self._shared.parsed(path, text)
 
     def parsed_text(self, path: str, text: str) -> ParsedFile | ParseError:
         """The parse of ``text``: the workspace's own when it is the text of ``path`` here."""
@@ -312,19 +254,8 @@ class Workspace:
         return known
 
     def parse_originals(self, paths: Sequence[str]) -> None:
-        """Parse the unchanged texts of ``paths`` not parsed yet in one batch: the loader's
-        ``parse_all``, so that a module of many files is parsed by its worker processes, with
-        the disk cache when the load could use it."""
-        shared = self._shared
-        items = [
-            (path, text)
-            for path in paths
-            if path not in shared.parses and (text := self.original.get(path)) is not None
-        ]
-        if len(items) > 1:
-            outcomes = parse_all(items, use_cache=shared.use_cache)
-            for (path, _), outcome in zip(items, outcomes, strict=True):
-                shared.parses[path] = outcome
+        """Parse the unchanged texts of ``paths`` not parsed yet, in one batch."""
+        self._shared.parse_originals(paths)
 
     def uses(self, directory: str) -> Iterator[tuple[str, Use]]:
         """Every reference in the directory's configuration files that parse, with the path
