@@ -5,9 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from iam_prune.model import ErrorSource, ReportError
 from iam_prune.terraform import TerraformError, load
+from iam_prune.terraform import scan
 from iam_prune.terraform.scan import find_files, may_declare_user, may_matter
 
 ALICE = 'resource "aws_iam_user" "alice" {\n  name = "alice"\n}\n'
@@ -298,6 +301,37 @@ def test_find_files_takes_json_and_the_variable_files_terraform_reads(tmp_path: 
 )
 def test_a_directory_matters_when_it_can_declare_or_call(text: str, expected: bool) -> None:
     assert may_matter(text) is expected
+
+
+# Pieces of what the patterns look for, near misses and other text, so that random files
+# hold matches, half-matches and case changes.
+_PIECES = st.sampled_from(
+    [
+        *("aws_iam_user", "aws_iam_user_policy", "-", "_", '"', " ", "\n", "\t", "x", "/"),
+        *("source", "Source", " = ", ":", '"./', '"../', "./", "//", "terraform-aws-modules/"),
+        *("TERRAFORM-AWS-MODULES/", "iam/aws", "terraform-aws-iam.git", "modules/", "iam-user"),
+        *("IAM-USER", "variable", "locals", "module", "Module", " {", "\u212a", "\u017f"),
+        # Whole matches too, which random pieces seldom line up into.
+        *('resource "aws_iam_user" "a" {', 'source = "./m"', 'source="../x"', '"source": "./m"'),
+        *("Terraform-AWS-Modules/IAM/aws//modules/IAM-user", 'variable "v" {', "locals {"),
+        '"module": {',
+    ]
+)
+
+
+@given(st.lists(_PIECES, max_size=24).map("".join))
+def test_the_substring_prefilters_never_change_an_answer(text: str) -> None:
+    """The plain substring search before each pattern only skips texts it cannot match."""
+    patterns = [
+        scan._USER_TYPE_TOKEN,
+        scan._LOCAL_SOURCE,
+        scan._IAM_USER_MODULE,
+        scan._NAMING_BLOCK,
+    ]
+    anywhere = any(pattern.search(text) for pattern in patterns[:3])
+    assert may_matter(text) is anywhere
+    assert scan.may_name(text) is (anywhere or patterns[3].search(text) is not None)
+    assert may_declare_user(text) is (patterns[0].search(text) is not None)
 
 
 def test_a_missing_var_file_is_an_error(tmp_path: Path) -> None:
