@@ -1,5 +1,5 @@
 """`python -m iam_prune` runs the same command as the `iam-prune` console script."""
 
-from iam_prune.cli import console
+from iam_prune import console
 
 console()

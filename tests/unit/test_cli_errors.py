@@ -5,11 +5,15 @@ with or without IAM_PRUNE_DEBUG."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+import iam_prune
 from iam_prune import cli
 from iam_prune.cli import main
 
@@ -123,8 +127,21 @@ def test_the_console_script_exits_2_on_a_crash_in_debug_mode(
     monkeypatch.setenv("IAM_PRUNE_DEBUG", "1")
     monkeypatch.setattr("sys.argv", ["iam-prune", "scan", "--terraform-dir", "infra"])
     with pytest.raises(SystemExit) as ended:
-        cli.console()
+        iam_prune.console()
     assert ended.value.code == 2
+
+
+def test_the_console_script_imports_nothing_heavy_before_it_runs() -> None:
+    """A spawned parse worker runs the parent's main script again: the installed script must
+    not import the command line (boto3, the formats) at its top, only when called."""
+    (script,) = entry_points(group="console_scripts", name="iam-prune")
+    module, _, function = script.value.partition(":")
+    probe = (
+        f"import sys, {module}; assert callable({module}.{function}); "
+        "print(sorted(m for m in ('iam_prune.cli', 'boto3', 'hcl2') if m in sys.modules))"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
 
 
 def test_in_actions_a_config_error_still_sets_the_outputs(

@@ -9,8 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from iam_prune.model import ErrorSource, ReportError
-from iam_prune.terraform import TerraformError, load
-from iam_prune.terraform import scan
+from iam_prune.terraform import TerraformError, load, scan
 from iam_prune.terraform.scan import find_files, may_declare_user, may_matter
 
 ALICE = 'resource "aws_iam_user" "alice" {\n  name = "alice"\n}\n'
