@@ -94,21 +94,22 @@ def _ordinary_file(n: int, users: list[str]) -> str:
     return "\n".join(parts)
 
 
-def generate(base: Path, files: int) -> Tree:
-    """One root, ``base/infra``, of ``files`` files; the first 4% also hold 5 users each."""
+def generate(base: Path, files: int, *, users_only: bool = False) -> Tree:
+    """One root, ``base/infra``, of ``files`` files; the first 4% also hold 5 users each.
+    ``users_only``: just those files, byte for byte as in the whole tree."""
     _start(base)
     root = base / "infra"
     root.mkdir()
     user_files = max(1, round(files * USER_FILES_SHARE))
     users: list[str] = []
     size = 0
-    for n in range(files):
+    for n in range(user_files if users_only else files):
         made = [f"u{n:04}_{i}" for i in range(USERS_PER_FILE)] if n < user_files else []
         users += made
         text = _ordinary_file(n, made)
         (root / f"main_{n:04}.tf").write_text(text, encoding="utf-8")
         size += len(text)
-    return Tree(base, (root,), files, size, tuple(users))
+    return Tree(base, (root,), user_files if users_only else files, size, tuple(users))
 
 
 def generate_roots(base: Path, roots: int, files_per_root: int) -> Tree:
