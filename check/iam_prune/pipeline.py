@@ -7,11 +7,9 @@ exceptions, so that whatever is still sound is reported and the run is marked in
 
 from __future__ import annotations
 
-import json
-import os
 import time
 from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
@@ -27,26 +25,23 @@ from iam_prune.aws.report import Poller
 from iam_prune.aws.session import AccountTarget, GuardedSession, open_target
 from iam_prune.config import Settings
 from iam_prune.fixes import plan
-from iam_prune.fixes.commands import delete_commands
 from iam_prune.merge import canonical_errors
 from iam_prune.model import (
     AccountResult,
     Declaration,
     ErrorSource,
     Exemption,
-    Finding,
     Inventory,
     LiveUser,
-    Remediation,
     Report,
     ReportError,
     RunInfo,
     RunSettings,
     Status,
     TerraformModel,
-    UserRead,
 )
 from iam_prune.reconcile import CodeIndex, reconcile
+from iam_prune.remediation import plan_ahead, record_planning, remediate
 from iam_prune.rules import RuleSettings, may_be_flagged
 from iam_prune.terraform import TerraformError
 from iam_prune.terraform.state import StateIndex, load_state
@@ -97,6 +92,8 @@ class _Context:
     code: Future[_Code]
     #: Done when the planning is ready to start (see ``_ready``).
     planning: Future[None]
+    #: Where an account's removals are planned ahead (the thread that read the code).
+    background: Executor
     rules: RuleSettings
     now: datetime
     progress: Callable[[str], None]
@@ -114,7 +111,12 @@ class _Context:
         return self.code.result().inline
 
 
-def _inventory(gs: GuardedSession, context: _Context, settings: Settings) -> Inventory:
+def _inventory(
+    gs: GuardedSession,
+    context: _Context,
+    settings: Settings,
+    ahead: Callable[[list[LiveUser]], None],
+) -> Inventory:
     def candidate(user: LiveUser) -> bool:
         return may_be_flagged(user, context.rules, context.now)
 
@@ -128,6 +130,7 @@ def _inventory(gs: GuardedSession, context: _Context, settings: Settings) -> Inv
             for_deletion=for_deletion,
             poller=Poller(max_wait=settings.report_wait),
             progress=context.progress,
+            ahead=ahead,
         )
     except AwsError:
         raise
@@ -135,45 +138,6 @@ def _inventory(gs: GuardedSession, context: _Context, settings: Settings) -> Inv
         raise AwsError(_aws_message(error)) from error
     except botocore.exceptions.ClientError as error:
         raise AwsError(str(error)) from error
-
-
-def remediate(finding: Finding, user: LiveUser | None, model: TerraformModel) -> Finding:
-    """Attach what to do: the code change, or the console commands."""
-    if finding.status is Status.REMOVE_FROM_CODE:
-        started = time.perf_counter()
-        remediation = plan.retire(finding.declarations, model)
-        _record_planning(finding.user, time.perf_counter() - started)
-        return replace(finding, remediation=remediation)
-    if finding.status is Status.DELETE_UNMANAGED and user is not None:
-        manual = tuple(_read_by_code(read) for read in model.user_reads if read.name == user.name)
-        remediation = Remediation(commands=delete_commands(user), manual=manual)
-        return replace(finding, remediation=remediation)
-    return finding
-
-
-def _read_by_code(read: UserRead) -> str:
-    """No code declares the user, but a data source reads it: deleting the user first would
-    break the next plan of that root, so the data source goes first."""
-    return (
-        f"`{read.address}` ({read.span.file}:{read.span.line}) reads this user: once it is "
-        "deleted, the next `terraform plan` there fails. Remove that data source, and what "
-        "refers to it, before running these commands."
-    )
-
-
-#: Where each finding's planning time goes, one JSON line per finding, when set (the whole-scan
-#: benchmark reads it: planning cannot be timed from outside the process).
-PLANNING_TIMES_ENV = "IAM_PRUNE_PLANNING_TIMES"
-
-
-def _record_planning(user: str, seconds: float, phase: str = "finding") -> None:
-    """One line: ``phase`` is ``finding`` (one user's change), ``evaluate`` (the original
-    configuration, once for all findings) or ``combine`` (the combined patch)."""
-    path = os.environ.get(PLANNING_TIMES_ENV)
-    if path:
-        with Path(path).open("a", encoding="utf-8") as stream:
-            line = {"phase": phase, "user": user, "seconds": seconds}
-            stream.write(json.dumps(line) + "\n")
 
 
 def _account(
@@ -200,8 +164,8 @@ def _account(
         planned = [f.declarations for f in findings if f.status is Status.REMOVE_FROM_CODE]
         started = time.perf_counter()
         context.planning.result()
-        plan.prepare(planned, context.model)
-        _record_planning("", time.perf_counter() - started, phase="evaluate")
+        if plan.prepare(planned, context.model):
+            record_planning("", time.perf_counter() - started, phase="evaluate")
     findings = tuple(remediate(f, users.get(f.user), context.model) for f in findings)
     errors = [
         ReportError(ErrorSource.AWS, problem, account_id=inventory.account_id)
@@ -230,18 +194,27 @@ def _scan_account(
 ) -> tuple[AccountResult | None, list[ReportError]]:
     """One account, start to finish; its failure is its own and names it."""
     started = time.monotonic()
+    ahead: list[Future[None]] = []
+
+    def plan_early(candidates: list[LiveUser]) -> None:
+        ahead.append(context.background.submit(_plan_ahead, candidates, context))
+
     try:
         try:
             gs = opener(target, settings.profile)
         except botocore.exceptions.ClientError as error:
             raise AwsError(f"could not assume {target.label}: {error}") from error
-        inventory = _inventory(gs, context, settings)
+        inventory = _inventory(gs, context, settings, plan_early)
     except (AwsError, botocore.exceptions.BotoCoreError) as error:
         message = str(error) if isinstance(error, AwsError) else _aws_message(error)
         account = getattr(error, "account_id", None) or target.account_hint
         if target.role_arn and target.role_arn not in message:
             message = f"{target.role_arn}: {message}"
         return None, [ReportError(ErrorSource.AWS, message, account_id=account)]
+    for future in ahead:
+        # Planning ahead is a head start, not a result: a failure there happens again, and
+        # is reported, when the finding itself is planned.
+        future.exception()
     result, errors = _account(inventory, context, settings)
     alias, alias_note = account_alias(gs)
     notes = (*result.notes, alias_note) if alias_note else result.notes
@@ -287,6 +260,7 @@ def _run(
         context = _Context(
             code=code,
             planning=reader.submit(_ready, code),
+            background=reader,
             rules=RuleSettings(settings.inactive_days, settings.grace_days),
             now=now,
             progress=progress,
@@ -327,7 +301,7 @@ def _run(
     started = time.perf_counter()
     report = plan.finalize(report, model)  # notes on changes that do not combine
     exact = plan.combined_patch(report, model)
-    _record_planning("", time.perf_counter() - started, phase="combine")
+    record_planning("", time.perf_counter() - started, phase="combine")
     # What reports show is redacted; what `fix` writes (the combined patch) stays exact.
     report = redaction.redact(report, model, use_cache=settings.use_cache)
     return Outcome(report=replace(report, combined_patch=exact), model=model)
@@ -359,6 +333,14 @@ def _read_code(
     inline, inline_problems = exemptions.inline_exemptions(model)
     errors.extend(inline_problems)
     return _Code(model, index, inline, tuple(errors))
+
+
+def _plan_ahead(candidates: list[LiveUser], context: _Context) -> None:
+    """The candidates' removals, planned while their details are read (``remediation``)."""
+    context.planning.result()
+    code = context.code.result()
+    if code.model.declarations:
+        plan_ahead(candidates, code.index, code.model, context.rules, context.now)
 
 
 def _ready(code: Future[_Code]) -> None:

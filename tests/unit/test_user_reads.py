@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from iam_prune.model import Finding, LiveUser, Status
-from iam_prune.pipeline import remediate
+from iam_prune.remediation import remediate
 from iam_prune.terraform import load
 
 
