@@ -12,7 +12,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from iam_prune.model import Declaration, TerraformModel
+if TYPE_CHECKING:
+    from iam_prune.model import TerraformModel
+
+    from .withstate import StateLookup
 
 
 class TerraformError(Exception):
@@ -23,16 +26,7 @@ class TerraformError(Exception):
     """
 
 
-# The submodules subclass and raise TerraformError, so it has to exist before they are imported.
-from . import evaluate, parse, scan  # noqa: E402
-from .loader import load_model  # noqa: E402
-from .moduleconfig import USER_RESOURCE, ModuleConfig  # noqa: E402
-from .walk import Walk  # noqa: E402
-
-if TYPE_CHECKING:
-    from .withstate import StateLookup
-
-__all__ = ["USER_RESOURCE", "TerraformError", "declarations_in", "evaluate", "load", "scan"]
+__all__ = ["TerraformError", "load"]
 
 
 def load(
@@ -55,14 +49,8 @@ def load(
     and "/" separated; files outside ``root`` keep their absolute path. Raises
     ``TerraformError`` for a directory or ``--var-file`` that does not exist.
     """
+    # Imported when called: every spawned parse worker imports this package on its way to the
+    # parser, and the loader (evaluation, module walk) was two thirds of that import.
+    from .loader import load_model
+
     return load_model(dirs, root, var_files=var_files, state=state, use_cache=use_cache)
-
-
-def declarations_in(parsed: parse.ParsedFile, module_dir: str) -> list[Declaration]:
-    """The user declarations of one parsed file on its own: what its own variables and locals
-    say, without other files, variable files or module directories."""
-    directory = Path(module_dir)
-    config = ModuleConfig.build(module_dir, directory, [parsed])
-    walk = Walk({directory: config})
-    walk.root(config, {}, "no value is given for it")
-    return [found.declaration for found in walk.found]
