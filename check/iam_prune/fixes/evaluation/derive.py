@@ -60,17 +60,28 @@ def config_files(workspace: Workspace, parent: Workspace, directory: str) -> lis
 
 
 def blocks(workspace: Workspace, parent: Workspace, directory: str) -> dict[str, list[Block]]:
-    """The parent's index with the edited files' blocks in place of theirs."""
+    """The parent's index with the edited files' blocks in place of theirs.
+
+    Most kinds hold one block (a resource's ``type.name``), so this goes once through the
+    edited files' blocks and touches each of their kinds with as little as it can: a kind
+    found only in the edited files is their blocks, already in file order; only a kind shared
+    with files left as they were, or in several edited files, is sorted again."""
     edited = {p for p in workspace.changed if directory_of(p) == directory}
-    order = {path: n for n, path in enumerate(workspace.files(directory))}
     mine = by_kind(f for f in workspace.config_files(directory) if f.path in edited)
-    theirs = by_kind(f for f in parent.config_files(directory) if f.path in edited)
+    gone = _kinds(f for f in parent.config_files(directory) if f.path in edited)
     found = dict(parent.blocks(directory))
-    for kind in theirs.keys() | mine.keys():
-        kept = [b for b in found.get(kind, ()) if b.span.file not in edited]
+    order: dict[str, int] | None = None
+    for kind in gone | mine.keys():
+        before = found.get(kind, ())
+        kept = [b for b in before if b.span.file not in edited]
         added = mine.get(kind)
-        if added:
-            kept = sorted([*kept, *added], key=lambda b: (order[b.span.file], b.span.start))
+        if added and (kept or len(edited) > 1):
+            if order is None:
+                order = {path: n for n, path in enumerate(workspace.files(directory))}
+            places = order
+            kept = sorted([*kept, *added], key=lambda b: (places[b.span.file], b.span.start))
+        elif added:
+            kept = added  # the one edited file's own, in the order of its text
         if kept:
             found[kind] = kept
         else:
@@ -95,6 +106,18 @@ def declared(workspace: Workspace, parent: Workspace, directory: str) -> set[str
     found = set(parent.declared(directory))
     found.difference_update(n for n, k in gone.items() if counts[n] <= k)
     return found | added
+
+
+def _kinds(files: Iterable[ParsedFile]) -> set[str]:
+    """The kinds ``by_kind`` files the blocks of ``files`` under."""
+    return {kind for parsed in files for block in parsed.blocks for kind in _kinds_of(block)}
+
+
+def _kinds_of(block: Block) -> tuple[str, ...]:
+    if block.block_type == "resource" and len(block.labels) == 2:
+        kind = ".".join(block.labels)
+        return (kind, USER_RESOURCE) if block.labels[0] == USER_RESOURCE else (kind,)
+    return (block.block_type,)
 
 
 def by_kind(files: Iterable[ParsedFile]) -> dict[str, list[Block]]:
