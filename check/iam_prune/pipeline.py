@@ -141,7 +141,7 @@ def _inventory(
 
 
 def _account(
-    inventory: Inventory, context: _Context, settings: Settings
+    inventory: Inventory, context: _Context, settings: Settings, ahead: list[Future[None]]
 ) -> tuple[AccountResult, list[ReportError]]:
     def exemption_for(user: LiveUser, decls: tuple[Declaration, ...]) -> exemptions.ExemptionMatch:
         return exemptions.match(
@@ -161,6 +161,11 @@ def _account(
             f"{inventory.account_id}: planning {removals:,} removal{plural} "
             "(evaluating the configuration they are in, once)"
         )
+    for future in ahead:
+        # Planning ahead is a head start, not a result: a failure there happens again, and
+        # is reported, when the finding itself is planned.
+        future.exception()
+    if removals:
         planned = [f.declarations for f in findings if f.status is Status.REMOVE_FROM_CODE]
         started = time.perf_counter()
         context.planning.result()
@@ -211,11 +216,7 @@ def _scan_account(
         if target.role_arn and target.role_arn not in message:
             message = f"{target.role_arn}: {message}"
         return None, [ReportError(ErrorSource.AWS, message, account_id=account)]
-    for future in ahead:
-        # Planning ahead is a head start, not a result: a failure there happens again, and
-        # is reported, when the finding itself is planned.
-        future.exception()
-    result, errors = _account(inventory, context, settings)
+    result, errors = _account(inventory, context, settings, ahead)
     alias, alias_note = account_alias(gs)
     notes = (*result.notes, alias_note) if alias_note else result.notes
     result = replace(

@@ -94,3 +94,22 @@ def test_planning_ahead_changes_nothing_in_the_report(
     assert any(
         f["status"] == "remove-from-code" for a in with_ahead["accounts"] for f in a["findings"]
     )
+
+
+def test_a_failure_planning_ahead_loses_nothing(
+    repo: Path, seed_account: Any, demo_spec: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Planning ahead is a head start: when it fails, each finding is planned as it comes."""
+    seed_account(demo_spec)
+    infra = repo / "infra"
+    shutil.copytree(REPO / "examples" / "demo" / "terraform", infra)
+    argv = ["scan", "--terraform-dir", str(infra), "--fail-on", "never", "--json"]
+    monkeypatch.setattr(pipeline, "plan_ahead", lambda *_: None)
+    main([*argv, "plain.json"])
+
+    def broken(*_: Any) -> None:
+        raise RuntimeError("planning ahead broke")
+
+    monkeypatch.setattr(pipeline, "plan_ahead", broken)
+    assert main([*argv, "broken.json"]) == 0
+    assert _report_without_clocks(Path("broken.json")) == _report_without_clocks(Path("plain.json"))
