@@ -15,8 +15,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import jsonschema
-
 from iam_prune.formats.json import SCHEMA_ID
 from iam_prune.model import (
     AccountResult,
@@ -72,6 +70,8 @@ def from_document(document: Any, where: str = "<report>") -> Report:
             if isinstance(schema, str)
             else f"{where}: no 'schema' key, so not an iam-prune report"
         )
+    import jsonschema  # here: a scan, which reads no report, does not pay for its import
+
     problem = jsonschema.exceptions.best_match(_validator().iter_errors(document))
     if problem is not None:
         at = "/".join(str(part) for part in problem.absolute_path) or "(top level)"
@@ -88,6 +88,8 @@ _VALIDATOR: Any = None
 def _validator() -> Any:
     global _VALIDATOR
     if _VALIDATOR is None:
+        import jsonschema
+
         schema = report_schema()
         _VALIDATOR = jsonschema.validators.validator_for(schema)(schema)
     return _VALIDATOR
