@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from concurrent.futures import Executor, Future, ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
@@ -41,7 +41,7 @@ from iam_prune.model import (
     TerraformModel,
 )
 from iam_prune.reconcile import CodeIndex, reconcile
-from iam_prune.remediation import plan_ahead, record_planning, remediate
+from iam_prune.remediation import record_planning, remediate
 from iam_prune.rules import RuleSettings, may_be_flagged
 from iam_prune.terraform import TerraformError
 from iam_prune.terraform.state import StateIndex, load_state
@@ -92,8 +92,6 @@ class _Context:
     code: Future[_Code]
     #: Done when the planning is ready to start (see ``_ready``).
     planning: Future[None]
-    #: Where an account's removals are planned ahead (the thread that read the code).
-    background: Executor
     rules: RuleSettings
     now: datetime
     progress: Callable[[str], None]
@@ -111,12 +109,7 @@ class _Context:
         return self.code.result().inline
 
 
-def _inventory(
-    gs: GuardedSession,
-    context: _Context,
-    settings: Settings,
-    ahead: Callable[[list[LiveUser]], None],
-) -> Inventory:
+def _inventory(gs: GuardedSession, context: _Context, settings: Settings) -> Inventory:
     def candidate(user: LiveUser) -> bool:
         return may_be_flagged(user, context.rules, context.now)
 
@@ -130,7 +123,6 @@ def _inventory(
             for_deletion=for_deletion,
             poller=Poller(max_wait=settings.report_wait),
             progress=context.progress,
-            ahead=ahead,
         )
     except AwsError:
         raise
@@ -141,7 +133,7 @@ def _inventory(
 
 
 def _account(
-    inventory: Inventory, context: _Context, settings: Settings, ahead: list[Future[None]]
+    inventory: Inventory, context: _Context, settings: Settings
 ) -> tuple[AccountResult, list[ReportError]]:
     def exemption_for(user: LiveUser, decls: tuple[Declaration, ...]) -> exemptions.ExemptionMatch:
         return exemptions.match(
@@ -161,16 +153,11 @@ def _account(
             f"{inventory.account_id}: planning {removals:,} removal{plural} "
             "(evaluating the configuration they are in, once)"
         )
-    for future in ahead:
-        # Planning ahead is a head start, not a result: a failure there happens again, and
-        # is reported, when the finding itself is planned.
-        future.exception()
-    if removals:
         planned = [f.declarations for f in findings if f.status is Status.REMOVE_FROM_CODE]
         started = time.perf_counter()
         context.planning.result()
-        if plan.prepare(planned, context.model):
-            record_planning("", time.perf_counter() - started, phase="evaluate")
+        plan.prepare(planned, context.model)
+        record_planning("", time.perf_counter() - started, phase="evaluate")
     findings = tuple(remediate(f, users.get(f.user), context.model) for f in findings)
     errors = [
         ReportError(ErrorSource.AWS, problem, account_id=inventory.account_id)
@@ -199,24 +186,19 @@ def _scan_account(
 ) -> tuple[AccountResult | None, list[ReportError]]:
     """One account, start to finish; its failure is its own and names it."""
     started = time.monotonic()
-    ahead: list[Future[None]] = []
-
-    def plan_early(candidates: list[LiveUser]) -> None:
-        ahead.append(context.background.submit(_plan_ahead, candidates, context))
-
     try:
         try:
             gs = opener(target, settings.profile)
         except botocore.exceptions.ClientError as error:
             raise AwsError(f"could not assume {target.label}: {error}") from error
-        inventory = _inventory(gs, context, settings, plan_early)
+        inventory = _inventory(gs, context, settings)
     except (AwsError, botocore.exceptions.BotoCoreError) as error:
         message = str(error) if isinstance(error, AwsError) else _aws_message(error)
         account = getattr(error, "account_id", None) or target.account_hint
         if target.role_arn and target.role_arn not in message:
             message = f"{target.role_arn}: {message}"
         return None, [ReportError(ErrorSource.AWS, message, account_id=account)]
-    result, errors = _account(inventory, context, settings, ahead)
+    result, errors = _account(inventory, context, settings)
     alias, alias_note = account_alias(gs)
     notes = (*result.notes, alias_note) if alias_note else result.notes
     result = replace(
@@ -261,7 +243,6 @@ def _run(
         context = _Context(
             code=code,
             planning=reader.submit(_ready, code),
-            background=reader,
             rules=RuleSettings(settings.inactive_days, settings.grace_days),
             now=now,
             progress=progress,
@@ -334,14 +315,6 @@ def _read_code(
     inline, inline_problems = exemptions.inline_exemptions(model)
     errors.extend(inline_problems)
     return _Code(model, index, inline, tuple(errors))
-
-
-def _plan_ahead(candidates: list[LiveUser], context: _Context) -> None:
-    """The candidates' removals, planned while their details are read (``remediation``)."""
-    context.planning.result()
-    code = context.code.result()
-    if code.model.declarations:
-        plan_ahead(candidates, code.index, code.model, context.rules, context.now)
 
 
 def _ready(code: Future[_Code]) -> None:

@@ -283,3 +283,23 @@ def test_an_unknown_ou_is_an_error_naming_it(org: dict[str, Any], tree: Path) ->
     assert report["accounts"] == []
     [error] = report["errors"]
     assert error["message"].startswith("--ou")
+
+
+def test_accounts_planned_at_once_get_the_changes_one_at_a_time_gets(
+    org: dict[str, Any], tree: Path
+) -> None:
+    """Every account plans against the one planner of the run, from its own thread."""
+    _, together = _scan(tree, "together.json", "--concurrency", "8")
+    _, alone = _scan(tree, "alone.json", "--concurrency", "1")
+
+    def changes(report: dict[str, Any]) -> dict[str, Any]:
+        return {
+            (a["account_id"], f["user"]): f.get("remediation")
+            for a in report["accounts"]
+            for f in a["findings"]
+        }
+
+    planned = changes(together)
+    assert planned == changes(alone)
+    patches = [r["patch"] for (_, user), r in planned.items() if user == "deployer"]
+    assert len(patches) == 5 and all('resource "aws_iam_user" "deployer"' in p for p in patches)

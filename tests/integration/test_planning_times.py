@@ -9,9 +9,8 @@ from typing import Any
 
 import pytest
 
-from iam_prune import pipeline
 from iam_prune.cli import main
-from iam_prune.remediation import PLANNING_TIMES_ENV, plan_ahead
+from iam_prune.remediation import PLANNING_TIMES_ENV
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -54,62 +53,3 @@ def test_nothing_is_timed_unless_asked(
     main(["scan", "--terraform-dir", str(infra), "--json", "r.json", "--fail-on", "never"])
 
     assert not list(repo.glob("*.jsonl"))
-
-
-def _report_without_clocks(path: Path) -> Any:
-    report = json.loads(path.read_text())
-    report.pop("generated_at", None)
-    for account in report["accounts"]:
-        account.pop("seconds", None)
-        # The second scan finds the credential report already generated: one call fewer.
-        account["inventory"].pop("api_calls")
-    return report
-
-
-def test_planning_ahead_changes_nothing_in_the_report(
-    repo: Path, seed_account: Any, demo_spec: dict[str, Any], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The demo's account has candidates that their details take off the list (an SSH key,
-    an exemption tag): what was planned ahead for them must not reach the report."""
-    seed_account(demo_spec)
-    infra = repo / "infra"
-    shutil.copytree(REPO / "examples" / "demo" / "terraform", infra)
-    ahead: list[int] = []
-    real = plan_ahead
-
-    def counted(candidates: Any, *rest: Any) -> None:
-        ahead.append(len(candidates))
-        real(candidates, *rest)
-
-    monkeypatch.setattr(pipeline, "plan_ahead", counted)
-    argv = ["scan", "--terraform-dir", str(infra), "--fail-on", "never", "--json"]
-    main([*argv, "ahead.json"])
-    assert ahead and ahead[0] > 0
-
-    monkeypatch.setattr(pipeline, "plan_ahead", lambda *_: None)
-    main([*argv, "after.json"])
-
-    with_ahead = _report_without_clocks(Path("ahead.json"))
-    assert with_ahead == _report_without_clocks(Path("after.json"))
-    assert any(
-        f["status"] == "remove-from-code" for a in with_ahead["accounts"] for f in a["findings"]
-    )
-
-
-def test_a_failure_planning_ahead_loses_nothing(
-    repo: Path, seed_account: Any, demo_spec: dict[str, Any], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """Planning ahead is a head start: when it fails, each finding is planned as it comes."""
-    seed_account(demo_spec)
-    infra = repo / "infra"
-    shutil.copytree(REPO / "examples" / "demo" / "terraform", infra)
-    argv = ["scan", "--terraform-dir", str(infra), "--fail-on", "never", "--json"]
-    monkeypatch.setattr(pipeline, "plan_ahead", lambda *_: None)
-    main([*argv, "plain.json"])
-
-    def broken(*_: Any) -> None:
-        raise RuntimeError("planning ahead broke")
-
-    monkeypatch.setattr(pipeline, "plan_ahead", broken)
-    assert main([*argv, "broken.json"]) == 0
-    assert _report_without_clocks(Path("broken.json")) == _report_without_clocks(Path("plain.json"))

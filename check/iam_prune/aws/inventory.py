@@ -136,12 +136,10 @@ def _add_details(
     candidate: UserPredicate,
     for_deletion: UserPredicate,
     reported: frozenset[str],
-    ahead: Callable[[list[LiveUser]], None],
 ) -> tuple[list[LiveUser], list[str]]:
     chosen = [u for u in users if candidate(u)]
     if not chosen:
         return users, []
-    ahead(chosen)
 
     def one(user: LiveUser) -> tuple[LiveUser, list[str]]:
         details, problems = fetch_details(
@@ -166,20 +164,17 @@ def collect(
     poller: Poller | None = None,
     progress: Callable[[str], None] = lambda _: None,
     use_report: bool = True,
-    ahead: Callable[[list[LiveUser]], None] = lambda _: None,
 ) -> Inventory:
     """Read one account. ``candidate`` picks the users worth detail calls, ``for_deletion`` the
-    ones whose delete commands will be printed (those that no code declares); ``ahead`` is
-    told the candidates before their detail calls start (work on them can begin while the
-    calls run). ``use_report=False`` goes straight to the per-user path (the benchmark's
-    baseline)."""
+    ones whose delete commands will be printed (those that no code declares).
+    ``use_report=False`` goes straight to the per-user path (the benchmark's baseline)."""
     try:
         account = account_id(gs)
     except _NONSENSE as error:
         raise _nonsense(error) from error
     try:
         return _collect(
-            gs, account, candidate, for_deletion, poller or Poller(), progress, use_report, ahead
+            gs, account, candidate, for_deletion, poller or Poller(), progress, use_report
         )
     except AwsError as error:
         error.account_id = error.account_id or account
@@ -210,7 +205,6 @@ def _collect(
     poller: Poller,
     progress: Callable[[str], None],
     use_report: bool,
-    ahead: Callable[[list[LiveUser]], None],
 ) -> Inventory:
     iam = gs.client("iam")
     notes: list[str] = []
@@ -258,7 +252,7 @@ def _collect(
         notes.append(f"credential report ready after {waited:.1f} s")
 
     users.sort(key=lambda u: u.name)
-    users, problems = _add_details(iam, users, candidate, for_deletion, reported, ahead)
+    users, problems = _add_details(iam, users, candidate, for_deletion, reported)
     return Inventory(
         account_id=account,
         users=tuple(users),

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import functools
 import threading
-import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
@@ -36,24 +35,9 @@ def remove_user(decl: Declaration, model: TerraformModel) -> Remediation:
 def retire(declarations: Sequence[Declaration], model: TerraformModel) -> Remediation:
     """The change that retires every instance in ``declarations`` (one user, declared in one
     or more places), as one remediation."""
-    return retired(declarations, model)[0]
-
-
-def retired(
-    declarations: Sequence[Declaration], model: TerraformModel
-) -> tuple[Remediation, float]:
-    """:func:`retire`, and the seconds its planning took. A user is planned once per run:
-    after planning ahead (while the account's details were still being read), the finding's
-    own call looks the change up, and is told what planning it cost then."""
-    key = tuple(declarations)
     with _IN_USE:
         planner = _planner(model)
-        found = planner.retired.get(key)
-        if found is None:
-            started = time.perf_counter()
-            remediation = planner.guarded(lambda: planner.retire(key))
-            found = planner.retired[key] = (remediation, time.perf_counter() - started)
-        return found
+        return planner.guarded(lambda: planner.retire(tuple(declarations)))
 
 
 def ready(model: TerraformModel) -> None:
@@ -63,16 +47,13 @@ def ready(model: TerraformModel) -> None:
         _planner(model)
 
 
-def prepare(planned: Sequence[Sequence[Declaration]], model: TerraformModel) -> bool:
+def prepare(planned: Sequence[Sequence[Declaration]], model: TerraformModel) -> None:
     """Evaluate, once, the original configuration that the findings ``planned`` (each one's
     declarations) will be checked against: planning each finding after this costs what its
-    change touches. False when every one of them was planned already (nothing to do)."""
+    change touches."""
     with _IN_USE:
         planner = _planner(model)
-        todo = [d for d in planned if tuple(d) not in planner.retired]
-        if todo:
-            planner.guarded(lambda: planner.prepare(todo))
-        return bool(todo)
+        planner.guarded(lambda: planner.prepare(planned))
 
 
 def combine(
@@ -269,10 +250,10 @@ def _unique(items: Iterable[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(items))
 
 
-#: A model's planner is shared by the accounts of a run, scanned in threads, and by the
-#: planning done ahead while an account's details are read; its caches and its widening to
-#: every file are not made for concurrent use, so one thread plans at a time. Planning is pure
-#: Python: threads would only take turns at the interpreter lock anyway.
+#: A model's planner is shared by the accounts of a run, which are scanned in threads; its
+#: caches and its widening to every file are not made for concurrent use, so one thread plans
+#: at a time. Planning is pure Python: threads would only take turns at the interpreter lock
+#: anyway.
 _IN_USE = threading.RLock()
 
 

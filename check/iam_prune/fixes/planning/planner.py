@@ -79,9 +79,6 @@ class Planner:
         self._named: dict[Declaration, Literals] = {}
         #: Why the planner went from a part to every file, when it did.
         self.widened: str | None = None
-        #: Each user's change, planned once (ahead of its finding, or for it), and the seconds
-        #: its planning took.
-        self.retired: dict[tuple[Declaration, ...], tuple[Remediation, float]] = {}
 
     def guarded(self, work: Callable[[], _T]) -> _T:
         """``work()``, done again with every file evaluated when an edit reaches beyond the
