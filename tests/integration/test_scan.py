@@ -332,6 +332,7 @@ def test_console_script_runs_as_a_subprocess(
     report = json.loads((repo / "r.json").read_text(encoding="utf-8"))
     jsonschema.Draft202012Validator(SCHEMA).validate(report)
     assert _statuses(report)["bob"] == "remove-from-code"
+    assert "2 to remove from code" in result.stdout.splitlines()[-1]  # the last line came out
 
 
 def test_in_github_actions_the_summary_and_outputs_are_written(

@@ -5,6 +5,7 @@ with or without IAM_PRUNE_DEBUG."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from importlib.metadata import entry_points
@@ -126,6 +127,11 @@ def test_the_console_script_exits_2_on_a_crash_in_debug_mode(
     monkeypatch.setattr(cli, "run", crash)
     monkeypatch.setenv("IAM_PRUNE_DEBUG", "1")
     monkeypatch.setattr("sys.argv", ["iam-prune", "scan", "--terraform-dir", "infra"])
+
+    def leave(code: int) -> None:  # the script's hard exit, as an exception in this process
+        raise SystemExit(code)
+
+    monkeypatch.setattr(os, "_exit", leave)
     with pytest.raises(SystemExit) as ended:
         iam_prune.console()
     assert ended.value.code == 2
@@ -142,6 +148,49 @@ def test_the_console_script_imports_nothing_heavy_before_it_runs() -> None:
     )
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+#: Streams buffered as a terminal-less run has them (this machine may set PYTHONUNBUFFERED).
+_BUFFERED = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
+_LEAVE_AFTER_WRITING = (
+    "import sys; from iam_prune.cli import leave; "
+    "sys.stdout.write('patch line\\n' * 2000); sys.stderr.write('last words'); leave(3)"
+)
+
+
+def test_leaving_flushes_what_the_run_buffered_and_keeps_its_exit_code() -> None:
+    """The console script skips the interpreter's teardown: the standard streams are all
+    that is flushed on the way out, so a pipe's reader must still get every byte."""
+    done = subprocess.run(
+        [sys.executable, "-c", _LEAVE_AFTER_WRITING],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=_BUFFERED,
+    )
+    assert done.returncode == 3
+    assert done.stdout == "patch line\n" * 2000
+    assert done.stderr == "last words"
+
+
+def test_leaving_into_a_pipe_nobody_reads_keeps_the_exit_code_and_prints_no_traceback() -> None:
+    """``| head -1`` closes the pipe early; Python's own teardown would print ``Exception
+    ignored ... BrokenPipeError`` and exit 120 in place of the run's code."""
+    read, write = os.pipe()
+    os.close(read)
+    try:
+        done = subprocess.run(
+            [sys.executable, "-c", _LEAVE_AFTER_WRITING.replace("* 2000", "* 10")],
+            stdout=write,
+            stderr=subprocess.PIPE,
+            text=True,
+            check=False,
+            env=_BUFFERED,
+        )
+    finally:
+        os.close(write)
+    assert done.returncode == 3
+    assert done.stderr == "last words"
 
 
 def test_in_actions_a_config_error_still_sets_the_outputs(
