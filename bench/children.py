@@ -191,7 +191,10 @@ def stamped_lines(stderr: str) -> list[tuple[float, str]]:
 def cli_child(argv: list[str]) -> None:
     """The child's side: run the CLI with its report kept off stdout and its standard error
     stamped, then print as the last line its exit code, wall time and peak memory (its own
-    ``VmHWM``, and the largest ``ru_maxrss`` of its worker processes)."""
+    ``VmHWM``, and the largest ``ru_maxrss`` of its worker processes). It then leaves the
+    way the installed script does (:func:`iam_prune.cli.leave`: no interpreter teardown),
+    which the time seen from outside includes."""
+    from iam_prune.cli import leave
     from iam_prune.cli import main as cli_main
 
     started = time.perf_counter()
@@ -206,6 +209,7 @@ def cli_child(argv: list[str]) -> None:
         "workers_mb": workers_peak_mb(),
     }
     print(json.dumps(figures))
+    leave(0)
 
 
 def peak_mb(pid: int | str) -> float:
