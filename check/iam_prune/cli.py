@@ -13,7 +13,7 @@ import os
 import shutil
 import sys
 import traceback
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from functools import partial
@@ -408,6 +408,25 @@ def _show(report: Report, stream: TextIO, color: bool, quiet: bool = False) -> N
     stream.write(text.render(report, color=color, width=_width(stream)))
 
 
+@contextlib.contextmanager
+def _unless_the_reader_left(stream: TextIO) -> Iterator[None]:
+    """Write the terminal report (or the patch) to ``stream``, whose reader may close its end
+    of the pipe early (``| head``, a ``git apply`` that gave up).
+
+    That is the reader's choice, not a failure of the run: the report files, the summary and
+    the exit code still come, as they would had the reader read on. Later writes to the
+    stream go to the null device, so nothing else trips on the closed pipe.
+    """
+    try:
+        yield
+        stream.flush()
+    except BrokenPipeError:
+        with contextlib.suppress(OSError, ValueError):  # a stream without a descriptor
+            nowhere = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(nowhere, stream.fileno())
+            os.close(nowhere)
+
+
 def scan_and_report(
     args: argparse.Namespace, stream: TextIO | None = None
 ) -> tuple[int, Outcome, Settings]:
@@ -421,7 +440,8 @@ def scan_and_report(
         error = ReportError(ErrorSource.TERRAFORM, interrupted, file=worktree.JOURNAL)
         report = replace(outcome.report, errors=(*outcome.report.errors, error))
         outcome = replace(outcome, report=report)
-    _show(outcome.report, stream, _use_color(args.color, stream), args.quiet)
+    with _unless_the_reader_left(stream):
+        _show(outcome.report, stream, _use_color(args.color, stream), args.quiet)
     paths = _output_paths(settings)
     paths["patch"] = None if args.patch is None else Path(args.patch)
     touched = _touched(settings)
@@ -447,7 +467,8 @@ def _fix(args: argparse.Namespace) -> int:
             print(f"iam-prune: restored {path}: an earlier fix was interrupted", file=sys.stderr)
     code, outcome, settings = scan_and_report(args, sys.stderr if args.dry_run else None)
     if args.dry_run:
-        sys.stdout.write(outcome.report.combined_patch)
+        with _unless_the_reader_left(sys.stdout):
+            sys.stdout.write(outcome.report.combined_patch)
         return code
     edited = plan.edited_files(outcome.report, outcome.model)
     refusals = fixguard.blockers(outcome.report, outcome.model, edited)

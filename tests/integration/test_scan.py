@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -333,6 +334,45 @@ def test_console_script_runs_as_a_subprocess(
     jsonschema.Draft202012Validator(SCHEMA).validate(report)
     assert _statuses(report)["bob"] == "remove-from-code"
     assert "2 to remove from code" in result.stdout.splitlines()[-1]  # the last line came out
+
+
+def _closed_pipe_run(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """The installed script with its standard output a pipe whose reader is already gone."""
+    script = Path(sys.executable).parent / "iam-prune"
+    read, write = os.pipe()
+    os.close(read)
+    try:
+        return subprocess.run(
+            [str(script), *args],
+            cwd=repo,
+            stdout=write,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+    finally:
+        os.close(write)
+
+
+def test_a_reader_that_leaves_the_pipe_early_costs_no_result(
+    repo: Path, seed_account: Any, demo_spec: dict[str, Any]
+) -> None:
+    """``iam-prune scan --json r.json | head -3``: the terminal report loses its reader; the
+    JSON report still holds every finding and the exit code is the findings' (before, the run
+    ended as an internal error with an empty report)."""
+    seed_account(demo_spec)
+    infra = _demo_tree(repo)
+    done = _closed_pipe_run(repo, "scan", "--terraform-dir", str(infra), "--json", "r.json")
+    assert done.returncode == 1, done.stderr
+    assert "error" not in done.stderr and "Traceback" not in done.stderr
+    report = json.loads((repo / "r.json").read_text(encoding="utf-8"))
+    assert report["complete"] is True and report["errors"] == []
+    assert _statuses(report)["bob"] == "remove-from-code"
+
+    dry = _closed_pipe_run(repo, "fix", "--dry-run", "--terraform-dir", str(infra))
+    assert dry.returncode == 1, dry.stderr
+    assert "error" not in dry.stderr and "Remove from code" in dry.stderr
 
 
 def test_in_github_actions_the_summary_and_outputs_are_written(
