@@ -192,10 +192,10 @@ def cli_child(argv: list[str]) -> None:
     """The child's side: run the CLI with its report kept off stdout and its standard error
     stamped, then print as the last line its exit code, wall time and peak memory (its own
     ``VmHWM``, and the largest ``ru_maxrss`` of its worker processes). It then leaves the
-    way the installed script does (:func:`iam_prune.cli.leave`: no interpreter teardown),
+    way the installed script does (:func:`iam_prune.terminal.leave`: no interpreter teardown),
     which the time seen from outside includes."""
-    from iam_prune.cli import leave
     from iam_prune.cli import main as cli_main
+    from iam_prune.terminal import leave
 
     started = time.perf_counter()
     terminal = StampedTerminal(sys.stderr, started)

@@ -12,7 +12,8 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-from iam_prune.cli import EXIT_ERROR, _publish, _show, _use_color, exit_code
+from iam_prune import terminal
+from iam_prune.cli import EXIT_ERROR, _publish, _show, exit_code
 from iam_prune.config import FailOn
 from iam_prune.merge import MergeError, combine
 from iam_prune.publish import actions
@@ -28,7 +29,8 @@ def run(args: argparse.Namespace) -> int:
     # In CI, the merged report belongs to the run that merged (the one to link to).
     report = replace(report, run=actions.run_info() or report.run)
     fail_on = FailOn(args.fail_on)
-    _show(report, sys.stdout, _use_color(args.color, sys.stdout))
+    with terminal.unless_the_reader_left(sys.stdout):
+        _show(report, sys.stdout, terminal.use_color(args.color, sys.stdout))
     paths = {
         name: Path(value) if value else None
         for name, value in (

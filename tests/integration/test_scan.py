@@ -604,12 +604,12 @@ def test_progress_says_what_is_being_done_and_quiet_prints_one_line(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    from iam_prune import cli
+    from iam_prune import terminal
 
     seed_account(demo_spec)
     infra = _demo_tree(repo)
     seen: list[str] = []
-    monkeypatch.setattr(cli, "_progress", seen.append)
+    monkeypatch.setattr(terminal, "progress", seen.append)
     assert main(["scan", "--terraform-dir", str(infra)]) == 1
     assert seen[0] == "reading the Terraform in infra"
     # The account is read while the Terraform is: its lines may come in between.

@@ -153,7 +153,7 @@ def test_the_console_script_imports_nothing_heavy_before_it_runs() -> None:
 #: Streams buffered as a terminal-less run has them (this machine may set PYTHONUNBUFFERED).
 _BUFFERED = {k: v for k, v in os.environ.items() if k != "PYTHONUNBUFFERED"}
 _LEAVE_AFTER_WRITING = (
-    "import sys; from iam_prune.cli import leave; "
+    "import sys; from iam_prune.terminal import leave; "
     "sys.stdout.write('patch line\\n' * 2000); sys.stderr.write('last words'); leave(3)"
 )
 

@@ -6,7 +6,7 @@ import io
 
 import pytest
 
-from iam_prune import cli
+from iam_prune import terminal
 from iam_prune.formats import text
 
 
@@ -33,15 +33,15 @@ def test_colour_follows_no_color_and_the_flag(
         monkeypatch.delenv(key, raising=False)
     for key, value in env.items():
         monkeypatch.setenv(key, value)
-    assert cli._use_color(choice, Terminal()) is expected
+    assert terminal.use_color(choice, Terminal()) is expected
 
 
 def test_no_colour_when_not_a_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("NO_COLOR", raising=False)
-    assert cli._use_color("auto", io.StringIO()) is False
+    assert terminal.use_color("auto", io.StringIO()) is False
 
 
 def test_width_is_the_terminal_s_or_the_log_default(monkeypatch: pytest.MonkeyPatch) -> None:
-    assert cli._width(io.StringIO()) == text.DEFAULT_WIDTH
+    assert terminal.width(io.StringIO()) == text.DEFAULT_WIDTH
     monkeypatch.setenv("COLUMNS", "72")
-    assert cli._width(Terminal()) == 72
+    assert terminal.width(Terminal()) == 72
