@@ -158,7 +158,11 @@ def _account(
         context.planning.result()
         plan.prepare(planned, context.model)
         record_planning("", time.perf_counter() - started, phase="evaluate")
+    widened_before = plan.widened(context.model) if removals else None
     findings = tuple(remediate(f, users.get(f.user), context.model) for f in findings)
+    widened = plan.widened(context.model) if removals else None
+    if widened is not None and widened != widened_before:
+        context.progress(f"{inventory.account_id}: planning evaluates every file now: {widened}")
     errors = [
         ReportError(ErrorSource.AWS, problem, account_id=inventory.account_id)
         for problem in inventory.problems

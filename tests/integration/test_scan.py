@@ -628,6 +628,46 @@ def test_progress_says_what_is_being_done_and_quiet_prints_one_line(
     assert (repo / "q.json").is_file()
 
 
+def test_a_planner_that_widens_to_every_file_says_why(
+    repo: Path, seed_account: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A part of a big configuration is evaluated; when an edit reaches a file left out, the
+    planning of every later finding costs the whole configuration: the terminal says so, and
+    names the file."""
+    from iam_prune import terminal
+    from iam_prune.fixes.evaluation.reach import Reach
+    from iam_prune.fixes.planning import planner
+
+    infra = repo / "infra"
+    infra.mkdir()
+    (infra / "users.tf").write_text(
+        'locals {\n  names = ["ann", "bob"]\n}\n\n'
+        'resource "aws_iam_user" "u" {\n'
+        "  for_each = toset(local.names)\n  name     = each.key\n}\n",
+        encoding="utf-8",
+    )
+    (infra / "buckets.tf").write_text(
+        'resource "aws_s3_bucket" "home" {\n  for_each = toset(local.names)\n'
+        '  bucket   = "home-${each.key}"\n}\n',
+        encoding="utf-8",
+    )
+    seed_account({"users": [{"name": "ann", "created_days_ago": 400, "password": {}}]})
+    # Two files are evaluated whole; a part that leaves out the bucket file stands in for
+    # the part of a big root.
+    monkeypatch.setattr(
+        planner, "choose", lambda *_: Reach(frozenset({"infra/users.tf"}), frozenset({"infra"}))
+    )
+    seen: list[str] = []
+    monkeypatch.setattr(terminal, "progress", seen.append)
+    assert main(["scan", "--terraform-dir", str(infra), "--json", "r.json"]) == 1
+    (widened,) = [line for line in seen if "every file" in line]
+    assert widened.startswith("123456789012: planning evaluates every file now: ")
+    assert "infra/buckets.tf reads `local.names`" in widened
+    report = json.loads((repo / "r.json").read_text(encoding="utf-8"))
+    (ann,) = [f for f in report["accounts"][0]["findings"] if f["user"] == "ann"]
+    assert 'aws_s3_bucket.home["ann"]' in ann["remediation"]["destroys"]
+
+
 def test_the_account_alias_names_the_account_in_every_report(
     repo: Path, seed_account: Any, demo_spec: dict[str, Any]
 ) -> None:

@@ -56,6 +56,14 @@ def prepare(planned: Sequence[Sequence[Declaration]], model: TerraformModel) -> 
         planner.guarded(lambda: planner.prepare(planned))
 
 
+def widened(model: TerraformModel) -> str | None:
+    """Why planning went from the part of a big configuration it chose to every file (an
+    edit reached a file left out), or ``None`` while it has not: each finding from then on
+    costs what the whole configuration does, which a person waiting should be told."""
+    with _IN_USE:
+        return _planner(model).widened
+
+
 def combine(
     remediations: Iterable[Remediation], model: TerraformModel
 ) -> tuple[dict[str, str], dict[str, str]]:
