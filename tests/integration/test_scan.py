@@ -374,6 +374,12 @@ def test_a_reader_that_leaves_the_pipe_early_costs_no_result(
     assert dry.returncode == 1, dry.stderr
     assert "error" not in dry.stderr and "Remove from code" in dry.stderr
 
+    fixed = _closed_pipe_run(repo, "fix", "--terraform-dir", str(infra), "--summary", "s.md")
+    assert fixed.returncode == 0, fixed.stderr
+    assert "error" not in fixed.stderr
+    assert '"aws_iam_user" "bob"' not in (infra / "users.tf").read_text()
+    assert (repo / "s.md").is_file()  # written after the lines the closed pipe did not take
+
 
 def test_in_github_actions_the_summary_and_outputs_are_written(
     repo: Path, seed_account: Any, demo_spec: dict[str, Any], monkeypatch: pytest.MonkeyPatch
