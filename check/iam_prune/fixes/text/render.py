@@ -60,11 +60,7 @@ def render(path: str, text: str, edits: Sequence[FileEdit], parse: Parser = pars
     """``text`` after every edit for ``path`` in ``edits``; ``parse`` reads ``text`` (a
     workspace passes the parse it holds already)."""
     if is_data_file(path) and not path.endswith(".json"):  # whole lines of a users list
-        edits = _joined([_data_edit(path, text, edit) for edit in edits])
-        try:
-            return apply_edits(text, edits)
-        except ValueError as error:
-            raise RenderError(_collision(path, text, edits) or f"{path}: {error}") from error
+        return _render_data(path, text, edits)
     removals = sorted({(e.start, e.end) for e in edits if not e.replacement and e.start < e.end})
     others = [e for e in edits if e.replacement or e.start == e.end]
     index = _json_units(text) if path.endswith(".json") else _hcl_units(path, text, parse, removals)
@@ -94,16 +90,25 @@ def _data_edit(path: str, text: str, edit: FileEdit) -> FileEdit:
     return FileEdit(path, *widened)
 
 
-def _joined(edits: Sequence[FileEdit]) -> list[FileEdit]:
-    """Removals that overlap as one (two neighbours of an inline list share a comma)."""
-    joined: list[FileEdit] = []
-    for edit in sorted(set(edits), key=lambda e: (e.start, e.end)):
-        last = joined[-1] if joined else None
-        if last and not last.replacement and not edit.replacement and edit.start < last.end:
-            joined[-1] = FileEdit(edit.file, last.start, max(last.end, edit.end))
-        else:
-            joined.append(edit)
-    return joined
+def _render_data(path: str, text: str, edits: Sequence[FileEdit]) -> str:
+    """``text`` after the edits of a YAML or tfvars-like data file, applied from the end of the
+    file backwards.
+
+    How much an inline entry takes along (the comma after it, or before it when it is the last)
+    depends on which of its neighbours are still there, so each one is worked out on the text
+    as the removals after it left it: ``[bea, cal, dov]`` without ``cal`` and ``dov`` is
+    ``[bea]``, where ranges worked out independently and joined leave ``[bea, ]``. Going
+    backwards keeps every edit still to apply at its original position.
+    """
+    ordered = sorted(set(edits), key=lambda e: (e.start, e.end))
+    collision = _collision(path, text, ordered)
+    if collision:
+        raise RenderError(collision)
+    result = text
+    for edit in reversed(ordered):
+        widened = _data_edit(path, result, edit)
+        result = result[: widened.start] + widened.replacement + result[widened.end :]
+    return result
 
 
 def render_all(
