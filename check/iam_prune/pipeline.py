@@ -7,10 +7,11 @@ exceptions, so that whatever is still sound is reported and the run is marked in
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -82,6 +83,24 @@ class _Code:
 
 
 @dataclass(frozen=True)
+class _Demand:
+    """Whether the findings will need planning, known before any account is done: an account
+    says so when a user its rules may flag is one the code may declare (a removal may follow),
+    and the run says it is settled when every account is read. Planning ahead waits for it, so
+    that a run with nothing to remove does not index every text of the code for nothing."""
+
+    wanted: threading.Event = field(default_factory=threading.Event)
+    settled: threading.Event = field(default_factory=threading.Event)
+
+    def want(self) -> None:
+        self.wanted.set()
+        self.settled.set()
+
+    def settle(self) -> None:
+        self.settled.set()
+
+
+@dataclass(frozen=True)
 class _Context:
     """What every account's scan shares: the code side and the rule settings.
 
@@ -90,8 +109,9 @@ class _Context:
     for it then."""
 
     code: Future[_Code]
-    #: Done when the planning is ready to start (see ``_ready``).
+    #: Done when the planning is ready to start (see ``_ready``), once ``demand`` wants it.
     planning: Future[None]
+    demand: _Demand
     rules: RuleSettings
     now: datetime
     progress: Callable[[str], None]
@@ -114,7 +134,10 @@ def _inventory(gs: GuardedSession, context: _Context, settings: Settings) -> Inv
         return may_be_flagged(user, context.rules, context.now)
 
     def for_deletion(user: LiveUser) -> bool:
-        return not context.index.may_declare(user.name)
+        declared = context.index.may_declare(user.name)
+        if declared:
+            context.demand.want()  # its removal may need planning: prepare for it now
+        return not declared
 
     try:
         return collect(
@@ -155,6 +178,7 @@ def _account(
         )
         planned = [f.declarations for f in findings if f.status is Status.REMOVE_FROM_CODE]
         started = time.perf_counter()
+        context.demand.want()
         context.planning.result()
         plan.prepare(planned, context.model)
         record_planning("", time.perf_counter() - started, phase="evaluate")
@@ -242,25 +266,21 @@ def _run(
     state = _state(settings, opener, errors)
     dirs = ", ".join(_relative(d, settings) for d in settings.terraform_dirs)
     progress(f"reading the Terraform in {dirs}")
+    demand = _Demand()
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="terraform") as reader:
         code = reader.submit(_read_code, settings, state, progress)
         context = _Context(
             code=code,
-            planning=reader.submit(_ready, code),
+            planning=reader.submit(_ready, code, demand),
+            demand=demand,
             rules=RuleSettings(settings.inactive_days, settings.grace_days),
             now=now,
             progress=progress,
         )
-        chosen, problems = targets.resolve(settings, opener, _aws_message)
-        errors.extend(problems)
-        if settings.organization is not None:
-            shard = f" (shard {settings.shard})" if settings.shard else ""
-            progress(f"{len(chosen)} accounts of the organisation to scan{shard}")
-        else:
-            progress(f"reading {len(chosen)} account{'s' if len(chosen) != 1 else ''}")
-        workers = max(1, min(settings.concurrency, len(chosen)))
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            results = list(pool.map(lambda t: _scan_account(t, settings, context, opener), chosen))
+        try:
+            results = _scan_accounts(settings, context, opener, errors)
+        finally:  # every account is read (or the run failed): planning ahead waits no more
+            demand.settle()
     model = context.model
     context.planning.result()
     errors.extend(code.result().errors)
@@ -293,6 +313,22 @@ def _run(
     return Outcome(report=replace(report, combined_patch=exact), model=model)
 
 
+def _scan_accounts(
+    settings: Settings, context: _Context, opener: Opener, errors: list[ReportError]
+) -> list[tuple[AccountResult | None, list[ReportError]]]:
+    """Every chosen account, concurrently; problems choosing them go to ``errors``."""
+    chosen, problems = targets.resolve(settings, opener, _aws_message)
+    errors.extend(problems)
+    if settings.organization is not None:
+        shard = f" (shard {settings.shard})" if settings.shard else ""
+        context.progress(f"{len(chosen)} accounts of the organisation to scan{shard}")
+    else:
+        context.progress(f"reading {len(chosen)} account{'s' if len(chosen) != 1 else ''}")
+    workers = max(1, min(settings.concurrency, len(chosen)))
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(lambda t: _scan_account(t, settings, context, opener), chosen))
+
+
 def _read_code(
     settings: Settings, state: StateIndex | None, progress: Callable[[str], None]
 ) -> _Code:
@@ -321,8 +357,12 @@ def _read_code(
     return _Code(model, index, inline, tuple(errors))
 
 
-def _ready(code: Future[_Code]) -> None:
-    """What any finding's planning needs, done while the accounts are still being read."""
+def _ready(code: Future[_Code], demand: _Demand) -> None:
+    """What any finding's planning needs, done while the accounts are still being read, once
+    one of them may have a user to remove from the code."""
+    demand.settled.wait()
+    if not demand.wanted.is_set():
+        return
     model = code.result().model
     if model.declarations:
         plan.ready(model)

@@ -674,6 +674,67 @@ def test_a_planner_that_widens_to_every_file_says_why(
     assert 'aws_s3_bucket.home["ann"]' in ann["remediation"]["destroys"]
 
 
+def _count_planners(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    from iam_prune.fixes import plan
+    from iam_prune.fixes.planning import planner
+
+    plan._planner.cache_clear()  # an equal model of an earlier test would reuse its planner
+    built: list[int] = []
+    original = planner.Planner.__init__
+
+    def counted(self: Any, *args: Any, **kwargs: Any) -> None:
+        built.append(1)
+        original(self, *args, **kwargs)
+
+    monkeypatch.setattr(planner.Planner, "__init__", counted)
+    return built
+
+
+def test_a_run_with_nothing_to_remove_builds_no_planner(
+    repo: Path, seed_account: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Choosing the files to plan with reads every text of the code; a nightly run whose
+    declared users are all in use has no removal to plan, and an undeclared unused user gets
+    commands, not a patch."""
+    infra = repo / "infra"
+    infra.mkdir()
+    (infra / "users.tf").write_text(
+        'resource "aws_iam_user" "alice" {\n  name = "alice"\n}\n', encoding="utf-8"
+    )
+    seed_account(
+        {
+            "users": [
+                {"name": "alice", "created_days_ago": 400, "password": {"last_used_days_ago": 2}},
+                {"name": "stray", "created_days_ago": 400, "password": {}},
+            ]
+        }
+    )
+    built = _count_planners(monkeypatch)
+    args = ["scan", "--terraform-dir", str(infra), "--json", "r.json", "--patch", "p.diff"]
+    assert main(args) == 1
+    report = json.loads((repo / "r.json").read_text(encoding="utf-8"))
+    statuses = {f["user"]: f["status"] for f in report["accounts"][0]["findings"]}
+    assert statuses == {"alice": "in-use", "stray": "delete-unmanaged"}
+    assert (repo / "p.diff").read_text(encoding="utf-8") == ""
+    assert built == []
+
+
+def test_a_run_with_a_removal_plans_it_with_one_planner(
+    repo: Path, seed_account: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    infra = repo / "infra"
+    infra.mkdir()
+    (infra / "users.tf").write_text(
+        'resource "aws_iam_user" "alice" {\n  name = "alice"\n}\n', encoding="utf-8"
+    )
+    seed_account({"users": [{"name": "alice", "created_days_ago": 400, "password": {}}]})
+    built = _count_planners(monkeypatch)
+    args = ["scan", "--terraform-dir", str(infra), "--json", "r.json", "--patch", "p.diff"]
+    assert main(args) == 1
+    assert '-resource "aws_iam_user" "alice" {' in (repo / "p.diff").read_text(encoding="utf-8")
+    assert built == [1]
+
+
 def test_the_account_alias_names_the_account_in_every_report(
     repo: Path, seed_account: Any, demo_spec: dict[str, Any]
 ) -> None:

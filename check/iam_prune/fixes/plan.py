@@ -79,6 +79,8 @@ def _combine_edits(
     edits: Sequence[FileEdit], model: TerraformModel
 ) -> tuple[dict[str, str], dict[str, str]]:
     unique = tuple(dict.fromkeys(edits))
+    if not unique:  # nothing to combine: no planner (choosing files reads every text)
+        return {}, {}
     extra = together.emptied(_planner(model).workspace, unique)
     return _texts((*unique, *(item.edit for item in extra)), model)
 
@@ -88,6 +90,8 @@ def finalize(report: Report, model: TerraformModel) -> Report:
     others' (it keeps its own patch, but is left out of the combined one), and on every
     finding whose change the combined patch makes together with others'."""
     combined = _combined(report, model)
+    if not combined.changes:  # a run without removals builds no planner
+        return report
     refused = _left_out_of(combined.changes, model)
     completing = _emptied_by(combined.changes, model, refused)
     orphaned = _orphaned_together(combined.changes, model, refused)
@@ -205,6 +209,8 @@ def edited_files(report: Report, model: TerraformModel) -> dict[str, str]:
 
 def _combinable(report: Report, model: TerraformModel) -> list[FileEdit]:
     changes = _combined(report, model).changes
+    if not changes:
+        return []
     refused = _left_out_of(changes, model)
     return [e for change in changes if change not in refused for e in change.edits]
 
@@ -229,6 +235,8 @@ def _combined(report: Report, model: TerraformModel) -> _Combined:
 
 @functools.lru_cache(maxsize=4)
 def _combined_of(own: tuple[together.Change, ...], model: TerraformModel) -> _Combined:
+    if not own:
+        return _Combined((), {})
     planner = _planner(model)
     joint = planner.guarded(lambda: countlists.joined(planner, own))
     return _Combined(tuple(dict.fromkeys(joint.get(c, c) for c in own)), joint)
