@@ -199,5 +199,7 @@ def for_each_text(names: int) -> str:
 
 def unused_of(users: tuple[str, ...], count: int) -> list[str]:
     """``count`` users spread over the declared ones."""
+    if count <= 0:
+        return []
     step = max(1, len(users) // count)
     return list(users[::step][:count])
