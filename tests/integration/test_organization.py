@@ -190,10 +190,13 @@ def test_a_denied_list_accounts_names_the_permission_and_the_management_account(
 def test_four_shards_cover_every_account_once_and_merge_into_the_whole(
     org: dict[str, Any], tree: Path
 ) -> None:
-    _, whole = _scan(tree, "whole.json")
+    code, whole = _scan(tree, "whole.json")
+    assert code == 1, whole["errors"]
     shards = [f"shard-{n}.json" for n in range(1, 5)]
     for n, out in enumerate(shards, start=1):
-        _scan(tree, out, "--shard", f"{n}/4")
+        code, part = _scan(tree, out, "--shard", f"{n}/4")
+        # A shard that met an error makes the merge exit 2: say which, and why.
+        assert code in (0, 1), (out, part["errors"])
     parts = [json.loads(Path(s).read_text(encoding="utf-8")) for s in shards]
     seen = [a["account_id"] for part in parts for a in part["accounts"]]
     assert sorted(seen) == [a["account_id"] for a in whole["accounts"]]
@@ -201,7 +204,7 @@ def test_four_shards_cover_every_account_once_and_merge_into_the_whole(
     code = main(["merge", *shards, "--json", "merged.json", "--sarif", "merged.sarif"])
 
     merged = json.loads(Path("merged.json").read_text(encoding="utf-8"))
-    assert code == 1
+    assert code == 1, merged["errors"]
     assert merged["sources"] == shards
     for document in (merged, whole):  # when, and how many calls it took, differ by run
         document.pop("generated_at")
