@@ -179,6 +179,25 @@ def test_an_unclosed_file_the_prefilter_skips_is_parsed_and_stops_the_fix(
     assert "infra/outputs.tf" in capsys.readouterr().err
 
 
+def test_a_broken_file_that_names_no_user_still_stops_the_scan_and_the_fix(
+    infra: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Terraform cannot plan a folder with a broken file, so neither is a patch there to be
+    trusted: the scan is incomplete and `fix` writes nothing."""
+    (infra / "buckets.tf").write_text(
+        'resource "aws_s3_bucket" "b" {\n  bucket = "x"\n', encoding="utf-8"
+    )
+    before = snapshot(infra)
+    assert main(["scan", "--terraform-dir", str(infra), "--json", "r.json"]) == 2
+    report = report_of(infra.parent)
+    assert report["complete"] is False
+    [error] = [e for e in report["errors"] if e.get("file") == "infra/buckets.tf"]
+    assert error["line"] == 3
+    assert main(["fix", "--terraform-dir", str(infra)]) == 2
+    assert snapshot(infra) == before
+    assert "infra/buckets.tf" in capsys.readouterr().err
+
+
 # --------------------------------------------------------------------------- false clean
 
 

@@ -188,7 +188,7 @@ def test_a_broken_file_in_a_directory_that_cannot_matter_is_not_parsed(tmp_path:
 def test_a_broken_variables_file_next_to_a_user_is_reported(tmp_path: Path) -> None:
     # It may hold the variable that names the user, so it counts like the user's own file.
     broken = 'variable "env" {\n  default = "prod"\n'
-    write(tmp_path, {"a.tf": ALICE, "variables.tf": broken, "s3.tf": "resource {{{"})
+    write(tmp_path, {"a.tf": ALICE, "variables.tf": broken, "s3.tf": BUCKET})
 
     model = load([tmp_path], tmp_path)
 
@@ -196,6 +196,97 @@ def test_a_broken_variables_file_next_to_a_user_is_reported(tmp_path: Path) -> N
     assert model.unreadable_texts == (("variables.tf", broken),)
     assert [d.name for d in model.declarations] == ["alice"]
     assert (model.files_scanned, model.files_parsed) == (3, 1)
+
+
+@pytest.mark.parametrize(
+    "broken",
+    [
+        'resource "aws_s3_bucket" "b" {\n  bucket = "x"\n',  # left open
+        'resource "aws_s3_bucket" "b" {\n  bucket = "x"\n}\n}\n',  # closed twice
+        'resource "aws_s3_bucket" "b" {\n  bucket = "x\n}\n',  # a string left open
+        'resource "aws_s3_bucket" "b" {\n  policy = <<EOT\n{}\n}\n',  # a heredoc left open
+        '<<<<<<< HEAD\nresource "aws_s3_bucket" "b" {}\n=======\n'
+        'resource "aws_s3_bucket" "c" {}\n>>>>>>> main\n',  # a merge that conflicted
+    ],
+)
+def test_a_broken_file_beside_the_users_is_an_error_though_it_names_none(
+    tmp_path: Path, broken: str
+) -> None:
+    """Terraform cannot plan that directory, the patch there included: the view of it is not
+    whole, whatever the broken file holds."""
+    write(tmp_path, {"a.tf": ALICE, "s3.tf": broken, "vpc.tf": BUCKET})
+
+    model = load([tmp_path], tmp_path)
+
+    [error] = model.errors
+    assert error.file == "s3.tf"
+    assert error.line is not None
+    assert model.unreadable_texts == (("s3.tf", broken),)
+    assert [d.name for d in model.declarations] == ["alice"]
+    assert (model.files_scanned, model.files_parsed) == (3, 1)  # the balanced bucket file is not
+
+
+def test_a_valid_file_that_only_looks_unbalanced_is_parsed_and_is_no_error(
+    tmp_path: Path,
+) -> None:
+    braces = 'resource "aws_s3_bucket_policy" "p" {\n  policy = "{\\"a\\": 1"\n}\n'
+    write(tmp_path, {"a.tf": ALICE, "policy.tf": braces})
+
+    model = load([tmp_path], tmp_path)
+
+    assert model.errors == ()
+    assert (model.files_scanned, model.files_parsed) == (2, 2)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (BUCKET, False),
+        ('resource "a" "b" {\n  x = [1, (2)]\n  y = "q\\"uote"\n}\n', False),
+        ('resource "a" "b" {\n  p = <<-EOT\n    {\n  EOT\n}\n', True),  # `{` in a heredoc
+        ('resource "a" "b" {\n  p = <<-EOT\n    text\n  EOT\n}\n', False),
+        ('resource "a" "b" {\n  p = <<EOT\n    text\n}\n', True),
+        ('resource "a" "b" {\n  x = [1\n}\n', True),
+        ('resource "a" "b" {\n  x = f(1\n}\n', True),
+        ('x = "a\n', True),
+        ("=======\n", True),
+    ],
+)
+def test_the_cheap_check_for_a_broken_file(text: str, expected: bool) -> None:
+    assert scan.may_be_broken(text) is expected
+
+
+def test_a_tf_json_that_spells_the_user_type_with_escapes_declares_the_user(
+    tmp_path: Path,
+) -> None:
+    """Terraform decodes JSON before it reads a type: a text search for ``aws_iam_user``
+    cannot see ``aws_iam_\\u0075ser``, so escapes make the file worth parsing."""
+    escaped = '{"resource": {"aws_iam_\\u0075ser": {"u": {"name": "u1"}}}}'
+    write(tmp_path, {"users.tf.json": escaped, "s3.tf": BUCKET})
+
+    model = load([tmp_path], tmp_path)
+
+    assert model.errors == ()
+    assert [(d.address, d.name) for d in model.declarations] == [("aws_iam_user.u", "u1")]
+
+
+def test_a_module_source_spelled_with_a_json_escape_is_followed(tmp_path: Path) -> None:
+    call = '{"module": {"m": {"source": ".\\/m"}}}'
+    write(tmp_path, {"main.tf.json": call, "m/users.tf": ALICE})
+
+    model = load([tmp_path], tmp_path)
+
+    assert [d.address for d in model.declarations] == ["module.m.aws_iam_user.alice"]
+
+
+def test_a_tf_json_syntax_error_has_its_line_and_column(tmp_path: Path) -> None:
+    write(tmp_path, {"a.tf": ALICE, "sub/bad.tf.json": '{"resource": {\n  "x": '})
+
+    model = load([tmp_path], tmp_path)
+
+    [error] = model.errors
+    assert (error.file, error.line, error.column) == ("sub/bad.tf.json", 2, 8)
+    assert error.message.startswith("not JSON: ")
 
 
 def test_in_a_directory_that_matters_only_files_that_can_name_a_user_are_parsed(

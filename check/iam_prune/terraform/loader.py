@@ -144,8 +144,12 @@ class _Tree:
                 continue
             self.parsed.setdefault(directory, [])
             for path, text in texts:
+                # A file that cannot name a user is parsed too when it may be broken: a
+                # syntax error where the users are is an error, with its line.
                 if text.error is None and (
-                    scan.may_name(text.text) or scan.is_auto_vars_file(path.name)
+                    scan.may_name(text.text)
+                    or scan.is_auto_vars_file(path.name)
+                    or scan.may_be_broken(text.text)
                 ):
                     batch.append((path, text.text))
         self._parse(batch)
@@ -200,7 +204,7 @@ class _Tree:
             return _Text(lossy, _error(rel, "not UTF-8 text", line, column))
         problem = scan.shape_problem(path.name, text)
         if problem is not None:
-            return _Text(text, _error(rel, problem))
+            return _Text(text, _error(rel, problem.message, problem.line, problem.column))
         self.texts[path] = text
         return _Text(text)
 

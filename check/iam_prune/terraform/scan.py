@@ -14,6 +14,7 @@ import json
 import os
 import re
 from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from iam_prune.terraform import TerraformError
@@ -91,21 +92,71 @@ def files_in(directory: Path, on_error: OnError = _ignore) -> list[Path]:
     return [directory / name for name in names if is_terraform_file(name)]
 
 
-def shape_problem(name: str, text: str) -> str | None:
+@dataclass(frozen=True)
+class ShapeProblem:
+    """Why a text cannot be Terraform, and where when that is known (1-based)."""
+
+    message: str
+    line: int | None = None
+    column: int | None = None
+
+
+def shape_problem(name: str, text: str) -> ShapeProblem | None:
     """Why ``text`` cannot be Terraform at all, by a check far cheaper than a parse, or ``None``.
 
     A file the prefilter would skip is still checked this far, so that a binary file or a
     ``.tf.json`` that is not a JSON object is an error rather than silently irrelevant."""
     if "\x00" in text:
-        return "a binary file, not Terraform text"
+        return ShapeProblem("a binary file, not Terraform text")
     if name.endswith(".json"):
         try:
             document = json.loads(text)
-        except ValueError as error:
-            return f"not JSON: {error}"
+        except json.JSONDecodeError as error:
+            return ShapeProblem(f"not JSON: {error.msg}", error.lineno, error.colno)
         if not isinstance(document, dict):
-            return f"a .tf.json file must hold a JSON object, not {type(document).__name__}"
+            return ShapeProblem(
+                f"a .tf.json file must hold a JSON object, not {type(document).__name__}"
+            )
     return None
+
+
+#: The pairs a file of valid HCL or JSON holds as many of each: counted at C speed, a
+#: difference is a reason to parse a file the prefilter would otherwise skip.
+_PAIRS = (("{", "}"), ("[", "]"), ("(", ")"))
+#: A heredoc's opening (``<<EOT``, ``<<-EOT``), whose closing line must follow.
+_HEREDOC = re.compile(r'<<-?[ \t]*"?([A-Za-z_][\w-]*)"?[ \t]*\r?\n')
+#: What git leaves in a file whose merge conflicted.
+_CONFLICT_MARKERS = ("\n<<<<<<< ", "\n>>>>>>> ", "\n=======\n")
+
+
+def may_be_broken(text: str) -> bool:
+    """Whether a file that cannot name a user may fail to parse: a block, list or call left
+    open or closed once too often, an odd number of quotes, a heredoc without its closing
+    line, or git's conflict markers. Such a file is parsed, so that a broken file where the
+    users are is an error with its line; a balanced file is not (an error between balanced
+    braces goes unseen here: `terraform validate` is the check for every file).
+
+    A ``True`` only costs a parse, which decides; a ``False`` never hides a user (the file
+    cannot name one either way)."""
+    if any(text.count(left) != text.count(right) for left, right in _PAIRS):
+        return True
+    if (text.count('"') - text.count('\\"')) % 2:
+        return True
+    if text.startswith(("<<<<<<< ", ">>>>>>> ", "=======\n")) or any(
+        marker in text for marker in _CONFLICT_MARKERS
+    ):
+        return True
+    return "<<" in text and any(_unclosed(text, match) for match in _HEREDOC.finditer(text))
+
+
+def _unclosed(text: str, opening: re.Match[str]) -> bool:
+    closing = re.compile(rf"(?m)^[ \t]*{re.escape(opening.group(1))}[ \t]*\r?$")
+    return closing.search(text, opening.end()) is None
+
+
+#: Escapes that can spell a name without writing it (``"aws_iam_\u0075ser"``, JSON's ``\/``):
+#: the text searches below cannot see through them.
+_ESCAPES = ("\\u", "\\U", "\\/")
 
 
 def is_terraform_file(name: str) -> bool:
@@ -147,9 +198,11 @@ def may_declare_user(text: str) -> bool:
 
 def may_matter(text: str) -> bool:
     """Whether a file's directory must be parsed: it may declare a user, call a local module
-    or call the registry iam-user module."""
+    or call the registry iam-user module (or spells something with escapes, which only a
+    parse decodes)."""
     return (
         may_declare_user(text)
+        or any(escape in text for escape in _ESCAPES)
         or _found(_LOCAL_SOURCE, ('"./', '"../'), text)
         # `//` is in every match and has no case, which the pattern ignores.
         or _found(_IAM_USER_MODULE, ("//",), text)
