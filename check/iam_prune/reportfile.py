@@ -11,6 +11,7 @@ to render every format again, not to apply a fix.
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -77,9 +78,17 @@ def from_document(document: Any, where: str = "<report>") -> Report:
         at = "/".join(str(part) for part in problem.absolute_path) or "(top level)"
         raise ReportFileError(f"{where}: does not match {SCHEMA_ID} at {at}: {problem.message}")
     try:
-        return _report(document)
+        report = _report(document)
     except ValueError as error:  # a timestamp the schema's "string" let through
         raise ReportFileError(f"{where}: {error}") from error
+    if document.get("complete") is False and report.complete:
+        # A report is complete when it lists no error; one that says otherwise without
+        # naming why (edited by hand, made by another tool) stays incomplete here too.
+        unnamed = ReportError(
+            ErrorSource.CONFIG, f"{where}: says it is incomplete, without naming an error"
+        )
+        report = replace(report, errors=(unnamed,))
+    return report
 
 
 _VALIDATOR: Any = None

@@ -106,6 +106,21 @@ def test_merge_is_complete_when_every_input_is() -> None:
     assert merged.complete is True
 
 
+def test_an_input_that_says_it_is_incomplete_keeps_the_merge_incomplete(tmp_path: Path) -> None:
+    """Only the errors make a report incomplete; a file that says ``complete: false`` without
+    naming one must not turn complete by being read back and merged."""
+    doc = json_format.to_document(_shard(ACCOUNT))
+    doc["complete"] = False
+    path = tmp_path / "a.json"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    loaded = load_report(path)
+    assert loaded.complete is False
+    assert loaded.errors[0].message == f"{path}: says it is incomplete, without naming an error"
+    merged = combine([(str(path), loaded), ("b.json", _shard(OTHER_ACCOUNT))])
+    assert merged.complete is False
+    assert json.loads(json_format.render(merged))["complete"] is False
+
+
 def test_the_same_account_twice_is_an_error_naming_both_inputs() -> None:
     with pytest.raises(MergeError, match=f"account {ACCOUNT} is in both a.json and b.json"):
         combine([("a.json", _shard(ACCOUNT)), ("b.json", _shard(ACCOUNT))])
