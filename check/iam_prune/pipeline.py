@@ -34,6 +34,7 @@ from iam_prune.model import (
     Exemption,
     Inventory,
     LiveUser,
+    Note,
     Report,
     ReportError,
     RunInfo,
@@ -206,12 +207,22 @@ def _account(
 Opener = Callable[[AccountTarget, str | None], GuardedSession]
 
 
+@dataclass(frozen=True)
+class _Scanned:
+    """One account's outcome: its result (``None`` when it could not be read), its errors,
+    and the notes every report format shows (the terminal also shows ``result.notes``)."""
+
+    result: AccountResult | None
+    errors: tuple[ReportError, ...] = ()
+    notes: tuple[Note, ...] = ()
+
+
 def _scan_account(
     target: AccountTarget,
     settings: Settings,
     context: _Context,
     opener: Opener,
-) -> tuple[AccountResult | None, list[ReportError]]:
+) -> _Scanned:
     """One account, start to finish; its failure is its own and names it."""
     started = time.monotonic()
     try:
@@ -225,19 +236,20 @@ def _scan_account(
         account = getattr(error, "account_id", None) or target.account_hint
         if target.role_arn and target.role_arn not in message:
             message = f"{target.role_arn}: {message}"
-        return None, [ReportError(ErrorSource.AWS, message, account_id=account)]
+        return _Scanned(None, (ReportError(ErrorSource.AWS, message, account_id=account),))
     result, errors = _account(inventory, context, settings)
     alias, alias_note = account_alias(gs)
-    notes = (*result.notes, alias_note) if alias_note else result.notes
     result = replace(
         result,
         name=target.name,
         ou_path=target.ou_path,
         alias=alias,
-        notes=notes,
         api_calls=gs.counter.count,
+        seconds=time.monotonic() - started,
     )
-    return replace(result, seconds=time.monotonic() - started), errors
+    # Not a fact the results depend on, but a reader looking for the alias is told why.
+    notes = (Note(alias_note, account_id=result.account_id),) if alias_note else ()
+    return _Scanned(result, tuple(errors), notes)
 
 
 def run(
@@ -284,9 +296,9 @@ def _run(
     model = context.model
     context.planning.result()
     errors.extend(code.result().errors)
-    accounts = [result for result, _ in results if result is not None]
-    for _, problems in results:
-        errors.extend(problems)
+    accounts = [scanned.result for scanned in results if scanned.result is not None]
+    for scanned in results:
+        errors.extend(scanned.errors)
 
     report = Report(
         tool_version=__version__,
@@ -298,7 +310,7 @@ def _run(
         ),
         accounts=tuple(accounts),
         errors=canonical_errors(errors),  # as `merge` orders them
-        notes=model.notes,
+        notes=(*model.notes, *(note for scanned in results for note in scanned.notes)),
         run=run_info,
     )
     removals = sum(f.status is Status.REMOVE_FROM_CODE for f in report.findings)
@@ -315,7 +327,7 @@ def _run(
 
 def _scan_accounts(
     settings: Settings, context: _Context, opener: Opener, errors: list[ReportError]
-) -> list[tuple[AccountResult | None, list[ReportError]]]:
+) -> list[_Scanned]:
     """Every chosen account, concurrently; problems choosing them go to ``errors``."""
     chosen, problems = targets.resolve(settings, opener, _aws_message)
     errors.extend(problems)

@@ -761,11 +761,15 @@ def test_a_denied_alias_is_a_note_not_an_error(
     denied = aws_error(403, "AccessDenied", "not allowed")
     faults.append(lambda action, _params: denied if action == "ListAccountAliases" else None)
     infra = _demo_tree(repo)
-    assert main(["scan", "--terraform-dir", str(infra), "--json", "r.json"]) == 1
+    args = ["scan", "--terraform-dir", str(infra), "--json", "r.json", "--markdown", "c.md"]
+    assert main(args) == 1
     report = json.loads((repo / "r.json").read_text(encoding="utf-8"))
     assert report["complete"] is True
     assert report["accounts"][0]["alias"] is None
-    assert "iam:ListAccountAliases" in capsys.readouterr().out  # the account's note
+    [note] = [n for n in report["notes"] if "iam:ListAccountAliases" in n["message"]]
+    assert note["account_id"] == "123456789012"
+    assert "iam:ListAccountAliases" in (repo / "c.md").read_text(encoding="utf-8")
+    assert capsys.readouterr().out.count("iam:ListAccountAliases") == 1
 
 
 def test_a_report_file_that_cannot_be_written_keeps_the_results_in_the_others(
