@@ -254,9 +254,21 @@ def build(flags: dict[str, Any], cwd: Path) -> Settings:
     if explicit or path.is_file():
         file_values = read_file(path)
 
+    # The accounts to scan are one choice: roles or the organisation. One made on the command
+    # line replaces the file's, as any flag does, rather than clashing with it.
+    overridden = (
+        _ORGANIZATION_KEYS
+        if flags.get("role_arns")
+        else {"role_arns"}
+        if flags.get("organization")
+        else set()
+    )
+
     def pick(flag: str, key: str | None = None) -> Any:
         value = flags.get(flag)
-        return value if value is not None else file_values.get(key or flag)
+        if value is not None:
+            return value
+        return None if (key or flag) in overridden else file_values.get(key or flag)
 
     dirs = pick("terraform_dirs") or []
     base = path.parent if file_values and not flags.get("terraform_dirs") else cwd
@@ -334,6 +346,10 @@ def build(flags: dict[str, Any], cwd: Path) -> Settings:
         shard=shard,
         concurrency=_concurrency(DEFAULT_CONCURRENCY if concurrency is None else concurrency),
     )
+
+
+#: The file's keys for the organisation, which ``--role-arn`` replaces.
+_ORGANIZATION_KEYS = {"organization", "role_name", "ous"}
 
 
 def _organization(pick: Any) -> OrganizationSettings | None:

@@ -73,3 +73,33 @@ def test_combinations_that_make_no_sense_are_refused(
 ) -> None:
     with pytest.raises(ConfigError, match=message):
         build(flags, repo)
+
+
+ROLE = "arn:aws:iam::111111111111:role/iam-prune"
+
+
+def test_role_arns_on_the_command_line_replace_the_files_organisation(repo: Path) -> None:
+    (repo / CONFIG_FILE).write_text(
+        'organization = true\nrole_name = "iam-prune-audit"\nous = ["r-ab12"]\n', encoding="utf-8"
+    )
+    settings = build({"role_arns": [ROLE]}, repo)
+    assert settings.organization is None
+    assert [t.role_arn for t in settings.targets] == [ROLE]
+
+
+def test_the_organisation_on_the_command_line_replaces_the_files_roles(repo: Path) -> None:
+    (repo / CONFIG_FILE).write_text(
+        f'role_arns = ["{ROLE}"]\nrole_name = "iam-prune-audit"\n', encoding="utf-8"
+    )
+    settings = build({"organization": True}, repo)
+    assert settings.organization is not None
+    assert settings.organization.role_name == "iam-prune-audit"  # the file's, still wanted
+    assert [t.role_arn for t in settings.targets] == [None]
+
+
+def test_both_in_the_file_still_clash(repo: Path) -> None:
+    (repo / CONFIG_FILE).write_text(
+        f'role_arns = ["{ROLE}"]\norganization = true\nrole_name = "r"\n', encoding="utf-8"
+    )
+    with pytest.raises(ConfigError, match="both choose the accounts"):
+        build({}, repo)
