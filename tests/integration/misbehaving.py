@@ -23,10 +23,12 @@ STALL = "stall"
 
 @dataclass
 class Misbehaving:
-    """``rules[action]`` is ``(status, body)`` or :data:`STALL`."""
+    """``rules[action]`` is ``(status, body)`` or :data:`STALL`; with ``times[action]``, the
+    rule answers only that many requests, and the later ones reach moto."""
 
     url: str
     rules: dict[str, tuple[int, bytes] | str] = field(default_factory=dict)
+    times: dict[str, int] = field(default_factory=dict)
     seen: Counter[str] = field(default_factory=Counter)
 
 
@@ -41,6 +43,8 @@ def misbehaving(upstream: str) -> Iterator[Misbehaving]:
             action = parse_qs(body.decode("utf-8", "replace")).get("Action", [""])[0]
             state.seen[action] += 1
             rule = state.rules.get(action)
+            if action in state.times and state.seen[action] > state.times[action]:
+                rule = None
             if rule == STALL:
                 release.wait(60)
                 self.close_connection = True

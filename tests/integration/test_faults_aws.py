@@ -138,3 +138,25 @@ def test_an_endpoint_that_stalls_after_sts_gives_up_after_a_few_timeouts(
     assert "stopped answering" in error["message"]
     assert proxy.seen["GetCallerIdentity"] == 1
     assert proxy.seen["ListUsers"] == session.STALL_LIMIT
+
+
+THROTTLED = (
+    400,
+    b'<ErrorResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><Error><Type>Sender'
+    b"</Type><Code>Throttling</Code><Message>Rate exceeded</Message></Error>"
+    b"<RequestId>1</RequestId></ErrorResponse>",
+)
+
+
+def test_a_throttled_first_call_is_retried_with_the_runs_own_retries(
+    proxy: Misbehaving, infra: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The first call gives up early on an endpoint that does not answer; one that answers
+    "slow down" is answering, and gets the backoff every other call has."""
+    monkeypatch.delenv("AWS_MAX_ATTEMPTS")
+    proxy.rules["GetCallerIdentity"] = THROTTLED
+    proxy.times["GetCallerIdentity"] = 2  # both attempts of the quick first call
+    code, report = scan(infra)
+    assert (code, report["complete"]) == (1, True), report["errors"]
+    assert proxy.seen["GetCallerIdentity"] == 3
+    assert [f["user"] for f in report["accounts"][0]["findings"]] == ["bob"]

@@ -17,7 +17,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 from botocore.parsers import ResponseParserError
 
-from iam_prune.aws import AwsError, error_code
+from iam_prune.aws import DENIED, AwsError, error_code
 from iam_prune.aws.details import fetch_details, list_all, raise_for_denied
 from iam_prune.aws.report import Poller, ReportUnavailableError, ReportUnreadableError, fetch
 from iam_prune.aws.session import GuardedSession
@@ -31,9 +31,15 @@ UserPredicate = Callable[[LiveUser], bool]
 
 def account_id(gs: GuardedSession) -> str:
     """The account the credentials belong to; the first call, so it fails fast (short timeouts,
-    two attempts) when the endpoint does not answer."""
+    two attempts) when the endpoint does not answer. One that answers with an error it may
+    retry (throttling, a 5xx) is asked again with the run's own retries and backoff."""
     try:
         return str(gs.client("sts", quick=True).get_caller_identity()["Account"])
+    except ClientError as error:
+        if error_code(error) in DENIED:
+            raise_for_denied(error, "GetCallerIdentity", service="sts")
+    try:
+        return str(gs.client("sts").get_caller_identity()["Account"])
     except ClientError as error:
         raise_for_denied(error, "GetCallerIdentity", service="sts")
 

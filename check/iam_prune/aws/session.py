@@ -136,17 +136,22 @@ def client_config() -> botocore.config.Config:
     botocore reads ``AWS_RETRY_MODE`` and ``AWS_MAX_ATTEMPTS`` itself, but a ``Config`` that sets
     ``retries`` would override them, so they are only set here when the environment is silent.
     """
-    retries: dict[str, Any] = {}
-    if not os.environ.get("AWS_RETRY_MODE"):
-        retries["mode"] = _DEFAULT_RETRY_MODE
-    if not os.environ.get("AWS_MAX_ATTEMPTS"):
-        retries["total_max_attempts"] = _DEFAULT_MAX_ATTEMPTS
+    retries = _retries()
     return botocore.config.Config(
         retries=retries or None,  # type: ignore[arg-type]
         connect_timeout=CONNECT_TIMEOUT,
         read_timeout=READ_TIMEOUT,
         user_agent_extra="iam-prune",
     )
+
+
+def _retries() -> dict[str, Any]:
+    retries: dict[str, Any] = {}
+    if not os.environ.get("AWS_RETRY_MODE"):
+        retries["mode"] = _DEFAULT_RETRY_MODE
+    if not os.environ.get("AWS_MAX_ATTEMPTS"):
+        retries["total_max_attempts"] = _DEFAULT_MAX_ATTEMPTS
+    return retries
 
 
 @dataclass
@@ -178,7 +183,8 @@ class GuardedSession:
                 botocore.config.Config(
                     connect_timeout=QUICK_TIMEOUTS[0],
                     read_timeout=QUICK_TIMEOUTS[1],
-                    retries={"total_max_attempts": 2},
+                    # `merge` replaces the whole dict: the retry mode is kept here.
+                    retries={**_retries(), "total_max_attempts": 2},  # type: ignore[arg-type]
                 )
             )
         return make(service, region_name=region, config=config)
