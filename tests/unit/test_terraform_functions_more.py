@@ -194,3 +194,31 @@ def test_a_file_outside_the_repository_or_missing_is_not_read(tmp_path: Path) ->
     assert all(d.name != "mallory" for d in model.declarations)
     reasons = " ".join(d.unresolved_reason or "" for d in model.declarations)
     assert "no such text file in the repository" in reasons
+
+
+@pytest.mark.parametrize(
+    ("name", "decoder", "text", "where"),
+    [
+        ("users.yaml", "yamldecode", "users:\n  - alice\n  - [bob\n", "users.yaml:4:1: "),
+        ("users.json", "jsondecode", '{"users": [\n  "alice",\n]}\n', "users.json:3:1: "),
+        ("users.csv", "csvdecode", "name,team\nalice\n", "users.csv: CSV row 2"),
+    ],
+)
+def test_a_data_file_that_does_not_decode_is_named_with_its_line(
+    tmp_path: Path, name: str, decoder: str, text: str, where: str
+) -> None:
+    """The reason a user stays unnamed points at the data file, not at "<unicode string>"."""
+    pick = ".users" if decoder != "csvdecode" else "[*].name"
+    write(
+        tmp_path,
+        {
+            "main.tf": 'resource "aws_iam_user" "u" {\n'
+            f'  for_each = toset({decoder}(file("{name}")){pick})\n'
+            "  name     = each.key\n}\n",
+            name: text,
+        },
+    )
+    model = load([tmp_path], tmp_path, use_cache=False)
+    [declaration] = model.declarations
+    assert where in (declaration.unresolved_reason or "")
+    assert "<unicode string>" not in (declaration.unresolved_reason or "")

@@ -34,11 +34,19 @@ class DecodeError(Exception):
     """Text the decoder rejects; Terraform rejects it too."""
 
 
+def _file(text: str, line: int | None = None, column: int | None = None) -> str:
+    """Where a decoded text comes from, when ``file()`` read it: ``users.yaml:3:5: ``."""
+    if not isinstance(text, DataText):
+        return ""
+    return ":".join(str(part) for part in (text.file, line, column) if part is not None) + ": "
+
+
 def jsondecode(text: str) -> Value:
     try:
         loaded = json.loads(text)
-    except ValueError as error:
-        raise DecodeError(f"the text is not valid JSON: {error}") from error
+    except json.JSONDecodeError as error:
+        where = _file(text, error.lineno, error.colno)
+        raise DecodeError(f"{where}the text is not valid JSON: {error.msg}") from error
     value = from_plain(loaded)
     return with_json_origins(value, text) if isinstance(text, DataText) else value
 
@@ -47,9 +55,12 @@ def yamldecode(text: str) -> Value:
     try:
         documents = list(yaml.safe_load_all(text))
     except yaml.YAMLError as error:
-        raise DecodeError(f"the text is not valid YAML: {error}") from error
+        mark = getattr(error, "problem_mark", None)
+        where = _file(text, *((mark.line + 1, mark.column + 1) if mark else ()))
+        problem = getattr(error, "problem", None) or error
+        raise DecodeError(f"{where}the text is not valid YAML: {problem}") from error
     if len(documents) > 1:
-        raise DecodeError("the text holds more than one YAML document")
+        raise DecodeError(f"{_file(text)}the text holds more than one YAML document")
     value = from_plain(documents[0] if documents else None)
     return with_yaml_origins(value, text) if isinstance(text, DataText) else value
 
@@ -59,13 +70,13 @@ def csvdecode(text: str) -> Value:
     number of fields differs from the header's is an error, as in Terraform."""
     rows = list(csv.reader(io.StringIO(text, newline="")))
     if not rows:
-        raise DecodeError("the CSV text has no header row")
+        raise DecodeError(f"{_file(text)}the CSV text has no header row")
     header = rows[0]
     records: list[Value] = []
     for number, row in enumerate(rows[1:], start=2):
         if len(row) != len(header):
             raise DecodeError(
-                f"CSV row {number} has {len(row)} fields, the header has {len(header)}"
+                f"{_file(text)}CSV row {number} has {len(row)} fields, the header has {len(header)}"
             )
         records.append(make_obj("object", ((k, v, None) for k, v in zip(header, row, strict=True))))
     value = make_seq("list", records)

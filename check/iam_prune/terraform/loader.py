@@ -361,7 +361,9 @@ def _unresolved(declarations: Sequence[Declaration], had_state: bool) -> list[Re
         f"{count} {UNRESOLVED}, e.g. {first.address} at "
         f"{first.file}:{first.line}: {first.unresolved_reason}; {advice}"
     )
-    return [ReportError(ErrorSource.TERRAFORM, message)]
+    # One error, not one per declaration (a generated root may hold thousands), placed at
+    # the first so that annotations and code scanning point somewhere.
+    return [_error(first.file, message, first.line)]
 
 
 def _error(
