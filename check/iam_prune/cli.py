@@ -276,7 +276,7 @@ def _failed(args: argparse.Namespace, error: ReportError) -> int:
     stderr and, when reports were asked for, a report that says ``complete: false`` with it."""
     where = error.where()
     print(f"iam-prune: error: {where + ': ' if where else ''}{error.message}", file=sys.stderr)
-    if args.command not in ("scan", "fix"):
+    if args.command not in ("scan", "fix", "merge"):
         return EXIT_ERROR
     report = Report(
         tool_version=__version__,
@@ -287,9 +287,11 @@ def _failed(args: argparse.Namespace, error: ReportError) -> int:
         run=actions.run_info(),
     )
     try:
-        paths = requested_outputs(
-            {key: getattr(args, key) for key in ("config", "json", "junit", "markdown", "sarif")},
-            Path.cwd(),
+        flags = {key: getattr(args, key, None) for key in ("json", "junit", "markdown", "sarif")}
+        paths = (
+            {key: Path(value) if value else None for key, value in flags.items()}
+            if args.command == "merge"  # which reads no configuration file
+            else requested_outputs({**flags, "config": args.config}, Path.cwd())
         )
         limit = getattr(args, "junit_max_bytes", junit.MAX_BYTES)
         written, _ = _publish(report, paths, FailOn.FINDINGS, junit_max_bytes=limit)

@@ -13,9 +13,10 @@ from dataclasses import replace
 from pathlib import Path
 
 from iam_prune import terminal
-from iam_prune.cli import EXIT_ERROR, _publish, _show, exit_code
+from iam_prune.cli import _failed, _publish, _show, exit_code
 from iam_prune.config import FailOn
 from iam_prune.merge import MergeError, combine
+from iam_prune.model import ErrorSource, ReportError
 from iam_prune.publish import actions
 from iam_prune.reportfile import ReportFileError, load_report
 
@@ -24,8 +25,8 @@ def run(args: argparse.Namespace) -> int:
     try:
         report = combine([(name, load_report(name)) for name in args.reports])
     except (ReportFileError, MergeError) as error:
-        print(f"iam-prune: error: {error}", file=sys.stderr)
-        return EXIT_ERROR
+        # Like any run that fails once its arguments are read: the reports asked for say so.
+        return _failed(args, ReportError(ErrorSource.CONFIG, str(error)))
     # In CI, the merged report belongs to the run that merged (the one to link to).
     report = replace(report, run=actions.run_info() or report.run)
     fail_on = FailOn(args.fail_on)

@@ -274,9 +274,14 @@ def test_merge_refuses_another_schema_and_the_same_account_twice(
 
     assert main(["merge", "a.json", "v2.json", "--json", "m.json"]) == 2
     assert "v2.json: report format 'iam-prune/report/v2'" in capsys.readouterr().err
-    assert main(["merge", "a.json", "a.json", "--json", "m.json"]) == 2
+    assert main(["merge", "a.json", "a.json", "--json", "m.json", "--markdown", "m.md"]) == 2
     assert f"account {org['ids']['pay-1']} is in both" in capsys.readouterr().err
-    assert not Path("m.json").exists()
+    # The reports asked for still come, saying what went wrong, never a clean pass.
+    merged = json.loads(Path("m.json").read_text(encoding="utf-8"))
+    assert (merged["complete"], merged["accounts"]) == (False, [])
+    [error] = merged["errors"]
+    assert f"account {org['ids']['pay-1']} is in both" in error["message"]
+    assert "is in both" in Path("m.md").read_text(encoding="utf-8")
 
 
 def test_an_unknown_ou_is_an_error_naming_it(org: dict[str, Any], tree: Path) -> None:
