@@ -93,11 +93,11 @@ def _settings(args: argparse.Namespace) -> Settings:
     return validate(build(flags, Path.cwd()))
 
 
-def _touched(settings: Settings) -> frozenset[str] | None:
+def _touched(fail_on: FailOn, root: Path) -> frozenset[str] | None:
     """The pull request's files for ``--fail-on touched``; unknown outside a pull request."""
-    if settings.fail_on is not FailOn.TOUCHED:
+    if fail_on is not FailOn.TOUCHED:
         return None
-    files = github_touched.pull_request_files(settings.root)
+    files = github_touched.pull_request_files(root)
     if files is None:
         print(
             "iam-prune: warning: --fail-on touched: the pull request's files are unknown here;"
@@ -201,7 +201,7 @@ def scan_and_report(
         _show(outcome.report, stream, terminal.use_color(args.color, stream), args.quiet)
     paths = _output_paths(settings)
     paths["patch"] = None if args.patch is None else Path(args.patch)
-    touched = _touched(settings)
+    touched = _touched(settings.fail_on, settings.root)
     written, report = _publish(
         outcome.report,
         paths,

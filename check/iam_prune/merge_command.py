@@ -13,8 +13,8 @@ from dataclasses import replace
 from pathlib import Path
 
 from iam_prune import terminal
-from iam_prune.cli import _failed, _publish, _show, exit_code
-from iam_prune.config import FailOn
+from iam_prune.cli import _failed, _publish, _show, _touched, exit_code
+from iam_prune.config import FailOn, find_root
 from iam_prune.merge import MergeError, combine
 from iam_prune.model import ErrorSource, ReportError
 from iam_prune.publish import actions
@@ -41,7 +41,8 @@ def run(args: argparse.Namespace) -> int:
             ("sarif", args.sarif),
         )
     }
-    written, report = _publish(report, paths, fail_on)
+    touched = _touched(fail_on, find_root(Path.cwd()))  # the shards' findings, one PR
+    written, report = _publish(report, paths, fail_on, touched=touched)
     for name, path in written.items():
         print(f"wrote {name}: {path}", file=sys.stderr)
-    return exit_code(report, fail_on)
+    return exit_code(report, fail_on, touched)

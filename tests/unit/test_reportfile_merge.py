@@ -133,3 +133,27 @@ def test_reports_under_other_rules_or_versions_are_refused() -> None:
     other_version = replace(_shard(OTHER_ACCOUNT), tool_version="9.9.9")
     with pytest.raises(MergeError, match=r"iam-prune 9\.9\.9"):
         combine([("a", _shard(ACCOUNT)), ("b", other_version)])
+
+
+def test_merge_fails_on_touched_findings_as_the_scan_would(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The shards of a pull request's check are one check: ``--fail-on touched`` narrows the
+    merged findings to the pull request's files, as it narrows a scan's."""
+    from iam_prune.cli import EXIT_CLEAN, EXIT_FINDINGS, main
+    from iam_prune.publish import github_touched
+
+    monkeypatch.chdir(tmp_path)
+    _write(tmp_path / "a.json", _shard(ACCOUNT, removal("bob")))  # bob: infra/users.tf
+    _write(tmp_path / "b.json", _shard(OTHER_ACCOUNT))
+    argv = ["merge", "a.json", "b.json", "--fail-on", "touched"]
+    files: list[frozenset[str]] = []
+
+    def changed(_root: Path) -> frozenset[str]:
+        return files[-1]
+
+    monkeypatch.setattr(github_touched, "pull_request_files", changed)
+    files.append(frozenset({"README.md"}))
+    assert main(argv) == EXIT_CLEAN
+    files.append(frozenset({"infra/users.tf"}))
+    assert main(argv) == EXIT_FINDINGS
