@@ -130,7 +130,8 @@ def _publish(
     if actions.in_actions():
         actions.append_summary(markdown.render(report, max_size=actions.SUMMARY_BUDGET))
         outputs = {f"{name}-path": path for name, path in written.items()}
-        outputs["findings"] = str(len(report.failures))
+        could_not_run = not report.accounts and not report.complete
+        outputs["findings"] = "" if could_not_run else str(len(report.failures))
         outputs["complete"] = "true" if report.complete else "false"
         outputs["exit-code"] = str(exit_code(report, fail_on, touched))
         actions.write_outputs(outputs)

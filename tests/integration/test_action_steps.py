@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import re
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -34,16 +35,22 @@ exit "${PUBLISH_CODE}"
 
 
 def run_action(
-    tmp_path: Path, scan_code: int, publish_code: int, writes: bool = True
+    tmp_path: Path,
+    scan_code: int,
+    publish_code: int,
+    writes: bool = True,
+    given: dict[str, str] | None = None,
 ) -> tuple[int, list[str], str]:
     action = yaml.safe_load((REPO / "action.yml").read_text())
     inputs = {name: str(spec.get("default", "")) for name, spec in action["inputs"].items()}
     inputs["github-token"] = "token-value"
+    inputs.update(given or {})
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     stand_in = bin_dir / "iam-prune"
     stand_in.write_text(STAND_IN)
     stand_in.chmod(0o755)
+    (bin_dir / "python").symlink_to(sys.executable)  # the action's venv has its python
     calls = tmp_path / "calls"
     outputs: dict[str, dict[str, str]] = {"install": {"bin": str(bin_dir)}}
     printed = ""
@@ -125,3 +132,23 @@ def test_inputs_reach_publish_as_flags(tmp_path: Path, monkeypatch: pytest.Monke
         "publish --report=report.json --comment-mode=hide --issue-label=iam-prune"
         " --no-suggestions --no-tracking-issue"
     )
+
+
+@pytest.mark.parametrize(
+    ("config", "given", "expected"),
+    [
+        (None, "", ["--terraform-dir=."]),  # nothing anywhere: the repository root
+        ('terraform_dirs = ["infra"]\n', "", []),  # the config file's, read by iam-prune
+        ("inactive_days = 90\n", "", ["--terraform-dir=."]),
+        ("terraform_dirs = [\n", "", ["--terraform-dir=."]),  # broken: iam-prune says why
+        ('terraform_dirs = ["infra"]\n', "a b", ["--terraform-dir=a", "--terraform-dir=b"]),
+    ],
+)
+def test_the_terraform_dirs_input_defers_to_the_config_file(
+    tmp_path: Path, config: str | None, given: str, expected: list[str]
+) -> None:
+    if config is not None:
+        (tmp_path / ".iam-prune.toml").write_text(config, encoding="utf-8")
+    _, calls, _ = run_action(tmp_path, 0, 0, given={"terraform-dirs": given})
+    flags = [flag for flag in calls[0].split() if flag.startswith("--terraform-dir")]
+    assert flags == expected

@@ -204,3 +204,4 @@ def test_in_actions_a_config_error_still_sets_the_outputs(
     text = outputs.read_text(encoding="utf-8")
     assert "complete=false" in text
     assert "exit-code=2" in text
+    assert "findings=\n" in text  # not 0: nothing was looked at
