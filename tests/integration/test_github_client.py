@@ -54,3 +54,20 @@ def test_a_redirect_within_the_api_is_followed() -> None:
         assert [f["filename"] for f in client.paginate("/repos/octo/infra/pulls/9/files")] == [
             "a.tf"
         ]
+
+
+def test_a_post_answered_502_is_not_sent_again_a_get_is() -> None:
+    """GitHub may have made what a POST asked for before answering 5xx: a second send would
+    make a second review, the same suggestion twice. A read repeats safely."""
+    with FakeGitHub() as github:
+        github.state.tokens[TOKEN] = "write"
+        github.state.faults.append(Fault("502", "POST", "/issues/4/comments"))
+        github.state.faults.append(Fault("502", "GET", "/issues/4/comments"))
+        client = GitHubClient(github.url, TOKEN, sleep=lambda _: None)
+        with pytest.raises(GitHubError) as caught:
+            client.post("/repos/octo/infra/issues/4/comments", {"body": "hello"})
+        assert caught.value.status == 502
+        assert client.get("/repos/octo/infra/issues/4/comments") == []
+        sent = [(entry.method, entry.path) for entry in github.state.log]
+        assert sent.count(("POST", "/repos/octo/infra/issues/4/comments")) == 1
+        assert sent.count(("GET", "/repos/octo/infra/issues/4/comments")) == 2

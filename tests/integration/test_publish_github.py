@@ -145,13 +145,26 @@ def test_rate_limits_and_502_are_waited_out(
         Fault("502", "GET", "/files"),
         Fault("primary", "GET", "/issues/"),
         Fault("secondary", "POST", "/issues/"),
-        Fault("502", "POST", "/issues/"),
     ]
     assert publish(tmp_path, scenario.report(scenario.alice())) == 0
     assert len(sticky(github)) == 1
     assert github.state.faults == []
     assert 3.0 in waits  # the secondary limit's retry-after
-    assert len(waits) == 4
+    assert len(waits) == 3
+
+
+def test_a_502_on_a_post_is_reported_not_sent_twice(
+    github: FakeGitHub, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """GitHub may have made the comment before answering 502; sending it again could post it
+    twice. The run says so, and the next run finds the comment by its marker."""
+    github.state.faults.append(Fault("502", "POST", "/issues/"))
+    assert publish(tmp_path, scenario.report(scenario.alice())) == 2
+    posts = [e for e in github.state.log if e.method == "POST" and "/comments" in e.path]
+    assert len(posts) == 1
+    assert "502" in capsys.readouterr().err
+    assert publish(tmp_path, scenario.report(scenario.alice())) == 0
+    assert len(sticky(github)) == 1
 
 
 def test_a_rate_limit_past_the_bound_fails_without_hanging(
@@ -365,9 +378,9 @@ def test_when_github_fails_annotations_and_outputs_still_go_out(
     outputs = tmp_path / "outputs"
     monkeypatch.setenv("GITHUB_ACTIONS", "true")
     monkeypatch.setenv("GITHUB_OUTPUT", str(outputs))
-    github.state.faults += [Fault("502", "POST", "/issues/") for _ in range(4)]
+    github.state.faults += [Fault("502", "POST", "/issues/")]
     assert publish(tmp_path, scenario.report(scenario.alice())) == 2
     out, err = capsys.readouterr()
-    assert "HTTP 502" in err and len(waits) == 3  # three retries, then it gives up
+    assert "HTTP 502" in err and waits == []  # a POST is not sent twice
     assert out.startswith("::error file=infra/users.tf,line=5,")
     assert "comment-url=\n" in outputs.read_text()

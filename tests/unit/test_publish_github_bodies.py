@@ -217,3 +217,26 @@ def test_a_hidden_sensitive_value_still_matches_its_line_and_is_never_repeated()
         remediation=Remediation(patch=rewrite),
     )
     assert github_suggestions.plan(report([rewriting]), {"infra/users.tf": actual}).comments == ()
+
+
+def test_a_patch_for_a_non_ascii_file_name_suggests_on_that_file() -> None:
+    """git quotes such names in the patch header (``"b/infra/\\303\\251quipe.tf"``); the
+    suggestion must land on the file the pull request names, not on that spelling."""
+    from iam_prune.fixes.text.patch import unified_diff
+
+    before = 'resource "aws_iam_user" "alice" {\n  name = "alice"\n}\n# end\n'
+    patch = unified_diff({"infra/équipe.tf": before}, {"infra/équipe.tf": "# end\n"})
+    assert '"b/infra/\\303\\251quipe.tf"' in patch
+    [change] = github_suggestions.patch_changes(patch) or ()
+    assert (change.path, change.start, change.end) == ("infra/équipe.tf", 1, 3)
+
+
+def test_a_finding_whose_patch_edits_a_non_ascii_file_is_touched_by_it() -> None:
+    from iam_prune.fixes.text.patch import unified_diff
+    from iam_prune.publish import github_touched
+
+    before = 'resource "aws_iam_user" "alice" {\n  name = "alice"\n}\n'
+    patch = unified_diff({"infra/équipe.tf": before}, {"infra/équipe.tf": ""})
+    finding = removal("alice", patch=patch)
+    assert "infra/équipe.tf" in github_touched.finding_files(finding)
+    assert github_touched.is_touched(finding, frozenset({"infra/équipe.tf"}))

@@ -25,6 +25,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
 
+from iam_prune.fixes.text.patch import patch_files
 from iam_prune.formats.budget import Page, size
 from iam_prune.formats.interface import DISPLAY_ORDER, plural, short_time, status_counts
 from iam_prune.formats.mdtext import code, fenced, html_text, inline
@@ -135,9 +136,7 @@ def _touches(finding: Finding, touched_files: frozenset[str]) -> bool:
     remediation = finding.remediation
     if remediation is not None:
         files.update(edit.file for edit in remediation.edits)
-        for line in (remediation.patch or "").splitlines():
-            if line.startswith(("--- a/", "+++ b/")):
-                files.add(line[6:].rstrip("\r"))
+        files.update(patch_files(remediation.patch or ""))
     return not files.isdisjoint(touched_files)
 
 

@@ -17,6 +17,7 @@ import re
 from typing import Any, Final
 from urllib.parse import quote
 
+from iam_prune.fixes.text.patch import diff_target
 from iam_prune.model import AccountResult, Finding, Note, Report, ReportError, Status
 
 SARIF_SCHEMA: Final = "https://json.schemastore.org/sarif-2.1.0.json"
@@ -245,7 +246,6 @@ def _unmanaged(found: list[tuple[AccountResult, Finding]]) -> dict[str, Any]:
 # --------------------------------------------------------------------------- patch -> fix
 
 _HUNK = re.compile(r"^@@ -(\d+)(?:,(\d+))? \+(\d+)(?:,(\d+))? @@")
-_C_ESCAPES = {"a": 7, "b": 8, "t": 9, "n": 10, "v": 11, "f": 12, "r": 13, '"': 34, "\\": 92}
 
 
 def _fix(patch: str, user: str) -> dict[str, Any] | None:
@@ -259,7 +259,7 @@ def _fix(patch: str, user: str) -> dict[str, Any] | None:
     targets = [line for line in lines if line.startswith("+++ ")]
     if len(targets) != 1 or any(line.startswith("\\") for line in lines):
         return None
-    path = _diff_path(targets[0][4:])
+    path = diff_target(targets[0][4:])
     if path is None:
         return None
     replacements: list[dict[str, Any]] = []
@@ -318,27 +318,3 @@ def _fix(patch: str, user: str) -> dict[str, Any] | None:
             {"artifactLocation": {"uri": quote(path, safe="/")}, "replacements": replacements}
         ],
     }
-
-
-def _diff_path(name: str) -> str | None:
-    """``b/dir/main.tf`` (or git's C-quoted form) → ``dir/main.tf``; ``None`` for /dev/null."""
-    if name.startswith('"') and name.endswith('"') and len(name) >= 2:
-        name = _unquote(name[1:-1])
-    return name[2:] if name.startswith("b/") else None
-
-
-def _unquote(text: str) -> str:
-    out = bytearray()
-    i = 0
-    while i < len(text):
-        char = text[i]
-        if char != "\\" or i + 1 == len(text):
-            out += char.encode("utf-8")
-            i += 1
-        elif text[i + 1] in _C_ESCAPES:
-            out.append(_C_ESCAPES[text[i + 1]])
-            i += 2
-        else:
-            out.append(int(text[i + 1 : i + 4], 8))
-            i += 4
-    return out.decode("utf-8", errors="replace")

@@ -171,6 +171,11 @@ class GitHubClient:
 
     def _send(self, method: str, url: str, body: Mapping[str, Any] | None, name: str) -> Response:
         failures = 0
+        # A POST creates something, and GitHub may have made it before answering 5xx or
+        # timing out: sent again, it would be made twice (two reviews, the same suggestion
+        # twice). It is repeated only when it never left (a refused connection); GraphQL
+        # posts here only read or hide comments, which repeat safely.
+        repeats = method != "POST" or name == "graphql"
         while True:
             try:
                 return self._once(method, url, body)
@@ -192,13 +197,14 @@ class GitHubClient:
                     self.waited += wait
                     self.sleep(wait)
                     continue
-                if status in _RETRIED_STATUSES and failures < self.retries:
+                if status in _RETRIED_STATUSES and repeats and failures < self.retries:
                     failures += 1
                     self.sleep(2.0 ** (failures - 1))
                     continue
                 raise GitHubError(method, name, status, message) from None
             except (urllib.error.URLError, TimeoutError) as error:
-                if failures < self.retries:
+                unsent = isinstance(getattr(error, "reason", None), ConnectionRefusedError)
+                if (repeats or unsent) and failures < self.retries:
                     failures += 1
                     self.sleep(2.0 ** (failures - 1))
                     continue

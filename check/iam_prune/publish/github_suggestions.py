@@ -20,6 +20,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Final
 
+from iam_prune.fixes.text.patch import diff_target
 from iam_prune.formats.mdtext import code, inline, longest_backtick_run
 from iam_prune.model import Finding, Report, Status
 from iam_prune.redaction import HIDDEN
@@ -97,7 +98,7 @@ def patch_changes(patch: str) -> tuple[Change, ...] | None:
             target = header[4:].strip()
             if target == "/dev/null":
                 return None
-            path = target[2:] if target.startswith("b/") else target
+            path = diff_target(target) or target
             continue
         match = _HUNK.match(header)
         if match is None or path is None:

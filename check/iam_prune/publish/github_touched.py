@@ -12,6 +12,7 @@ import subprocess
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 
+from iam_prune.fixes.text.patch import patch_files
 from iam_prune.model import Finding
 
 
@@ -19,10 +20,7 @@ def finding_files(finding: Finding) -> frozenset[str]:
     """The repository paths a finding is about: where it is declared and what its patch edits."""
     files = {d.file for d in finding.declarations}
     patch = finding.remediation.patch if finding.remediation else None
-    for line in (patch or "").splitlines():
-        for prefix in ("--- a/", "+++ b/"):
-            if line.startswith(prefix):
-                files.add(line[len(prefix) :].strip())
+    files.update(patch_files(patch or ""))
     return frozenset(files)
 
 

@@ -298,3 +298,40 @@ def _escape(byte: int) -> str:
     if byte in _ESCAPES:
         return _ESCAPES[byte]
     return chr(byte) if 0x20 <= byte < 0x7F else f"\\{byte:03o}"
+
+
+_C_ESCAPES = {"a": 7, "b": 8, "t": 9, "n": 10, "v": 11, "f": 12, "r": 13, '"': 34, "\\": 92}
+
+
+def diff_target(name: str) -> str | None:
+    """The repository path of a ``+++`` header's name: ``b/dir/main.tf``, or git's C-quoted
+    form that :func:`unified_diff` writes for a name with non-ASCII, ``"`` or ``\\``
+    (``"b/\\303\\251quipe.tf"``) → ``dir/main.tf``; ``None`` for ``/dev/null``."""
+    if name.startswith('"') and name.endswith('"') and len(name) >= 2:
+        name = _unquote(name[1:-1])
+    return name[2:] if name.startswith("b/") else None
+
+
+def _unquote(text: str) -> str:
+    out = bytearray()
+    i = 0
+    while i < len(text):
+        char = text[i]
+        if char != "\\" or i + 1 == len(text):
+            out += char.encode("utf-8")
+            i += 1
+        elif text[i + 1] in _C_ESCAPES:
+            out.append(_C_ESCAPES[text[i + 1]])
+            i += 2
+        else:
+            out.append(int(text[i + 1 : i + 4], 8))
+            i += 4
+    return out.decode("utf-8", errors="replace")
+
+
+def patch_files(patch: str) -> set[str]:
+    """The repository paths a patch edits, as its ``+++`` headers name them (unquoted)."""
+    found = (
+        diff_target(line[4:].rstrip("\r")) for line in patch.splitlines() if line.startswith("+++ ")
+    )
+    return {path for path in found if path is not None}
