@@ -179,3 +179,13 @@ def test_git_applies_the_diff_of_any_two_texts(old: list[str], new: list[str]) -
         return
     with tempfile.TemporaryDirectory() as directory:
         assert_applies(Path(directory), {"f.tf": before}, {"f.tf": after})
+
+
+@pytest.mark.parametrize("name", ['a"b.tf', "a\\b.tf", "t\tab.tf", "équipe.tf", "plain.tf"])
+def test_a_quoted_header_name_reads_back_as_the_path(name: str) -> None:
+    from iam_prune.fixes.text.patch import diff_target, patch_files
+
+    patch = unified_diff({f"infra/{name}": "a\n"}, {f"infra/{name}": "b\n"})
+    [header] = [line for line in patch.splitlines() if line.startswith("+++ ")]
+    assert diff_target(header[4:]) == f"infra/{name}"
+    assert patch_files(patch) == {f"infra/{name}"}

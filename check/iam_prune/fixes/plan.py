@@ -209,8 +209,6 @@ def edited_files(report: Report, model: TerraformModel) -> dict[str, str]:
 
 def _combinable(report: Report, model: TerraformModel) -> list[FileEdit]:
     changes = _combined(report, model).changes
-    if not changes:
-        return []
     refused = _left_out_of(changes, model)
     return [e for change in changes if change not in refused for e in change.edits]
 
@@ -247,6 +245,8 @@ def _left_out_of(
     changes: tuple[together.Change, ...], model: TerraformModel
 ) -> dict[together.Change, str]:
     # A report is finalized, then patched and written: the same changes, checked once.
+    if not changes:
+        return {}
     planner = _planner(model)
     return planner.guarded(lambda: together.left_out(planner, changes))
 

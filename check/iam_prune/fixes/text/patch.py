@@ -300,7 +300,8 @@ def _escape(byte: int) -> str:
     return chr(byte) if 0x20 <= byte < 0x7F else f"\\{byte:03o}"
 
 
-_C_ESCAPES = {"a": 7, "b": 8, "t": 9, "n": 10, "v": 11, "f": 12, "r": 13, '"': 34, "\\": 92}
+#: ``_ESCAPES`` read back: the letter after the backslash → the byte.
+_UNESCAPES = {escape[1]: byte for byte, escape in _ESCAPES.items()}
 
 
 def diff_target(name: str) -> str | None:
@@ -320,8 +321,8 @@ def _unquote(text: str) -> str:
         if char != "\\" or i + 1 == len(text):
             out += char.encode("utf-8")
             i += 1
-        elif text[i + 1] in _C_ESCAPES:
-            out.append(_C_ESCAPES[text[i + 1]])
+        elif text[i + 1] in _UNESCAPES:
+            out.append(_UNESCAPES[text[i + 1]])
             i += 2
         else:
             out.append(int(text[i + 1 : i + 4], 8))
