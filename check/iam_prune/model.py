@@ -31,6 +31,12 @@ class Status(StrEnum):
         return self in (Status.REMOVE_FROM_CODE, Status.DELETE_UNMANAGED)
 
     @property
+    def wants_a_person(self) -> bool:
+        """A finding someone has to act on or look at: the Markdown lists it, and it keeps the
+        tracking issue open and the pull request comment posted."""
+        return self.is_failure or self is Status.NEEDS_REVIEW
+
+    @property
     def is_skipped(self) -> bool:
         """Reported but neither failing nor passing (JUnit ``skipped``)."""
         return self in (Status.EXEMPT, Status.NEEDS_REVIEW)
@@ -416,3 +422,8 @@ class Report:
     @property
     def failures(self) -> tuple[Finding, ...]:
         return tuple(f for f in self.findings if f.status.is_failure)
+
+    @property
+    def to_look_at(self) -> tuple[Finding, ...]:
+        """The failures and the users to review: what a person is asked to see."""
+        return tuple(f for f in self.findings if f.status.wants_a_person)

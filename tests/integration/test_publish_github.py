@@ -15,6 +15,7 @@ from fake_github import FakeGitHub, Fault
 from openapi_check import DESCRIPTION, description
 
 from iam_prune.cli import main
+from iam_prune.model import Finding, Status
 from iam_prune.publish import github_api
 from iam_prune.publish.github_comment import ISSUE_MARKER, PULL_REQUEST_MARKER
 
@@ -49,7 +50,7 @@ def test_rerun_fixed_and_back(github: FakeGitHub, tmp_path: Path, waits: list[fl
     assert publish(tmp_path, findings) == 0
     [first] = sticky(github)
     assert "alice" in str(first["body"]) and "Since the last run" not in str(first["body"])
-    assert "Removals outside this pull request's diff are only here: `carol`" in str(first["body"])
+    assert "- lines outside this pull request's diff: `carol`\n" in str(first["body"])
     assert "https://github.test/octo/infra/actions/runs/42" in str(first["body"])
     assert len(github.state.reviews) == 1
     assert github.state.reviews[0]["commit_id"] == "h" * 40
@@ -125,6 +126,16 @@ def test_off_and_no_suggestions_post_nothing(github: FakeGitHub, tmp_path: Path)
     )
     assert code == 0
     assert github.state.comments == {} and github.state.reviews == []
+
+
+def test_with_comments_off_the_review_points_to_the_report(
+    github: FakeGitHub, tmp_path: Path
+) -> None:
+    assert publish(tmp_path, scenario.report(scenario.alice()), "--comment-mode", "off") == 0
+    [review] = github.state.reviews
+    assert "exactly the patch in the report" in str(review["body"])
+    assert "conversation comment" not in str(review["body"])
+    assert github.state.comments == {}
 
 
 def test_read_only_token_is_a_warning_naming_the_permission(
@@ -213,7 +224,11 @@ def test_suggestions_at_most_30_and_whole_findings_only(github: FakeGitHub, tmp_
     ]
     assert publish(tmp_path, scenario.report(*findings)) == 0
     assert len(github.state.review_comments) == 30
-    assert "u39" in str(sticky(github)[0]["body"]).split("only here:")[1]
+    body = str(sticky(github)[0]["body"])
+    # u1's diff (difflib's) starts at u0's closing brace, which u0's suggestion covers.
+    assert "- lines another user's suggestion covers: `u1`\n" in body
+    assert "- past the 30 suggestions one run makes: `u31`, `u32`," in body
+    assert "outside this pull request's diff" not in body
 
 
 def test_tracking_issue_lifecycle(
@@ -243,6 +258,41 @@ def test_tracking_issue_lifecycle(
         == 1
     )
     assert github.state.issues[1]["body"] == ISSUE_MARKER  # never touched another's issue
+
+
+def test_a_user_to_review_keeps_the_issue_open_and_a_closed_one_is_left_alone(
+    github: FakeGitHub,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("GITHUB_EVENT_NAME", "schedule")
+    review = Finding("erin", Status.NEEDS_REVIEW, "holds an SSH public key")
+    assert publish(tmp_path, scenario.report(scenario.alice())) == 0
+    [mine] = [i for i in github.state.issues.values() if i["user"]["login"] == github.state.bot]
+
+    assert publish(tmp_path, scenario.report(review)) == 0
+    assert mine["state"] == "open" and mine["title"] == "iam-prune: 1 IAM user to review"
+    assert "`erin`" in mine["body"] and not mine["comments_log"]
+
+    assert publish(tmp_path, scenario.report()) == 0
+    assert mine["state"] == "closed"
+    capsys.readouterr()
+
+    def writes() -> int:  # GraphQL is only asked who the token is
+        return len([e for e in github.state.log if e.method != "GET" and e.path != "/graphql"])
+
+    before = writes()
+    assert publish(tmp_path, scenario.report()) == 0
+    assert writes() == before
+    assert "tracking issue:" not in capsys.readouterr().err
+
+
+def test_a_user_to_review_gets_the_pull_request_comment(github: FakeGitHub, tmp_path: Path) -> None:
+    review = Finding("erin", Status.NEEDS_REVIEW, "holds an SSH public key")
+    assert publish(tmp_path, scenario.report(review)) == 0
+    [comment] = sticky(github)
+    assert "`erin`" in str(comment["body"])
 
 
 def test_graphql_viewer_refused_falls_back_to_the_actions_bot(
@@ -321,6 +371,27 @@ def test_outputs_and_annotations_in_actions(
     assert errors[1].startswith("::error file=infra/legacy.tf,line=1,")
 
 
+def test_publish_warnings_count_toward_githubs_ten_per_step(
+    github: FakeGitHub,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A read-only token's two refused writes and twelve findings to look at: GitHub shows
+    ten warnings per step, so the ten printed are the refusals first and a count of the rest."""
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    github.state.tokens[TOKEN] = "read"
+    looks = [Finding(f"u{n:02}", Status.NEEDS_REVIEW, "holds an SSH public key") for n in range(12)]
+    assert publish(tmp_path, scenario.report(scenario.alice(), *looks)) == 0
+    out, err = capsys.readouterr()
+    warnings = [line for line in out.splitlines() if line.startswith("::warning")]
+    assert len(warnings) == 10
+    assert all("pull-requests: write" in w for w in warnings[:2])
+    assert "Unused IAM user u00" in warnings[2]
+    assert "5 more not shown here" in warnings[-1]
+    assert "iam-prune: warning" not in err  # in Actions they are annotations only
+
+
 def test_the_openapi_check_catches_a_wrong_request() -> None:
     checker = description()
     if checker is None:
@@ -363,7 +434,8 @@ def test_a_refused_review_leaves_the_removal_in_the_comment(
     github.state.faults.append(Fault("outside-diff", "POST", "/reviews"))
     assert publish(tmp_path, scenario.report(scenario.alice())) == 0
     body = str(sticky(github)[0]["body"])
-    assert "Removals outside this pull request's diff are only here: `alice`" in body
+    assert "- GitHub refused the review: `alice`" in body
+    assert "outside this pull request's diff" not in body
     assert "Suggested in the diff" not in body
     assert "must be part of the diff" in capsys.readouterr().err
 

@@ -45,7 +45,7 @@ def test_comment_golden() -> None:
             run_url="https://github.com/octo/infra/actions/runs/42",
             touched_files=frozenset({"infra/users.tf"}),
             suggested=1,
-            outside=("carol",),
+            only_here=((github_suggestions.Why.OUTSIDE.value, ("carol",)),),
             pull_request=True,
         ),
     )
@@ -71,7 +71,7 @@ def test_a_suggestion_already_made_is_not_made_again() -> None:
     keys = github_suggestions.existing_keys(c.body for c in first.comments)
     again = github_suggestions.plan(report([alice]), pr_diff(alice), keys)
     assert first.comments and again.comments == ()
-    assert again.suggested == first.suggested and again.outside == ()
+    assert again.suggested == first.suggested and again.left == ()
 
 
 def test_lines_that_differ_from_the_diff_are_not_suggested() -> None:
@@ -79,7 +79,42 @@ def test_lines_that_differ_from_the_diff_are_not_suggested() -> None:
     diff = pr_diff(alice)
     diff["infra/users.tf"][11] = (0, "  something else")
     plan = github_suggestions.plan(report([alice]), diff)
-    assert plan.comments == () and plan.outside == ("alice",)
+    assert plan.comments == () and plan.left == (("alice", github_suggestions.Why.OUTSIDE),)
+
+
+def test_each_removal_left_out_of_the_review_says_why() -> None:
+    alice = removal("alice")
+    overlapping = removal("bob", patch=alice.remediation.patch if alice.remediation else None)
+    no_patch = removal("carol", patch="")
+    insertion = removal("dave", patch="--- a/x.tf\n+++ b/x.tf\n@@ -1,1 +1,2 @@\n a\n+b\n")
+    elsewhere = removal("erin", line=200)
+    plan = github_suggestions.plan(
+        report([elsewhere, alice, overlapping, no_patch, insertion]), pr_diff(alice)
+    )
+    assert plan.suggested == {alice.fingerprint(ACCOUNT)}
+    Why = github_suggestions.Why
+    assert plan.only_here() == (
+        (Why.OUTSIDE.value, ("erin",)),
+        (Why.NO_PATCH.value, ("carol",)),
+        (Why.INEXPRESSIBLE.value, ("dave",)),
+        (Why.OVERLAP.value, ("bob",)),
+    )
+    refused = github_suggestions.without_new(plan)
+    assert refused.only_here()[-1] == (Why.REFUSED.value, ("alice",))
+    text = github_comment.body(
+        report([alice, elsewhere]),
+        github_comment.Context(
+            marker=github_comment.PULL_REQUEST_MARKER,
+            pull_request=True,
+            only_here=refused.only_here(),
+        ),
+    )
+    assert (
+        "**Only in this comment, not suggested in the diff:**\n"
+        "- lines outside this pull request's diff: `erin`\n"
+        "- no patch to suggest: `carol`\n"
+    ) in text
+    assert "- GitHub refused the review: `alice`" in text
 
 
 def test_a_change_across_two_hunks_is_not_suggested() -> None:
@@ -127,7 +162,9 @@ def test_body_fits_with_hundreds_of_findings() -> None:
             previous=github_comment.State(()),
             run_url="https://github.com/o/r/actions/runs/1",
             pull_request=True,
-            outside=tuple(f"user-{n:03}" for n in range(400)),
+            only_here=(
+                (github_suggestions.Why.OUTSIDE.value, tuple(f"user-{n:03}" for n in range(400))),
+            ),
         ),
     )
     assert len(text.encode("utf-8")) <= 65_536

@@ -36,7 +36,6 @@ MAX_SIZE: Final = 65_536
 PATCH_NAME: Final = "iam-prune.patch"
 TOUCHED: Final = "✎"
 
-_ACTIONABLE: Final = (Status.REMOVE_FROM_CODE, Status.DELETE_UNMANAGED, Status.NEEDS_REVIEW)
 _WAITING: Final = (Status.EXEMPT, Status.GRACE)
 _REASON_IN_TABLE: Final = 80  # characters of a needs-review reason shown in its row
 _ACCOUNTS_NAMED: Final = 50  # accounts with errors named in the head; the rest counted
@@ -71,7 +70,7 @@ def render(
         lambda n: f"- _{plural(n, 'more note')} in the JSON report._",
         limit=limit,
     )
-    actionable = [row for row in rows if row.finding.status in _ACTIONABLE]
+    actionable = [row for row in rows if row.finding.status.wants_a_person]
     several = len(report.accounts) > 1
     if actionable:
         legend = (
@@ -144,7 +143,7 @@ def _is_clean(report: Report, rows: Sequence[_Row]) -> bool:
     return (
         report.complete
         and not report.notes
-        and not any(row.finding.status in _ACTIONABLE for row in rows)
+        and not any(row.finding.status.wants_a_person for row in rows)
     )
 
 

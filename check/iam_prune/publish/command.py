@@ -19,7 +19,6 @@ from iam_prune.model import Report
 from iam_prune.publish import actions, github_context, github_issue, github_pr
 from iam_prune.publish.github_api import GitHubError
 from iam_prune.publish.github_pr import CommentMode, Outcome
-from iam_prune.publish.workflow_annotations import escape_data
 from iam_prune.publish.workflow_annotations import lines as annotation_lines
 from iam_prune.reportfile import ReportFileError, load_report
 
@@ -107,10 +106,8 @@ def main(args: argparse.Namespace, env: Mapping[str, str] = os.environ) -> int:
 def _tell(outcome: Outcome, report: Report, env: Mapping[str, str]) -> None:
     """Warnings, links, and in Actions the annotations and the step's outputs."""
     in_actions = actions.in_actions(env)
-    for warning in outcome.warnings:
-        if in_actions:
-            print(f"::warning title=iam-prune publish::{escape_data(warning)}")
-        else:
+    if not in_actions:  # in Actions they are annotations, counted with the rest below
+        for warning in outcome.warnings:
             print(f"iam-prune: warning: {warning}", file=sys.stderr)
     if outcome.comment_url:
         print(f"comment: {outcome.comment_url}", file=sys.stderr)
@@ -119,7 +116,7 @@ def _tell(outcome: Outcome, report: Report, env: Mapping[str, str]) -> None:
     if outcome.issue_url:
         print(f"tracking issue: {outcome.issue_url}", file=sys.stderr)
     if in_actions:
-        for line in annotation_lines(report, outcome.touched):
+        for line in annotation_lines(report, outcome.touched, outcome.warnings):
             print(line)
         actions.write_outputs(
             {"comment-url": outcome.comment_url or "", "issue-url": outcome.issue_url or ""}, env

@@ -116,7 +116,8 @@ class Context:
     run_url: str | None = None
     touched_files: frozenset[str] = frozenset()
     suggested: int = 0  # users with one-click suggestions in the diff
-    outside: tuple[str, ...] = ()  # users whose removal is only in this comment
+    #: Users whose removal is only in this comment, by the reason (a phrase) they are.
+    only_here: tuple[tuple[str, tuple[str, ...]], ...] = ()
     pull_request: bool = False
 
 
@@ -163,10 +164,12 @@ def _extras(report: Report, context: Context) -> str:
                 f"**Suggested in the diff:** the removal of {context.suggested}"
                 f" user{'s' if context.suggested != 1 else ''}, as one-click suggestions."
             )
-        if context.outside:
+        if context.only_here:
             lines.append(
-                "Removals outside this pull request's diff are only here:"
-                f" {_names(context.outside)}."
+                "\n".join(
+                    ["**Only in this comment, not suggested in the diff:**"]
+                    + [f"- {why}: {_names(users)}" for why, users in context.only_here]
+                )
             )
     scanned_by = report.run.url if report.run is not None else None
     if context.run_url and context.run_url != scanned_by:  # the report links its own run

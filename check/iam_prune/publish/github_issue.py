@@ -1,8 +1,9 @@
 """On a schedule, a manual run or a push: one tracking issue that follows the findings.
 
 It is found by its marker among open and closed issues with the label, written by this token's
-identity. Findings (or an incomplete run) create it or update it, and reopen it when it was
-closed; a clean run closes it with a short comment. A clean run with no issue does nothing.
+identity. Findings a person has to act on or review (or an incomplete run) create it or update
+it, and reopen it when it was closed; a clean run closes it with a short comment. A clean run
+with no issue does nothing.
 """
 
 from __future__ import annotations
@@ -25,6 +26,9 @@ def title(report: Report) -> str:
         return f"iam-prune: {failures} unused IAM user{'s' if failures != 1 else ''} to retire"
     if not report.complete:
         return "iam-prune: the last check ran incomplete"
+    review = len(report.to_look_at)
+    if review:
+        return f"iam-prune: {review} IAM user{'s' if review != 1 else ''} to review"
     return "iam-prune: no unused IAM users"
 
 
@@ -48,7 +52,7 @@ def publish(client: GitHubClient, context: Context, report: Report, label: str) 
         outcome.warnings.append(missing_permission(error, "issues: read"))
         return outcome
     issue = _pick(found)
-    attention = bool(report.failures) or not report.complete
+    attention = bool(report.to_look_at) or not report.complete
     if issue is None and not attention:
         return outcome
     text = github_comment.body(
@@ -97,13 +101,14 @@ def _write(
         if issue.get("state") != "open":
             change["state"] = "open"
         return _url(client.patch(f"{issues_path}/{number}", change)) or _url(issue)
-    if issue.get("state") == "open":
-        closing = "All clear: no unused IAM users in the last run, so this issue is closed."
-        client.post(f"{issues_path}/{number}/comments", {"body": closing})
-        client.patch(
-            f"{issues_path}/{number}",
-            {"title": title(report), "body": text, "state": "closed", "state_reason": "completed"},
-        )
+    if issue.get("state") != "open":
+        return None  # closed already, and left alone: nothing was written
+    closing = "All clear: no unused IAM users in the last run, so this issue is closed."
+    client.post(f"{issues_path}/{number}/comments", {"body": closing})
+    client.patch(
+        f"{issues_path}/{number}",
+        {"title": title(report), "body": text, "state": "closed", "state_reason": "completed"},
+    )
     return _url(issue)
 
 

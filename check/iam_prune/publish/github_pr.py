@@ -65,7 +65,8 @@ def publish(
             str(c.get("body", "")) for c in earlier if is_mine(c, login)
         )
         plan = github_suggestions.plan(report, github_suggestions.diff_lines(files), already)
-        if plan.comments and not _review(client, outcome, base, pr.head_sha, plan):
+        commented = mode is not CommentMode.OFF
+        if plan.comments and not _review(client, outcome, base, pr.head_sha, plan, commented):
             plan = github_suggestions.without_new(plan)
 
     if mode is CommentMode.OFF:
@@ -80,7 +81,7 @@ def publish(
         if is_mine(c, login) and github_comment.PULL_REQUEST_MARKER in str(c.get("body", ""))
     ]
     existing = mine[-1] if mine else None
-    if existing is None and report.complete and not report.failures:
+    if existing is None and report.complete and not report.to_look_at:
         return outcome  # nothing to report and nothing to clear
     text = github_comment.body(
         report,
@@ -92,7 +93,7 @@ def publish(
             run_url=context.run_url,
             touched_files=touched,
             suggested=len(plan.suggested),
-            outside=plan.outside,
+            only_here=plan.only_here(),
             pull_request=True,
         ),
     )
@@ -120,12 +121,13 @@ def _review(
     base: str,
     head_sha: str,
     plan: github_suggestions.Plan,
+    commented: bool,
 ) -> bool:
     """Post the review; False (and a warning) when GitHub refused it."""
     payload = {
         "commit_id": head_sha,
         "event": "COMMENT",
-        "body": github_suggestions.review_body(plan),
+        "body": github_suggestions.review_body(plan, commented=commented),
         "comments": [c.payload() for c in plan.comments],
     }
     try:
@@ -134,9 +136,10 @@ def _review(
         if error.forbidden:
             outcome.warnings.append(missing_permission(error, "pull-requests: write"))
         elif error.status == 422:
+            where = "the comment" if commented else "the report"
             outcome.warnings.append(
                 f"the review with suggestions was refused ({error.message}); the diffs are in"
-                " the comment"
+                f" {where}"
             )
         else:
             raise

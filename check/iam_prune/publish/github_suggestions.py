@@ -18,6 +18,7 @@ import hashlib
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Final
 
 from iam_prune.fixes.text.patch import diff_target
@@ -66,13 +67,37 @@ class ReviewComment:
         return comment
 
 
+class Why(StrEnum):
+    """Why a removal is only in the conversation comment, as the comment says it; in the
+    order the comment lists them."""
+
+    OUTSIDE = "lines outside this pull request's diff"
+    NO_PATCH = "no patch to suggest"
+    INEXPRESSIBLE = (
+        "a change suggestions cannot make (an insertion, a new or deleted file, a missing"
+        " final newline, CRLF line ends)"
+    )
+    OVERLAP = "lines another user's suggestion covers"
+    CAP = f"past the {MAX_COMMENTS} suggestions one run makes"
+    REFUSED = "GitHub refused the review"
+
+
 @dataclass(frozen=True)
 class Plan:
     """What one run suggests, and what stays in the conversation comment only."""
 
     comments: tuple[ReviewComment, ...]
     suggested: frozenset[str]  # fingerprints with a suggestion in the diff (now or before)
-    outside: tuple[str, ...]  # users whose removal is not (fully) inside the diff
+    left: tuple[tuple[str, Why], ...]  # users whose removal is only in the comment, and why
+
+    def only_here(self) -> tuple[tuple[str, tuple[str, ...]], ...]:
+        """The users left out, by reason (the comment's sentence for it), reasons in
+        :class:`Why`'s order."""
+        return tuple(
+            (why.value, users)
+            for why in Why
+            if (users := tuple(user for user, reason in self.left if reason is why))
+        )
 
 
 # --------------------------------------------------------------------------- diffs
@@ -234,13 +259,12 @@ def plan(
     report: Report,
     diff: Mapping[str, Mapping[int, tuple[int, str]]],
     already: frozenset[str] = frozenset(),
-    limit: int = MAX_COMMENTS,
 ) -> Plan:
-    """The review comments of one run: whole findings only, at most ``limit`` comments, none
-    that an earlier run made, no two covering the same line."""
+    """The review comments of one run: whole findings only, at most ``MAX_COMMENTS``
+    comments, none that an earlier run made, no two covering the same line."""
     comments: list[ReviewComment] = []
     suggested: set[str] = set()
-    outside: list[str] = []
+    left: list[tuple[str, Why]] = []
     taken: set[tuple[str, int]] = set()
     for account in report.accounts:
         for finding in account.findings:
@@ -248,20 +272,23 @@ def plan(
                 continue
             patch = finding.remediation.patch if finding.remediation else None
             changes = patch_changes(patch) if patch else None
-            if not changes or not all(_inside(c, diff) for c in changes):
-                outside.append(finding.user)
+            if not patch or not changes:
+                left.append((finding.user, Why.INEXPRESSIBLE if patch else Why.NO_PATCH))
+                continue
+            if not all(_inside(c, diff) for c in changes):
+                left.append((finding.user, Why.OUTSIDE))
                 continue
             fingerprint = finding.fingerprint(account.account_id)
             mine = _comments(finding, fingerprint, changes)
             new = [c for c in mine if c.key not in already]
             lines = {(c.path, n) for c in changes for n in range(c.start, c.end + 1)}
-            if lines & taken or len(comments) + len(new) > limit:
-                outside.append(finding.user)
+            if lines & taken or len(comments) + len(new) > MAX_COMMENTS:
+                left.append((finding.user, Why.OVERLAP if lines & taken else Why.CAP))
                 continue
             taken |= lines
             comments.extend(new)
             suggested.add(fingerprint)
-    return Plan(tuple(comments), frozenset(suggested), tuple(outside))
+    return Plan(tuple(comments), frozenset(suggested), tuple(left))
 
 
 def _comments(finding: Finding, fingerprint: str, changes: Sequence[Change]) -> list[ReviewComment]:
@@ -300,15 +327,17 @@ def without_new(plan: Plan) -> Plan:
     first time are only in the conversation comment."""
     refused = {c.key.split(":", 1)[0] for c in plan.comments}
     users = sorted({c.user for c in plan.comments})
-    return Plan((), plan.suggested - refused, (*plan.outside, *users))
+    return Plan((), plan.suggested - refused, (*plan.left, *((u, Why.REFUSED) for u in users)))
 
 
-def review_body(plan: Plan) -> str:
-    """The review's own text: what the comments are, in one sentence."""
+def review_body(plan: Plan, *, commented: bool = True) -> str:
+    """The review's own text: what the comments are, in one sentence; where the whole patch
+    is depends on whether the run keeps a conversation comment (``commented``)."""
     count = len(plan.comments)
     users = "user" if len(plan.suggested) == 1 else "users"
+    where = "the conversation comment" if commented else "the report (the job summary, --json)"
     return (
         f"iam-prune: {count} suggested change{'s' if count != 1 else ''} retiring unused IAM"
         f" {users} declared in lines this pull request touches. Applying all of a user's"
-        " suggestions gives exactly the patch in the conversation comment."
+        f" suggestions gives exactly the patch in {where}."
     )

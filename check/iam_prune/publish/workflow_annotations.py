@@ -2,12 +2,13 @@
 
 GitHub shows at most 10 annotations of each type (error, warning, notice) per step and drops
 the rest silently, so each type is ordered most important first and, when there are more, the
-tenth says how many were left out and where they are.
+tenth says how many were left out and where they are. What the publish step itself warns of (a
+refused write) is a warning too: it goes first and counts toward the ten.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Final
 
 from iam_prune.model import Finding, Report, Status
@@ -16,8 +17,11 @@ from iam_prune.publish.github_touched import is_touched
 PER_TYPE: Final = 10
 
 
-def lines(report: Report, touched: frozenset[str] = frozenset()) -> list[str]:
-    """The ``::error``/``::warning`` commands for ``report``, at most 10 of each type."""
+def lines(
+    report: Report, touched: frozenset[str] = frozenset(), published: Sequence[str] = ()
+) -> list[str]:
+    """The ``::error``/``::warning`` commands for ``report`` and the publish step's own
+    ``published`` warnings, at most 10 of each type."""
     errors = [
         _command("error", "iam-prune: the check ran incomplete", e.message, e.file, e.line)
         for e in report.errors
@@ -32,7 +36,8 @@ def lines(report: Report, touched: frozenset[str] = frozenset()) -> list[str]:
         for f in report.findings
         if f.status is Status.DELETE_UNMANAGED
     ]
-    warnings = [
+    warnings = [_command("warning", "iam-prune publish", w, None, None) for w in published]
+    warnings += [
         _finding("warning", f, "needs a look")
         for f in report.findings
         if f.status is Status.NEEDS_REVIEW
