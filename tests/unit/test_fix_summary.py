@@ -21,7 +21,7 @@ def test_summary_names_users_destroys_manual_steps_and_files() -> None:
     assert "- `alice`: console password never used and no access keys" in text
     assert "`aws_iam_user_login_profile.alice`" in text
     assert "by hand: infra/outputs.tf:3 output alice\\_arn" in text
-    assert "**Files changed:** `infra/users.tf`" in text
+    assert "**Files changed:**\n- `infra/users.tf`" in text
     assert "**Not changed in the code** (see the report for why):\n- `kept`" in text
     assert "**Declared in no Terraform**" in text and "- `ghost`" in text
 
@@ -34,3 +34,17 @@ def test_a_findings_notes_are_listed_under_it() -> None:
     noted = replace(removal("alice"), notes=("left out of the combined patch: apply it alone",))
     text = fix_summary.render(report([noted]), ["infra/users.tf"])
     assert "  - note: left out of the combined patch: apply it alone\n" in text
+
+
+def test_a_summary_fits_a_pull_request_body() -> None:
+    """GitHub refuses a body over 65,536 characters: each list keeps what fits, and says how
+    many more there are."""
+    many = [removal(f"user-{n:04}-{'x' * 40}", line=n * 10 + 1) for n in range(2000)]
+    files = [f"infra/team-{n:04}/users.tf" for n in range(3000)]
+    text = fix_summary.render(report([*many, unmanaged("ghost")]), files)
+    assert len(text.encode("utf-8")) <= fix_summary.MAX_SIZE
+    assert text.startswith("## iam-prune: retire 2,000 unused IAM users in the code\n")
+    assert "more users: the report lists them all._" in text
+    assert "`user-0000-" in text  # the first ones are shown whole
+    small = fix_summary.render(report(many[:3]), files[:2])
+    assert "more" not in small and small.count("`terraform plan` will destroy") == 3
