@@ -11,8 +11,10 @@ from __future__ import annotations
 import contextlib
 import difflib
 import math
+import re
 import tomllib
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
 from pathlib import Path
@@ -133,16 +135,57 @@ def find_root(start: Path) -> Path:
     return start
 
 
+@dataclass(frozen=True)
+class Where:
+    """The lines of a config file's keys, for errors: tomllib gives values, not positions."""
+
+    path: Path
+    keys: Mapping[str, int] = field(default_factory=dict)  # a top-level key → its line
+    exempt: tuple[int, ...] = ()  # the line of each ``[[exempt]]`` header
+
+    @classmethod
+    def of(cls, path: Path, text: str) -> Where:
+        """Top-level keys are the ``key =`` lines before the first table header; a line
+        inside a multi-line string that reads like one can only make a line number wrong,
+        never an error."""
+        keys: dict[str, int] = {}
+        exempt: list[int] = []
+        top = True
+        for number, line in enumerate(text.splitlines(), start=1):
+            if _TABLE.match(line):
+                top = False
+                if _EXEMPT.match(line):
+                    exempt.append(number)
+            elif top and (found := _KEY.match(line)):
+                keys.setdefault(found.group(1).strip("\"'"), number)
+        return cls(path, keys, tuple(exempt))
+
+    def at(self, key: str) -> str:
+        line = self.keys.get(key)
+        return f"{self.path}:{line}" if line else str(self.path)
+
+    def entry(self, number: int) -> str:
+        """``[[exempt]]`` entry ``number`` (from 1), with its header's line."""
+        line = self.exempt[number - 1] if number <= len(self.exempt) else None
+        return f"{self.path}:{line}" if line else str(self.path)
+
+
+_TABLE = re.compile(r"\s*\[")
+_EXEMPT = re.compile(r"\s*\[\[\s*(?:exempt|\"exempt\"|'exempt')\s*\]\]")
+_KEY = re.compile(r"\s*([A-Za-z0-9_-]+|\"[^\"]*\"|'[^']*')\s*=")
+
+
 def _unknown_key(key: str, known: Any, where: str) -> ConfigError:
     close = difflib.get_close_matches(key, list(known), n=1)
     hint = f"; did you mean {close[0]!r}?" if close else ""
     return ConfigError(f"{where}: unknown key {key!r}{hint}")
 
 
-def read_file(path: Path) -> dict[str, Any]:
-    """The parsed and checked contents of a config file."""
+def read_file(path: Path) -> tuple[dict[str, Any], Where]:
+    """The parsed and checked contents of a config file, and where its keys are."""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        data = tomllib.loads(text)
     except OSError as error:
         raise ConfigError(f"{path}: cannot read: {error.strerror}") from error
     except UnicodeDecodeError as error:
@@ -151,21 +194,24 @@ def read_file(path: Path) -> dict[str, Any]:
         ) from error
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{path}: {error}") from error
+    where = Where.of(path, text)
     for key, value in data.items():
         if key not in _SCALAR_KEYS:
-            raise _unknown_key(key, _SCALAR_KEYS, str(path))
+            raise _unknown_key(key, _SCALAR_KEYS, where.at(key))
         expected = _SCALAR_KEYS[key]
         if not isinstance(value, expected) or (isinstance(value, bool) and expected is not bool):
-            raise ConfigError(f"{path}: {key!r} has the wrong type ({type(value).__name__})")
+            raise ConfigError(
+                f"{where.at(key)}: {key!r} has the wrong type ({type(value).__name__})"
+            )
         if key in _STRING_LISTS and not all(isinstance(item, str) for item in value):  # type: ignore[attr-defined]
-            raise ConfigError(f"{path}: {key!r} must be a list of strings")
-    return data
+            raise ConfigError(f"{where.at(key)}: {key!r} must be a list of strings")
+    return data, where
 
 
-def _exemptions(entries: list[Any], path: Path) -> tuple[ConfigExemption, ...]:
+def _exemptions(entries: list[Any], file: Where) -> tuple[ConfigExemption, ...]:
     parsed = []
     for n, entry in enumerate(entries, start=1):
-        where = f"{path}: [[exempt]] entry {n}"
+        where = f"{file.entry(n)}: [[exempt]] entry {n}"
         if not isinstance(entry, dict):
             raise ConfigError(f"{where} is not a table")
         for key in entry:
@@ -187,25 +233,26 @@ def _exemptions(entries: list[Any], path: Path) -> tuple[ConfigExemption, ...]:
     return tuple(parsed)
 
 
-def _days(name: str, value: Any, minimum: int) -> int:
-    """A whole number of days between ``minimum`` and :data:`MAX_DAYS`, named when it is not."""
+def _days(name: str, value: Any, minimum: int, at: str = "") -> int:
+    """A whole number of days between ``minimum`` and :data:`MAX_DAYS`, named (after ``at``,
+    the file and line it came from) when it is not."""
     if not isinstance(value, int) or isinstance(value, bool):
-        raise ConfigError(f"{_named(name)} must be a whole number of days, got {value!r}")
+        raise ConfigError(f"{at}{_named(name)} must be a whole number of days, got {value!r}")
     if not minimum <= value <= MAX_DAYS:
         raise ConfigError(
-            f"{_named(name)} must be between {minimum} and {MAX_DAYS:,} days, got {value}"
+            f"{at}{_named(name)} must be between {minimum} and {MAX_DAYS:,} days, got {value}"
         )
     return value
 
 
-def _wait(name: str, value: Any) -> float:
+def _wait(name: str, value: Any, at: str = "") -> float:
     """Seconds, finite, between 0 and :data:`MAX_WAIT`, named when not."""
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ConfigError(f"{_named(name)} must be a number of seconds, got {value!r}")
+        raise ConfigError(f"{at}{_named(name)} must be a number of seconds, got {value!r}")
     number = float(value)
     if not math.isfinite(number) or not 0 <= number <= MAX_WAIT:
         raise ConfigError(
-            f"{_named(name)} must be between 0 and {MAX_WAIT:,.0f} seconds, got {value}"
+            f"{at}{_named(name)} must be between 0 and {MAX_WAIT:,.0f} seconds, got {value}"
         )
     return number
 
@@ -214,12 +261,12 @@ def _wait(name: str, value: Any) -> float:
 MAX_CONCURRENCY = 64
 
 
-def _concurrency(value: Any) -> int:
+def _concurrency(value: Any, at: str = "") -> int:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise ConfigError(f"{_named('concurrency')} must be a whole number, got {value!r}")
+        raise ConfigError(f"{at}{_named('concurrency')} must be a whole number, got {value!r}")
     if not 1 <= value <= MAX_CONCURRENCY:
         raise ConfigError(
-            f"{_named('concurrency')} must be between 1 and {MAX_CONCURRENCY}, got {value}"
+            f"{at}{_named('concurrency')} must be between 1 and {MAX_CONCURRENCY}, got {value}"
         )
     return value
 
@@ -251,8 +298,9 @@ def build(flags: dict[str, Any], cwd: Path) -> Settings:
     explicit = flags.get("config")
     path = Path(explicit) if explicit else root / CONFIG_FILE
     file_values: dict[str, Any] = {}
+    where = Where(path)
     if explicit or path.is_file():
-        file_values = read_file(path)
+        file_values, where = read_file(path)
 
     # The accounts to scan are one choice: roles or the organisation. One made on the command
     # line replaces the file's, as any flag does, rather than clashing with it.
@@ -270,6 +318,11 @@ def build(flags: dict[str, Any], cwd: Path) -> Settings:
             return value
         return None if (key or flag) in overridden else file_values.get(key or flag)
 
+    def at(flag: str) -> str:
+        """Where a bad value came from: the file's line, or nothing for a flag (its name
+        is in the message)."""
+        return "" if flags.get(flag) is not None else f"{where.at(flag)}: "
+
     dirs = pick("terraform_dirs") or []
     base = path.parent if file_values and not flags.get("terraform_dirs") else cwd
     var_base = path.parent if file_values and not flags.get("var_files") else cwd
@@ -281,33 +334,36 @@ def build(flags: dict[str, Any], cwd: Path) -> Settings:
         fail_policy = FailOn(fail_on)
     except ValueError as error:
         choices = ", ".join(f.value for f in FailOn)
-        raise ConfigError(f"fail_on must be one of {choices}, got {fail_on!r}") from error
+        raise ConfigError(
+            f"{at('fail_on')}fail_on must be one of {choices}, got {fail_on!r}"
+        ) from error
     inactive = pick("inactive_days")
     grace = pick("grace_days")
     wait = pick("report_wait")
 
     roles = list(dict.fromkeys(str(arn) for arn in pick("role_arns") or []))  # once each
     _one_role_per_account(roles)
-    organization = _organization(pick)
+    organization = _organization(pick, at)
     if organization is not None and roles:
         raise ConfigError(
             "--organization and --role-arn both choose the accounts to scan: give one of them"
         )
     if pick("external_id") and not roles and organization is None:
         raise ConfigError(
-            "--external-id is only used with --role-arn or --organization, and neither was given"
+            f"{at('external_id')}--external-id is only used with --role-arn or --organization,"
+            " and neither was given"
         )
     shard_text = pick("shard")
     try:
         shard = None if shard_text is None else Shard.parse(str(shard_text))
     except ShardError as error:
-        raise ConfigError(str(error)) from error
+        raise ConfigError(f"{at('shard')}{error}") from error
     concurrency = pick("concurrency")
     for flag in ("accounts", "exclude_accounts", "shard"):
         if pick(flag) and not roles and organization is None:
             raise ConfigError(
-                f"--{flag.replace('_', '-')} picks among the accounts of --organization or "
-                "--role-arn, and neither was given"
+                f"{at(flag)}--{flag.replace('_', '-')} picks among the accounts of"
+                " --organization or --role-arn, and neither was given"
             )
     targets = tuple(
         AccountTarget(
@@ -328,23 +384,27 @@ def build(flags: dict[str, Any], cwd: Path) -> Settings:
         var_files=tuple((var_base / f).resolve() for f in pick("var_files") or []),
         state=state,
         use_cache=not flags.get("no_cache") and file_values.get("cache", True),
-        inactive_days=None if inactive is None else _days("inactive_days", inactive, 1),
-        grace_days=_days("grace_days", 7 if grace is None else grace, 0),
+        inactive_days=None
+        if inactive is None
+        else _days("inactive_days", inactive, 1, at("inactive_days")),
+        grace_days=_days("grace_days", 7 if grace is None else grace, 0, at("grace_days")),
         fail_on=fail_policy,
         json_path=out("json"),
         junit_path=out("junit"),
         markdown_path=out("markdown"),
-        report_wait=120.0 if wait is None else _wait("report_wait", wait),
+        report_wait=120.0 if wait is None else _wait("report_wait", wait, at("report_wait")),
         profile=pick("profile"),
         targets=targets,
-        exemptions=_exemptions(file_values.get("exempt", []), path),
+        exemptions=_exemptions(file_values.get("exempt", []), where),
         config_file=path if file_values else None,
         sarif_path=out("sarif"),
         organization=organization,
         accounts=tuple(pick("accounts") or ()),
         exclude_accounts=tuple(pick("exclude_accounts") or ()),
         shard=shard,
-        concurrency=_concurrency(DEFAULT_CONCURRENCY if concurrency is None else concurrency),
+        concurrency=_concurrency(
+            DEFAULT_CONCURRENCY if concurrency is None else concurrency, at("concurrency")
+        ),
     )
 
 
@@ -352,21 +412,29 @@ def build(flags: dict[str, Any], cwd: Path) -> Settings:
 _ORGANIZATION_KEYS = {"organization", "role_name", "ous"}
 
 
-def _organization(pick: Any) -> OrganizationSettings | None:
-    """``--organization`` and the flags that only make sense with it."""
+def _organization(
+    pick: Callable[[str], Any], at: Callable[[str], str]
+) -> OrganizationSettings | None:
+    """``--organization`` and the flags that only make sense with it; ``at`` says where a
+    value came from."""
     role_name, ous = pick("role_name"), tuple(pick("ous") or ())
     if not pick("organization"):
         if role_name or ous:
+            key = "role_name" if role_name else "ous"
             flag = "--role-name" if role_name else "--ou"
-            raise ConfigError(f"{flag} is only used with --organization, which was not given")
+            raise ConfigError(
+                f"{at(key)}{flag} is only used with --organization, which was not given"
+            )
         return None
     if not role_name:
         raise ConfigError(
-            "--organization needs --role-name: the role iam-prune assumes in each account "
-            "(README, section 'Many accounts')"
+            f"{at('organization')}--organization needs --role-name: the role iam-prune assumes"
+            " in each account (README, section 'Many accounts')"
         )
     if ":" in role_name:
-        raise ConfigError(f"--role-name {role_name!r}: the role's name (and path), not its ARN")
+        raise ConfigError(
+            f"{at('role_name')}--role-name {role_name!r}: the role's name (and path), not its ARN"
+        )
     return OrganizationSettings(
         role_name=str(role_name),
         ous=ous,

@@ -265,8 +265,42 @@ def test_fail_on_invalid_in_the_file(repo: Path) -> None:
 def test_wrong_types_are_errors(repo: Path, body: str) -> None:
     path = write_config(repo, body)
     key = body.split(" ", 1)[0]
-    with pytest.raises(ConfigError, match=f"'{key}' has the wrong type"):
+    with pytest.raises(ConfigError, match=f"'{key}' has the wrong type") as caught:
         read_file(path)
+    assert str(caught.value).startswith(f"{path}:1: ")
+
+
+def test_errors_in_the_file_name_its_line(repo: Path) -> None:
+    """tomllib gives values, not lines: the line comes from the text."""
+    head = '# policy\nterraform_dirs = [\n  "infra",\n]\n'
+    cases = {
+        "grace_dayz = 3\n": (5, "unknown key 'grace_dayz'"),
+        '"grace_days" = "7"\n': (5, "'grace_days' has the wrong type"),
+        "grace_days = -1\n": (5, "grace_days (--grace-days) must be between 0"),
+        "concurrency = 0\n": (5, "concurrency (--concurrency) must be between 1"),
+        'ous = ["ou-1"]\n': (5, "--ou is only used with --organization"),
+        'external_id = "x"\n': (5, "--external-id is only used with"),
+        "report_wait = 99999\n": (5, "report_wait (--report-wait) must be between 0"),
+        'fail_on = "sometimes"\n': (5, "fail_on must be one of"),
+        'role_arns = ["arn:aws:iam::111111111111:role/a"]\nshard = "3/2"\n': (6, "3/2"),
+        'cache = true\n\n[[exempt]]\nuser = "a"\nreason = "r"\n\n  [[ exempt ]]\nuser = "b"\n': (
+            11,
+            "[[exempt]] entry 2 (b) needs a 'reason'",
+        ),
+    }
+    for body, (line, message) in cases.items():
+        path = write_config(repo, head + body)
+        with pytest.raises(ConfigError) as caught:
+            settings(repo)
+        assert f"{path}:{line}: " in str(caught.value) and message in str(caught.value), body
+
+
+def test_a_bad_flag_is_not_blamed_on_the_file(repo: Path) -> None:
+    path = write_config(repo, "grace_days = 3\n")
+    with pytest.raises(ConfigError) as caught:
+        settings(repo, grace_days=-2)
+    assert str(path) not in str(caught.value)
+    assert "grace_days (--grace-days) must be between 0" in str(caught.value)
 
 
 def test_invalid_toml_is_a_config_error_naming_the_file(repo: Path) -> None:
