@@ -15,7 +15,7 @@ import logging
 import os
 import sys
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -209,15 +209,14 @@ def aws_environment(url: str) -> Iterator[None]:
                 os.environ[key] = value
 
 
-def main(output_dir: Path) -> int:
-    """Seed, scan, write the reports into ``output_dir``; exit 0 (it demonstrates, it does
-    not check), or 2 when the demo itself, or its scan, could not run.
+def main(output_dir: Path, command: Callable[[list[str]], int]) -> int:
+    """Seed, scan with ``command`` (the command line's ``main``, handed in by it), write the
+    reports into ``output_dir``; exit 0 (it demonstrates, it does not check), or 2 when the
+    demo itself, or its scan, could not run.
 
     The scan runs from the example's repository with the example's own config, so neither the
     caller's working directory nor its ``.iam-prune.toml`` changes what the demo shows.
     """
-    from iam_prune import cli
-
     output_dir = output_dir.resolve()
     try:
         example = find_example()
@@ -228,7 +227,7 @@ def main(output_dir: Path) -> int:
                 f"iam-prune demo: emulated account {ACCOUNT_ID} at {url} (moto), "
                 f"{len(spec['users'])} users seeded from {example / 'account.json'}\n"
             )
-            code = cli.main(
+            code = command(
                 [
                     "scan",
                     "--config",

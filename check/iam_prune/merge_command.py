@@ -12,8 +12,7 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-from iam_prune import terminal
-from iam_prune.cli import _failed, _publish, _show, _touched, exit_code
+from iam_prune import delivery, terminal
 from iam_prune.config import FailOn, find_root
 from iam_prune.merge import MergeError, combine
 from iam_prune.model import ErrorSource, ReportError
@@ -26,12 +25,12 @@ def run(args: argparse.Namespace) -> int:
         report = combine([(name, load_report(name)) for name in args.reports])
     except (ReportFileError, MergeError) as error:
         # Like any run that fails once its arguments are read: the reports asked for say so.
-        return _failed(args, ReportError(ErrorSource.CONFIG, str(error)))
+        return delivery.failed(args, ReportError(ErrorSource.CONFIG, str(error)))
     # In CI, the merged report belongs to the run that merged (the one to link to).
     report = replace(report, run=actions.run_info() or report.run)
     fail_on = FailOn(args.fail_on)
     with terminal.unless_the_reader_left(sys.stdout):
-        _show(report, sys.stdout, terminal.use_color(args.color, sys.stdout))
+        delivery.show(report, sys.stdout, terminal.use_color(args.color, sys.stdout))
     paths = {
         name: Path(value) if value else None
         for name, value in (
@@ -41,8 +40,8 @@ def run(args: argparse.Namespace) -> int:
             ("sarif", args.sarif),
         )
     }
-    touched = _touched(fail_on, find_root(Path.cwd()))  # the shards' findings, one PR
-    written, report = _publish(report, paths, fail_on, touched=touched)
+    touched = delivery.touched_files(fail_on, find_root(Path.cwd()))  # the shards' findings, one PR
+    written, report = delivery.write_reports(report, paths, fail_on, touched=touched)
     for name, path in written.items():
         print(f"wrote {name}: {path}", file=sys.stderr)
-    return exit_code(report, fail_on, touched)
+    return delivery.exit_code(report, fail_on, touched)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from report_builders import incomplete_report, removal, report, simple, unmanaged
 
-from iam_prune.cli import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, exit_code
 from iam_prune.config import FailOn
+from iam_prune.delivery import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, exit_code
 from iam_prune.model import Status
 
 BOTH = report([removal("bob"), unmanaged("ghost")])

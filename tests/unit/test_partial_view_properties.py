@@ -12,8 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from report_builders import report
 
-from iam_prune.cli import EXIT_CLEAN, exit_code
 from iam_prune.config import FailOn
+from iam_prune.delivery import EXIT_CLEAN, exit_code
 from iam_prune.model import Inventory, LiveUser, Status, UserDetails
 from iam_prune.reconcile import CodeIndex, reconcile
 from iam_prune.rules import RuleSettings

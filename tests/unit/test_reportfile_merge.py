@@ -140,7 +140,8 @@ def test_merge_fails_on_touched_findings_as_the_scan_would(
 ) -> None:
     """The shards of a pull request's check are one check: ``--fail-on touched`` narrows the
     merged findings to the pull request's files, as it narrows a scan's."""
-    from iam_prune.cli import EXIT_CLEAN, EXIT_FINDINGS, main
+    from iam_prune.cli import main
+    from iam_prune.delivery import EXIT_CLEAN, EXIT_FINDINGS
     from iam_prune.publish import github_touched
 
     monkeypatch.chdir(tmp_path)
