@@ -20,7 +20,7 @@ from iam_prune import __version__, terminal
 from iam_prune.config import FailOn, requested_outputs
 from iam_prune.formats import json as json_format
 from iam_prune.formats import junit, markdown, sarif, text
-from iam_prune.model import ErrorSource, Report, ReportError, RunSettings, Status
+from iam_prune.model import ErrorSource, Report, ReportError, Status
 from iam_prune.publish import actions, github_touched
 from iam_prune.publish.files import write_text
 
@@ -140,7 +140,7 @@ def failed(args: argparse.Namespace, error: ReportError) -> int:
     report = Report(
         tool_version=__version__,
         generated_at=datetime.now(UTC),
-        settings=RunSettings(),
+        settings=None,  # the run failed before its settings were known
         accounts=(),
         errors=(error,),
         run=actions.run_info(),

@@ -1,7 +1,8 @@
 """``iam-prune merge``: one report from the reports of many runs (matrix shards, accounts).
 
 The inputs must describe one check: the same rules (a user idle for 30 days is not a finding
-under a 90-day rule, so mixing them would make one account look cleaner than another), read by
+under a 90-day rule, so mixing them would make one account look cleaner than another; a run
+that failed before it read its settings has none to compare, and its error is merged), read by
 the same iam-prune version, each account once (an account in two inputs means the split went
 wrong, and picking either would hide the other). The merged report is complete only when every
 input was. What every shard reports alike, because every shard reads the same Terraform (a
@@ -29,14 +30,19 @@ def combine(inputs: Sequence[tuple[str, Report]]) -> Report:
     if not inputs:
         raise MergeError("nothing to merge: give the JSON reports to merge")
     first_name, first = inputs[0]
-    seen: dict[str, str] = {}
-    for name, report in inputs:
-        if report.settings != first.settings:
+    # A report without settings is a run that failed before it read them: its error is
+    # merged, and there are no rules of its to compare.
+    ruled = [(name, report) for name, report in inputs if report.settings is not None]
+    for name, report in ruled[1:]:
+        ruler_name, ruler = ruled[0]
+        if report.settings != ruler.settings:
             raise MergeError(
-                f"{name} was made with other settings than {first_name} "
-                f"({_settings(report)} against {_settings(first)}): its findings do not "
+                f"{name} was made with other settings than {ruler_name} "
+                f"({_settings(report)} against {_settings(ruler)}): its findings do not "
                 "follow the same rules"
             )
+    seen: dict[str, str] = {}
+    for name, report in inputs:
         if report.tool_version != first.tool_version:
             raise MergeError(
                 f"{name} was made by iam-prune {report.tool_version} and {first_name} by "
@@ -56,6 +62,7 @@ def combine(inputs: Sequence[tuple[str, Report]]) -> Report:
     )
     return replace(
         first,
+        settings=ruled[0][1].settings if ruled else None,
         generated_at=max(report.generated_at for report in reports),
         accounts=tuple(accounts),
         errors=canonical_errors(e for report in reports for e in report.errors),
@@ -85,5 +92,6 @@ def _unique(items: Iterable[_T]) -> tuple[_T, ...]:
 
 def _settings(report: Report) -> str:
     s = report.settings
+    assert s is not None
     dirs = ", ".join(s.terraform_dirs) or "none"
     return f"inactive_days={s.inactive_days}, grace_days={s.grace_days}, terraform_dirs={dirs}"

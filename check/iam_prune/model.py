@@ -292,7 +292,7 @@ class TerraformModel:
 
 @dataclass(frozen=True)
 class Exemption:
-    source: str  # "config", "tag" or "inline"
+    source: str | None  # "config", "tag" or "inline"; None in a report read back without it
     reason: str
     expires: str | None = None  # ISO date
 
@@ -379,7 +379,7 @@ class AccountResult:
     source: str
     report_generated_at: datetime | None
     users_seen: int
-    api_calls: int
+    api_calls: int | None  # None: not known (a report read back that did not say)
     findings: tuple[Finding, ...]
     notes: tuple[str, ...] = ()  # how the inventory was obtained (waits, fallbacks)
     name: str | None = None  # the account's name in AWS Organizations
@@ -403,7 +403,8 @@ class RunSettings:
 class Report:
     tool_version: str
     generated_at: datetime
-    settings: RunSettings
+    #: ``None`` when the run failed before its settings were known (a bad configuration).
+    settings: RunSettings | None
     accounts: tuple[AccountResult, ...]
     errors: tuple[ReportError, ...] = ()
     combined_patch: str = field(default="", compare=False)

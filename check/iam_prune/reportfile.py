@@ -109,12 +109,14 @@ def _time(value: str | None) -> datetime | None:
 
 
 def _report(doc: dict[str, Any]) -> Report:
-    settings = doc.get("settings", {})
+    settings = doc.get("settings")
     run = doc.get("run")
     return Report(
         tool_version=doc["tool"]["version"],
         generated_at=datetime.fromisoformat(doc["generated_at"]),
-        settings=RunSettings(
+        settings=None
+        if settings is None
+        else RunSettings(
             inactive_days=settings.get("inactive_days"),
             grace_days=settings.get("grace_days", 7),
             terraform_dirs=tuple(settings.get("terraform_dirs", ())),
@@ -148,7 +150,7 @@ def _account(doc: dict[str, Any]) -> AccountResult:
         source=inventory["source"],
         report_generated_at=_time(inventory.get("report_generated_at")),
         users_seen=inventory["users"],
-        api_calls=inventory.get("api_calls", 0),
+        api_calls=inventory.get("api_calls"),
         findings=tuple(_finding(f) for f in doc["findings"]),
         name=doc.get("name"),
         alias=doc.get("alias"),
@@ -179,7 +181,7 @@ def _finding(doc: dict[str, Any]) -> Finding:
         exemption=None
         if exemption is None
         else Exemption(
-            source=exemption.get("source", ""),
+            source=exemption.get("source"),
             reason=exemption.get("reason", ""),
             expires=exemption.get("expires"),
         ),

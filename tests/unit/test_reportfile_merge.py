@@ -24,7 +24,7 @@ from report_builders import (
 from iam_prune.formats import json as json_format
 from iam_prune.merge import MergeError, combine
 from iam_prune.model import ErrorSource, Finding, Note, Report, ReportError, RunInfo
-from iam_prune.reportfile import ReportFileError, load_report
+from iam_prune.reportfile import ReportFileError, from_document, load_report
 
 
 def _write(path: Path, rep: Report) -> Path:
@@ -158,3 +158,63 @@ def test_merge_fails_on_touched_findings_as_the_scan_would(
     assert main(argv) == EXIT_CLEAN
     files.append(frozenset({"infra/users.tf"}))
     assert main(argv) == EXIT_FINDINGS
+
+
+def test_a_shard_that_failed_on_its_configuration_is_merged_with_its_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A run that fails before it reads its settings writes a report without them (not the
+    defaults, which the merge would call other rules and refuse, losing the shard's error)."""
+    from iam_prune.cli import main
+    from iam_prune.delivery import EXIT_ERROR
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".iam-prune.toml").write_text("inactive_days = 90\ngrace_days = -1\n")
+    assert main(["scan", "--json", "failed.json"]) == EXIT_ERROR
+    failed = json.loads((tmp_path / "failed.json").read_text())
+    assert "settings" not in failed and failed["complete"] is False
+    from_document(failed)  # validates against the schema
+    good = replace(_shard(ACCOUNT), settings=replace(SETTINGS, inactive_days=90))
+    _write(tmp_path / "good.json", good)
+    capsys.readouterr()
+    assert main(["merge", "good.json", "failed.json", "--json", "merged.json"]) == EXIT_ERROR
+    merged = load_report(tmp_path / "merged.json")
+    assert merged.settings == good.settings
+    assert [e.message for e in merged.errors] == [failed["errors"][0]["message"]]
+    assert "other settings" not in capsys.readouterr().err
+
+
+def test_what_a_report_leaves_out_stays_out_when_read_back(tmp_path: Path) -> None:
+    """A valid report without the optional facts (another producer's, an older one): reading
+    it back must not invent them. An empty exemption source broke the schema on the way out;
+    a missing call count became 0 calls."""
+    doc = {
+        "schema": "iam-prune/report/v1",
+        "tool": {"name": "iam-prune", "version": "0.1.0"},
+        "generated_at": "2026-12-01T10:00:00Z",
+        "complete": True,
+        "errors": [],
+        "accounts": [
+            {
+                "account_id": ACCOUNT,
+                "inventory": {"source": "credential-report", "users": 2},
+                "findings": [
+                    {
+                        "user": "x",
+                        "status": "exempt",
+                        "reason": "r",
+                        "declarations": [],
+                        "exemption": {"reason": "legal hold"},
+                    }
+                ],
+            }
+        ],
+    }
+    path = tmp_path / "minimal.json"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    again = json_format.to_document(load_report(path))
+    from_document(again)  # valid against the schema
+    account = again["accounts"][0]
+    assert "api_calls" not in account["inventory"]
+    assert account["findings"][0]["exemption"] == {"reason": "legal hold", "expires": None}
+    assert "settings" not in again

@@ -43,12 +43,13 @@ def to_document(report: Report) -> JsonObject:
         "schema": SCHEMA_ID,
         "tool": {"name": TOOL_NAME, "version": report.tool_version},
         "generated_at": isoformat(report.generated_at),
-        "settings": _settings(report.settings),
         "complete": report.complete,
         "errors": [_error(e) for e in report.errors],
         "accounts": [_account(a) for a in report.accounts],
         "notes": [_note(n) for n in report.notes],
     }
+    if report.settings is not None:
+        doc["settings"] = _settings(report.settings)
     if report.run is not None:
         doc["run"] = _run(report.run)
     if report.sources:
@@ -89,14 +90,16 @@ def _error(error: ReportError) -> JsonObject:
 
 def _account(account: AccountResult) -> JsonObject:
     generated = account.report_generated_at
+    inventory: JsonObject = {
+        "source": account.source,
+        "report_generated_at": None if generated is None else isoformat(generated),
+        "users": account.users_seen,
+    }
+    if account.api_calls is not None:  # what is not known is left out, not made 0
+        inventory["api_calls"] = account.api_calls
     return {
         "account_id": account.account_id,
-        "inventory": {
-            "source": account.source,
-            "report_generated_at": None if generated is None else isoformat(generated),
-            "users": account.users_seen,
-            "api_calls": account.api_calls,
-        },
+        "inventory": inventory,
         "findings": [_finding(f, account.account_id) for f in account.findings],
         "name": account.name,
         "alias": account.alias,
@@ -156,4 +159,7 @@ def _remediation(remediation: Remediation | None) -> JsonObject:
 
 
 def _exemption(exemption: Exemption) -> JsonObject:
-    return {"source": exemption.source, "reason": exemption.reason, "expires": exemption.expires}
+    doc: JsonObject = {"reason": exemption.reason, "expires": exemption.expires}
+    if exemption.source is not None:
+        doc = {"source": exemption.source, **doc}
+    return doc

@@ -154,7 +154,7 @@ def _accounts_overview(report: Report, wrap: _Wrapper) -> Iterator[str]:
             and (n := sum(f.status is status for f in account.findings))
         ]
         detail = ", ".join(counts) or "nothing to act on"
-        how = "; ".join([*account.notes, f"{account.api_calls} AWS calls"])
+        how = "; ".join([*account.notes, *_calls(account)])
         line = (
             f"{_account_label(account)}: {plural(account.users_seen, 'user')} seen; {detail}"
             f" ({_line(how)})"
@@ -178,8 +178,12 @@ def _notes_section(notes: tuple[Note, ...], wrap: _Wrapper) -> Iterator[str]:
 def _inventory_notes(report: Report, wrap: _Wrapper) -> Iterator[str]:
     """How each account was read: report waits, fallbacks, calls made."""
     for account in report.accounts:
-        notes = [*account.notes, f"{account.api_calls} AWS calls"]
+        notes = [*account.notes, *_calls(account)]
         yield from wrap(f"{account.account_id}: {_line('; '.join(notes))}", "  ", "    ")
+
+
+def _calls(account: AccountResult) -> list[str]:
+    return [] if account.api_calls is None else [f"{account.api_calls} AWS calls"]
 
 
 def _status_sections(findings: Sequence[Finding], style: _Style, wrap: _Wrapper) -> Iterator[str]:
