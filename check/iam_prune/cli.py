@@ -8,6 +8,7 @@ command that reports.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 import traceback
@@ -165,7 +166,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return _run(args)
     except ConfigError as error:
-        return delivery.failed(args, ReportError(ErrorSource.CONFIG, str(error)))
+        return delivery.failed(args, _config_error(error))
     except KeyboardInterrupt:
         return delivery.failed(args, ReportError(ErrorSource.TERRAFORM, "interrupted"))
     except Exception as error:  # a bug must not exit 1, which would read as "findings"
@@ -177,6 +178,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         # The report's error sources are fixed by its schema; an internal failure is counted
         # against the code side, where a fix would be refused.
         return delivery.failed(args, ReportError(ErrorSource.TERRAFORM, message))
+
+
+def _config_error(error: ConfigError) -> ReportError:
+    """The error as the report holds it: the file (relative to the repository, as every path
+    in a report is, when it lies inside) and line in their own fields."""
+    if error.place is None:
+        return ReportError(ErrorSource.CONFIG, error.message)
+    path = error.place.file.resolve()
+    with contextlib.suppress(ValueError):
+        path = path.relative_to(find_root(Path.cwd()).resolve())
+    return ReportError(
+        ErrorSource.CONFIG, error.message, file=path.as_posix(), line=error.place.line
+    )
 
 
 def console() -> NoReturn:

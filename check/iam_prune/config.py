@@ -32,8 +32,25 @@ MAX_DAYS = 36_500
 MAX_WAIT = 3_600.0
 
 
+@dataclass(frozen=True)
+class Place:
+    """A config file, and the line in it when known."""
+
+    file: Path
+    line: int | None = None
+
+    def __str__(self) -> str:
+        return f"{self.file}:{self.line}" if self.line else str(self.file)
+
+
 class ConfigError(Exception):
-    """The configuration is invalid; the message names the file and the key."""
+    """The configuration is invalid; the message names the key, ``place`` the file and line
+    a value came from (``None`` for a flag: the message names it)."""
+
+    def __init__(self, message: str, place: Place | None = None) -> None:
+        super().__init__(f"{place}: {message}" if place else message)
+        self.message = message
+        self.place = place
 
 
 class FailOn(StrEnum):
@@ -160,14 +177,12 @@ class Where:
                 keys.setdefault(found.group(1).strip("\"'"), number)
         return cls(path, keys, tuple(exempt))
 
-    def at(self, key: str) -> str:
-        line = self.keys.get(key)
-        return f"{self.path}:{line}" if line else str(self.path)
+    def at(self, key: str) -> Place:
+        return Place(self.path, self.keys.get(key))
 
-    def entry(self, number: int) -> str:
-        """``[[exempt]]`` entry ``number`` (from 1), with its header's line."""
-        line = self.exempt[number - 1] if number <= len(self.exempt) else None
-        return f"{self.path}:{line}" if line else str(self.path)
+    def entry(self, number: int) -> Place:
+        """``[[exempt]]`` entry ``number`` (from 1): its header's line."""
+        return Place(self.path, self.exempt[number - 1] if number <= len(self.exempt) else None)
 
 
 _TABLE = re.compile(r"\s*\[")
@@ -175,10 +190,14 @@ _EXEMPT = re.compile(r"\s*\[\[\s*(?:exempt|\"exempt\"|'exempt')\s*\]\]")
 _KEY = re.compile(r"\s*([A-Za-z0-9_-]+|\"[^\"]*\"|'[^']*')\s*=")
 
 
-def _unknown_key(key: str, known: Any, where: str) -> ConfigError:
+def _unknown_key(key: str, known: Any, place: Place, subject: str = "") -> ConfigError:
     close = difflib.get_close_matches(key, list(known), n=1)
     hint = f"; did you mean {close[0]!r}?" if close else ""
-    return ConfigError(f"{where}: unknown key {key!r}{hint}")
+    return ConfigError(f"{subject}unknown key {key!r}{hint}", place)
+
+
+#: How tomllib places a syntax error in its message (it has no attributes for it before 3.14).
+_TOML_AT = re.compile(r"\(at line (\d+), column \d+\)")
 
 
 def read_file(path: Path) -> tuple[dict[str, Any], Where]:
@@ -187,72 +206,74 @@ def read_file(path: Path) -> tuple[dict[str, Any], Where]:
         text = path.read_text(encoding="utf-8")
         data = tomllib.loads(text)
     except OSError as error:
-        raise ConfigError(f"{path}: cannot read: {error.strerror}") from error
+        raise ConfigError(f"cannot read: {error.strerror}", Place(path)) from error
     except UnicodeDecodeError as error:
         raise ConfigError(
-            f"{path}: not UTF-8 text (byte {error.start}); TOML files are UTF-8"
+            f"not UTF-8 text (byte {error.start}); TOML files are UTF-8", Place(path)
         ) from error
     except tomllib.TOMLDecodeError as error:
-        raise ConfigError(f"{path}: {error}") from error
+        found = _TOML_AT.search(str(error))
+        line = int(found.group(1)) if found else None
+        raise ConfigError(str(error), Place(path, line)) from error
     where = Where.of(path, text)
     for key, value in data.items():
         if key not in _SCALAR_KEYS:
             raise _unknown_key(key, _SCALAR_KEYS, where.at(key))
         expected = _SCALAR_KEYS[key]
         if not isinstance(value, expected) or (isinstance(value, bool) and expected is not bool):
-            raise ConfigError(
-                f"{where.at(key)}: {key!r} has the wrong type ({type(value).__name__})"
-            )
+            raise ConfigError(f"{key!r} has the wrong type ({type(value).__name__})", where.at(key))
         if key in _STRING_LISTS and not all(isinstance(item, str) for item in value):  # type: ignore[attr-defined]
-            raise ConfigError(f"{where.at(key)}: {key!r} must be a list of strings")
+            raise ConfigError(f"{key!r} must be a list of strings", where.at(key))
     return data, where
 
 
 def _exemptions(entries: list[Any], file: Where) -> tuple[ConfigExemption, ...]:
     parsed = []
     for n, entry in enumerate(entries, start=1):
-        where = f"{file.entry(n)}: [[exempt]] entry {n}"
+        place, where = file.entry(n), f"[[exempt]] entry {n}"
         if not isinstance(entry, dict):
-            raise ConfigError(f"{where} is not a table")
+            raise ConfigError(f"{where} is not a table", place)
         for key in entry:
             if key not in _EXEMPT_KEYS:
-                raise _unknown_key(key, _EXEMPT_KEYS, where)
+                raise _unknown_key(key, _EXEMPT_KEYS, place, f"{where}: ")
         user, reason, until = entry.get("user"), entry.get("reason"), entry.get("until")
         if not isinstance(user, str) or not user:
-            raise ConfigError(f"{where} needs 'user' (a name or a glob)")
+            raise ConfigError(f"{where} needs 'user' (a name or a glob)", place)
         if not isinstance(reason, str) or not reason.strip():
-            raise ConfigError(f"{where} ({user}) needs a 'reason': an exemption must say why")
+            raise ConfigError(
+                f"{where} ({user}) needs a 'reason': an exemption must say why", place
+            )
         if isinstance(until, datetime):  # TOML `until = 2027-01-01T00:00:00`
             until = until.date()
         if until is not None and not isinstance(until, date):
             try:
                 until = date.fromisoformat(str(until))
             except ValueError as error:
-                raise ConfigError(f"{where} ({user}): 'until' must be YYYY-MM-DD") from error
+                raise ConfigError(f"{where} ({user}): 'until' must be YYYY-MM-DD", place) from error
         parsed.append(ConfigExemption(user=user, reason=reason.strip(), until=until))
     return tuple(parsed)
 
 
-def _days(name: str, value: Any, minimum: int, at: str = "") -> int:
-    """A whole number of days between ``minimum`` and :data:`MAX_DAYS`, named (after ``at``,
+def _days(name: str, value: Any, minimum: int, at: Place | None = None) -> int:
+    """A whole number of days between ``minimum`` and :data:`MAX_DAYS`, named (with ``at``,
     the file and line it came from) when it is not."""
     if not isinstance(value, int) or isinstance(value, bool):
-        raise ConfigError(f"{at}{_named(name)} must be a whole number of days, got {value!r}")
+        raise ConfigError(f"{_named(name)} must be a whole number of days, got {value!r}", at)
     if not minimum <= value <= MAX_DAYS:
         raise ConfigError(
-            f"{at}{_named(name)} must be between {minimum} and {MAX_DAYS:,} days, got {value}"
+            f"{_named(name)} must be between {minimum} and {MAX_DAYS:,} days, got {value}", at
         )
     return value
 
 
-def _wait(name: str, value: Any, at: str = "") -> float:
+def _wait(name: str, value: Any, at: Place | None = None) -> float:
     """Seconds, finite, between 0 and :data:`MAX_WAIT`, named when not."""
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ConfigError(f"{at}{_named(name)} must be a number of seconds, got {value!r}")
+        raise ConfigError(f"{_named(name)} must be a number of seconds, got {value!r}", at)
     number = float(value)
     if not math.isfinite(number) or not 0 <= number <= MAX_WAIT:
         raise ConfigError(
-            f"{at}{_named(name)} must be between 0 and {MAX_WAIT:,.0f} seconds, got {value}"
+            f"{_named(name)} must be between 0 and {MAX_WAIT:,.0f} seconds, got {value}", at
         )
     return number
 
@@ -261,12 +282,12 @@ def _wait(name: str, value: Any, at: str = "") -> float:
 MAX_CONCURRENCY = 64
 
 
-def _concurrency(value: Any, at: str = "") -> int:
+def _concurrency(value: Any, at: Place | None = None) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise ConfigError(f"{at}{_named('concurrency')} must be a whole number, got {value!r}")
+        raise ConfigError(f"{_named('concurrency')} must be a whole number, got {value!r}", at)
     if not 1 <= value <= MAX_CONCURRENCY:
         raise ConfigError(
-            f"{at}{_named('concurrency')} must be between 1 and {MAX_CONCURRENCY}, got {value}"
+            f"{_named('concurrency')} must be between 1 and {MAX_CONCURRENCY}, got {value}", at
         )
     return value
 
@@ -318,10 +339,10 @@ def build(flags: dict[str, Any], cwd: Path) -> Settings:
             return value
         return None if (key or flag) in overridden else file_values.get(key or flag)
 
-    def at(flag: str) -> str:
+    def at(flag: str) -> Place | None:
         """Where a bad value came from: the file's line, or nothing for a flag (its name
         is in the message)."""
-        return "" if flags.get(flag) is not None else f"{where.at(flag)}: "
+        return None if flags.get(flag) is not None else where.at(flag)
 
     dirs = pick("terraform_dirs") or []
     base = path.parent if file_values and not flags.get("terraform_dirs") else cwd
@@ -335,7 +356,7 @@ def build(flags: dict[str, Any], cwd: Path) -> Settings:
     except ValueError as error:
         choices = ", ".join(f.value for f in FailOn)
         raise ConfigError(
-            f"{at('fail_on')}fail_on must be one of {choices}, got {fail_on!r}"
+            f"fail_on must be one of {choices}, got {fail_on!r}", at("fail_on")
         ) from error
     inactive = pick("inactive_days")
     grace = pick("grace_days")
@@ -350,20 +371,21 @@ def build(flags: dict[str, Any], cwd: Path) -> Settings:
         )
     if pick("external_id") and not roles and organization is None:
         raise ConfigError(
-            f"{at('external_id')}--external-id is only used with --role-arn or --organization,"
-            " and neither was given"
+            "--external-id is only used with --role-arn or --organization, and neither was given",
+            at("external_id"),
         )
     shard_text = pick("shard")
     try:
         shard = None if shard_text is None else Shard.parse(str(shard_text))
     except ShardError as error:
-        raise ConfigError(f"{at('shard')}{error}") from error
+        raise ConfigError(str(error), at("shard")) from error
     concurrency = pick("concurrency")
     for flag in ("accounts", "exclude_accounts", "shard"):
         if pick(flag) and not roles and organization is None:
             raise ConfigError(
-                f"{at(flag)}--{flag.replace('_', '-')} picks among the accounts of"
-                " --organization or --role-arn, and neither was given"
+                f"--{flag.replace('_', '-')} picks among the accounts of --organization or"
+                " --role-arn, and neither was given",
+                at(flag),
             )
     targets = tuple(
         AccountTarget(
@@ -413,7 +435,7 @@ _ORGANIZATION_KEYS = {"organization", "role_name", "ous"}
 
 
 def _organization(
-    pick: Callable[[str], Any], at: Callable[[str], str]
+    pick: Callable[[str], Any], at: Callable[[str], Place | None]
 ) -> OrganizationSettings | None:
     """``--organization`` and the flags that only make sense with it; ``at`` says where a
     value came from."""
@@ -423,17 +445,18 @@ def _organization(
             key = "role_name" if role_name else "ous"
             flag = "--role-name" if role_name else "--ou"
             raise ConfigError(
-                f"{at(key)}{flag} is only used with --organization, which was not given"
+                f"{flag} is only used with --organization, which was not given", at(key)
             )
         return None
     if not role_name:
         raise ConfigError(
-            f"{at('organization')}--organization needs --role-name: the role iam-prune assumes"
-            " in each account (README, section 'Many accounts')"
+            "--organization needs --role-name: the role iam-prune assumes in each account"
+            " (README, section 'Many accounts')",
+            at("organization"),
         )
     if ":" in role_name:
         raise ConfigError(
-            f"{at('role_name')}--role-name {role_name!r}: the role's name (and path), not its ARN"
+            f"--role-name {role_name!r}: the role's name (and path), not its ARN", at("role_name")
         )
     return OrganizationSettings(
         role_name=str(role_name),

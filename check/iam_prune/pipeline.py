@@ -46,7 +46,7 @@ from iam_prune.reconcile import CodeIndex, reconcile
 from iam_prune.remediation import record_planning, remediate
 from iam_prune.rules import RuleSettings, may_be_flagged
 from iam_prune.terraform import TerraformError
-from iam_prune.terraform.state import StateIndex, load_state
+from iam_prune.terraform.state import StateError, StateIndex, load_state
 
 
 @dataclass(frozen=True)
@@ -391,6 +391,17 @@ def _state(settings: Settings, opener: Opener, errors: list[ReportError]) -> Sta
 
     try:
         return load_state(settings.state, s3_client=s3_client)
+    except StateError as error:
+        local = not settings.state.startswith("s3://")  # a file: its place has fields
+        errors.append(
+            ReportError(
+                ErrorSource.STATE,
+                f"Terraform state: {error.message}" if local else str(error),
+                file=_relative(Path(settings.state), settings) if local else None,
+                line=error.line,
+                column=error.column,
+            )
+        )
     except TerraformError as error:
         errors.append(ReportError(ErrorSource.STATE, str(error)))
     except (AwsError, botocore.exceptions.BotoCoreError) as error:

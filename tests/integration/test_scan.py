@@ -492,12 +492,20 @@ def test_state_and_var_files_resolve_what_static_evaluation_cannot(
     assert pet["declarations"][0]["address"] == "aws_iam_user.pet"
 
 
+@pytest.mark.parametrize(
+    ("text", "place"),
+    [('{"version": 99}', {}), ('{\n  "version": 4,\n  oops\n}', {"line": 3, "column": 3})],
+)
 def test_an_unreadable_state_is_an_error_not_a_crash(
-    repo: Path, seed_account: Any, capsys: pytest.CaptureFixture[str]
+    repo: Path,
+    seed_account: Any,
+    capsys: pytest.CaptureFixture[str],
+    text: str,
+    place: dict[str, int],
 ) -> None:
     seed_account({"users": [{"name": "stray", "created_days_ago": 90}]})
     infra = _pet_tree(repo)
-    (repo / "state.json").write_text('{"version": 99}', encoding="utf-8")
+    (repo / "state.json").write_text(text, encoding="utf-8")
 
     code = main(
         ["scan", "--terraform-dir", str(infra), "--state", "state.json", "--json", "r.json"]
@@ -505,8 +513,11 @@ def test_an_unreadable_state_is_an_error_not_a_crash(
 
     assert code == 2
     report = json.loads((repo / "r.json").read_text(encoding="utf-8"))
-    state_errors = [e for e in report["errors"] if e["source"] == "state"]
-    assert len(state_errors) == 1 and "state.json" in state_errors[0]["message"]
+    [error] = [e for e in report["errors"] if e["source"] == "state"]
+    assert error["message"].startswith("Terraform state: ")
+    assert {k: error.get(k) for k in ("file", *place)} == {"file": "state.json", **place}
+    where = ":".join(["state.json", *(str(n) for n in place.values())])
+    assert f"{where}: Terraform state: " in capsys.readouterr().out
 
 
 def test_a_malformed_exemption_tag_is_reviewed_and_the_run_stays_complete(

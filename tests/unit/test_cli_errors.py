@@ -61,20 +61,21 @@ def test_numbers_out_of_range_are_config_errors_naming_the_key(
     (error,) = written(repo / "r.json")["errors"]
     assert error["source"] == "config"
     assert key in error["message"]
+    assert "file" not in error  # a flag's value: the message names the flag
 
 
 @pytest.mark.parametrize(
-    ("toml", "says"),
+    ("toml", "says", "line"),
     [
-        ("inactive_days = 1000000000000\n", "inactive_days"),
-        ("grace_days = 1000000000000\n", "grace_days"),
-        ("report_wait = nan\n", "report_wait"),
-        ("report_wait = inf\n", "report_wait"),
-        ("grace_days = 7\nfial_on = 'never'\n", "did you mean 'fail_on'"),
+        ("inactive_days = 1000000000000\n", "inactive_days", 3),
+        ("grace_days = 1000000000000\n", "grace_days", 3),
+        ("report_wait = nan\n", "report_wait", 3),
+        ("report_wait = inf\n", "report_wait", 3),
+        ("grace_days = 7\nfial_on = 'never'\n", "did you mean 'fail_on'", 4),
     ],
 )
 def test_a_config_file_error_writes_the_report_the_file_asks_for(
-    repo: Path, toml: str, says: str
+    repo: Path, toml: str, says: str, line: int
 ) -> None:
     (repo / ".iam-prune.toml").write_text(
         f'terraform_dirs = ["infra"]\njson = "from-config.json"\n{toml}', encoding="utf-8"
@@ -82,6 +83,18 @@ def test_a_config_file_error_writes_the_report_the_file_asks_for(
     assert main(["scan"]) == 2
     (error,) = written(repo / "from-config.json")["errors"]
     assert says in error["message"]
+    assert (error["file"], error["line"]) == (".iam-prune.toml", line)
+    assert ".iam-prune.toml" not in error["message"]  # the place is in its fields
+
+
+def test_a_config_file_that_is_not_toml_names_the_line(
+    repo: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (repo / ".iam-prune.toml").write_text('terraform_dirs = ["infra"]\n\nfail_on = = 3\n')
+    assert main(["scan", "--json", "r.json"]) == 2
+    assert ".iam-prune.toml:3: Invalid value" in capsys.readouterr().err
+    (error,) = written(repo / "r.json")["errors"]
+    assert (error["file"], error["line"]) == (".iam-prune.toml", 3)
 
 
 def test_a_config_file_that_is_not_utf8_is_named(

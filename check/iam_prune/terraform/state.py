@@ -46,14 +46,18 @@ class StateError(TerraformError):
     of several inputs was wrong.
     """
 
-    def __init__(self, source: str, message: str) -> None:
+    def __init__(
+        self, source: str, message: str, line: int | None = None, column: int | None = None
+    ) -> None:
         super().__init__(f"Terraform state {source}: {message}")
         self.source = source
         self.message = message
+        self.line = line  # where in the text, when it is not JSON
+        self.column = column
 
     def __reduce__(self) -> tuple[Any, ...]:
         # The default would call StateError(full_text) on unpickling, which has the wrong arity.
-        return (type(self), (self.source, self.message))
+        return (type(self), (self.source, self.message, self.line, self.column))
 
 
 @dataclass(frozen=True)
@@ -139,7 +143,10 @@ def parse_state(text: str, source: str) -> StateIndex:
         document = json.loads(text)
     except json.JSONDecodeError as error:
         raise StateError(
-            source, f"not JSON ({error.msg} at line {error.lineno} column {error.colno})"
+            source,
+            f"not JSON ({error.msg} at line {error.lineno} column {error.colno})",
+            error.lineno,
+            error.colno,
         ) from error
     if not isinstance(document, dict):
         raise StateError(source, f"expected a JSON object, found {_json_kind(document)}")
