@@ -270,7 +270,8 @@ class TerraformModel:
     files_scanned: int = 0
     files_parsed: int = 0
     user_reads: tuple[UserRead, ...] = ()  # data sources reading a user by its name
-    #: Calls of modules whose code is not read (registry, git): they may create any user.
+    #: Calls of modules whose code is not read (registry, git, a folder that is not there, no
+    #: literal source): they may create any user.
     opaque_modules: tuple[Note, ...] = ()
     #: The parses the load made (``terraform.syntax.ParsedFile``), by path, for whoever reads
     #: the same texts after it (the fixes, the redaction): a file is parsed once per run. Not

@@ -52,3 +52,27 @@ def test_a_file_that_refers_to_a_user_and_does_not_parse_is_an_error_and_no_sour
     assert [e.file for e in model.errors] == ["outputs.tf"]
     assert model.unreadable_texts == (("outputs.tf", outputs),)
     assert [path for path, _ in model.sources] == ["main.tf"]
+
+
+def test_a_module_call_that_cannot_be_followed_may_create_any_user(tmp_path: Path) -> None:
+    """A local source that is not there, a source that is not a literal, a module that calls
+    itself: an error each, and, as for a registry module, every undeclared name is in doubt
+    (never `delete-unmanaged` with delete commands for a user the call would create)."""
+    from iam_prune.reconcile import CodeIndex
+
+    calls = {
+        "missing": 'module "team" {\n  source = "./modules/team"\n  names  = ["carol"]\n}\n',
+        "variable": 'module "team" {\n  source = var.src\n}\nvariable "src" {}\n',
+        "itself": 'module "again" {\n  source = "./"\n}\n',
+    }
+    for case, text in calls.items():
+        root = tmp_path / case
+        write(root, {"main.tf": 'resource "aws_iam_user" "bob" {\n  name = "bob"\n}\n' + text})
+        model = load([root], tmp_path)
+        [error] = model.errors
+        [note] = model.opaque_modules
+        assert (note.file, note.line) == (error.file, error.line) == (f"{case}/main.tf", 4)
+        index = CodeIndex.build(model)
+        assert index.declarations("bob"), case  # what was read still counts
+        doubt = index.doubt("carol")
+        assert doubt is not None and doubt.startswith(f"{case}/main.tf:4: module"), case

@@ -57,7 +57,8 @@ class Walk:
     reads: list[UserRead] = field(default_factory=list)
     errors: list[ReportError] = field(default_factory=list)
     notes: list[Note] = field(default_factory=list)
-    #: Module calls whose code is not read: any user they create is unseen.
+    #: Module calls whose code is not read (registry, git, a folder that is not there, no
+    #: literal source, a call of itself): any user they create is unseen.
     opaque_modules: list[Note] = field(default_factory=list)
 
     def root(self, config: ModuleConfig, inputs: Mapping[str, Input], missing: str) -> None:
@@ -119,7 +120,7 @@ class Walk:
         label = call.labels[0]
         source = source_of(call)
         if source is None:
-            self._error(call, f'module "{label}" has no literal `source`')
+            self._unfollowed(call, f'module "{label}" has no literal `source`')
             return
         if is_iam_user_module(source):
             self._iam_user_module(parent, call, certain=certain)
@@ -136,11 +137,11 @@ class Walk:
             return
         target = (parent.config.path / source).resolve()
         if not target.is_dir():
-            self._error(call, f'module "{label}": source "{source}" is not a directory')
+            self._unfollowed(call, f'module "{label}": source "{source}" is not a directory')
             return
         if target in stack:
             chain = " → ".join(str(p.name or p) for p in (*stack[stack.index(target) :], target))
-            self._error(call, f'module "{label}" calls itself through "{source}" ({chain})')
+            self._unfollowed(call, f'module "{label}" calls itself through "{source}" ({chain})')
             return
         config = self.configs.get(target)
         if config is None:
@@ -181,6 +182,14 @@ class Walk:
             self.found.append(
                 Found(declaration, without_keys(address), certain and expanded.certain)
             )
+
+    def _unfollowed(self, call: Block, message: str) -> None:
+        """A call this walk cannot follow is an error, and, like a registry module, code that
+        may create any user: no user may be called undeclared because of it."""
+        self._error(call, message)
+        note = Note(message, file=call.span.file, line=call.span.line)
+        if note not in self.opaque_modules:
+            self.opaque_modules.append(note)
 
     def _error(self, call: Block, message: str) -> None:
         error = ReportError(
