@@ -295,6 +295,32 @@ def test_a_user_to_review_gets_the_pull_request_comment(github: FakeGitHub, tmp_
     assert "`erin`" in str(comment["body"])
 
 
+def test_an_incomplete_run_resolves_nobody_and_keeps_the_last_whole_state(
+    github: FakeGitHub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A run that could not list the users sees no findings: that is not "3 resolved", and
+    the complete run after it must not call them "new"."""
+    from dataclasses import replace
+
+    from iam_prune.model import ErrorSource, ReportError
+
+    monkeypatch.setenv("GITHUB_EVENT_NAME", "schedule")
+    whole = scenario.report(scenario.alice(), scenario.unmanaged("dave"))
+    denied = ReportError(ErrorSource.AWS, "access denied to iam:ListUsers", account_id="1")
+    blind = replace(scenario.report(), errors=(denied,))
+    assert publish(tmp_path, whole) == 0
+    [mine] = [i for i in github.state.issues.values() if i["user"]["login"] == github.state.bot]
+    state = mine["body"].split("\n")[1]
+
+    assert publish(tmp_path, blind) == 0
+    assert "resolved" not in mine["body"] and "Since the last run" not in mine["body"]
+    assert mine["body"].split("\n")[1] == state  # the last whole run's findings, kept
+    assert mine["state"] == "open" and "incomplete" in mine["title"]
+
+    assert publish(tmp_path, whole) == 0
+    assert "**Since the last run:** no change." in mine["body"]
+
+
 def test_graphql_viewer_refused_falls_back_to_the_actions_bot(
     github: FakeGitHub, tmp_path: Path
 ) -> None:

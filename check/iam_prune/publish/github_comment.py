@@ -3,8 +3,10 @@
 Both are the Markdown report (``formats/markdown.py``) with what only GitHub needs around it:
 
 * a hidden marker, by which the next run finds the comment again (among its own only);
-* the findings of this run in a hidden state line, so the next run can say what changed
-  (users newly found, users resolved) without any storage of its own;
+* the findings of the last complete run in a hidden state line, so the next run can say what
+  changed (users newly found, users resolved) without any storage of its own. An incomplete
+  run says nothing of changes (a user it did not see is not resolved) and keeps the state it
+  found, so the next complete run compares with what was last seen whole;
 * which removals are suggested in the diff and that the others are only here, and a link to
   the run that published it when the report does not already link it (the renderer marks
   the findings this pull request touches, and lists them first).
@@ -35,8 +37,9 @@ _LISTED: Final = 10  # users named in a one-line list before "and N more"
 class State:
     """The failing findings of one run: ``(fingerprint, user, account id)`` each.
 
-    ``complete`` is false when the state had to be cut to fit; a partial state cannot say
-    what was resolved, so the next run then says nothing about changes."""
+    ``complete`` is false when the run was incomplete or the state had to be cut to fit; a
+    partial state cannot say what was resolved, so the next run then says nothing about
+    changes."""
 
     findings: tuple[tuple[str, str, str], ...]
     complete: bool = True
@@ -55,8 +58,18 @@ def state_of(report: Report) -> State:
             for a in report.accounts
             for f in a.findings
             if f.status.is_failure
-        )
+        ),
+        report.complete,
     )
+
+
+def state_to_keep(report: Report, previous: State | None) -> State:
+    """What the comment carries for the next run: this run's findings when it saw everything,
+    else the last complete state it found (or this partial one, marked so)."""
+    current = state_of(report)
+    if current.complete or previous is None or not previous.complete:
+        return current
+    return previous
 
 
 def encode_state(state: State, limit: int = MAX_STATE) -> str:
@@ -90,8 +103,9 @@ def decode_state(body: str) -> State | None:
 
 
 def changes(previous: State | None, current: State) -> Changes | None:
-    """Users newly found and users resolved since ``previous``; ``None`` when unknown."""
-    if previous is None or not previous.complete:
+    """Users newly found and users resolved since ``previous``; ``None`` when unknown (either
+    state partial)."""
+    if previous is None or not previous.complete or not current.complete:
         return None
     before = {f: (u, a) for f, u, a in previous.findings}
     now = {f: (u, a) for f, u, a in current.findings}
@@ -123,7 +137,7 @@ class Context:
 
 def body(report: Report, context: Context, max_size: int = MAX_BODY) -> str:
     """The whole comment, at most ``max_size`` characters and bytes."""
-    top = "\n".join([context.marker, encode_state(state_of(report))])
+    top = "\n".join([context.marker, encode_state(state_to_keep(report, context.previous))])
     extras = _extras(report, context)
     fixed = len(top.encode("utf-8")) + len(extras.encode("utf-8")) + 4
     rendered = markdown.render(
