@@ -160,3 +160,35 @@ def test_a_throttled_first_call_is_retried_with_the_runs_own_retries(
     assert (code, report["complete"]) == (1, True), report["errors"]
     assert proxy.seen["GetCallerIdentity"] == 3
     assert [f["user"] for f in report["accounts"][0]["findings"]] == ["bob"]
+
+
+@pytest.mark.parametrize("action", ["GenerateCredentialReport", "GetCredentialReport"])
+@pytest.mark.parametrize(
+    "answer",
+    [
+        pytest.param("throttled", id="throttled"),
+        pytest.param((500, b"<Error><Code>InternalFailure</Code></Error>"), id="500"),
+    ],
+)
+def test_a_credential_report_that_keeps_failing_falls_back_to_reading_users(
+    proxy: Misbehaving, infra: Path, action: str, answer: tuple[int, bytes] | str
+) -> None:
+    """Throttled or failing past the client's retries, the report is given up for the
+    per-user path: the account's results are kept, and the note says why."""
+    proxy.rules[action] = THROTTLED if answer == "throttled" else answer
+    code, report = scan(infra)
+    assert (code, report["complete"]) == (1, True), report["errors"]
+    (account,) = report["accounts"]
+    assert account["inventory"]["source"] == "api"
+    assert [f["user"] for f in account["findings"]] == ["bob"]
+
+
+def test_listing_users_throttled_past_the_retries_is_that_accounts_error(
+    proxy: Misbehaving, infra: Path
+) -> None:
+    proxy.rules["ListUsers"] = THROTTLED
+    code, report = scan(infra)
+    assert (code, report["complete"], report["accounts"]) == (2, False, [])
+    (error,) = report["errors"]
+    assert error["account_id"] == "123456789012"
+    assert error["message"].startswith("iam:ListUsers failed: Throttling")

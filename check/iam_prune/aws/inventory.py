@@ -185,6 +185,13 @@ def collect(
     except AwsError as error:
         error.account_id = error.account_id or account
         raise
+    except ClientError as error:  # a call that failed past its retries: this account's error
+        code = error_code(error) or str(error)
+        retries = error.response.get("ResponseMetadata", {}).get("RetryAttempts")
+        after = f" (after {retries} retries)" if retries else ""
+        raise AwsError(
+            f"iam:{error.operation_name} failed: {code}{after}", account_id=account
+        ) from error
     except _NONSENSE as error:
         raise _nonsense(error, account) from error
 

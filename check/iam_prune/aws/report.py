@@ -201,8 +201,16 @@ def _generate_until_complete(iam: Any) -> bool:
             ) from error
         if code in ("LimitExceeded", "LimitExceededException", "ServiceFailure"):
             return False
-        raise
+        raise _failed("GenerateCredentialReport", code) from error
     return bool(state == "COMPLETE")
+
+
+def _failed(operation: str, code: str | None) -> ReportUnavailableError:
+    """Any other error, once the client's retries are spent (throttling, a 5xx): the users
+    can still be read one by one, so the account's results are not lost with the report."""
+    return ReportUnavailableError(
+        f"iam:{operation} failed ({code or 'no error code'}); reading users one by one instead"
+    )
 
 
 def _get(iam: Any) -> tuple[str, datetime | None] | None:
@@ -217,7 +225,7 @@ def _get(iam: Any) -> tuple[str, datetime | None] | None:
             ) from error
         if code in _NOT_READY or code == "ServiceFailure":
             return None
-        raise
+        raise _failed("GetCredentialReport", code) from error
     content = response.get("Content")
     if content is None:
         raise ReportUnreadableError("GetCredentialReport answered without the report's content")
