@@ -208,7 +208,7 @@ def test_toset_keeps_the_first_origin_of_a_duplicate() -> None:
 
 def instance(text: str, tfvars: str = "", **inputs: str) -> Instance:
     config = ModuleConfig.build(".", Path(), [parse_file("main.tf", text)])
-    given = root_inputs([parse_file("terraform.tfvars", tfvars)]) if tfvars else {}
+    given = dict(root_inputs([parse_file("terraform.tfvars", tfvars)])) if tfvars else {}
     for name, source in inputs.items():
         given[name] = lambda source=source: evaluate(expr(source), NoNames())
     return Instance(config, "", "", given, missing="nothing sets it")

@@ -76,3 +76,39 @@ def test_a_module_call_that_cannot_be_followed_may_create_any_user(tmp_path: Pat
         assert index.declarations("bob"), case  # what was read still counts
         doubt = index.doubt("carol")
         assert doubt is not None and doubt.startswith(f"{case}/main.tf:4: module"), case
+
+
+EXTRA = (
+    'variable "extra" {\n  default = ["erin"]\n}\n'
+    'resource "aws_iam_user" "extra" {\n  for_each = toset(var.extra)\n  name     = each.key\n}\n'
+)
+
+
+def test_a_variable_file_that_cannot_be_read_leaves_what_it_may_set_unknown(
+    tmp_path: Path,
+) -> None:
+    """``z.auto.tfvars`` outranks ``terraform.tfvars``: with it broken, ``carol`` (from the
+    file below it) may not be what Terraform manages, and neither is the default. A value
+    from a readable file above it (a --var-file) still stands; a literal name is untouched."""
+    from iam_prune.reconcile import CodeIndex
+
+    write(
+        tmp_path,
+        {
+            "infra/main.tf": USER.format("bob") + EXTRA,
+            "infra/terraform.tfvars": 'extra = ["carol"]\n',
+            "infra/z.auto.tfvars": 'extra = ["dave"] ===\n',
+            "prod.tfvars": 'extra = ["fay"]\n',
+        },
+    )
+    model = load([tmp_path / "infra"], tmp_path)
+    names = {d.name for d in model.declarations}
+    assert names == {"bob", None}
+    assert model.unread_var_files == (("infra/z.auto.tfvars", "infra"),)
+    [unnamed] = [d for d in model.declarations if d.name is None]
+    assert "infra/z.auto.tfvars could not be read" in (unnamed.unresolved_reason or "")
+    doubt = CodeIndex.build(model).doubt("carol")
+    assert doubt is not None and "could not be evaluated" in doubt
+
+    above = load([tmp_path / "infra"], tmp_path, var_files=[tmp_path / "prod.tfvars"])
+    assert {d.name for d in above.declarations} == {"bob", "fay"}

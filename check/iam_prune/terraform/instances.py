@@ -8,12 +8,14 @@ unknown value naming the cycle instead of endless recursion.
 A root module's inputs come from ``.tfvars`` files, in Terraform's precedence (lowest first):
 the variable's default, ``terraform.tfvars``, ``terraform.tfvars.json``, ``*.auto.tfvars`` and
 ``*.auto.tfvars.json`` in lexical order of their names, then ``--var-file`` in the order given.
+A variable file that could not be read may set any variable: what only the files below it
+(or a default) say is then unknown, never a value Terraform would not use.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 
@@ -38,13 +40,45 @@ def tfvars_order(names: Iterable[str]) -> list[str]:
     return fixed + auto
 
 
-def root_inputs(files: Iterable[ParsedFile]) -> dict[str, Input]:
-    """Inputs of a root module from its variable files, given lowest precedence first."""
+def root_inputs(files: Iterable[ParsedFile | str]) -> RootInputs:
+    """Inputs of a root module from its variable files, given lowest precedence first; a
+    ``str`` is the path of one that could not be read."""
     winners: dict[str, Attribute] = {}
-    for parsed in files:
-        for attribute in parsed.attributes:
+    unread: str | None = None
+    for item in files:
+        if isinstance(item, str):
+            unread = item
+            winners.clear()  # what the files below it say, it may override
+            continue
+        for attribute in item.attributes:
             winners[attribute.name] = attribute
-    return {name: _constant(attribute) for name, attribute in winners.items()}
+    return RootInputs({name: _constant(a) for name, a in winners.items()}, unread)
+
+
+@dataclass(frozen=True)
+class RootInputs(Mapping[str, "Input"]):
+    """A root module's inputs: the values its readable variable files set, and, when one
+    could not be read (``unread``, the highest in precedence), an unknown value for every
+    other variable, whose default or lower file's value it may override."""
+
+    given: Mapping[str, Input]
+    unread: str | None = None
+
+    def __getitem__(self, name: str) -> Input:
+        if name in self.given:
+            return self.given[name]
+        if self.unread is None:
+            raise KeyError(name)
+        reason = (
+            f"the variable values in {self.unread} could not be read, so var.{name} is not known"
+        )
+        return lambda: Unknown(reason)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.given)
+
+    def __len__(self) -> int:
+        return len(self.given)
 
 
 def _constant(attribute: Attribute) -> Input:

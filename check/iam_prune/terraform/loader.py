@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from iam_prune import heap
 from iam_prune.model import Declaration, ErrorSource, ReportError, TerraformModel
@@ -52,7 +52,7 @@ def load_model(
     heap.keep()  # the parses live as long as the run: evaluating them is not slowed by them
     tree.follow_calls()
     tree.check_links(links)
-    variables = tree.var_files(var_files)
+    variables, var_inputs = tree.var_files(var_files)
 
     data = DataFiles(root)
     walk = Walk(tree.configs(), reader=data)
@@ -60,7 +60,7 @@ def load_model(
     for directory in roots:
         config = walk.configs.get(directory)
         if config is not None:
-            inputs = root_inputs([*tree.auto_vars(directory), *variables])
+            inputs = root_inputs([*tree.auto_vars(directory), *var_inputs])
             walk.root(config, inputs, _ROOT_MISSING)
 
     declarations = withstate.merge(walk.found, state)
@@ -79,6 +79,15 @@ def load_model(
         sources=(*(item for item in sources if item[0] not in broken), *_new(data.read(), sources)),
         references=found_references,
         var_files=tuple(parsed.path for parsed in variables),
+        unread_var_files=(
+            *(
+                (item, tree.relative(directory))
+                for directory in roots
+                for item in tree.auto_vars(directory)
+                if isinstance(item, str)
+            ),
+            *((item, None) for item in var_inputs if isinstance(item, str)),
+        ),
         files_scanned=tree.scanned,
         files_parsed=tree.parsed_count,
         notes=tuple(walk.notes),
@@ -259,26 +268,30 @@ class _Tree:
                     targets.add(target)
         return targets
 
-    def var_files(self, paths: Sequence[Path]) -> list[ParsedFile]:
-        """``--var-file`` files, parsed; they bind every root's variables, last one wins."""
+    def var_files(self, paths: Sequence[Path]) -> tuple[list[ParsedFile], list[ParsedFile | str]]:
+        """``--var-file`` files, parsed; they bind every root's variables, last one wins.
+        Returns those parsed, and every one in order as a root's inputs take them (the path
+        of one that could not be read, for :func:`root_inputs`)."""
         items: list[tuple[str, str]] = []
+        order: list[str] = []
         for path in paths:
             if not path.is_file():
                 raise TerraformError(f"--var-file not found: {path}")
             read = self._read(path.resolve())
+            order.append(self.relative(path.resolve()))
             if read.error is not None:
                 self._unreadable(path.resolve(), read)
             else:
-                items.append((self.relative(path.resolve()), read.text))
-        found: list[ParsedFile] = []
+                items.append((order[-1], read.text))
+        found: dict[str, ParsedFile] = {}
         for (rel, text), result in zip(items, _parse_all(items, self.use_cache), strict=True):
             if isinstance(result, ParseError):
                 self.errors.append(_error(rel, result.message, result.line, result.column))
                 self.unreadable.append((rel, text))
             else:
                 self.parsed_count += 1
-                found.append(result)
-        return found
+                found[rel] = result
+        return list(found.values()), [found.get(rel, rel) for rel in order]
 
     # ------------------------------------------------------------------ structure
 
@@ -297,13 +310,19 @@ class _Tree:
         called = self._call_targets()
         return sorted(set(given) | {d for d in self.parsed if d not in called and d in self.seen})
 
-    def auto_vars(self, directory: Path) -> list[ParsedFile]:
-        """The variable files Terraform reads by itself in a root directory, in precedence."""
-        by_name = {
+    def auto_vars(self, directory: Path) -> list[ParsedFile | str]:
+        """The variable files Terraform reads by itself in a root directory, in precedence;
+        one that could not be read is its path (for :func:`root_inputs`)."""
+        by_name: dict[str, ParsedFile | str] = {
             Path(f.path).name: f
             for f in self.parsed.get(directory, [])
             if scan.is_auto_vars_file(Path(f.path).name)
         }
+        here = self.relative(directory)
+        for rel in (*(rel for rel, _ in self.unreadable), *self.unread):
+            name = PurePosixPath(rel).name
+            if str(PurePosixPath(rel).parent) == here and scan.is_auto_vars_file(name):
+                by_name.setdefault(name, rel)
         return [by_name[name] for name in tfvars_order(by_name)]
 
     def sources_of(

@@ -53,11 +53,15 @@ def root_scope(workspace: Workspace, directory: str) -> Scope:
     config = workspace.config(directory)
     names = {PurePosixPath(p).name: p for p in workspace.files(directory)}
     automatic = [names[n] for n in tfvars_order(n for n in names if scan.is_auto_vars_file(n))]
-    inputs = [
+    inputs: list[ParsedFile | str] = [
         parsed
         for path in (*automatic, *workspace.var_files)
         if path in workspace.texts and isinstance(parsed := workspace.parsed(path), ParsedFile)
     ]
+    # A variable file the load could not read may set any of this root's variables; where it
+    # stands among the others is not kept, so none of their values is trusted (the load, which
+    # knows, may trust those above it: the plan is the more careful of the two).
+    inputs += [path for path, root in workspace.unread_var_files if root in (None, directory)][-1:]
     instance = Instance(
         config,
         "",
