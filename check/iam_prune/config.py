@@ -94,6 +94,9 @@ class Settings:
     exclude_accounts: tuple[str, ...] = ()  # ids or globs over names: not these
     shard: Shard | None = None
     concurrency: int = 8
+    #: Where the values checked only later (folders, files, roles) came from in the config
+    #: file, by key, so that their errors name the line too; flags are not in it.
+    places: Mapping[str, Place] = field(default_factory=dict, compare=False)
 
 
 @dataclass(frozen=True)
@@ -173,6 +176,8 @@ class Where:
                 top = False
                 if _EXEMPT.match(line):
                     exempt.append(number)
+                elif found := _HEADER.match(line):  # `[exempt]` where `[[exempt]]` was meant
+                    keys.setdefault(found.group(1).strip("\"'"), number)
             elif top and (found := _KEY.match(line)):
                 keys.setdefault(found.group(1).strip("\"'"), number)
         return cls(path, keys, tuple(exempt))
@@ -187,6 +192,7 @@ class Where:
 
 _TABLE = re.compile(r"\s*\[")
 _EXEMPT = re.compile(r"\s*\[\[\s*(?:exempt|\"exempt\"|'exempt')\s*\]\]")
+_HEADER = re.compile(r"\s*\[\s*([A-Za-z0-9_-]+|\"[^\"]*\"|'[^']*')\s*\]")
 _KEY = re.compile(r"\s*([A-Za-z0-9_-]+|\"[^\"]*\"|'[^']*')\s*=")
 
 
@@ -363,7 +369,7 @@ def build(flags: dict[str, Any], cwd: Path) -> Settings:
     wait = pick("report_wait")
 
     roles = list(dict.fromkeys(str(arn) for arn in pick("role_arns") or []))  # once each
-    _one_role_per_account(roles)
+    _one_role_per_account(roles, at("role_arns"))
     organization = _organization(pick, at)
     if organization is not None and roles:
         raise ConfigError(
@@ -427,6 +433,11 @@ def build(flags: dict[str, Any], cwd: Path) -> Settings:
         concurrency=_concurrency(
             DEFAULT_CONCURRENCY if concurrency is None else concurrency, at("concurrency")
         ),
+        places={
+            key: place
+            for key in ("terraform_dirs", "var_files", "state", "role_arns")
+            if pick(key) is not None and (place := at(key)) is not None
+        },
     )
 
 
@@ -479,27 +490,31 @@ def validate(settings: Settings) -> Settings:
             "no --terraform-dir given (nor terraform_dirs in the config): without the code, "
             "every unused user would look unmanaged"
         )
+    place = settings.places.get
     for directory in settings.terraform_dirs:
+        at = place("terraform_dirs")
         if not directory.exists():
-            raise ConfigError(f"--terraform-dir {directory}: no such directory")
+            raise ConfigError(f"--terraform-dir {directory}: no such directory", at)
         if not directory.is_dir():
-            raise ConfigError(f"--terraform-dir {directory}: is a file, not a directory")
+            raise ConfigError(f"--terraform-dir {directory}: is a file, not a directory", at)
         if not _holds_terraform(directory):
             raise ConfigError(
                 f"--terraform-dir {directory}: holds no .tf or .tf.json file; without the code, "
-                "every unused user would look unmanaged"
+                "every unused user would look unmanaged",
+                at,
             )
     for var_file in settings.var_files:
         if not var_file.is_file():
-            raise ConfigError(f"--var-file {var_file}: no such file")
+            raise ConfigError(f"--var-file {var_file}: no such file", place("var_files"))
     local_state = settings.state and not settings.state.startswith("s3://")
     if local_state and not Path(str(settings.state)).is_file():
-        raise ConfigError(f"--state {settings.state}: no such file")
+        raise ConfigError(f"--state {settings.state}: no such file", place("state"))
     for target in settings.targets:
         if target.role_arn is not None and target.account_hint is None:
             raise ConfigError(
                 f"--role-arn {target.role_arn!r} is not a role ARN "
-                "(arn:aws:iam::123456789012:role/NAME)"
+                "(arn:aws:iam::123456789012:role/NAME)",
+                place("role_arns"),
             )
     _wait("report_wait", settings.report_wait)
     _days("grace_days", settings.grace_days, 0)
@@ -508,7 +523,7 @@ def validate(settings: Settings) -> Settings:
     return settings
 
 
-def _one_role_per_account(roles: list[str]) -> None:
+def _one_role_per_account(roles: list[str], at: Place | None) -> None:
     """Two roles into one account would scan it twice: double counts, and a report that
     ``merge`` refuses. The account id is the ARN's fifth field."""
     seen: dict[str, str] = {}
@@ -518,6 +533,7 @@ def _one_role_per_account(roles: list[str]) -> None:
         if account and account in seen:
             raise ConfigError(
                 f"--role-arn {seen[account]} and --role-arn {arn} are both in account "
-                f"{account}: give one role per account"
+                f"{account}: give one role per account",
+                at,
             )
         seen[account] = arn

@@ -295,6 +295,34 @@ def test_errors_in_the_file_name_its_line(repo: Path) -> None:
         assert f"{path}:{line}: " in str(caught.value) and message in str(caught.value), body
 
 
+def test_values_checked_later_still_name_their_line(repo: Path) -> None:
+    """Folders, files and roles are checked once the settings are built (a flag's the same
+    way); one from the file still names its line."""
+    from iam_prune.config import validate
+
+    (repo / "infra").mkdir()
+    (repo / "infra" / "main.tf").write_text("", encoding="utf-8")
+    cases = {
+        'terraform_dirs = ["infra", "missing"]\n': (1, "missing: no such directory"),
+        'terraform_dirs = ["infra"]\n\nvar_files = ["nope.tfvars"]\n': (3, "no such file"),
+        'terraform_dirs = ["infra"]\nstate = "nope.tfstate"\n': (2, "no such file"),
+        'terraform_dirs = ["infra"]\nrole_arns = ["not-an-arn"]\n': (2, "is not a role ARN"),
+        'terraform_dirs = ["infra"]\nrole_arns = [\n  "arn:aws:iam::111111111111:role/a",\n'
+        '  "arn:aws:iam::111111111111:role/b",\n]\n': (2, "both in account"),
+        'terraform_dirs = ["infra"]\n[exempt]\nuser = "x"\n': (2, "'exempt' has the wrong type"),
+    }
+    for body, (line, message) in cases.items():
+        path = write_config(repo, body)
+        with pytest.raises(ConfigError) as caught:
+            validate(settings(repo))
+        assert caught.value.place is not None and caught.value.place.line == line, body
+        assert str(caught.value).startswith(f"{path}:{line}: ") and message in str(caught.value)
+    write_config(repo, 'terraform_dirs = ["infra"]\n')
+    with pytest.raises(ConfigError) as caught:
+        validate(settings(repo, terraform_dirs=["elsewhere"]))
+    assert caught.value.place is None  # a flag
+
+
 def test_a_bad_flag_is_not_blamed_on_the_file(repo: Path) -> None:
     path = write_config(repo, "grace_days = 3\n")
     with pytest.raises(ConfigError) as caught:
