@@ -262,6 +262,10 @@ def test_empty_states_are_empty_not_errors() -> None:
             "not a resource address: 'modul.a.aws_iam_user.u'",
         ),
         ('{"format_version": "1.0", "values": []}', "`values` is a list, expected an object"),
+        (
+            state_v4(user_resource({"attributes": {"name": 42}})),
+            "the name of aws_iam_user.u is a number, not a string",
+        ),
     ],
 )
 def test_unknown_formats_are_errors_naming_the_source_and_what_was_found(

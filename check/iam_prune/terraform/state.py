@@ -199,7 +199,7 @@ def _from_state_file(document: dict[str, Any], source: str) -> Iterator[tuple[st
         config = _config_or_error(base, source)
         for instance in _list(resource.get("instances"), f"instances of {base}", source):
             address = base + _instance_key(instance.get("index_key"), base, source)
-            user = _user_name(instance.get("attributes"))
+            user = _user_name(instance.get("attributes"), address, source)
             if user is not None:
                 yield config, StateInstance(address, user)
 
@@ -233,7 +233,7 @@ def _module_resources(module: Any, source: str) -> Iterator[tuple[str, StateInst
         address = resource.get("address")
         if not isinstance(address, str):
             raise StateError(source, f"an {USER_RESOURCE} resource without an address")
-        user = _user_name(resource.get("values"))
+        user = _user_name(resource.get("values"), address, source)
         if user is not None:
             yield _config_or_error(address, source), StateInstance(address, user)
     for child in _list(module.get("child_modules"), "child_modules", source):
@@ -264,13 +264,16 @@ def _instance_key(key: Any, base: str, source: str) -> str:
     raise StateError(source, f"instance key {key!r} of {base} is neither a number nor a string")
 
 
-def _user_name(attributes: Any) -> str | None:
+def _user_name(attributes: Any, address: str, source: str) -> str | None:
     # A user always has a name; an instance without one (a hand-edited state) has nothing to
-    # match a live user with, so it adds nothing to the index.
-    if isinstance(attributes, dict) and isinstance(attributes.get("name"), str):
-        name: str = attributes["name"]
-        return name
-    return None
+    # match a live user with, so it adds nothing to the index. A name that is not a string is
+    # a state this module does not understand: say where, rather than "not in the state".
+    if not isinstance(attributes, dict) or attributes.get("name") is None:
+        return None
+    name = attributes["name"]
+    if not isinstance(name, str):
+        raise StateError(source, f"the name of {address} is {_json_kind(name)}, not a string")
+    return name
 
 
 def _config_or_error(address: str, source: str) -> str:
