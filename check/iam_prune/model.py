@@ -267,9 +267,10 @@ class TerraformModel:
     references: tuple[Reference, ...] = ()
     notes: tuple[Note, ...] = ()  # what was not read and why, when that does not change results
     var_files: tuple[str, ...] = ()
-    #: Variable files that could not be read, each with the root directory it sets the
-    #: variables of (``None`` for a ``--var-file``: every root): they may set any variable.
-    unread_var_files: tuple[tuple[str, str | None], ...] = ()
+    #: Variable files (automatic or given) that could not be read: they may set any variable.
+    unread_var_files: tuple[str, ...] = ()
+    #: Every ``--var-file`` in the order given, read or not (repeats kept): their precedence.
+    var_file_order: tuple[str, ...] = ()
     files_scanned: int = 0
     files_parsed: int = 0
     user_reads: tuple[UserRead, ...] = ()  # data sources reading a user by its name

@@ -104,7 +104,7 @@ def test_a_variable_file_that_cannot_be_read_leaves_what_it_may_set_unknown(
     model = load([tmp_path / "infra"], tmp_path)
     names = {d.name for d in model.declarations}
     assert names == {"bob", None}
-    assert model.unread_var_files == (("infra/z.auto.tfvars", "infra"),)
+    assert model.unread_var_files == ("infra/z.auto.tfvars",)
     [unnamed] = [d for d in model.declarations if d.name is None]
     assert "infra/z.auto.tfvars could not be read" in (unnamed.unresolved_reason or "")
     doubt = CodeIndex.build(model).doubt("carol")
@@ -112,3 +112,26 @@ def test_a_variable_file_that_cannot_be_read_leaves_what_it_may_set_unknown(
 
     above = load([tmp_path / "infra"], tmp_path, var_files=[tmp_path / "prod.tfvars"])
     assert {d.name for d in above.declarations} == {"bob", "fay"}
+
+
+def test_the_plan_takes_the_variable_files_as_the_load_did(tmp_path: Path) -> None:
+    """A --var-file above a broken automatic file still names ``fay``, and the patch edits it;
+    a --var-file given twice ranks where it was last given (``a``, not ``b``)."""
+    from fix_helpers import finding, load_files
+
+    files = {
+        "main.tf": EXTRA,
+        "terraform.tfvars": 'extra = ["carol"]\n',
+        "z.auto.tfvars": 'extra = ["dave"] ===\n',
+        "prod.tfvars": 'extra = ["fay", "gil"]\n',
+    }
+    model = load_files(tmp_path / "above", files, var_files=["prod.tfvars"])
+    remediation = finding(model, "fay").remediation
+    assert remediation is not None and remediation.patch
+    assert '-extra = ["fay", "gil"]\n+extra = ["gil"]' in remediation.patch
+
+    twice = {"main.tf": EXTRA, "a.tfvars": 'extra = ["amy"]\n', "b.tfvars": 'extra = ["bo"]\n'}
+    model = load_files(tmp_path / "twice", twice, var_files=["a.tfvars", "b.tfvars", "a.tfvars"])
+    assert model.var_file_order == ("a.tfvars", "b.tfvars", "a.tfvars")
+    remediation = finding(model, "amy").remediation
+    assert remediation is not None and remediation.patch and "a.tfvars" in remediation.patch

@@ -79,15 +79,15 @@ def load_model(
         sources=(*(item for item in sources if item[0] not in broken), *_new(data.read(), sources)),
         references=found_references,
         var_files=tuple(parsed.path for parsed in variables),
-        unread_var_files=(
-            *(
-                (item, tree.relative(directory))
+        unread_var_files=tuple(
+            dict.fromkeys(
+                item
                 for directory in roots
-                for item in tree.auto_vars(directory)
+                for item in (*tree.auto_vars(directory), *var_inputs)
                 if isinstance(item, str)
-            ),
-            *((item, None) for item in var_inputs if isinstance(item, str)),
+            )
         ),
+        var_file_order=tuple(i if isinstance(i, str) else i.path for i in var_inputs),
         files_scanned=tree.scanned,
         files_parsed=tree.parsed_count,
         notes=tuple(walk.notes),
@@ -291,7 +291,8 @@ class _Tree:
             else:
                 self.parsed_count += 1
                 found[rel] = result
-        return list(found.values()), [found.get(rel, rel) for rel in order]
+        # A file given twice counts twice: the last mention is where it ranks.
+        return [found[rel] for rel in order if rel in found], [found.get(rel, rel) for rel in order]
 
     # ------------------------------------------------------------------ structure
 

@@ -14,6 +14,7 @@ from iam_prune.terraform.dataorigins import DataText
 from iam_prune.terraform.expansion import Expanded, expand
 from iam_prune.terraform.instances import Instance, root_inputs, tfvars_order
 from iam_prune.terraform.moduleconfig import is_iam_user_module, is_local_source, source_of
+from iam_prune.terraform.references import directory_of
 from iam_prune.terraform.syntax import Block, ParsedFile
 from iam_prune.terraform.walk import call_arguments, call_inputs
 
@@ -51,17 +52,15 @@ def root_scope(workspace: Workspace, directory: str) -> Scope:
     """The root module in ``directory``, with its variable files as Terraform reads them:
     ``terraform.tfvars``, ``*.auto.tfvars`` in order, then every ``--var-file``."""
     config = workspace.config(directory)
-    names = {PurePosixPath(p).name: p for p in workspace.files(directory)}
+    unread = [p for p in workspace.unread_var_files if directory_of(p) == directory]
+    names = {PurePosixPath(p).name: p for p in (*workspace.files(directory), *unread)}
     automatic = [names[n] for n in tfvars_order(n for n in names if scan.is_auto_vars_file(n))]
-    inputs: list[ParsedFile | str] = [
-        parsed
-        for path in (*automatic, *workspace.var_files)
-        if path in workspace.texts and isinstance(parsed := workspace.parsed(path), ParsedFile)
-    ]
-    # A variable file the load could not read may set any of this root's variables; where it
-    # stands among the others is not kept, so none of their values is trusted (the load, which
-    # knows, may trust those above it: the plan is the more careful of the two).
-    inputs += [path for path, root in workspace.unread_var_files if root in (None, directory)][-1:]
+    inputs: list[ParsedFile | str] = []
+    for path in (*automatic, *workspace.var_file_order):
+        if path in workspace.unread_var_files:  # it may set any variable: as the load had it
+            inputs.append(path)
+        elif path in workspace.texts and isinstance(parsed := workspace.parsed(path), ParsedFile):
+            inputs.append(parsed)
     instance = Instance(
         config,
         "",

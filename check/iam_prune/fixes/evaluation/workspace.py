@@ -45,12 +45,15 @@ class Workspace:
         original: Mapping[str, str] | None = None,
         shared: Shared | None = None,
         by_directory: dict[str, list[str]] | None = None,
-        unread_var_files: Sequence[tuple[str, str | None]] = (),
+        unread_var_files: Iterable[str] = (),
+        var_file_order: Sequence[str] | None = None,
     ) -> None:
         self.texts = dict(texts)
         self.var_files = tuple(var_files)
-        #: Variable files the load could not read: a root they apply to has no known inputs.
-        self.unread_var_files = tuple(unread_var_files)
+        #: Variable files the load could not read (they may set any variable), and every
+        #: ``--var-file`` in the order given, read or not: a root's inputs as the load had them.
+        self.unread_var_files = frozenset(unread_var_files)
+        self.var_file_order = self.var_files if var_file_order is None else tuple(var_file_order)
         self.original = self.texts if original is None else dict(original)
         self._shared = shared if shared is not None else Shared(self.original)
         self._called: dict[str, list[tuple[str, str]]] | None = None
@@ -79,7 +82,10 @@ class Workspace:
         """The model's sources, with the parses the load made of them and its choice of the
         disk cache for the files it did not parse."""
         workspace = cls(
-            dict(model.sources), model.var_files, unread_var_files=model.unread_var_files
+            dict(model.sources),
+            model.var_files,
+            unread_var_files=model.unread_var_files,
+            var_file_order=model.var_file_order,
         )
         shared = workspace._shared
         shared.use_cache = model.parse_cache
@@ -103,6 +109,7 @@ class Workspace:
             self._shared,
             by_directory=self._by_directory if same_files else self._evaluated(texts),
             unread_var_files=self.unread_var_files,
+            var_file_order=self.var_file_order,
         )
         edited.parent = self
         edited.changed = frozenset(differing)
@@ -111,7 +118,12 @@ class Workspace:
 
     def whole(self) -> Workspace:
         """The original texts with every file evaluated (what was parsed stays parsed)."""
-        found = Workspace(self.original, self.var_files, unread_var_files=self.unread_var_files)
+        found = Workspace(
+            self.original,
+            self.var_files,
+            unread_var_files=self.unread_var_files,
+            var_file_order=self.var_file_order,
+        )
         found._shared.parses = self._shared.parses
         found._shared.mentions = self._shared.mentions
         found._shared.use_cache = self._shared.use_cache
