@@ -41,8 +41,13 @@ def test_a_summary_fits_a_pull_request_body() -> None:
     many more there are."""
     many = [removal(f"user-{n:04}-{'x' * 40}", line=n * 10 + 1) for n in range(2000)]
     files = [f"infra/team-{n:04}/users.tf" for n in range(3000)]
-    text = fix_summary.render(report([*many, unmanaged("ghost")]), files)
+    text = fix_summary.render(report([*many, unmanaged("ghost"), unmanaged("spook")]), files)
     assert len(text.encode("utf-8")) <= fix_summary.MAX_SIZE
+    # The first list does not take the room of the others: each keeps its heading and count.
+    assert "**Files changed:**\n- `infra/team-0000/users.tf`" in text or (
+        "**Files changed:**\n- _3,000 more files: see the diff._" in text
+    )
+    assert "**Declared in no Terraform**" in text and "`ghost`" in text
     assert text.startswith("## iam-prune: retire 2,000 unused IAM users in the code\n")
     assert "more users: the report lists them all._" in text
     assert "`user-0000-" in text  # the first ones are shown whole

@@ -9,10 +9,10 @@ then those left in the code, the files, the unmanaged ones), and says how many i
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Final
 
-from iam_prune.formats.budget import Page
+from iam_prune.formats.budget import Page, size
 from iam_prune.formats.interface import plural
 from iam_prune.formats.mdtext import code, inline
 from iam_prune.model import Finding, Report, Status
@@ -37,26 +37,32 @@ def render(report: Report, files: Sequence[str], *, max_size: int = MAX_SIZE) ->
     unmanaged = [f for f in report.findings if f.status is Status.DELETE_UNMANAGED]
     page = Page(max_size, reserved=0)
     page.add(_head(report, len(removed)))
-    page.add_items(
-        "**Retired in this change:**",
-        [_retired(f) for f in removed],
-        lambda n: f"- _{plural(n, 'more user')}: the report lists them all._",
-    )
-    page.add_items(
-        "**Not changed in the code** (see the report for why):",
-        [f"- {code(f.user)}" for f in blocked],
-        lambda n: f"- _{plural(n, 'more user')} in the report._",
-    )
-    page.add_items(
-        "**Files changed:**",
-        [f"- {code(f)}" for f in files],
-        lambda n: f"- _{plural(n, 'more file')}: see the diff._",
-    )
-    page.add_items(
-        "**Declared in no Terraform** (delete in AWS with the report's commands):",
-        [f"- {code(f.user)}" for f in unmanaged],
-        lambda n: f"- _{plural(n, 'more user')} in the report._",
-    )
+    lists: list[tuple[str, list[str], Callable[[int], str]]] = [
+        (
+            "**Retired in this change:**",
+            [_retired(f) for f in removed],
+            lambda n: f"- _{plural(n, 'more user')}: the report lists them all._",
+        ),
+        (
+            "**Not changed in the code** (see the report for why):",
+            [f"- {code(f.user)}" for f in blocked],
+            lambda n: f"- _{plural(n, 'more user')} in the report._",
+        ),
+        (
+            "**Files changed:**",
+            [f"- {code(f)}" for f in files],
+            lambda n: f"- _{plural(n, 'more file')}: see the diff._",
+        ),
+        (
+            "**Declared in no Terraform** (delete in AWS with the report's commands):",
+            [f"- {code(f.user)}" for f in unmanaged],
+            lambda n: f"- _{plural(n, 'more user')} in the report._",
+        ),
+    ]
+    for number, (title, items, rest) in enumerate(lists):
+        # Each later list keeps room for its heading and its count, at least.
+        later = sum(size(t) + size(r(len(i))) + 4 for t, i, r in lists[number + 1 :] if i)
+        page.add_items(title, items, rest, limit=page.room() - later)
     return page.text()
 
 
