@@ -191,4 +191,4 @@ def test_listing_users_throttled_past_the_retries_is_that_accounts_error(
     assert (code, report["complete"], report["accounts"]) == (2, False, [])
     (error,) = report["errors"]
     assert error["account_id"] == "123456789012"
-    assert error["message"].startswith("iam:ListUsers failed: Throttling")
+    assert error["message"] == "iam:ListUsers failed: Throttling (after 2 retries)"

@@ -143,4 +143,13 @@ def raise_for_denied(error: ClientError, operation: str, service: str = "iam") -
     code = error_code(error)
     if code in DENIED:
         raise AwsError(denied_message(operation, service=service)) from error
-    raise AwsError(f"{service}:{operation} failed: {code or error}") from error
+    raise AwsError(
+        f"{service}:{operation} failed: {code or error}{after_retries(error)}"
+    ) from error
+
+
+def after_retries(error: ClientError) -> str:
+    """How hard the client tried, as botocore counted it: a throttled call that failed after
+    retries reads differently from one that was never retried."""
+    retries = error.response.get("ResponseMetadata", {}).get("RetryAttempts")
+    return f" (after {retries} retries)" if retries else ""
