@@ -176,7 +176,7 @@ class Where:
                 top = False
                 if _EXEMPT.match(line):
                     exempt.append(number)
-                elif found := _HEADER.match(line):  # `[exempt]` where `[[exempt]]` was meant
+                elif found := _HEADER.match(line):  # `[exempt]`, `[[exemptions]]`: a typo's line
                     keys.setdefault(found.group(1).strip("\"'"), number)
             elif top and (found := _KEY.match(line)):
                 keys.setdefault(found.group(1).strip("\"'"), number)
@@ -186,14 +186,18 @@ class Where:
         return Place(self.path, self.keys.get(key))
 
     def entry(self, number: int) -> Place:
-        """``[[exempt]]`` entry ``number`` (from 1): its header's line."""
-        return Place(self.path, self.exempt[number - 1] if number <= len(self.exempt) else None)
+        """``[[exempt]]`` entry ``number`` (from 1): its header's line, or the ``exempt = [...]``
+        line when the entries are inline tables."""
+        if number <= len(self.exempt):
+            return Place(self.path, self.exempt[number - 1])
+        return self.at("exempt")
 
 
 _TABLE = re.compile(r"\s*\[")
 _EXEMPT = re.compile(r"\s*\[\[\s*(?:exempt|\"exempt\"|'exempt')\s*\]\]")
-_HEADER = re.compile(r"\s*\[\s*([A-Za-z0-9_-]+|\"[^\"]*\"|'[^']*')\s*\]")
-_KEY = re.compile(r"\s*([A-Za-z0-9_-]+|\"[^\"]*\"|'[^']*')\s*=")
+_HEADER = re.compile(r"\s*\[\[?\s*([A-Za-z0-9_-]+|\"[^\"]*\"|'[^']*')\s*[\].]")
+#: ``key =``, or a dotted key's first part (``grace.days = 3`` sets the table ``grace``).
+_KEY = re.compile(r"\s*([A-Za-z0-9_-]+|\"[^\"]*\"|'[^']*')\s*[=.]")
 
 
 def _unknown_key(key: str, known: Any, place: Place, subject: str = "") -> ConfigError:
@@ -373,7 +377,8 @@ def build(flags: dict[str, Any], cwd: Path) -> Settings:
     organization = _organization(pick, at)
     if organization is not None and roles:
         raise ConfigError(
-            "--organization and --role-arn both choose the accounts to scan: give one of them"
+            "--organization and --role-arn both choose the accounts to scan: give one of them",
+            at("role_arns"),
         )
     if pick("external_id") and not roles and organization is None:
         raise ConfigError(
