@@ -282,10 +282,10 @@ def test_errors_in_the_file_name_its_line(repo: Path) -> None:
         '\n[[exemptions]]\nuser = "x"\n': (6, "unknown key 'exemptions'"),
         "grace.days = 3\n": (5, "unknown key 'grace'"),
         'exempt = [{user = "x"}]\n': (5, "[[exempt]] entry 1 (x) needs a 'reason'"),
-        'organization = true\nrole_name = "r"\nrole_arns = ["arn:aws:iam::111111111111:role/a"]\n': (
-            7,
-            "both choose the accounts",
-        ),
+        (
+            'organization = true\nrole_name = "r"\n'
+            'role_arns = ["arn:aws:iam::111111111111:role/a"]\n'
+        ): (7, "both choose the accounts"),
         'external_id = "x"\n': (5, "--external-id is only used with"),
         "report_wait = 99999\n": (5, "report_wait (--report-wait) must be between 0"),
         'fail_on = "sometimes"\n': (5, "fail_on must be one of"),
