@@ -174,10 +174,12 @@ class Where:
         for number, line in enumerate(text.splitlines(), start=1):
             if _TABLE.match(line):
                 top = False
-                if _EXEMPT.match(line):
-                    exempt.append(number)
-                elif found := _HEADER.match(line):  # `[exempt]`, `[[exemptions]]`: a typo's line
-                    keys.setdefault(found.group(1).strip("\"'"), number)
+                if found := _HEADER.match(line):
+                    name = found.group(2).strip("\"'")
+                    if name == "exempt" and found.group(1) == "[[":
+                        exempt.append(number)
+                    else:  # `[exempt]`, `[[exemptions]]`: the line of a typo
+                        keys.setdefault(name, number)
             elif top and (found := _KEY.match(line)):
                 keys.setdefault(found.group(1).strip("\"'"), number)
         return cls(path, keys, tuple(exempt))
@@ -194,8 +196,8 @@ class Where:
 
 
 _TABLE = re.compile(r"\s*\[")
-_EXEMPT = re.compile(r"\s*\[\[\s*(?:exempt|\"exempt\"|'exempt')\s*\]\]")
-_HEADER = re.compile(r"\s*\[\[?\s*([A-Za-z0-9_-]+|\"[^\"]*\"|'[^']*')\s*[\].]")
+#: A table header's brackets and its (first) name: ``[name]``, ``[[name]]``, ``[name.part]``.
+_HEADER = re.compile(r"\s*(\[\[?)\s*([A-Za-z0-9_-]+|\"[^\"]*\"|'[^']*')\s*[\].]")
 #: ``key =``, or a dotted key's first part (``grace.days = 3`` sets the table ``grace``).
 _KEY = re.compile(r"\s*([A-Za-z0-9_-]+|\"[^\"]*\"|'[^']*')\s*[=.]")
 

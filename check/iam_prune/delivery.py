@@ -122,10 +122,7 @@ def show(report: Report, stream: TextIO, color: bool, quiet: bool = False) -> No
         return
     if not report.accounts and report.errors:
         for error in report.errors:
-            where = error.where()
-            print(
-                f"iam-prune: error: {where + ': ' if where else ''}{error.message}", file=sys.stderr
-            )
+            _print_error(error)
         return
     stream.write(text.render(report, color=color, width=terminal.width(stream)))
 
@@ -133,8 +130,7 @@ def show(report: Report, stream: TextIO, color: bool, quiet: bool = False) -> No
 def failed(args: argparse.Namespace, error: ReportError) -> int:
     """The one way out after the arguments are parsed and something went wrong: the error on
     stderr and, when reports were asked for, a report that says ``complete: false`` with it."""
-    where = error.where()
-    print(f"iam-prune: error: {where + ': ' if where else ''}{error.message}", file=sys.stderr)
+    _print_error(error)
     if args.command not in ("scan", "fix", "merge"):
         return EXIT_ERROR
     report = Report(
@@ -159,3 +155,8 @@ def failed(args: argparse.Namespace, error: ReportError) -> int:
     except Exception as problem:  # the error above is the one to see; this one is secondary
         print(f"iam-prune: error: could not write the report: {problem}", file=sys.stderr)
     return EXIT_ERROR
+
+
+def _print_error(error: ReportError) -> None:
+    where = error.where()
+    print(f"iam-prune: error: {where + ': ' if where else ''}{error.message}", file=sys.stderr)

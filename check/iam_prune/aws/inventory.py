@@ -18,7 +18,7 @@ from botocore.exceptions import ClientError
 from botocore.parsers import ResponseParserError
 
 from iam_prune.aws import DENIED, AwsError, error_code
-from iam_prune.aws.details import after_retries, fetch_details, list_all, raise_for_denied
+from iam_prune.aws.details import fetch_details, list_all, raise_for_denied
 from iam_prune.aws.report import Poller, ReportUnavailableError, ReportUnreadableError, fetch
 from iam_prune.aws.session import GuardedSession
 from iam_prune.model import AccessKey, Inventory, LiveUser
@@ -185,11 +185,6 @@ def collect(
     except AwsError as error:
         error.account_id = error.account_id or account
         raise
-    except ClientError as error:  # a call that failed past its retries: this account's error
-        code = error_code(error) or str(error)
-        raise AwsError(
-            f"iam:{error.operation_name} failed: {code}{after_retries(error)}", account_id=account
-        ) from error
     except _NONSENSE as error:
         raise _nonsense(error, account) from error
 
