@@ -9,7 +9,8 @@ the findings, planned as code changes. The 2,000 x 50 row is scanned once more w
 cache its cold scan filled (the warm row), and both again on a root of just its 80 files that
 declare users (the same findings, the same account): what is left there is the floor a scan
 of that account has here (process start, the AWS side against the emulator, the planning of
-the same findings), which no handling of the other 1,920 files can go below. How a scan is
+the same findings), which no handling of the other 1,920 files can go below; and under that,
+the same account read alone, without Terraform (:func:`bench.scanrun.aws_side`). How a scan is
 run and measured (cold cache, a fresh process, time from outside, the child's own peak memory,
 planning per finding, phases) is in :mod:`bench.scanrun`. Every row has its baseline from the
 same run: python-hcl2 parsing every file of the same tree, in a fresh process.
@@ -28,7 +29,18 @@ import tempfile
 from pathlib import Path
 
 from bench import scaninputs
-from bench.scanrun import Scan, Timed, header, note, parse_all, ratio_verdict, row, scan, verdict
+from bench.scanrun import (
+    Scan,
+    Timed,
+    aws_side,
+    header,
+    note,
+    parse_all,
+    ratio_verdict,
+    row,
+    scan,
+    verdict,
+)
 from bench.scantree import Tree, generate, unused_of
 
 SIZES = os.environ.get(
@@ -49,6 +61,8 @@ Results = dict[tuple[int, int], tuple[Scan, Timed]]
 WARM: dict[tuple[int, int], Scan] = {}
 #: The same findings on a root of only the files that declare users: cold, warm.
 FLOOR: dict[tuple[int, int], tuple[int, Scan, Scan]] = {}
+#: The same account read alone, without Terraform (:func:`bench.scanrun.aws_side`).
+AWS_SIDE: dict[tuple[int, int], Timed] = {}
 
 
 def rows_asked(text: str) -> list[tuple[int, int]]:
@@ -81,6 +95,8 @@ def table(folder: Path, rows: list[tuple[int, int]]) -> Results:
             WARM[(files, unused)] = warm
             print(row(f"{files:>6} {'warm':>6}", warm, baseline), flush=True)
             FLOOR[(files, unused)] = _floor(folder, files, unused, baseline)
+            note("reading the same account alone, without Terraform")
+            AWS_SIDE[(files, unused)] = aws_side(tree, unused_of(tree.users, unused))
     print(
         "  scan: wall time from outside, process start included; ratio: scan / parse-all; "
         "tf load, aws: the Terraform load and the AWS side, from the progress lines;\n  "
@@ -122,6 +138,13 @@ def goals(results: Results) -> None:
         )
     if (2000, 50) in FLOOR:
         _floor_lines(2000, results[(2000, 50)], WARM.get((2000, 50)), FLOOR[(2000, 50)])
+    if (2000, 50) in AWS_SIDE:
+        alone, baseline = AWS_SIDE[(2000, 50)], results[(2000, 50)][1]
+        print(
+            f"  the account alone, without Terraform (a fresh process: start, clients, the "
+            f"credential report, the detail calls): {alone.text()} = {alone.ratio(baseline)} "
+            "parse-all; no scan of it goes below that here"
+        )
     for (files, unused), (result, _) in sorted(results.items()):
         if files != 4000 or (2000, unused) not in results:
             continue

@@ -252,6 +252,52 @@ def phases(progress: list[tuple[float, str]], end: float) -> dict[str, float]:
     return found
 
 
+# --------------------------------------------------------------------------- the AWS side alone
+
+
+def aws_side(tree: Tree, unused: list[str], timeout: float = TIMEOUT) -> Timed:
+    """The account a scan of ``tree`` reads, read alone in a fresh process, as the scan reads
+    it: process start, the boto3 clients, the credential report generated and polled (the
+    account is seeded again first, so the report is new, as for the scan), and the detail
+    calls of the users a rule may flag (three each for users that code declares). No
+    Terraform, no planning, no report: what no handling of the Terraform can go below here."""
+    seed(tree.users, unused)
+    declared = tree.base.parent / f"{tree.base.name}-declared.json"
+    declared.write_text(json.dumps(list(tree.users)))
+    try:
+        done = children.run(
+            [sys.executable, "-m", "bench.scanrun", "--aws-side", str(declared)],
+            env=children.child_env(),
+            cwd=tree.base,
+            timeout=timeout,
+        )
+    except children.Stopped as stop:
+        return Timed(stop.seconds, stop.why)
+    if done.code != 0:
+        raise SystemExit(f"the AWS side alone failed ({done.code}):\n{done.stderr[-3000:]}")
+    return Timed(done.seconds)
+
+
+def _aws_side_child(declared_path: str) -> None:
+    """The child of :func:`aws_side`: ``inventory.collect`` with the scan's predicates (a
+    user is worth detail calls when a rule may flag it on the report's facts; its delete
+    commands are wanted when no code declares it), then leave as the scan leaves."""
+    from iam_prune.aws.inventory import collect
+    from iam_prune.aws.session import default_session
+    from iam_prune.rules import RuleSettings, may_be_flagged
+    from iam_prune.terminal import leave
+
+    declared = frozenset(json.loads(Path(declared_path).read_text()))
+    rules, now = RuleSettings(), datetime.now(UTC)
+    inventory = collect(
+        default_session(),
+        candidate=lambda user: may_be_flagged(user, rules, now),
+        for_deletion=lambda user: user.name not in declared,
+    )
+    print(json.dumps({"users": len(inventory.users), "api_calls": inventory.api_calls}))
+    leave(0)
+
+
 # --------------------------------------------------------------------------- the baseline
 
 
@@ -324,3 +370,8 @@ def ratio_verdict(measured: Timed, baseline: Timed, goal: float) -> str:
             return "met (against a lower bound of the baseline)"
         return "unknown (the baseline was stopped)"
     return verdict(measured.seconds / baseline.seconds <= goal, not measured.stopped)
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["--aws-side"]:
+        _aws_side_child(sys.argv[2])
