@@ -22,6 +22,7 @@ from typing import Any
 
 from iam_prune.accounts import Shard, ShardError
 from iam_prune.aws.session import AccountTarget
+from iam_prune.model import Status
 
 CONFIG_FILE = ".iam-prune.toml"
 
@@ -61,6 +62,15 @@ class FailOn(StrEnum):
     UNMANAGED = "unmanaged"
     TOUCHED = "touched"  # only findings whose code the pull request changes
     NEVER = "never"
+
+    def counts(self, status: Status) -> bool:
+        """Whether a finding of ``status`` fails the check under this policy (``touched``
+        narrows further by file, where the pull request's files are known)."""
+        if self is FailOn.MANAGED:
+            return status is Status.REMOVE_FROM_CODE
+        if self is FailOn.UNMANAGED:
+            return status is Status.DELETE_UNMANAGED
+        return self is not FailOn.NEVER and status.is_failure
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from iam_prune import __version__, terminal
 from iam_prune.config import FailOn, requested_outputs
 from iam_prune.formats import json as json_format
 from iam_prune.formats import junit, markdown, sarif, text
-from iam_prune.model import ErrorSource, Report, ReportError, Status
+from iam_prune.model import ErrorSource, Report, ReportError
 from iam_prune.publish import actions, github_touched
 from iam_prune.publish.files import write_text
 
@@ -37,14 +37,7 @@ def exit_code(report: Report, fail_on: FailOn, touched: frozenset[str] | None = 
     if fail_on is FailOn.TOUCHED and touched is not None:
         touching = (f for f in report.failures if github_touched.is_touched(f, touched))
         return EXIT_FINDINGS if any(touching) else EXIT_CLEAN
-    counted = {
-        FailOn.FINDINGS: {Status.REMOVE_FROM_CODE, Status.DELETE_UNMANAGED},
-        FailOn.TOUCHED: {Status.REMOVE_FROM_CODE, Status.DELETE_UNMANAGED},
-        FailOn.MANAGED: {Status.REMOVE_FROM_CODE},
-        FailOn.UNMANAGED: {Status.DELETE_UNMANAGED},
-        FailOn.NEVER: set(),
-    }[fail_on]
-    return EXIT_FINDINGS if any(f.status in counted for f in report.findings) else EXIT_CLEAN
+    return EXIT_FINDINGS if any(fail_on.counts(f.status) for f in report.findings) else EXIT_CLEAN
 
 
 def touched_files(fail_on: FailOn, root: Path) -> frozenset[str] | None:
