@@ -20,12 +20,12 @@ from typing import NoReturn, TextIO
 
 from iam_prune import arguments, delivery, fixguard, merge_command, terminal
 from iam_prune.config import (
-    ConfigError,
     Settings,
     build,
     find_root,
     validate,
 )
+from iam_prune.configfile import ConfigError
 from iam_prune.fixes import plan
 from iam_prune.model import ErrorSource, ReportError
 from iam_prune.pipeline import Outcome, run

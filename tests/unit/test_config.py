@@ -10,14 +10,13 @@ import pytest
 
 from iam_prune.config import (
     CONFIG_FILE,
-    ConfigError,
     ConfigExemption,
     FailOn,
     Settings,
     build,
     find_root,
-    read_file,
 )
+from iam_prune.configfile import ConfigError, read_file
 
 NO_FLAGS: dict[str, Any] = {
     "terraform_dirs": None,
@@ -363,7 +362,8 @@ def test_toml_datetime_until_is_a_date_or_an_error(repo: Path) -> None:
 def test_the_same_role_twice_is_scanned_once_and_two_roles_of_one_account_are_refused(
     tmp_path: Path,
 ) -> None:
-    from iam_prune.config import ConfigError, build
+    from iam_prune.config import build
+    from iam_prune.configfile import ConfigError
 
     a = "arn:aws:iam::111111111111:role/audit"
     b = "arn:aws:iam::222222222222:role/audit"

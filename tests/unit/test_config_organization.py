@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from iam_prune.accounts import Shard
-from iam_prune.config import CONFIG_FILE, DEFAULT_CONCURRENCY, ConfigError, build
+from iam_prune.config import CONFIG_FILE, DEFAULT_CONCURRENCY, build
+from iam_prune.configfile import ConfigError
 
 
 @pytest.fixture
