@@ -11,7 +11,7 @@ from typing import Any, ClassVar
 
 import pytest
 
-from iam_prune.terraform import cache, parse
+from iam_prune.terraform import cache, load, parse
 from iam_prune.terraform.cache import ParseStats, cache_dir, parse_all
 from iam_prune.terraform.parse import ParsedFile, ParseError
 
@@ -199,6 +199,26 @@ def test_a_cache_dir_that_cannot_be_created_only_turns_caching_off(
     parses.clear()
     parse_all(ITEMS)
     assert len(parses) == 3
+
+
+def test_a_load_without_its_cache_says_so_in_the_models_notes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The results stand (a note, not an error), but a nightly audit that parses everything
+    every night must say why."""
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory", encoding="utf-8")
+    monkeypatch.setenv("IAM_PRUNE_CACHE_DIR", str(blocker / "cache"))
+    infra = tmp_path / "infra"
+    infra.mkdir()
+    (infra / "users.tf").write_text('resource "aws_iam_user" "a" {\n  name = "a"\n}\n')
+
+    model = load([infra], tmp_path)
+
+    assert [d.name for d in model.declarations] == ["a"] and not model.errors
+    (note,) = [n for n in model.notes if "caching is off" in n.message]
+    assert "IAM_PRUNE_CACHE_DIR" in note.message and str(blocker) in note.message
+    assert not [n for n in load([infra], tmp_path, use_cache=False).notes if "cach" in n.message]
 
 
 def test_an_unwritable_entry_costs_speed_not_correctness(

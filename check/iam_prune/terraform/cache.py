@@ -275,7 +275,10 @@ class _Store:
             directory = cache_dir() / "parse"
             directory.mkdir(parents=True, exist_ok=True, mode=0o700)
         except (OSError, RuntimeError) as error:  # RuntimeError: no home directory
-            stats.cache_problem = f"caching is off: {error}"
+            stats.cache_problem = (
+                f"caching is off: the parse cache's folder cannot be made ({error}); every "
+                "file is parsed again on every run (IAM_PRUNE_CACHE_DIR picks another folder)"
+            )
             return None
         stats.cache_dir = directory
         return cls(directory, _salt())

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from iam_prune import heap
-from iam_prune.model import Declaration, ErrorSource, ReportError, TerraformModel
+from iam_prune.model import Declaration, ErrorSource, Note, ReportError, TerraformModel
 from iam_prune.terraform import TerraformError, cache, references, scan, withstate
 from iam_prune.terraform.datafiles import DataFiles
 from iam_prune.terraform.instances import root_inputs, tfvars_order
@@ -27,12 +27,6 @@ from iam_prune.terraform.walk import Walk
 _ROOT_MISSING = "no value is given in terraform.tfvars, *.auto.tfvars or --var-file"
 #: In the one error that sums up the declarations without a name (they are in the model).
 UNRESOLVED = "could not be named statically"
-
-
-def _parse_all(items: Sequence[tuple[str, str]], use_cache: bool) -> list[ParsedFile | ParseError]:
-    """Parse ``(repository-relative path, text)`` items, results in the same order: through
-    the content-hash cache, in worker processes when the batch is big enough."""
-    return cache.parse_all(items, use_cache=use_cache)
 
 
 def load_model(
@@ -90,7 +84,7 @@ def load_model(
         var_file_order=tuple(i if isinstance(i, str) else i.path for i in var_inputs),
         files_scanned=tree.scanned,
         files_parsed=tree.parsed_count,
-        notes=tuple(walk.notes),
+        notes=(*walk.notes, *(Note(problem) for problem in tree.parse_notes)),
         opaque_modules=tuple(walk.opaque_modules),
         user_reads=tuple(walk.reads),
         parsed=tree.all_parsed(),
@@ -135,8 +129,21 @@ class _Tree:
     seen: set[Path] = field(default_factory=set)
     scanned: int = 0
     parsed_count: int = 0
+    #: What the parsing could not do as asked (no cache, no worker processes): the results
+    #: stand, the run is only slower, and a person should know why.
+    parse_notes: dict[str, None] = field(default_factory=dict)
 
     # ------------------------------------------------------------------ reading
+
+    def _parse_all(self, items: Sequence[tuple[str, str]]) -> list[ParsedFile | ParseError]:
+        """Parse ``(repository-relative path, text)`` items, results in the same order:
+        through the content-hash cache, in worker processes when the batch is big enough."""
+        stats = cache.ParseStats()
+        results = cache.parse_all(items, use_cache=self.use_cache, stats=stats)
+        for problem in (stats.cache_problem, *stats.notes):
+            if problem:
+                self.parse_notes.setdefault(problem)
+        return results
 
     def add_dirs(self, groups: dict[Path, list[Path]]) -> None:
         """Read every file of ``groups``; parse the directories whose text can matter."""
@@ -219,7 +226,7 @@ class _Tree:
 
     def _parse(self, batch: Sequence[tuple[Path, str]]) -> None:
         items = [(self.relative(path), text) for path, text in batch]
-        for (path, text), result in zip(batch, _parse_all(items, self.use_cache), strict=True):
+        for (path, text), result in zip(batch, self._parse_all(items), strict=True):
             if isinstance(result, ParseError):
                 rel = self.relative(path)
                 self.errors.append(_error(rel, result.message, result.line, result.column))
@@ -237,7 +244,7 @@ class _Tree:
         """``(path, text)`` items parsed, reusing what was parsed already (results in order)."""
         known = {parsed.path: parsed for files in self.parsed.values() for parsed in files}
         missing = [(path, text) for path, text in items if path not in known]
-        found = dict(zip(missing, _parse_all(missing, self.use_cache), strict=True))
+        found = dict(zip(missing, self._parse_all(missing), strict=True))
         broken = {rel for rel, _ in self.unreadable}
         for (path, text), result in found.items():
             if isinstance(result, ParsedFile):
@@ -284,7 +291,7 @@ class _Tree:
             else:
                 items.append((order[-1], read.text))
         found: dict[str, ParsedFile] = {}
-        for (rel, text), result in zip(items, _parse_all(items, self.use_cache), strict=True):
+        for (rel, text), result in zip(items, self._parse_all(items), strict=True):
             if isinstance(result, ParseError):
                 self.errors.append(_error(rel, result.message, result.line, result.column))
                 self.unreadable.append((rel, text))
