@@ -6,8 +6,9 @@ import pytest
 
 from iam_prune.model import SourceSpan
 from iam_prune.terraform import TerraformError
-from iam_prune.terraform.evaluate import literal_string, string_attribute
+from iam_prune.terraform.evaluate import NoNames, evaluate
 from iam_prune.terraform.parse import Block, ParseError, parse_file
+from iam_prune.terraform.values import Unknown
 
 USERS = (
     "# managed by the platform team\n"
@@ -154,68 +155,6 @@ def test_an_empty_or_comment_only_file_has_no_blocks() -> None:
 
 
 @pytest.mark.parametrize(
-    ("expression", "value"),
-    [
-        ('"alice"', "alice"),
-        ('""', ""),
-        ('"a\\"b"', 'a"b'),
-        ('"back\\\\slash"', "back\\slash"),
-        ('"tab\\there\\nnext\\r"', "tab\there\nnext\r"),
-        ('"\\u00e9\\U0001F600"', "é\U0001f600"),
-        ('"cost: $5, 100%"', "cost: $5, 100%"),
-        ('"$${not.interpolated}"', "${not.interpolated}"),
-        ('"%%{not a directive}"', "%{not a directive}"),
-        ('  "padded"  ', "padded"),
-    ],
-)
-def test_literal_string_decodes_plain_strings(expression: str, value: str) -> None:
-    assert literal_string(expression) == value
-
-
-@pytest.mark.parametrize(
-    "expression",
-    [
-        '"bob-${var.env}"',
-        '"${var.name}"',
-        '"%{if true}x%{endif}"',
-        "var.name",
-        "42",
-        "true",
-        "<<EOT\nalice\nEOT",
-        '"a" == "b"',
-        '"unterminated',
-        '"bad \\q escape"',
-        '"two\nlines"',
-        '"\\UFFFFFFFF"',
-        '"',
-        "",
-    ],
-)
-def test_literal_string_is_none_for_anything_else(expression: str) -> None:
-    assert literal_string(expression) is None
-
-
-def test_string_attribute_explains_what_it_could_not_evaluate() -> None:
-    bob = parse_file("users.tf", USERS).blocks[1]
-    resolved = string_attribute(bob, "name")
-
-    assert resolved.value is None
-    assert resolved.expression == '"bob-${var.env}"'
-    assert resolved.reason == 'name is `"bob-${var.env}"`: it needs the value of var.env'
-
-    missing = string_attribute(bob, "path")
-    assert (missing.value, missing.expression) == (None, "")
-    assert missing.reason == "the block sets no `path`"
-
-
-def test_string_attribute_returns_a_literal_value() -> None:
-    alice = parse_file("users.tf", USERS).blocks[0]
-    resolved = string_attribute(alice, "name")
-
-    assert (resolved.value, resolved.expression, resolved.reason) == ("alice", '"alice"', None)
-
-
-@pytest.mark.parametrize(
     ("expression", "reason"),
     [
         ("local.name", "it needs the value of local.name"),
@@ -232,4 +171,7 @@ def test_string_attribute_returns_a_literal_value() -> None:
 def test_the_reason_names_what_the_expression_depends_on(expression: str, reason: str) -> None:
     block = only_block(f'resource "aws_iam_user" "x" {{\n  name = {expression}\n}}\n')
 
-    assert string_attribute(block, "name").reason == f"name is `{expression}`: {reason}"
+    attribute = block.attribute("name")
+    assert attribute is not None
+    value = evaluate(attribute.value, NoNames())
+    assert isinstance(value, Unknown) and value.reason == reason

@@ -12,10 +12,7 @@ with that reason instead of a guess.
 from __future__ import annotations
 
 import operator
-import re
-import sys
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from iam_prune.terraform import functions
@@ -55,7 +52,7 @@ from iam_prune.terraform.values import (
 )
 
 if TYPE_CHECKING:
-    from iam_prune.terraform.syntax import Block
+    pass
 
 Bindings = Mapping[str, Value]
 
@@ -430,88 +427,3 @@ def _equal(left: Value, right: Value) -> bool:
     if type_name(left) != type_name(right) and not (is_number(left) and is_number(right)):
         return False
     return bool(left == right)
-
-
-# --------------------------------------------------------------------------- plain literals
-
-# One piece of a quoted string's body. Anything that matches none of these (a bare quote, a
-# newline, an unknown escape) means the text is not one valid string literal.
-_STRING_PART = re.compile(
-    r"""
-      \\(?P<escape>[nrt"\\]|u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8})
-    | (?P<escaped_template>\$\$\{|%%\{)
-    | (?P<template>\$\{|%\{)
-    | (?P<text>[^\\"\n$%]+|[$%])
-    """,
-    re.VERBOSE,
-)
-_SIMPLE_ESCAPES = {"n": "\n", "r": "\r", "t": "\t", '"': '"', "\\": "\\"}
-
-
-@dataclass(frozen=True)
-class Resolved:
-    """An attribute's string value, or ``None`` with the reason it could not be evaluated."""
-
-    value: str | None
-    expression: str
-    reason: str | None = None
-
-
-def literal_string(expression_text: str) -> str | None:
-    """The value of a plain quoted HCL string such as ``"alice"``.
-
-    Escapes are decoded, and ``$${``/``%%{`` stand for a literal ``${``/``%{``. ``None`` when
-    the text is not a single quoted string or when it holds an interpolation or a template
-    directive, whose value depends on evaluation.
-    """
-    text = expression_text.strip()
-    if len(text) < 2 or text[0] != '"' or text[-1] != '"':
-        return None
-    pieces: list[str] = []
-    position = 0
-    body = text[1:-1]
-    while position < len(body):
-        match = _STRING_PART.match(body, position)
-        piece = None if match is None else _decode_part(match)
-        if match is None or piece is None:
-            return None
-        pieces.append(piece)
-        position = match.end()
-    return "".join(pieces)
-
-
-def _decode_part(match: re.Match[str]) -> str | None:
-    """The characters one piece stands for; ``None`` for a template or an impossible escape."""
-    if match["template"] is not None:
-        return None
-    if match["escaped_template"] is not None:
-        return match["escaped_template"][1:]
-    escape = match["escape"]
-    if escape is None:
-        return match["text"]
-    if escape in _SIMPLE_ESCAPES:
-        return _SIMPLE_ESCAPES[escape]
-    code_point = int(escape[1:], 16)
-    return chr(code_point) if code_point <= sys.maxunicode else None
-
-
-def string_attribute(
-    block: Block, name: str, names: Names | None = None, bindings: Bindings | None = None
-) -> Resolved:
-    """The string value of ``block``'s attribute ``name``, or why it is unknown.
-
-    Without ``names`` every variable and local is unknown: what the attribute says on its own.
-    """
-    attribute_ = block.attribute(name)
-    if attribute_ is None:
-        return Resolved(None, "", f"the block sets no `{name}`")
-    value = evaluate(attribute_.value, names or NoNames(), bindings)
-    text = attribute_.expression_text
-    if isinstance(value, str):
-        return Resolved(value, text)
-    if isinstance(value, Unknown):
-        return Resolved(None, text, f"{name} is `{text}`: {value.reason}")
-    converted = to_string(value)
-    if isinstance(converted, str):
-        return Resolved(converted, text)
-    return Resolved(None, text, f"{name} is `{text}`: {converted.reason}")

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from iam_prune.fixes.evaluation.mentions import sub_runs
 from iam_prune.terraform import scan
 from iam_prune.terraform.moduleconfig import is_override_file
-from iam_prune.terraform.references import declarations, directory_of
+from iam_prune.terraform.references import declarations
 from iam_prune.terraform.reparse import differing
 from iam_prune.terraform.syntax import ParsedFile
 
@@ -94,7 +94,3 @@ def followable(paths: frozenset[str]) -> bool:
     variables file (or a file a function reads) changes values no unit's text shows; both are
     evaluated whole."""
     return all(scan.is_config_file(p) and not is_override_file(p) for p in paths)
-
-
-def directories_of(paths: frozenset[str]) -> set[str]:
-    return {directory_of(p) for p in paths}
