@@ -163,6 +163,14 @@ def _run(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = arguments.parser().parse_args(argv)
+    if args.command == "publish":  # its annotations are commands: it stops the rest itself
+        return _guarded(args)
+    with actions.commands_off():
+        return _guarded(args)
+
+
+def _guarded(args: argparse.Namespace) -> int:
+    """:func:`_run`, with every failure ending in a report that says so (exit 2)."""
     try:
         return _run(args)
     except ConfigError as error:

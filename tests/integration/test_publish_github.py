@@ -480,5 +480,9 @@ def test_when_github_fails_annotations_and_outputs_still_go_out(
     assert publish(tmp_path, scenario.report(scenario.alice())) == 2
     out, err = capsys.readouterr()
     assert "HTTP 502" in err and waits == []  # a POST is not sent twice
-    assert out.startswith("::error file=infra/users.tf,line=5,")
+    # Commands stopped for what publish prints, resumed for its annotations only.
+    stop, resume, first, *_ = out.splitlines()
+    token = stop.removeprefix("::stop-commands::")
+    assert len(token) == 32 and resume == f"::{token}::"
+    assert first.startswith("::error file=infra/users.tf,line=5,")
     assert "comment-url=\n" in outputs.read_text()

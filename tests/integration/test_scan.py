@@ -404,6 +404,39 @@ def test_in_github_actions_the_summary_and_outputs_are_written(
     }
 
 
+def test_in_github_actions_no_text_from_aws_or_code_is_read_as_a_workflow_command(
+    repo: Path,
+    seed_account: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """The runner takes any output line starting with ``::`` as a command; a tag value is
+    set by whoever may tag a user, and the terminal report shows it."""
+    forged = "::error::Your AWS account is compromised: rotate every key at evil.example"
+    seed_account(
+        {
+            "users": [
+                {"name": "ci", "created_days_ago": 100, "tags": {"iam-prune:exempt": forged}},
+                {"name": "old", "created_days_ago": 100},
+            ]
+        }
+    )
+    infra = repo / "infra"
+    infra.mkdir()
+    (infra / "u.tf").write_text('resource "aws_iam_user" "ci" {\n  name = "ci"\n}\n')
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    monkeypatch.setenv("GITHUB_OUTPUT", str(repo / "output"))
+
+    main(["scan", "--terraform-dir", str(infra), "--no-cache"])
+
+    lines = capsys.readouterr().out.splitlines()
+    stop = re.fullmatch(r"::stop-commands::([0-9a-f]{32})", lines[0])
+    assert stop is not None, lines[:2]
+    assert lines[-1] == f"::{stop.group(1)}::"
+    inside = "\n".join(lines[1:-1])
+    assert "::error::Your AWS account" in inside  # shown, as text the runner does not run
+
+
 def _pet_tree(repo: Path) -> Path:
     infra = repo / "infra"
     infra.mkdir()

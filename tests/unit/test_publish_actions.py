@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from iam_prune.publish import actions
 
 
@@ -65,3 +67,21 @@ def test_run_info_links_to_the_run_only_inside_actions() -> None:
     assert run_info({**env, "GITHUB_RUN_ID": ""}) is not None
     assert run_info({**env, "GITHUB_RUN_ID": ""}).url is None  # type: ignore[union-attr]
     assert run_info({k: v for k, v in env.items() if k != "GITHUB_ACTIONS"}) is None
+
+
+def test_commands_are_stopped_with_a_new_token_each_time_in_actions_only(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with actions.commands_off({}):
+        print("::error::outside Actions nothing is added")
+    assert capsys.readouterr().out == "::error::outside Actions nothing is added\n"
+
+    tokens = []
+    for _ in range(2):
+        with actions.commands_off({"GITHUB_ACTIONS": "true"}):
+            print("::add-mask::secret")
+        stop, text, resume = capsys.readouterr().out.splitlines()
+        token = stop.removeprefix("::stop-commands::")
+        assert text == "::add-mask::secret" and resume == f"::{token}::"
+        tokens.append(token)
+    assert len(set(tokens)) == 2 and all(len(t) == 32 for t in tokens)

@@ -6,9 +6,11 @@ Both are plain files whose paths Actions puts in the environment. The summary is
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
-from collections.abc import Mapping
+import sys
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 
 from iam_prune.model import RunInfo
@@ -20,6 +22,35 @@ SUMMARY_BUDGET = SUMMARY_LIMIT - 1
 
 def in_actions(env: Mapping[str, str] = os.environ) -> bool:
     return env.get("GITHUB_ACTIONS") == "true"
+
+
+@contextlib.contextmanager
+def commands_off(env: Mapping[str, str] = os.environ) -> Iterator[None]:
+    """In Actions, no line printed inside is read as a workflow command.
+
+    The runner takes any line of a step's output that starts with ``::`` as a command
+    (``::error``, ``::add-mask::``, ``::stop-commands::``...), and what iam-prune prints
+    carries text it does not write: tag values, file paths, reasons quoting Terraform. Anyone
+    who can tag an IAM user could otherwise raise annotations or mask the log. Commands are
+    stopped with a token nobody can guess and resumed after; outside Actions this does
+    nothing."""
+    if not in_actions(env):
+        yield
+        return
+    token = secrets.token_hex(16)
+    _flush()
+    print(f"::stop-commands::{token}", flush=True)
+    try:
+        yield
+    finally:
+        _flush()
+        print(f"::{token}::", flush=True)
+
+
+def _flush() -> None:
+    """Both streams out before the switch: the runner reads them as one log."""
+    for stream in (sys.stdout, sys.stderr):
+        stream.flush()
 
 
 def run_info(env: Mapping[str, str] = os.environ) -> RunInfo | None:

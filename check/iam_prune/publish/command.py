@@ -73,13 +73,23 @@ def add_parser(
 
 
 def main(args: argparse.Namespace, env: Mapping[str, str] = os.environ) -> int:
+    """Publish, then (in Actions) the annotations: the only workflow commands iam-prune
+    means to give, printed after every other line is out with commands stopped."""
+    with actions.commands_off(env):
+        code, annotations = _publish(args, env)
+    for line in annotations:
+        print(line)
+    return code
+
+
+def _publish(args: argparse.Namespace, env: Mapping[str, str]) -> tuple[int, list[str]]:
     try:
         report = load_report(args.report)
         context = github_context.from_env(env)
         client = github_context.client(env, args.github_token_env)
     except (ReportFileError, github_context.ContextError) as error:
         print(f"iam-prune: error: {error}", file=sys.stderr)
-        return EXIT_ERROR
+        return EXIT_ERROR, []
     client.dry_run = args.dry_run
     code = EXIT_OK
     try:
@@ -99,12 +109,12 @@ def main(args: argparse.Namespace, env: Mapping[str, str] = os.environ) -> int:
     except GitHubError as error:
         print(f"iam-prune: error: GitHub: {error}", file=sys.stderr)
         outcome, code = Outcome(), EXIT_ERROR
-    _tell(outcome, report, env)  # annotations need no API: they go out whatever GitHub said
-    return code
+    # Annotations need no API: they go out whatever GitHub said.
+    return code, _tell(outcome, report, env)
 
 
-def _tell(outcome: Outcome, report: Report, env: Mapping[str, str]) -> None:
-    """Warnings, links, and in Actions the annotations and the step's outputs."""
+def _tell(outcome: Outcome, report: Report, env: Mapping[str, str]) -> list[str]:
+    """Warnings, links, and in Actions the step's outputs; the annotations to print."""
     in_actions = actions.in_actions(env)
     if not in_actions:  # in Actions they are annotations, counted with the rest below
         for warning in outcome.warnings:
@@ -115,9 +125,9 @@ def _tell(outcome: Outcome, report: Report, env: Mapping[str, str]) -> None:
         print(f"suggestions: {outcome.review_comments} in one review", file=sys.stderr)
     if outcome.issue_url:
         print(f"tracking issue: {outcome.issue_url}", file=sys.stderr)
-    if in_actions:
-        for line in annotation_lines(report, outcome.touched, outcome.warnings):
-            print(line)
-        actions.write_outputs(
-            {"comment-url": outcome.comment_url or "", "issue-url": outcome.issue_url or ""}, env
-        )
+    if not in_actions:
+        return []
+    actions.write_outputs(
+        {"comment-url": outcome.comment_url or "", "issue-url": outcome.issue_url or ""}, env
+    )
+    return annotation_lines(report, outcome.touched, outcome.warnings)
