@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import shutil
+import subprocess
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -454,3 +456,37 @@ def test_progress_stays_quiet_in_ci_and_off_a_terminal(
     monkeypatch.delenv("CI")
     main(["scan", "--terraform-dir", str(tree)])
     assert "waiting for the credential report" in capsys.readouterr().err
+
+
+@pytest.mark.skipif(shutil.which("aws") is None, reason="the AWS CLI is not installed here")
+def test_the_delete_commands_run_as_printed_with_the_aws_cli(seed_account: Any, tree: Path) -> None:
+    """IAM allows names that start with ``-``; the commands must still be what the AWS CLI
+    parses, run in the order printed, until the user is gone (from the emulator)."""
+    seed_account(
+        {
+            "users": [
+                {
+                    "name": "-old",
+                    "created_days_ago": 300,
+                    "password": {},
+                    "groups": ["-ops"],
+                    "inline_policies": {
+                        "-p": {
+                            "Version": "2012-10-17",
+                            "Statement": [
+                                {"Effect": "Allow", "Action": "s3:List*", "Resource": "*"}
+                            ],
+                        }
+                    },
+                }
+            ],
+            "groups": [{"name": "-ops"}],
+        }
+    )
+    (finding,) = [f for f in _scan(tree).findings if f.user == "-old"]
+    assert finding.status.value == "delete-unmanaged" and finding.remediation is not None
+    for line in finding.remediation.commands:
+        done = subprocess.run(["bash", "-c", line], capture_output=True, text=True, check=False)
+        assert done.returncode == 0, f"{line}: {done.stderr}"
+    names = [u["UserName"] for u in boto3.client("iam").list_users()["Users"]]
+    assert "-old" not in names

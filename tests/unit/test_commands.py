@@ -132,6 +132,26 @@ def test_without_details_the_gap_is_said_and_the_user_still_deleted_last() -> No
     assert lines[-1] == "aws iam delete-user --user-name alice"
 
 
+def options(line: str) -> dict[str, str]:
+    """A command's options as the shell and then the AWS CLI's parser read them: ``--flag
+    value``, where a value that starts with ``-`` would be read as another flag, or
+    ``--flag=value``."""
+    argv = shlex.split(line)
+    assert argv[:2] == ["aws", "iam"]
+    found: dict[str, str] = {}
+    rest = argv[3:]
+    while rest:
+        flag, *rest = rest
+        assert flag.startswith("--"), line
+        if "=" in flag:
+            flag, value = flag.split("=", 1)
+        else:
+            value, *rest = rest
+            assert not value.startswith("-"), f"the CLI reads {flag} without its value: {line}"
+        found[flag] = value
+    return found
+
+
 @pytest.mark.parametrize(
     "name",
     ["a b", "o'brien", 'say "hi"', "$(rm -rf /)", "a;b", "back`tick`", "new\nline", "-dash"],
@@ -142,14 +162,23 @@ def test_names_are_shell_quoted(name: str) -> None:
     )
     lines = delete_commands(user(name, details=details))
     for line in lines:
-        argv = shlex.split(line)
-        assert argv[argv.index("--user-name") + 1] == name
-    key_line = shlex.split(lines[1])
-    assert key_line[key_line.index("--access-key-id") + 1] == "AKIA 1"
-    group_line = shlex.split(next(line for line in lines if "remove-user-from-group" in line))
-    assert group_line[-1] == "g'1"
-    policy_line = shlex.split(next(line for line in lines if "delete-user-policy" in line))
-    assert policy_line[-1] == "p;1"
+        assert options(line)["--user-name"] == name
+    assert options(lines[1])["--access-key-id"] == "AKIA 1"
+    group_line = next(line for line in lines if "remove-user-from-group" in line)
+    assert options(group_line)["--group-name"] == "g'1"
+    policy_line = next(line for line in lines if "delete-user-policy" in line)
+    assert options(policy_line)["--policy-name"] == "p;1"
+
+
+def test_a_value_starting_with_a_dash_is_joined_to_its_flag() -> None:
+    """IAM allows ``-old`` as a user, group or policy name; ``--user-name -old`` makes the AWS
+    CLI stop with "expected one argument"."""
+    details = UserDetails(groups=("-ops",), inline_policies=("-p",))
+    lines = delete_commands(user("-old", details=details))
+    assert lines[-1] == "aws iam delete-user --user-name=-old"
+    assert "aws iam remove-user-from-group --user-name=-old --group-name=-ops" in lines
+    assert "aws iam delete-user-policy --user-name=-old --policy-name=-p" in lines
+    assert delete_commands(user("alice"))[-1] == "aws iam delete-user --user-name alice"
 
 
 # --------------------------------------------------------------------------- properties
@@ -172,12 +201,13 @@ def test_always_ends_with_delete_user_and_round_trips_through_shlex(
         access_key_ids=tuple(key_ids), groups=tuple(groups), unknown=tuple(unknown)
     )
     lines = delete_commands(user(name, has_password=has_password, details=details))
-    assert shlex.split(lines[-1]) == ["aws", "iam", "delete-user", "--user-name", name]
+    assert shlex.split(lines[-1])[:3] == ["aws", "iam", "delete-user"]
+    assert options(lines[-1]) == {"--user-name": name}
     assert sum(line.startswith("#") for line in lines) == len(unknown)
-    commands = [shlex.split(line) for line in lines if not line.startswith("#")]
-    assert all(argv[argv.index("--user-name") + 1] == name for argv in commands)
-    assert [argv[2] for argv in commands].count("delete-login-profile") == int(has_password)
-    key_args = [argv[-1] for argv in commands if argv[2] == "delete-access-key"]
-    assert key_args == key_ids
-    group_args = [argv[-1] for argv in commands if argv[2] == "remove-user-from-group"]
-    assert group_args == groups
+    commands = [line for line in lines if not line.startswith("#")]
+    assert all(options(line)["--user-name"] == name for line in commands)
+    verbs = [shlex.split(line)[2] for line in commands]
+    assert verbs.count("delete-login-profile") == int(has_password)
+    parsed = [(verb, options(line)) for verb, line in zip(verbs, commands, strict=True)]
+    assert [o["--access-key-id"] for verb, o in parsed if verb == "delete-access-key"] == key_ids
+    assert [o["--group-name"] for verb, o in parsed if verb == "remove-user-from-group"] == groups

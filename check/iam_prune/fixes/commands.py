@@ -20,7 +20,7 @@ def delete_commands(user: LiveUser) -> tuple[str, ...]:
     A credential kind that could not be listed becomes a comment line, so that the person
     running them sees the gap instead of a DeleteConflict.
     """
-    name = quote(user.name)
+    name = _option("--user-name", user.name)
     details = user.details
     lines: list[str] = []
     if details is not None:
@@ -28,44 +28,43 @@ def delete_commands(user: LiveUser) -> tuple[str, ...]:
             f"# could not list {kind}: check them before deleting" for kind in details.unknown
         )
     if user.has_password:
-        lines.append(f"aws iam delete-login-profile --user-name {name}")
+        lines.append(f"aws iam delete-login-profile {name}")
     if details is None:
         lines.append(
             "# details were not read: list keys, certificates, MFA, policies and groups first"
         )
-        lines.append(f"aws iam delete-user --user-name {name}")
+        lines.append(f"aws iam delete-user {name}")
         return tuple(lines)
     for key_id in details.access_key_ids:
-        lines.append(
-            f"aws iam delete-access-key --user-name {name} --access-key-id {quote(key_id)}"
-        )
+        lines.append(f"aws iam delete-access-key {name} {_option('--access-key-id', key_id)}")
     for cert in details.signing_certificates:
-        lines.append(
-            f"aws iam delete-signing-certificate --user-name {name} "
-            f"--certificate-id {quote(cert.certificate_id)}"
-        )
+        certificate = _option("--certificate-id", cert.certificate_id)
+        lines.append(f"aws iam delete-signing-certificate {name} {certificate}")
     for key_id in details.ssh_public_key_ids:
-        lines.append(
-            f"aws iam delete-ssh-public-key --user-name {name} --ssh-public-key-id {quote(key_id)}"
-        )
+        ssh_key = _option("--ssh-public-key-id", key_id)
+        lines.append(f"aws iam delete-ssh-public-key {name} {ssh_key}")
     for cred_id in details.service_credential_ids:
-        lines.append(
-            f"aws iam delete-service-specific-credential --user-name {name} "
-            f"--service-specific-credential-id {quote(cred_id)}"
-        )
+        credential = _option("--service-specific-credential-id", cred_id)
+        lines.append(f"aws iam delete-service-specific-credential {name} {credential}")
     for serial in details.mfa_devices:
-        lines.append(
-            f"aws iam deactivate-mfa-device --user-name {name} --serial-number {quote(serial)}"
-        )
+        device = _option("--serial-number", serial)
+        lines.append(f"aws iam deactivate-mfa-device {name} {device}")
         if ":mfa/" in serial:  # a virtual device (hardware serials are not ARNs)
-            lines.append(f"aws iam delete-virtual-mfa-device --serial-number {quote(serial)}")
+            lines.append(f"aws iam delete-virtual-mfa-device {device}")
     for policy in details.inline_policies:
-        lines.append(f"aws iam delete-user-policy --user-name {name} --policy-name {quote(policy)}")
+        lines.append(f"aws iam delete-user-policy {name} {_option('--policy-name', policy)}")
     for arn in details.attached_policy_arns:
-        lines.append(f"aws iam detach-user-policy --user-name {name} --policy-arn {quote(arn)}")
+        lines.append(f"aws iam detach-user-policy {name} {_option('--policy-arn', arn)}")
     for group in details.groups:
-        lines.append(
-            f"aws iam remove-user-from-group --user-name {name} --group-name {quote(group)}"
-        )
-    lines.append(f"aws iam delete-user --user-name {name}")
+        lines.append(f"aws iam remove-user-from-group {name} {_option('--group-name', group)}")
+    lines.append(f"aws iam delete-user {name}")
     return tuple(lines)
+
+
+def _option(flag: str, value: str) -> str:
+    """``flag value`` as the AWS CLI reads it, the value quoted for the shell.
+
+    IAM names may start with ``-`` (``[\\w+=,.@-]+``), and the CLI's parser reads
+    ``--user-name -old`` as a flag without its value followed by another flag:
+    ``--user-name=-old`` is one argument."""
+    return f"{flag}={quote(value)}" if value.startswith("-") else f"{flag} {quote(value)}"
