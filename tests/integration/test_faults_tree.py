@@ -257,6 +257,28 @@ def test_binary_and_misshapen_files_are_errors_with_their_path(
     assert status(report, "ghost") == ghost
 
 
+@pytest.mark.parametrize(
+    ("name", "shown"),
+    [(b"caf\xe9.tf", "infra/caf\\xe9.tf"), (b"caf\xe9/ghost.tf", "infra/caf\\xe9/ghost.tf")],
+)
+def test_a_file_name_that_is_not_utf8_is_an_error_and_every_report_is_written(
+    infra: Path, name: bytes, shown: str
+) -> None:
+    """Linux and git allow any bytes in a name; no UTF-8 report can hold them. The file is an
+    error under its escaped name, its users held for review, and the rest of the run stands."""
+    path = infra / os.fsdecode(name)  # the bytes as surrogates, as os.walk lists them
+    path.parent.mkdir(exist_ok=True)
+    path.write_bytes(GHOST.encode())
+    outputs = ["--json", "r.json", "--junit", "r.xml", "--markdown", "r.md", "--sarif", "r.sarif"]
+    assert main(["scan", "--terraform-dir", str(infra), *outputs]) == 2
+    report = report_of(infra.parent)
+    (error,) = [e for e in report["errors"] if e.get("file") == shown]
+    assert "not UTF-8" in error["message"]
+    assert status(report, "ghost") == "needs-review"
+    assert status(report, "bob") == "remove-from-code"  # what is still sound is kept
+    assert all((infra.parent / f).stat().st_size for f in ("r.xml", "r.md", "r.sarif"))
+
+
 def _no_permission(folder: Path) -> str:
     if os.geteuid() == 0:
         pytest.skip("root lists any folder whatever its mode; the name-too-long case covers root")

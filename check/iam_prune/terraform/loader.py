@@ -210,6 +210,8 @@ class _Tree:
         except OSError as error:
             what = "the symbolic link" if path.is_symlink() else "the file"
             return _Text("", _error(rel, f"cannot read {what}: {error.strerror or error}"))
+        if _shown(str(path)) != str(path):
+            return _Text(raw.decode("utf-8", errors="replace"), _error(rel, _NAME_NOT_UTF8))
         try:
             text = raw.decode("utf-8")  # universal newlines off: spans index the text as is
         except UnicodeDecodeError as error:
@@ -365,8 +367,25 @@ class _Tree:
         # A directory outside the repository still counts for the findings; its files keep
         # their absolute paths, and patches for them are for reading rather than `git apply`.
         if path.is_relative_to(self.root):
-            return path.relative_to(self.root).as_posix() or "."
-        return path.as_posix()
+            return _shown(path.relative_to(self.root).as_posix() or ".")
+        return _shown(path.as_posix())
+
+
+_NAME_NOT_UTF8 = (
+    "the file's name (or its folder's) is not UTF-8: iam-prune cannot name it in a report or a "
+    "patch, so it is not read as Terraform (the name is shown with its bytes escaped); rename it"
+)
+
+
+def _shown(path: str) -> str:
+    """``path`` as reports can hold it: a name that is not UTF-8 (legal on Linux, and in git)
+    reaches Python with its bytes as surrogates, which no UTF-8 output can write; they are
+    shown as ``\\xe9`` escapes."""
+    try:
+        path.encode("utf-8")
+    except UnicodeEncodeError:
+        return path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return path
 
 
 def _unresolved(declarations: Sequence[Declaration], had_state: bool) -> list[ReportError]:
