@@ -159,7 +159,30 @@ def test_past_the_budget_rows_are_counted_not_dropped_silently() -> None:
     body = markdown.render(scaled_report(2000))
     shown = len(table_rows(body))
     assert 400 < shown < 2000
-    assert f"_{2000 - shown:,} more users to act on did not fit: see the JSON report._" in body
+    left = f"_{2000 - shown:,} more users to act on or review did not fit: see the JSON report._"
+    assert left in body  # one of them needs review: the table says so, as its title does
+    assert body.rstrip().endswith("<sub>iam-prune 0.1.0</sub>")
+
+
+def test_the_table_says_review_only_when_it_holds_users_to_review() -> None:
+    """The verdict counts users to act on; a table that also lists users held for review
+    must not call all of them that."""
+    mixed = markdown.render(report([removal("bob"), needs_review("dave")]))
+    assert "❌ **1 user to act on**" in mixed and "### To act on or review" in mixed
+    acting = markdown.render(report([removal("bob"), unmanaged("carol")]))
+    assert "### To act on\n" in acting and "or review" not in acting
+
+
+def test_a_table_that_fills_the_page_leaves_a_line_for_each_part_after_it() -> None:
+    """Thousands of rows fill the budget; the details and the exempt users after the table
+    are each still counted in a line, never dropped without a word."""
+    waiting = [simple(f"kept{i:04d}", Status.EXEMPT, "a reason " * 8) for i in range(900)]
+    reviews = [needs_review(f"review{i:04d}-" + "x" * 40) for i in range(3000)]
+    body = markdown.render(report([removal("bob"), *reviews, *waiting]))
+    assert within_cap(body)
+    assert re.search(r"_[\d,]+ more users to act on or review did not fit", body)
+    assert re.search(r"_Details of [\d,]+ more users did not fit: see the JSON report", body)
+    assert "_900 exempt or in-grace users not shown: see the JSON report._" in body
     assert body.rstrip().endswith("<sub>iam-prune 0.1.0</sub>")
 
 

@@ -43,9 +43,11 @@ class Page:
         *,
         separator: str = "\n",
         limit: int | None = None,
+        at_least: int = 0,
     ) -> int:
         """The title and as many ``items`` as fit (within ``limit`` bytes, if given), then
-        ``rest(n)`` for the ``n`` left out; returns how many were shown."""
+        ``rest(n)`` for the ``n`` left out; returns how many were shown. Nothing is added
+        when fewer than ``at_least`` fit (a table's header means nothing without a row)."""
         if not items:
             return 0
         room = self.room() - (2 if self.blocks else 0)
@@ -61,7 +63,7 @@ class Page:
             parts.append(item)
             used += cost
         shown = len(parts) - 1
-        if shown == 0 and used > room:
+        if (shown == 0 and used > room) or shown < at_least:
             return 0
         if shown < len(items):
             parts.append(rest(len(items) - shown))

@@ -8,9 +8,9 @@ needs it, and each part takes only what the parts before it left:
    a clean run is that one line;
 2. the errors, which say why a run is incomplete (file:line or account), and the notes, the
    caveats that hold although the results stand; each at most a quarter of the budget;
-3. every user to act on in a compact table, one row each (user, account, status, file:line,
-   what ``terraform plan`` will destroy): 400 rows take about 40 KB; past the budget, as many
-   rows as fit and the count of the rest;
+3. every user to act on (or review) in a compact table, one row each (user, account, status,
+   file:line, what ``terraform plan`` will destroy): 400 rows take about 40 KB; past the
+   budget, as many rows as fit and the count of the rest (each part keeps room for that line);
 4. the details (reasons, diffs, commands) in the table's order until the budget is spent; a
    diff that does not fit is left out, and one line says where the whole patch is;
 5. the exempt and grace users, least urgent.
@@ -71,33 +71,65 @@ def render(
         limit=limit,
     )
     actionable = [row for row in rows if row.finding.status.wants_a_person]
-    several = len(report.accounts) > 1
-    if actionable:
-        legend = (
-            f"{TOUCHED} = in a file this pull request changes.\n\n"
-            if any(row.touched for row in actionable)
-            else ""
-        )
-        columns = ["user", *(["account"] if several else []), "status", "declared at", "change"]
-        page.add_items(
-            f"### To act on\n\n{legend}| {' | '.join(columns)} |\n|{' --- |' * len(columns)}",
-            [_table_row(row, several) for row in actionable],
-            lambda n: f"\n_{plural(n, 'more user')} to act on did not fit: see the JSON report._",
-            separator="\n",
-        )
-        _add_details(page, report, actionable, several)
     waiting = [row for row in rows if row.finding.status in _WAITING]
+    # Each later part keeps room for the line that says what of it did not fit, so a part
+    # that fills the page cannot make the ones after it vanish without a word.
+    waiting_gone = _waiting_left_out(len(waiting)) if waiting else ""
+    page.reserved += _room_for(waiting_gone)
+    if actionable:
+        _add_actionable(page, report, actionable, len(report.accounts) > 1)
+    page.reserved -= _room_for(waiting_gone)
     if waiting:
+        several = len(report.accounts) > 1
         columns = ["user", *(["account"] if several else []), "status", "reason"]
-        page.add_items(
+        shown = page.add_items(
             f"### Exempt or in grace\n\n| {' | '.join(columns)} |\n|{' --- |' * len(columns)}",
             [_waiting_row(row, several) for row in waiting],
             lambda n: f"\n_{plural(n, 'more user')} not shown: see the JSON report._",
             separator="\n",
+            at_least=1,
         )
+        if not shown:
+            page.add(waiting_gone)
     page.reserved = 0
     page.add(footer)
     return page.text()
+
+
+def _add_actionable(page: Page, report: Report, rows: Sequence[_Row], several: bool) -> None:
+    """The table of users to act on (or review), then their details; the table keeps room
+    for the line that says the details did not fit."""
+    review = any(not row.finding.status.is_failure for row in rows)
+    what = "to act on or review" if review else "to act on"
+    legend = (
+        f"{TOUCHED} = in a file this pull request changes.\n\n"
+        if any(row.touched for row in rows)
+        else ""
+    )
+    columns = ["user", *(["account"] if several else []), "status", "declared at", "change"]
+    details_gone = _room_for(_left_out(report, len(rows), patched=True))
+    page.reserved += details_gone
+    shown = page.add_items(
+        f"### {what.capitalize()}\n\n{legend}| {' | '.join(columns)} |\n|{' --- |' * len(columns)}",
+        [_table_row(row, several) for row in rows],
+        lambda n: f"\n_{plural(n, 'more user')} {what} did not fit: see the JSON report._",
+        separator="\n",
+        at_least=1,
+    )
+    page.reserved -= details_gone
+    if not shown:  # the errors and notes took the page: the count, and where the rest is
+        page.add(f"_{plural(len(rows), 'user')} {what} did not fit: see the JSON report._")
+        return
+    _add_details(page, report, rows, several)
+
+
+def _waiting_left_out(count: int) -> str:
+    return f"_{plural(count, 'exempt or in-grace user')} not shown: see the JSON report._"
+
+
+def _room_for(block: str) -> int:
+    """What adding ``block`` to a page takes: its bytes and the blank line before it."""
+    return size(block) + 2
 
 
 # --------------------------------------------------------------------------- what is shown
