@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from report_builders import (
     ACCOUNT,
     OTHER_ACCOUNT,
+    declaration,
     full_report,
     huge_report,
     incomplete_report,
@@ -261,3 +262,38 @@ def test_passing_users_are_counted_before_any_diff_is_cut() -> None:
     names = [c.get("name") for c in root.iter("testcase")]
     assert names == ["gone0", "gone1", "gone2", "1,500 users grace", "500 users in-use"]
     assert "counted, not listed" in (root.findtext("testsuite/system-out") or "")
+
+
+def test_a_note_of_the_whole_run_is_written_once_not_per_account() -> None:
+    """Forty accounts each carrying the run's notes pushed the diffs out of the file."""
+    run_note = Note("module `git::https://example.com/iam.git`: IAM users it creates are not seen")
+    own = Note("alias read failed", account_id=OTHER_ACCOUNT)
+    root = parse(replace(two_account_report(), notes=(run_note, own)))
+    outs = [s.findtext("system-out") or "" for s in root.iter("testsuite")]
+    assert sum(run_note.message in out for out in outs) == 1
+    assert run_note.message in outs[0]
+    assert own.message in outs[1] and own.message not in outs[0]
+
+
+def test_a_file_too_large_even_without_diffs_says_it_is_over_the_cap() -> None:
+    many = report(
+        [
+            removal(f"user{i:04d}", line=10 + i, patch=patch_for(f"user{i:04d}", line=10 + i))
+            for i in range(400)
+        ]
+    )
+    xml = junit.render(many)
+    assert len(xml.encode()) > junit.MAX_BYTES  # 400 cases cannot fit: never cut, never dropped
+    (out,) = [s.findtext("system-out") for s in ET.fromstring(xml).iter("testsuite")]
+    assert out is not None and "still over 65,535 bytes" in out
+    assert "to keep this file under" not in out
+
+    fitting = junit.render(report([removal(f"u{i}", patch=patch_for(f"u{i}")) for i in range(60)]))
+    assert len(fitting.encode()) <= junit.MAX_BYTES and "still over" not in fitting
+
+
+def test_a_path_with_a_newline_or_tab_reads_back_as_written() -> None:
+    path = "infra/new\nline/tab\there.tf"
+    finding = replace(removal("bob"), declarations=(declaration("bob", file=path),))
+    (case,) = parse(report([finding])).iter("testcase")
+    assert case.get("file") == path

@@ -5,7 +5,7 @@ as failing tests with the diff (or the CLI commands) as the failure output, and 
 that understand ``file``/``line`` on a test case (mikepenz/action-junit-report, EnricoMi)
 annotate the declaration in the ``.tf`` file. Needs-review and exempt users are both skipped,
 told apart by the message's first word; the suite's ``time`` is how long the account's scan
-really took; notes go to ``system-out``.
+really took; notes go to ``system-out`` (the run's own notes once, in the first suite).
 
 Two rules come from how those readers behave:
 
@@ -21,10 +21,9 @@ Two rules come from how those readers behave:
 
 from __future__ import annotations
 
-import xml.dom.minidom
 import xml.etree.ElementTree as ET
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Final
 from xml.sax.saxutils import escape
 
@@ -38,16 +37,17 @@ ERRORS_SUITE: Final = "iam-prune errors"
 LEFT_OUT_PROPERTY: Final = "iam-prune.outputs-left-out"
 
 
-#: What a failure whose output did not fit says instead (short: it may be said thousands of
-#: times); the suite's ``system-out`` says once how many and why.
-LEFT_OUT: Final = "left out to fit the size limit: see the combined patch or the JSON report"
+#: What a failure whose output did not fit says instead (short: it is said once per such
+#: failure, hundreds of times); the suite's ``system-out`` says once how many and why.
+LEFT_OUT: Final = "left out to fit: see --patch or the JSON report"
 
 
 def render(report: Report, *, max_bytes: int = MAX_BYTES) -> str:
     """The report as JUnit XML, no larger than ``max_bytes`` in UTF-8 whenever that is possible.
 
-    If even no failure outputs do not fit (tens of thousands of users), the smallest complete
-    document is returned: a reader rejecting it is better than one misreading it.
+    If the cases alone do not fit (failures and errors are always listed, about 260 bytes
+    each: some 250 of them), the smallest complete document is returned and its suites say it
+    is over: a reader rejecting it is better than one misreading it.
     """
     # Whole failure outputs matter more than a case for every user that passes: count the
     # passing users, then the skipped ones, before any output is left out.
@@ -61,6 +61,8 @@ def render(report: Report, *, max_bytes: int = MAX_BYTES) -> str:
     while _size(xml) > max_bytes and shown:  # the cost estimate was short: give back the last
         shown = shown[:-1]
         xml = document.xml(shown)
+    if _size(xml) > max_bytes:
+        xml = replace(document, over=True).xml(shown)
     return xml
 
 
@@ -76,6 +78,8 @@ class _Document:
     max_bytes: int
     #: Statuses whose users are counted per account rather than listed one case each.
     counted: frozenset[Status] = frozenset()
+    #: Over ``max_bytes`` even with every output left out: the suites say so.
+    over: bool = False
 
     @property
     def outputs(self) -> list[tuple[int, str]]:
@@ -109,8 +113,8 @@ class _Document:
         totals = {"disabled": 0, "errors": 0, "failures": 0, "tests": 0}
         seconds = 0.0
         position = 0
-        for account in self.report.accounts:
-            suite, position = self._account_suite(account, position, shown)
+        for number, account in enumerate(self.report.accounts):
+            suite, position = self._account_suite(account, position, shown, first=number == 0)
             root.append(suite)
         if self.report.errors or (self.report.notes and not self.report.accounts):
             root.append(_errors_suite(self.report))
@@ -121,12 +125,14 @@ class _Document:
         for key, value in totals.items():
             root.set(key, str(value))
         root.set("time", f"{seconds:.3f}")
-        text = ET.tostring(root, encoding="unicode")
-        pretty: str = xml.dom.minidom.parseString(text.encode("utf-8")).toprettyxml(indent="\t")
-        return pretty
+        # ElementTree writes a newline or tab in an attribute (a file path may hold one) as a
+        # character reference; minidom's pretty printer wrote it raw, and every XML parser
+        # reads a raw one back as a space: the file named in the report did not exist.
+        ET.indent(root, space="\t")
+        return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(root, encoding="unicode")
 
     def _account_suite(
-        self, account: AccountResult, position: int, shown: Collection[int]
+        self, account: AccountResult, position: int, shown: Collection[int], *, first: bool
     ) -> tuple[ET.Element, int]:
         classname = _xml_text(f"iam-prune.{account.account_id}")
         cases = []
@@ -143,7 +149,13 @@ class _Document:
             cases.append(self._finding_case(finding, classname, whole))
             position += 1
         cases += [_tally_case(status, count, classname) for status, count in tally.items()]
-        notes = [n for n in self.report.notes if n.account_id in (None, account.account_id)]
+        # A note of the whole run (no account) is said once, in the first suite: repeated in
+        # every account's suite it took the room of diffs.
+        notes = [
+            n
+            for n in self.report.notes
+            if n.account_id == account.account_id or (n.account_id is None and first)
+        ]
         stdout = [f"note: {_note_text(n)}" for n in notes]
         if tally:
             stdout.append(
@@ -151,10 +163,14 @@ class _Document:
                 f" to keep this file under {self.max_bytes:,} bytes: the JSON report lists them"
             )
         if left_out:
+            outputs = f"{left_out} failure output{'s' if left_out != 1 else ''} left out"
             stdout.append(
-                f"{left_out} failure output{'s' if left_out != 1 else ''} left out to keep this"
-                f" file under {self.max_bytes:,} bytes: the combined patch (--patch) and the JSON"
-                " report hold them"
+                f"{outputs} to keep this file under {self.max_bytes:,} bytes: the combined"
+                " patch (--patch) and the JSON report hold them"
+                if not self.over
+                else f"{outputs}, and this file is still over {self.max_bytes:,} bytes (one"
+                " case per failure); the combined patch (--patch) and the JSON report hold"
+                " them"
             )
         suite = TestSuite(
             _xml_text(f"iam-prune {account.account_id}"),
@@ -213,7 +229,7 @@ def _tally_case(status: Status, count: int, classname: str) -> Any:
 
 def _errors_suite(report: Report) -> ET.Element:
     """One case in error per report error, so each is annotated where it happened and the run
-    cannot pass; the notes that concern no account are its ``system-out``."""
+    cannot pass; with no account suite, the notes of the run are its ``system-out``."""
     cases = [_error_case(number, error) for number, error in enumerate(report.errors, start=1)]
     notes = [f"note: {_note_text(n)}" for n in report.notes if not report.accounts]
     suite = TestSuite(
