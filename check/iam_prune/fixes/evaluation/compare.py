@@ -116,7 +116,12 @@ def differing(before: Sequence[Tree], after: Sequence[Tree]) -> set[str]:
 
 
 def _shifted(old: Facts, new: Facts) -> bool:
-    """Whether both versions know the element that makes the instance, and it differs."""
+    """Whether both versions know the element that makes the instance, and it differs, for
+    an instance known by its position (``count``). A ``for_each`` instance is its key: when
+    its element changes (a team's member list losing the user), what it is given changes,
+    which is ``changed``, not a shift onto another element."""
+    if isinstance(old.key, str):
+        return False
     was, now = old.fingerprint[-1], new.fingerprint[-1]
     return was is not None and now is not None and was != now
 
