@@ -146,7 +146,10 @@ def _in_block(block: Block, name: str, decl: Declaration, *, here: bool) -> _Fou
         found.texts.append(f"names the user `{name}` in an ARN; change it by hand")
     else:
         feeding = _feeding(block, name, decl)
-        if feeding and block.block_type == "locals":
+        overridden = _default_elements(block, name, decl) if here else []
+        if overridden and all(a.name == "default" for a in feeding):
+            found.edits.extend(removal(span) for span in overridden)
+        elif feeding and block.block_type == "locals":
             found.entries += [(a.span, f"local.{a.name}") for a in feeding]
         elif feeding:
             found.texts.append(_FEEDS.format(name=name))
@@ -175,6 +178,30 @@ def _feeding(block: Block, name: str, decl: Declaration) -> list[Attribute]:
         ):
             found.append(attribute)
     return found
+
+
+def _default_elements(block: Block, name: str, decl: Declaration) -> list[SourceSpan]:
+    """The elements (or map entries) of a variable's literal ``default`` that are the user's
+    name, when the user's key comes from elsewhere: a ``terraform.tfvars`` or ``-var-file``
+    list overriding the default, the common layout. They go with the user, so the default
+    does not bring it back once the file stops setting the variable. Where the default is
+    still read (a module call without that argument), the planner's evaluation of the edited
+    configuration sees what else the edit destroys, and refuses then."""
+    if block.block_type != "variable":
+        return []
+    default = block.attribute("default")
+    if default is None:
+        return []
+    value = default.value
+    if isinstance(value, TupleExpr):
+        spans = [e.span for e in value.elements if _is_literal(e.value, name)]
+        keys = [e.value for e in value.elements if _is_literal(e.value, name)]
+    elif isinstance(value, ObjectExpr):
+        spans = [e.span for e in value.entries if _is_literal(e.key_expr, name)]
+        keys = [e.key_expr for e in value.entries if _is_literal(e.key_expr, name)]
+    else:
+        return []
+    return [] if any(_is_key_of(k, decl) for k in keys) else spans
 
 
 _COLLECTING = ("toset", "tolist", "concat", "distinct", "flatten", "compact", "sort", "keys")

@@ -1,0 +1,5 @@
+users = [
+  "ann",
+  "eli",
+  "gus",
+]

@@ -1,0 +1,1 @@
+users = ["ann", "eli", "fay", "gus"]
