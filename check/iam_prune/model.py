@@ -247,6 +247,17 @@ class UserRead:
 
 
 @dataclass(frozen=True)
+class RemoteOutputRead:
+    """``data.terraform_remote_state.<x>.outputs.<output>`` somewhere in the Terraform read:
+    another root reads a root module's output through its state, which no reference in that
+    root shows. ``output`` is ``None`` when the outputs are read whole (any of them)."""
+
+    output: str | None
+    file: str
+    line: int
+
+
+@dataclass(frozen=True)
 class TerraformModel:
     """Every IAM-user declaration found, and what could not be read.
 
@@ -274,6 +285,8 @@ class TerraformModel:
     files_scanned: int = 0
     files_parsed: int = 0
     user_reads: tuple[UserRead, ...] = ()  # data sources reading a user by its name
+    #: Outputs of some root read through ``terraform_remote_state``, in any file read.
+    remote_output_reads: tuple[RemoteOutputRead, ...] = ()
     #: Calls of modules whose code is not read (registry, git, a folder that is not there, no
     #: literal source): they may create any user.
     opaque_modules: tuple[Note, ...] = ()

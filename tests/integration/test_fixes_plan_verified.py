@@ -38,6 +38,8 @@ KNOWN_GAPS: dict[str, str] = {}
 OUTSIDE: dict[str, str] = {
     "manual-dangling-reference": "it writes a policy on a bucket and a value into a secret "
     "that are managed outside the pattern, which the emulated account does not hold",
+    "root-output-read-through-remote-state": "its second root reads the first one's state "
+    "through terraform_remote_state, which the tier (every root a module of one) does not keep",
 }
 """Patterns that cannot be applied to an empty account, with why."""
 

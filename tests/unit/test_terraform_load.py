@@ -479,3 +479,26 @@ def test_a_module_called_twice_is_two_instances(tmp_path: Path) -> None:
         ("module.y.aws_iam_user.u", "y", 5),
     ]
     assert dict(model.sources).keys() == {"main.tf", "m/main.tf"}
+
+
+def test_outputs_read_through_remote_state_are_found_in_every_file_read(tmp_path: Path) -> None:
+    """Another root's read of an output is joined to nothing by references; the text is
+    searched, in files that declare no user too, by name, index or whole."""
+    app = tmp_path / "app"
+    app.mkdir()
+    (app / "main.tf").write_text(
+        'data "terraform_remote_state" "iam" {\n  backend = "local"\n}\n\n'
+        "locals {\n"
+        "  a = data.terraform_remote_state.iam.outputs.bob_arn\n"
+        '  b = data.terraform_remote_state.iam[0].outputs["carol_arn"]\n'
+        "  c = data.terraform_remote_state.iam.outputs\n"
+        "}\n",
+        encoding="utf-8",
+    )
+    model = load([app], tmp_path)
+    found = {(r.output, r.file, r.line) for r in model.remote_output_reads}
+    assert found == {
+        ("bob_arn", "app/main.tf", 6),
+        ("carol_arn", "app/main.tf", 7),
+        (None, "app/main.tf", 8),
+    }

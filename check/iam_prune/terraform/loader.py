@@ -21,6 +21,7 @@ from iam_prune.terraform import TerraformError, cache, references, scan, withsta
 from iam_prune.terraform.datafiles import DataFiles
 from iam_prune.terraform.instances import root_inputs, tfvars_order
 from iam_prune.terraform.moduleconfig import ModuleConfig, local_calls
+from iam_prune.terraform.remotestate import remote_output_reads
 from iam_prune.terraform.syntax import ParsedFile, ParseError
 from iam_prune.terraform.walk import Walk
 
@@ -87,6 +88,9 @@ def load_model(
         notes=(*walk.notes, *(Note(problem) for problem in tree.parse_notes)),
         opaque_modules=tuple(walk.opaque_modules),
         user_reads=tuple(walk.reads),
+        remote_output_reads=tuple(
+            remote_output_reads((tree.relative(path), text) for path, text in tree.texts.items())
+        ),
         parsed=tree.all_parsed(),
         parse_cache=use_cache,
     )

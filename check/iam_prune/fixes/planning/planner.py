@@ -24,6 +24,7 @@ from iam_prune.fixes.planning.literals import Literals, literals, naming
 from iam_prune.fixes.planning.migrate import migration
 from iam_prune.fixes.planning.notes import destroy_notes, destroys, orphan_note, orphaned_modules
 from iam_prune.fixes.planning.relevant import choose
+from iam_prune.fixes.planning.remotereads import remote_readers
 from iam_prune.fixes.planning.settle import Settled, settle
 from iam_prune.fixes.planning.starts import Start, removal, starts
 from iam_prune.fixes.planning.unlisted import unlisted_notes
@@ -183,7 +184,10 @@ class Planner:
         edits = (*start.edits, *named.with_start(start.edits))
         evaluation = self.evaluation(edits, (decl,))
         settled = settle(evaluation, edits, {decl.address}, allowed)
-        problems = named.problems(settled.edits)
+        problems = [
+            *named.problems(settled.edits),
+            *remote_readers(self.workspace, settled.edits, self.model.remote_output_reads),
+        ]
         if problems:
             settled = replace(settled, problems=(*settled.problems, *problems))
         return _Tried(start, settled)
