@@ -14,15 +14,15 @@ from __future__ import annotations
 import re
 
 from iam_prune.fixes.evaluation.workspace import Workspace
-from iam_prune.terraform.syntax import Attribute, Block, Expr, ForExpr
+from iam_prune.terraform.syntax import Attribute, Block, Expr, ForExpr, GetAttr, Name
 
 
 def filtered_like(workspace: Workspace, directory: str, block: Block, address: str) -> bool:
     """Whether ``block``'s ``for_each`` is the ``for`` that keys resource ``address``, with a
     filter of its own (or none), the variables named as it likes."""
-    mine = _for(block.attribute("for_each"))
+    mine = for_of(workspace, directory, block.attribute("for_each"))
     resource = _resource(workspace, directory, address)
-    theirs = _for(resource.attribute("for_each")) if resource is not None else None
+    theirs = for_of(workspace, directory, resource.attribute("for_each")) if resource else None
     if mine is None or theirs is None or resource is None or block is resource:
         return False
     ours, their = mine[1], theirs[1]
@@ -39,10 +39,34 @@ def filtered_like(workspace: Workspace, directory: str, block: Block, address: s
     )
 
 
-def _for(setting: Attribute | None) -> tuple[Attribute, ForExpr] | None:
-    if setting is None or not isinstance(setting.value, ForExpr):
+def for_of(
+    workspace: Workspace, directory: str, setting: Attribute | None
+) -> tuple[Attribute, ForExpr] | None:
+    """The ``for`` a ``for_each`` is: written there, or held whole by a local of the same
+    module (``console_users = { for n, c in local.users : n => c if c.console }``, then
+    ``for_each = local.console_users``), which is the same ``for`` under a name."""
+    if setting is None:
         return None
-    return setting, setting.value
+    if isinstance(setting.value, ForExpr):
+        return setting, setting.value
+    value = setting.value
+    if not isinstance(value, GetAttr):
+        return None
+    if isinstance(value.target, Name) and value.target.name == "local":
+        held = _local(workspace, directory, value.name)
+        if held is not None and isinstance(held.value, ForExpr):
+            return held, held.value
+    return None
+
+
+def _local(workspace: Workspace, directory: str, name: str) -> Attribute | None:
+    for parsed in workspace.config_files(directory):
+        for block in parsed.blocks:
+            if block.block_type == "locals":
+                found = block.attribute(name)
+                if found is not None:
+                    return found
+    return None
 
 
 def _resource(workspace: Workspace, directory: str, address: str) -> Block | None:

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 
 from iam_prune.fixes.evaluation.compare import Change
 from iam_prune.fixes.evaluation.workspace import Workspace
-from iam_prune.fixes.planning.filtered import filtered_like
+from iam_prune.fixes.planning.filtered import filtered_like, for_of
 from iam_prune.fixes.planning.positions import reference_node, use_read_whole
 from iam_prune.fixes.text.syntaxwalk import dotted_name, is_count_index, nodes, parent_of
 from iam_prune.terraform.references import Traversal, Use
@@ -123,7 +123,8 @@ def _unsafe_index(
             "its module output), and a position can name another instance once this removal "
             "shortens the list"
         )
-    if _keyed_like(use.block, traversal.address, keyed) and _by_each_key(workspace, directory, use):
+    keyed_like = _keyed_like(workspace, directory, use.block, traversal.address, keyed)
+    if keyed_like and _by_each_key(workspace, directory, use):
         return None
     if filtered_like(workspace, directory, use.block, traversal.address) and _by_each_key(
         workspace, directory, use
@@ -200,10 +201,13 @@ def _same_position(use: Use, counts: dict[str, str]) -> bool:
     )
 
 
-def _keyed_like(block: Block, address: str, keyed: dict[str, str]) -> bool:
+def _keyed_like(
+    workspace: Workspace, directory: str, block: Block, address: str, keyed: dict[str, str]
+) -> bool:
     """Whether the block's instances are keyed by the resource's keys, or some of them: its
     ``for_each`` is the resource, the resource's ``for_each`` expression, or a ``for`` over
-    that expression keeping its keys (``{ for k, v in local.users : k => v if v.admin }``)."""
+    that expression keeping its keys (``{ for k, v in local.users : k => v if v.admin }``),
+    written there or held by a local (``for_each = local.console_users``)."""
     if ".".join(block.labels) == address and block.block_type == "resource":
         return True
     setting = block.attribute("for_each")
@@ -212,8 +216,11 @@ def _keyed_like(block: Block, address: str, keyed: dict[str, str]) -> bool:
     written = " ".join(setting.expression_text.split())
     if written == address or (address in keyed and written == keyed[address]):
         return True
-    value = setting.value
-    if not isinstance(value, ForExpr) or address not in keyed or value.key is None:
+    found = for_of(workspace, directory, setting)
+    if found is None or address not in keyed:
+        return False
+    setting, value = found
+    if value.key is None:
         return False
     # `for k, v in X : k => ...` keeps X's keys (for a set, `k` is the element too); the
     # one-variable form walks a map's values, not its keys.
