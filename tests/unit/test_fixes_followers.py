@@ -33,16 +33,18 @@ USERS = (
             "{ for p in local.users : p.username => p if p.console }",
             True,
         ),
-        # Keyed otherwise, or filtered less than the users: a key may name no user.
+        # Keyed otherwise: a key names no user.
         (
             "{ for u in local.users : u.username => u }",
             "{ for p in local.users : p.team => p }",
             False,
         ),
+        # Filtered less than the users: the text cannot tell, the values do (every user here
+        # has a console, so every profile's key still names a user; see the next test).
         (
             "{ for u in local.users : u.username => u if u.console }",
             "{ for p in local.users : p.username => p }",
-            False,
+            True,
         ),
     ],
 )
@@ -57,6 +59,22 @@ def test_a_block_keyed_by_the_users_for_with_a_filter_follows(
     assert (remediation.patch is not None) is patched, remediation.manual
     if not patched:
         assert "by a computed key" in remediation.manual[-1]
+
+
+def test_a_key_that_names_no_user_after_the_removal_keeps_the_refusal(tmp_path: Path) -> None:
+    """Profiles for every user, users only for those with a console: lena has none, so her
+    profile names no user, before and after; evaluating the index says so."""
+    text = (
+        USERS.replace('username = "lena", console = true', 'username = "lena", console = false')
+        .replace("USERS_FOR", "{ for u in local.users : u.username => u if u.console }")
+        .replace("PROFILES_FOR", "{ for p in local.users : p.username => p }")
+    )
+    model = load_files(tmp_path, {"main.tf": text})
+
+    remediation = plan.retire(declarations_of(model, "nora"), model)
+
+    assert remediation.patch is None
+    assert "by a computed key" in remediation.manual[-1]
 
 
 MEMBERS = (

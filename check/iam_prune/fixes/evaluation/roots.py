@@ -24,6 +24,7 @@ class Evaluation:
     roots: tuple[str, ...]
     base: Evaluation | None = None
     _trees: list[Tree] | None = field(default=None, repr=False)
+    _walked: list[Tree] | None = field(default=None, repr=False)
 
     @property
     def trees(self) -> list[Tree]:
@@ -37,6 +38,16 @@ class Evaluation:
                     for old in self.base.trees
                 ]
         return self._trees
+
+    @property
+    def walked(self) -> list[Tree]:
+        """The trees with their module instances (``Tree.walked``): an edited copy evaluated
+        only where the edit reaches keeps none, and is then evaluated whole, once."""
+        if all(t.walked is not None for t in self.trees):
+            return self.trees
+        if self._walked is None:
+            self._walked = [tree(self.workspace, t.root) for t in self.trees]
+        return self._walked
 
     def evaluate(self) -> None:
         """Evaluate now rather than when first asked (a run does it before its findings)."""

@@ -8,8 +8,10 @@ import difflib
 from collections.abc import Mapping
 
 from iam_prune.fixes.evaluation.compare import Change
+from iam_prune.fixes.evaluation.roots import Evaluation
 from iam_prune.fixes.evaluation.workspace import Workspace
 from iam_prune.fixes.planning.filtered import filtered_like, for_of
+from iam_prune.fixes.planning.keychecks import keys_stay
 from iam_prune.fixes.planning.positions import reference_node, use_read_whole
 from iam_prune.fixes.text.syntaxwalk import dotted_name, is_count_index, nodes, parent_of
 from iam_prune.terraform.references import Traversal, Use
@@ -51,7 +53,12 @@ def protected(workspace: Workspace, change: Change) -> list[str]:
     return found
 
 
-def computed_keys(workspace: Workspace, change: Change, original: Workspace) -> list[str]:
+def computed_keys(
+    workspace: Workspace,
+    change: Change,
+    original: Workspace,
+    evaluations: tuple[Evaluation, Evaluation] | None = None,
+) -> list[str]:
     """References that may name an instance the removal takes away, which Terraform rejects
     or, worse, resolves to another one: an index computed at plan time
     (``aws_iam_user.u[each.key]``, ``[count.index == 0 ? "a" : "b"]``) from a block that is not
@@ -59,7 +66,8 @@ def computed_keys(workspace: Workspace, change: Change, original: Workspace) -> 
     (``aws_iam_user.u[*].name[1]``, ``element(aws_iam_user.u, 2)``, see ``positions``). A
     block keyed like the resource (``for_each = aws_iam_user.u``, or the same ``for_each``
     expression) loses that key too. A module instance that goes whole takes its lists with
-    it: the other instances of its module keep theirs."""
+    it: the other instances of its module keep theirs. Where the text does not say, the
+    index is evaluated in ``evaluations`` (before and after the change, see ``keychecks``)."""
     shrunk: dict[str, dict[str, bool]] = {}  # directory → resource → counted (a list)
     for address in change.destroyed:
         facts = change.facts(address)
@@ -80,6 +88,8 @@ def computed_keys(workspace: Workspace, change: Change, original: Workspace) -> 
                 continue
             if traversal.indexed:
                 note = _unsafe_index(workspace, directory, use, keyed)
+                if note is not None and _evaluated_safe(original, evaluations, directory, use):
+                    note = None
             elif traversal.attribute is None:  # the instances as one list or map
                 note = _unsafe_whole(workspace, directory, use, configs[traversal.address])
             else:
@@ -91,6 +101,20 @@ def computed_keys(workspace: Workspace, change: Change, original: Workspace) -> 
             if note not in found:
                 found.append(note)
     return found
+
+
+def _evaluated_safe(
+    original: Workspace,
+    evaluations: tuple[Evaluation, Evaluation] | None,
+    directory: str,
+    use: Use,
+) -> bool:
+    """Whether evaluating the index shows it safe (a resource block, in both versions)."""
+    if evaluations is None or use.block.block_type != "resource":
+        return False
+    config = ".".join(use.block.labels)
+    was = [b for b in original.blocks(directory).get(config, []) if b.block_type == "resource"]
+    return keys_stay(*evaluations, directory, use, was[0] if len(was) == 1 else None)
 
 
 def _line_before(before: Mapping[str, str], after: Mapping[str, str], path: str, line: int) -> int:

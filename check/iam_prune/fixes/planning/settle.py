@@ -109,7 +109,7 @@ def settle(
     problems += readers(before.workspace, edits, before.roots)
     problems += output_readers(before.workspace, edits)
     problems += protected(before.workspace, change)
-    problems += computed_keys(after.workspace, change, before.workspace)
+    problems += computed_keys(after.workspace, change, before.workspace, (before, after))
     problems += named_by_value(before.trees, after.trees, wanted)
     return Settled(tuple(edits), texts, change, tuple(notes), tuple(problems), tuple(broken))
 
