@@ -83,7 +83,7 @@ def render(
         several = len(report.accounts) > 1
         columns = ["user", *(["account"] if several else []), "status", "reason"]
         shown = page.add_items(
-            f"### Exempt or in grace\n\n| {' | '.join(columns)} |\n|{' --- |' * len(columns)}",
+            f"### Exempt or in grace\n\n{_table_head(columns)}",
             [_waiting_row(row, several) for row in waiting],
             lambda n: f"\n_{plural(n, 'more user')} not shown: see the JSON report._",
             separator="\n",
@@ -110,7 +110,7 @@ def _add_actionable(page: Page, report: Report, rows: Sequence[_Row], several: b
     details_gone = _room_for(_left_out(report, len(rows), patched=True))
     page.reserved += details_gone
     shown = page.add_items(
-        f"### {what.capitalize()}\n\n{legend}| {' | '.join(columns)} |\n|{' --- |' * len(columns)}",
+        f"### {what.capitalize()}\n\n{legend}{_table_head(columns)}",
         [_table_row(row, several) for row in rows],
         lambda n: f"\n_{plural(n, 'more user')} {what} did not fit: see the JSON report._",
         separator="\n",
@@ -121,6 +121,10 @@ def _add_actionable(page: Page, report: Report, rows: Sequence[_Row], several: b
         page.add(f"_{plural(len(rows), 'user')} {what} did not fit: see the JSON report._")
         return
     _add_details(page, report, rows, several)
+
+
+def _table_head(columns: Sequence[str]) -> str:
+    return f"| {' | '.join(columns)} |\n|{' --- |' * len(columns)}"
 
 
 def _waiting_left_out(count: int) -> str:
