@@ -10,6 +10,7 @@ moments the jobs list it (with positions, one addition would move the accounts a
 from __future__ import annotations
 
 import fnmatch
+import glob
 import hashlib
 import re
 from collections.abc import Iterable, Sequence
@@ -44,6 +45,14 @@ class Shard:
 
     def __str__(self) -> str:
         return f"{self.index}/{self.count}"
+
+
+def as_named(patterns: Iterable[str], names: Iterable[str | None]) -> dict[str, str]:
+    """Each pattern as :func:`matches` should read it: one that is an account's exact name
+    names that account only, even when it holds glob characters (``legacy [frozen]`` would
+    otherwise match ``legacy f`` and not itself)."""
+    known = {name for name in names if name}
+    return {p: glob.escape(p) if p in known else p for p in patterns}
 
 
 def matches(pattern: str, account_id: str, name: str | None) -> bool:

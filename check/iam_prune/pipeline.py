@@ -19,7 +19,7 @@ from typing import Any
 import botocore.exceptions
 
 from iam_prune import __version__, exemptions, heap, redaction, targets, terraform
-from iam_prune.aws import AwsError
+from iam_prune.aws import NONSENSE, AwsError
 from iam_prune.aws.account import account_alias
 from iam_prune.aws.inventory import collect
 from iam_prune.aws.report import Poller
@@ -230,6 +230,11 @@ def _scan_account(
             gs = opener(target, settings.profile)
         except botocore.exceptions.ClientError as error:
             raise AwsError(f"could not assume {target.label}: {error}") from error
+        except NONSENSE as error:  # an AssumeRole answer without credentials, or not XML
+            raise AwsError(
+                f"could not assume {target.label}: AWS answered something iam-prune cannot "
+                f"read ({type(error).__name__}: {error})"
+            ) from error
         inventory = _inventory(gs, context, settings)
     except (AwsError, botocore.exceptions.BotoCoreError) as error:
         message = str(error) if isinstance(error, AwsError) else _aws_message(error)

@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 import botocore.exceptions
 
-from iam_prune.accounts import selected, unmatched
+from iam_prune.accounts import as_named, selected, unmatched
 from iam_prune.aws import AwsError
 from iam_prune.aws.organizations import discover
 from iam_prune.aws.session import AccountTarget, GuardedSession
@@ -31,7 +31,12 @@ def resolve(
     errors: list[ReportError] = []
     if settings.organization is not None:
         try:
-            found = _organization(settings.organization, opener(AccountTarget(), settings.profile))
+            found, unknown = _organization(
+                settings.organization, opener(AccountTarget(), settings.profile)
+            )
+            errors += [
+                ReportError(ErrorSource.AWS, str(e), account_id=e.account_id) for e in unknown
+            ]
         except AwsError as error:
             return (), [ReportError(ErrorSource.AWS, str(error), account_id=error.account_id)]
         except botocore.exceptions.BotoCoreError as error:
@@ -42,11 +47,14 @@ def resolve(
         return settings.targets, errors
 
     named = [(target.account_hint or "", target.name) for target in found]
+    read = as_named([*settings.accounts, *settings.exclude_accounts], [n for _, n in named])
+    include = tuple(read[p] for p in settings.accounts)
+    exclude = tuple(read[p] for p in settings.exclude_accounts)
     for flag, patterns in (
         ("--accounts", settings.accounts),
         ("--exclude-accounts", settings.exclude_accounts),
     ):
-        for pattern in unmatched(patterns, named):
+        for pattern in [p for p in patterns if unmatched([read[p]], named)]:
             errors.append(
                 ReportError(
                     ErrorSource.CONFIG,
@@ -57,9 +65,7 @@ def resolve(
     kept = tuple(
         target
         for target in found
-        if selected(
-            target.account_hint or "", target.name, settings.accounts, settings.exclude_accounts
-        )
+        if selected(target.account_hint or "", target.name, include, exclude)
         and (settings.shard is None or settings.shard.keeps(target.account_hint or ""))
     )
     return kept, errors
@@ -67,7 +73,7 @@ def resolve(
 
 def _organization(
     organization: OrganizationSettings, base: GuardedSession
-) -> tuple[AccountTarget, ...]:
+) -> tuple[tuple[AccountTarget, ...], tuple[AwsError, ...]]:
     found = discover(base, organization.ous)
     return tuple(
         AccountTarget(
@@ -79,4 +85,4 @@ def _organization(
             ou_path=account.ou_path,
         )
         for account in found.accounts
-    )
+    ), found.problems

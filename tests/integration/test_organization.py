@@ -311,3 +311,83 @@ def test_accounts_planned_at_once_get_the_changes_one_at_a_time_gets(
     assert planned == changes(alone)
     patches = [r["patch"] for (_, user), r in planned.items() if user == "deployer"]
     assert len(patches) == 5 and all('resource "aws_iam_user" "deployer"' in p for p in patches)
+
+
+def test_accounts_with_state_and_no_status_are_scanned(
+    org: dict[str, Any], tree: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """AWS retires ``Account.Status`` for ``State`` (botocore's model: 2026-09-09): an answer
+    with ``State`` alone must not read as an organisation of no active account."""
+    from moto.organizations.models import FakeAccount
+
+    described = FakeAccount.describe
+
+    def state_only(self: Any) -> dict[str, Any]:
+        found: dict[str, Any] = described(self)
+        found["State"] = found.pop("Status")
+        return found
+
+    monkeypatch.setattr(FakeAccount, "describe", state_only)
+    code, report = _scan(tree, "state.json")
+
+    assert report["complete"] is True and code == 1
+    scanned = {a["account_id"] for a in report["accounts"]}
+    assert scanned == {i for name, i in org["ids"].items() if name != "sand-2"}  # suspended
+
+
+def test_a_list_of_no_accounts_is_unreadable_never_a_clean_pass(
+    org: dict[str, Any], tree: Path, faults: list[Any]
+) -> None:
+    def empty(action: str, _params: Any) -> Any:
+        return (200, b"{}") if action == "ListAccounts" else None
+
+    faults.append(empty)
+    code, report = _scan(tree, "empty.json")
+
+    assert code == 2 and report["complete"] is False and report["accounts"] == []
+    [error] = report["errors"]
+    assert "ListAccounts answered no account at all" in error["message"]
+
+
+def test_an_unreadable_assume_role_answer_costs_that_account_only(
+    org: dict[str, Any], tree: Path, faults: list[Any]
+) -> None:
+    def garbage(action: str, params: dict[str, list[str]]) -> Any:
+        arn = params.get("RoleArn", [""])[0]
+        if action == "AssumeRole" and arn.split(":")[4] == org["ids"]["sand-1"]:
+            return 200, b"<AssumeRoleResponse><AssumeRoleResult/></AssumeRoleResponse>"
+        return None
+
+    faults.append(garbage)
+    code, report = _scan(tree, "garbage.json")
+
+    assert code == 2
+    assert {"pay-1", "prod-1", "shared-1"} <= set(_by_name(report))
+    [error] = report["errors"]
+    assert error["account_id"] == org["ids"]["sand-1"]
+    assert "cannot read" in error["message"] and error["source"] == "aws"
+
+
+def test_an_unreadable_alias_is_a_note_and_the_run_stands(
+    org: dict[str, Any], tree: Path, faults: list[Any]
+) -> None:
+    def garbage(action: str, _params: Any) -> Any:
+        return (200, b"<html>proxy login") if action == "ListAccountAliases" else None
+
+    faults.append(garbage)
+    code, report = _scan(tree, "alias.json")
+
+    assert code == 1 and report["complete"] is True and report["errors"] == []
+    assert len(report["accounts"]) == 5
+    assert any("account alias not read" in n["message"] for n in report["notes"])
+
+
+def test_an_unknown_ou_beside_a_known_one_keeps_the_known_one(
+    org: dict[str, Any], tree: Path
+) -> None:
+    code, report = _scan(tree, "mixed.json", "--ou", org["ous"]["prod"], "--ou", "ou-zzzz-00000000")
+
+    assert code == 2
+    assert set(_by_name(report)) == {"pay-1", "prod-1"}
+    [error] = report["errors"]
+    assert error["message"].startswith("--ou ou-zzzz-00000000")

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from iam_prune.accounts import Shard, ShardError, selected, unmatched
+from iam_prune.accounts import Shard, ShardError, as_named, matches, selected, unmatched
 
 
 @given(
@@ -58,3 +58,13 @@ def test_patterns_match_ids_or_glob_names() -> None:
     assert selected("111111111111", None, [], [])
     accounts = [("111111111111", "prod-eu"), ("222222222222", None)]
     assert unmatched(["prod-*", "222222222222", "stagin*"], accounts) == ["stagin*"]
+
+
+def test_a_pattern_that_is_an_accounts_exact_name_names_that_account_only() -> None:
+    names = ["legacy [frozen]", "legacy f", "prod-1"]
+    read = as_named(["legacy [frozen]", "prod-*"], names)
+    assert matches(read["legacy [frozen]"], "111111111111", "legacy [frozen]")
+    assert not matches(read["legacy [frozen]"], "222222222222", "legacy f")
+    assert read["prod-*"] == "prod-*"  # no account is called that: a glob
+    # Without an account of that name, the brackets are a glob, as before.
+    assert as_named(["legacy [frozen]"], ["legacy f"])["legacy [frozen]"] == "legacy [frozen]"

@@ -9,9 +9,15 @@ from __future__ import annotations
 from typing import Final
 
 from botocore.exceptions import ClientError
+from botocore.parsers import ResponseParserError
 
 #: The error codes AWS answers a call the credentials may not make with.
 DENIED: Final = frozenset({"AccessDenied", "AccessDeniedException", "UnauthorizedOperation"})
+
+
+#: What an answer that is not what the API documents ends in: unparseable XML (botocore's
+#: parser), or parsed but without the fields every answer of that kind has.
+NONSENSE: Final = (ResponseParserError, KeyError, TypeError, ValueError, AttributeError)
 
 
 def error_code(error: ClientError) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import botocore.exceptions
 
-from iam_prune.aws import AwsError, error_code
+from iam_prune.aws import NONSENSE, AwsError, error_code
 from iam_prune.aws.session import GuardedSession
 
 
@@ -23,6 +23,8 @@ def account_alias(gs: GuardedSession) -> tuple[str | None, str | None]:
         return None, f"account alias not read ({code}): allow iam:ListAccountAliases to show it"
     except (AwsError, botocore.exceptions.BotoCoreError) as error:
         return None, f"account alias not read: {error}"
+    except NONSENSE as error:  # a courtesy: an unreadable answer costs the alias, not the run
+        return None, f"account alias not read: AWS answered {type(error).__name__}: {error}"
     aliases = answer.get("AccountAliases")
     if isinstance(aliases, list) and aliases and isinstance(aliases[0], str):
         return aliases[0], None

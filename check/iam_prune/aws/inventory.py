@@ -15,9 +15,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from botocore.exceptions import ClientError
-from botocore.parsers import ResponseParserError
 
-from iam_prune.aws import DENIED, AwsError, error_code
+from iam_prune.aws import DENIED, NONSENSE, AwsError, error_code
 from iam_prune.aws.details import fetch_details, list_all, raise_for_denied
 from iam_prune.aws.report import Poller, ReportUnavailableError, ReportUnreadableError, fetch
 from iam_prune.aws.session import GuardedSession
@@ -189,9 +188,7 @@ def collect(
         raise _nonsense(error, account) from error
 
 
-#: What an answer that is not what the API documents ends in: unparseable XML (botocore's
-#: parser), or parsed but without the fields every answer of that kind has.
-_NONSENSE = (ResponseParserError, KeyError, TypeError, ValueError, AttributeError)
+_NONSENSE = NONSENSE
 
 
 def _nonsense(error: Exception, account: str | None = None) -> AwsError:

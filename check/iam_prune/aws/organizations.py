@@ -37,6 +37,8 @@ class Organization:
     caller_account: str
     partition: str
     accounts: tuple[OrgAccount, ...]
+    #: ``--ou`` values that name nothing in the organisation: the others are still scanned.
+    problems: tuple[AwsError, ...] = ()
 
 
 def discover(gs: GuardedSession, ous: Iterable[str] = ()) -> Organization:
@@ -45,21 +47,52 @@ def discover(gs: GuardedSession, ous: Iterable[str] = ()) -> Organization:
     caller = str(identity["Account"])
     partition = str(identity["Arn"]).split(":")[1]
     org = gs.client("organizations")
+    problems: list[AwsError] = []
     try:
         wanted = tuple(dict.fromkeys(ous))
         if wanted:
-            found = [account for ou in wanted for account in _subtree(org, ou, caller)]
+            found = []
+            for ou in wanted:
+                try:
+                    found += _subtree(org, ou, caller)
+                except AwsError as unknown:  # a typo in one --ou: the others still count
+                    problems.append(unknown)
         else:
             paths = dict(_walk_from_roots(org))
+            listed = list(_pages(org, "list_accounts", "Accounts"))
             found = [
                 _account(entry, paths.get(str(entry["Id"]), ""))
-                for entry in _pages(org, "list_accounts", "Accounts")
-                if entry.get("Status") == "ACTIVE"
+                for entry in listed
+                if _active(entry)
             ]
+            if not found:
+                raise _no_accounts(listed, caller)
     except ClientError as error:
         raise _explained(error, gs, caller) from error
     unique = {account.account_id: account for account in found}
-    return Organization(caller, partition, tuple(unique[key] for key in sorted(unique)))
+    accounts = tuple(unique[key] for key in sorted(unique))
+    return Organization(caller, partition, accounts, tuple(problems))
+
+
+def _active(entry: dict[str, Any]) -> bool:
+    """Whether an account is ACTIVE: ``State`` since AWS retired ``Status`` (announced for
+    2026-09-09 in botocore's model); ``Status`` where an older answer has only that."""
+    return (entry.get("State") or entry.get("Status")) == "ACTIVE"
+
+
+def _no_accounts(listed: list[dict[str, Any]], caller: str) -> AwsError:
+    """ListAccounts always lists the management account, which is ACTIVE: an answer with no
+    active account is one iam-prune cannot read, never a clean organisation."""
+    if not listed:
+        what = "no account at all"
+    else:
+        states = sorted({str(e.get("State") or e.get("Status") or "none") for e in listed})
+        what = f"{len(listed)} accounts, none ACTIVE (State: {', '.join(states)})"
+    return AwsError(
+        f"organizations:ListAccounts answered {what}; an organisation always has its "
+        "management account, so this answer cannot be read and nothing is scanned",
+        account_id=caller,
+    )
 
 
 def _account(entry: dict[str, Any], path: str) -> OrgAccount:
@@ -107,7 +140,7 @@ def _subtree(org: Any, ou: str, caller: str) -> list[OrgAccount]:
         return [
             _account(entry, account_path)
             for entry, account_path in _walk(org, ou, path)
-            if entry.get("Status") == "ACTIVE"
+            if _active(entry)
         ]
     except ClientError as error:
         code = error_code(error)
