@@ -263,6 +263,46 @@ def test_role_credentials_are_renewed_when_the_scan_outlives_them(
     assert len(issued) > 2  # renewed while scanning, not only at the start
 
 
+def test_a_denied_renewal_is_named_as_the_renewal_not_the_call_it_interrupted(
+    aws: str, tree: Path, faults: list[Any]
+) -> None:
+    """The first AssumeRole gives credentials about to expire; the renewal is denied. The
+    error must name the role's AssumeRole, not whichever call was being signed then."""
+    _users(demo.ACCOUNT_ID, "deployer")
+    arn = f"arn:aws:iam::{demo.ACCOUNT_ID}:role/r"
+    issued: list[str] = []
+
+    def once(action: str, _params: Any) -> Any:
+        if action != "AssumeRole":
+            return None
+        issued.append("ASIA")
+        if len(issued) > 1:
+            return aws_error(403, "AccessDenied", f"not authorized: sts:AssumeRole on {arn}")
+        expires = (datetime.now(UTC) + timedelta(minutes=5)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        body = (
+            '<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/">'
+            "<AssumeRoleResult><Credentials>"
+            "<AccessKeyId>ASIA0000000000000000</AccessKeyId><SecretAccessKey>s</SecretAccessKey>"
+            f"<SessionToken>t</SessionToken><Expiration>{expires}</Expiration>"
+            "</Credentials><AssumedRoleUser><AssumedRoleId>AROA:x</AssumedRoleId>"
+            f"<Arn>arn:aws:sts::{demo.ACCOUNT_ID}:assumed-role/r/x</Arn></AssumedRoleUser>"
+            "</AssumeRoleResult></AssumeRoleResponse>"
+        )
+        return 200, body.encode()
+
+    faults.append(once)
+    code = main(["scan", "--terraform-dir", str(tree), "--role-arn", arn, "--json", "r.json"])
+
+    report = json.loads(Path("r.json").read_text(encoding="utf-8"))
+    assert code == 2 and report["complete"] is False
+    [error] = report["errors"]
+    assert (
+        f"renewing the credentials of {arn} (sts:AssumeRole) failed: AccessDenied"
+        in (error["message"])
+    )
+    assert "GetCallerIdentity" not in error["message"]
+
+
 def test_merge_refuses_another_schema_and_the_same_account_twice(
     org: dict[str, Any], tree: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

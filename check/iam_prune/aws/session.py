@@ -285,8 +285,20 @@ def assumed_role_session(base: GuardedSession, params: dict[str, str]) -> boto3.
             "expiry_time": credentials["Expiration"].isoformat(),
         }
 
+    def renew() -> dict[str, str]:
+        """A renewal fails inside whichever call was being signed; said as what it is, not
+        as a denial of that call (sts:GetCallerIdentity needs no permission at all)."""
+        try:
+            return fetch()
+        except botocore.exceptions.ClientError as error:
+            code = error.response.get("Error", {}).get("Code") or str(error)
+            raise AwsError(
+                f"renewing the credentials of {params['RoleArn']} (sts:AssumeRole) failed: "
+                f"{code}; the account's scan stopped there"
+            ) from error
+
     refreshable = botocore.credentials.RefreshableCredentials.create_from_metadata(
-        metadata=fetch(), refresh_using=fetch, method=_AssumedRoleProvider.METHOD
+        metadata=fetch(), refresh_using=renew, method=_AssumedRoleProvider.METHOD
     )
     return new_session(provider=_AssumedRoleProvider(refreshable), region=base.session.region_name)
 
