@@ -490,3 +490,45 @@ def test_the_delete_commands_run_as_printed_with_the_aws_cli(seed_account: Any, 
         assert done.returncode == 0, f"{line}: {done.stderr}"
     names = [u["UserName"] for u in boto3.client("iam").list_users()["Users"]]
     assert "-old" not in names
+
+
+def test_users_are_listed_while_the_credential_report_is_generated(
+    seed_account: Any, tree: Path, faults: list[Any]
+) -> None:
+    """The listing is held back until the report has been asked for: read one after the
+    other, the hold would end only at its time limit and the report be asked for after."""
+    import threading
+
+    seed_account(ACCOUNT, now=NOW)
+    asked = threading.Event()
+    overlapped: list[bool] = []
+
+    def rule(action: str, _params: Any) -> None:
+        if action == "GenerateCredentialReport":
+            asked.set()
+        elif action == "ListUsers" and not overlapped:
+            overlapped.append(asked.wait(timeout=10))
+
+    faults.append(rule)
+    report = _scan(tree)
+
+    assert overlapped == [True]
+    assert report.accounts[0].source == "credential-report"
+    assert _statuses(report) == EXPECTED
+
+
+def test_a_denied_listing_is_the_accounts_error_even_with_the_report_denied_too(
+    seed_account: Any, tree: Path, faults: list[Any]
+) -> None:
+    seed_account(ACCOUNT, now=NOW)
+    faults.append(
+        lambda action, _: (
+            aws_error(403, "AccessDenied", "not authorized")
+            if action in ("ListUsers", "GenerateCredentialReport")
+            else None
+        )
+    )
+    report = _scan(tree)
+    assert (report.complete, report.accounts) == (False, ())
+    (error,) = report.errors
+    assert "iam:ListUsers" in error.message

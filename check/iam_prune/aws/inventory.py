@@ -18,7 +18,13 @@ from botocore.exceptions import ClientError
 
 from iam_prune.aws import DENIED, NONSENSE, AwsError, error_code
 from iam_prune.aws.details import fetch_details, list_all, raise_for_denied
-from iam_prune.aws.report import Poller, ReportUnavailableError, ReportUnreadableError, fetch
+from iam_prune.aws.report import (
+    CredentialReport,
+    Poller,
+    ReportUnavailableError,
+    ReportUnreadableError,
+    fetch,
+)
 from iam_prune.aws.session import GuardedSession
 from iam_prune.model import AccessKey, Inventory, LiveUser
 
@@ -200,6 +206,39 @@ def _nonsense(error: Exception, account: str | None = None) -> AwsError:
     )
 
 
+def _listing_and_report(
+    iam: Any, gs: GuardedSession, poller: Poller, use_report: bool
+) -> tuple[dict[str, dict[str, Any]], CredentialReport | ReportUnavailableError]:
+    """ListUsers and the credential report, read at the same time: the report is mostly
+    waiting (AWS generates it in seconds, polled with backoff) and the listing is one call
+    per 1,000 users, so the listing costs nothing while the report is generated. The report
+    comes back as the reason it could not be had when it could not (the caller reads users
+    one by one then); an error listing the users is the account's error and comes first, as
+    it would had the listing been read first."""
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="iam-prune-list-users") as pool:
+        listing = pool.submit(_list_users, iam)
+        try:
+            if not use_report:
+                raise ReportUnavailableError("the credential report was not asked for")
+            report: CredentialReport | ReportUnavailableError = fetch(
+                iam, poller, lambda: gs.counter.count
+            )
+        except ReportUnavailableError as unavailable:
+            report = unavailable
+        except BaseException:
+            listing.result()  # its error, if it has one, is the one to report
+            raise
+        return listing.result(), report
+
+
+def _list_users(iam: Any) -> dict[str, dict[str, Any]]:
+    try:
+        listed = list_all(iam, "list_users", "Users")
+    except ClientError as error:
+        raise_for_denied(error, "ListUsers")
+    return {entry["UserName"]: entry for entry in listed}
+
+
 def _collect(
     gs: GuardedSession,
     account: str,
@@ -212,18 +251,10 @@ def _collect(
     iam = gs.client("iam")
     notes: list[str] = []
     broken: list[str] = []
-    try:
-        listed = list_all(iam, "list_users", "Users")
-    except ClientError as error:
-        raise_for_denied(error, "ListUsers")
-    by_name = {entry["UserName"]: entry for entry in listed}
-
     progress(f"{account}: waiting for the credential report")
-    try:
-        if not use_report:
-            raise ReportUnavailableError("the credential report was not asked for")
-        report = fetch(iam, poller, lambda: gs.counter.count)
-    except ReportUnavailableError as unavailable:
+    by_name, report = _listing_and_report(iam, gs, poller, use_report)
+    if isinstance(report, ReportUnavailableError):
+        unavailable = report
         notes.append(f"{unavailable}; read {len(by_name)} users one by one")
         progress(f"{account}: {notes[-1]}")
         if isinstance(unavailable, ReportUnreadableError):  # AWS answered nonsense: say so

@@ -150,10 +150,15 @@ _NOT_READY = frozenset({"ReportInProgress", "ReportNotPresent", "ReportExpired"}
 
 @dataclass
 class Poller:
-    """Bounded exponential backoff; the clock and sleep are injectable for tests."""
+    """Bounded exponential backoff; the clock and sleep are injectable for tests.
+
+    The first wait is short because a report is often ready at once or soon (an account of a
+    few hundred users): starting at 0.1 s and doubling asks at most twice more than starting
+    at 0.5 s would for a report that takes seconds, and is done up to 0.4 s sooner for
+    one that does not. The wait between two calls never exceeds ``max_delay``."""
 
     max_wait: float = 120.0
-    first_delay: float = 0.5
+    first_delay: float = 0.1
     max_delay: float = 8.0
     sleep: Callable[[float], None] = time.sleep
     clock: Callable[[], float] = time.monotonic
