@@ -96,11 +96,6 @@ MEMBERS = (
             '[for user in each.value : "${aws_iam_user.u[user].name}"]',
             True,
         ),
-        (
-            '{ readers = ["jo", "kai"] }',
-            "[for user in each.value : aws_iam_user.u[user].name]",
-            False,
-        ),
     ],
 )
 def test_a_membership_per_group_from_transpose_loses_the_user_in_place(
@@ -117,6 +112,25 @@ def test_a_membership_per_group_from_transpose_loses_the_user_in_place(
             'aws_iam_user.u["jo"]',
             'aws_iam_group_membership.g["writers"]',
         )
+
+
+def test_a_membership_walking_a_written_member_list_loses_the_users_element(
+    tmp_path: Path,
+) -> None:
+    """A membership per group over a map of member lists written out (not a transpose of the
+    users' map): the user's name in the list is what makes it a member, and goes with the
+    user; the group stays, with the other members."""
+    text = MEMBERS.replace("FOR_EACH", '{ readers = ["jo", "kai"] }').replace(
+        "USERS", "[for user in each.value : aws_iam_user.u[user].name]"
+    )
+    model = load_files(tmp_path, {"main.tf": text})
+
+    remediation = plan.retire(declarations_of(model, "jo"), model)
+
+    assert remediation.patch is not None, remediation.manual
+    assert '-  for_each = { readers = ["jo", "kai"] }' in remediation.patch
+    assert '+  for_each = { readers = ["kai"] }' in remediation.patch
+    assert remediation.destroys == ('aws_iam_user.u["jo"]',)
 
 
 def test_a_membership_whose_other_arguments_change_is_not_a_loss_in_place(tmp_path: Path) -> None:

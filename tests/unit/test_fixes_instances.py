@@ -148,3 +148,38 @@ def test_file_reads_the_workspace_text_relative_to_the_module() -> None:
         'module.t.aws_iam_user.u["bob"]',
     ]
     assert made['module.t.aws_iam_user.u["bob"]'].origin.file == "t/u.yaml"  # type: ignore[union-attr]
+
+
+GROUPS = """locals {
+  members = {
+    admins = ["ann", "eli"]
+  }
+}
+
+resource "aws_iam_group" "g" {
+  for_each = local.members
+  name     = each.key
+}
+
+resource "aws_iam_group_policy" "g" {
+  for_each = local.members
+  group    = each.key
+  policy   = jsonencode({ n = length(READ) })
+}
+"""
+
+
+def test_a_for_each_instance_changes_with_its_element_only_where_the_block_reads_it() -> None:
+    """Taking ``"eli"`` out of the admins' list leaves the group (it reads only ``each.key``)
+    as it was, and changes the policy that counts the list, whether it reads the element as
+    ``each.value`` or as ``each["value"]``."""
+    for read in ("each.value", 'each["value"]'):
+        main = GROUPS.replace("READ", read)
+        before = tree(Workspace({"main.tf": main}), ".")
+        edited = main.replace('["ann", "eli"]', '["ann"]')
+        after = tree(Workspace({"main.tf": edited}), ".")
+
+        change = compare([before], [after])
+
+        assert change.destroyed == ()
+        assert change.changed == ('aws_iam_group_policy.g["admins"]',), read

@@ -13,6 +13,7 @@ makes it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from typing import cast
@@ -284,16 +285,29 @@ def _resource(workspace: Workspace, scope: Scope, block: Block, expanded: Expand
         for attribute in block.attributes
         if attribute.name not in _META
     )
-    origin = _origin_text(workspace, expanded.origin)
+    key = _key(expanded)
+    # The element that makes a `for_each` instance is what `each.value` reads: a block that
+    # never reads it is the same instance whatever else the element holds.
+    element = isinstance(key, int) or key is None or _reads_each_value(workspace, block)
+    origin = _origin_text(workspace, expanded.origin) if element else None
     return Facts(
         "resource",
         ".".join(block.labels),
         scope.directory,
-        _key(expanded),
+        key,
         (arguments, origin),
         origin=expanded.origin,
         block=block.span,
     )
+
+
+#: A read of ``each.value`` (or of ``each`` by index, which could be one).
+_EACH_VALUE = re.compile(r"(?<![\w.-])each\s*(?:\.\s*value(?![\w-])|\[)")
+
+
+def _reads_each_value(workspace: Workspace, block: Block) -> bool:
+    text = workspace.text(block.span.file)
+    return text is None or _EACH_VALUE.search(text, block.span.start, block.span.end) is not None
 
 
 # Arguments of a module call that are not inputs of the module.

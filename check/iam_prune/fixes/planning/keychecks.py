@@ -1,59 +1,95 @@
-"""An index by a computed key, checked by evaluating it: does every instance still name one
-that is there, and the same one as before?
+"""An index by a computed key, checked by evaluating it: does every instance still name only
+instances that are there, and the same ones as before but for those the removal takes away?
 
 ``aws_iam_user.this[each.value.user]`` in a block keyed otherwise (an attachment per user and
 policy, keyed ``"${a.user}/${a.policy}"`` over a ``flatten`` of the users' map) cannot be told
-safe from its text, the way ``keys`` tells a block keyed like the users. The edited
-configuration says: each instance of the reading block, in every module instance of its
-directory, evaluates its index; the removal is safe for it when every index is a known string
-key of an instance that is still made, and an instance that was there before the change indexed
-the same key then (a key computed from a position could move onto another user). Anything not
-known (a key bound by a ``for`` inside the expression, an instance set that cannot be listed)
-keeps the refusal.
+safe from its text, the way ``keys`` tells a block keyed like the users; nor can a membership
+per group that walks the group's member list, ``[for u in each.value : aws_iam_user.u[u].name]``
+over a map of lists in a local. The edited configuration says: each instance of the reading
+block, in every module instance of its directory, evaluates its index (once per element of the
+``for`` whose variables the index reads); the removal is safe for it when every key is a known
+string key of an instance that is still made, and an instance that was there before the change
+indexes the keys it indexed then, less those of instances no longer made (a key computed from a
+position could move onto another user). Anything not known (a key bound by an outer ``for``, an
+instance set that cannot be listed) keeps the refusal.
 """
 
 from __future__ import annotations
 
+import itertools
+import json
 from collections.abc import Sequence
+from dataclasses import dataclass, replace
 
+from iam_prune.fixes.evaluation.compare import Change
 from iam_prune.fixes.evaluation.instances import Tree
 from iam_prune.fixes.evaluation.roots import Evaluation
-from iam_prune.fixes.text.syntaxwalk import dotted_name, nodes
+from iam_prune.fixes.text.edits import removed
+from iam_prune.fixes.text.syntaxwalk import dotted_name, nodes, path_to
+from iam_prune.model import FileEdit, SourceSpan
 from iam_prune.terraform.addresses import instance_key
 from iam_prune.terraform.evaluate import evaluate
 from iam_prune.terraform.expansion import expand
 from iam_prune.terraform.references import Use
-from iam_prune.terraform.syntax import Block, Expr, Index
+from iam_prune.terraform.syntax import Block, Expr, ForExpr, Index, Name
+from iam_prune.terraform.values import Seq
+
+#: Each instance of the reading block (``root:address``) and the instances it indexes, in order.
+_Named = dict[str, tuple[str, ...]]
 
 
 def keys_stay(
     before: Evaluation, after: Evaluation, directory: str, use: Use, original: Block | None
 ) -> bool:
-    """Whether ``use`` (in the edited text) names only instances that stay, each the one its
-    instance named before; ``original`` is the reading block before the edit (``None`` when
-    the edit wrote it anew)."""
-    key = _index_key(use)
-    if key is None or original is None:
+    """Whether ``use`` (in the edited text) names only instances that stay, each instance of
+    its block the ones it named before but for those that go; ``original`` is the reading
+    block before the edit (``None`` when the edit wrote it anew)."""
+    read = _index_in(use.block, use)
+    if read is None or original is None:
         return False
-    now = _keys(after.walked, directory, use.block, key, use.traversal.address, check=True)
+    now = _named(after.walked, directory, use.block, read, use.traversal.address)
     if now is None:
         return False
-    old_key = _index_key_in(original, use)
-    if old_key is None:
+    made = {f"{tree.root}:{address}" for tree in after.walked for address in tree.instances}
+    if any(named not in made for names in now.values() for named in names):
         return False
-    was = _keys(before.walked, directory, original, old_key, use.traversal.address, check=False)
+    old_read = _index_in(original, use)
+    if old_read is None:
+        return False
+    was = _named(before.walked, directory, original, old_read, use.traversal.address)
     if was is None:
         return False
-    return all(was.get(address, found) == found for address, found in now.items())
+    return all(
+        address not in was or names == tuple(n for n in was[address] if n in made)
+        for address, names in now.items()
+    )
 
 
-def _keys(
-    trees: Sequence[Tree], directory: str, block: Block, key: Expr, resource: str, *, check: bool
-) -> dict[str, str] | None:
-    """Each instance of ``block`` (by address) and the key it indexes ``resource`` by; ``None``
-    when one is not known, or (``check``) names an instance that is not made."""
-    found: dict[str, str] = {}
+@dataclass(frozen=True)
+class _Read:
+    """One index into the resource: its key, and the ``for`` around it whose variables the
+    key reads (``None``: the key is the same for the whole instance)."""
+
+    key: Expr
+    walk: ForExpr | None
+
+    def keys(self) -> Expr:
+        """An expression whose value is the key, or the list of keys the ``for`` walks to:
+        every element of its collection, its condition aside (Terraform evaluates the index
+        for at most those, so a check of them all is never weaker)."""
+        if self.walk is None:
+            return self.key
+        return replace(self.walk, key=None, value=self.key, condition=None, grouping=False)
+
+
+def _named(
+    trees: Sequence[Tree], directory: str, block: Block, read: _Read, resource: str
+) -> _Named | None:
+    """Each instance of ``block`` (by address) and the instances of ``resource`` it indexes;
+    ``None`` when one is not known."""
+    found: _Named = {}
     config = ".".join(block.labels)
+    expression = read.keys()
     for made in trees:
         if made.walked is None:
             return None
@@ -63,30 +99,125 @@ def _keys(
             for expanded in expand(block, scope.names):
                 if not expanded.certain:
                     return None
-                value = evaluate(key, scope.names, expanded.bindings)
-                if not isinstance(value, str):
+                keys = _strings(evaluate(expression, scope.names, expanded.bindings), read)
+                if keys is None:
                     return None
-                named = f"{scope.address}{resource}{instance_key(value)}"
-                if check and named not in made.instances:
-                    return None
-                found[f"{made.root}:{scope.address}{config}{expanded.suffix}"] = value
+                found[f"{made.root}:{scope.address}{config}{expanded.suffix}"] = tuple(
+                    f"{made.root}:{scope.address}{resource}{instance_key(key)}" for key in keys
+                )
     return found
 
 
-def _index_key(use: Use) -> Expr | None:
-    return _index_key_in(use.block, use)
+def _strings(value: object, read: _Read) -> tuple[str, ...] | None:
+    if read.walk is None:
+        return (value,) if isinstance(value, str) else None
+    if not isinstance(value, Seq) or not all(isinstance(item, str) for item in value.items):
+        return None
+    return tuple(str(item) for item in value.items)
 
 
-def _index_key_in(block: Block, use: Use) -> Expr | None:
-    """The key expression of the one index into ``use``'s resource in ``block``'s attribute of
-    the same name (several, or one inside a ``for``, are not checked here)."""
+def _index_in(block: Block, use: Use) -> _Read | None:
+    """The one index into ``use``'s resource in ``block``'s attribute of the same name, with
+    the innermost ``for`` around it when its key reads that ``for``'s variables (several
+    indexes are not checked here)."""
     attribute = block.attribute(use.attribute.name) if use.path == (use.attribute.name,) else None
     if attribute is None:
         return None
     address = use.traversal.address
-    keys = [
-        node.key
+    found = [
+        node
         for node in nodes(attribute.value)
         if isinstance(node, Index) and dotted_name(node.target) == address
     ]
-    return keys[0] if len(keys) == 1 else None
+    if len(found) != 1:
+        return None
+    index = found[0]
+    path = path_to(attribute.value, index) or []
+    # The `for`s whose variables are bound where the index is: not those it is the collection of.
+    around = [
+        n
+        for n, inner in itertools.pairwise(path)
+        if isinstance(n, ForExpr) and inner is not n.collection
+    ]
+    if not around:
+        return _Read(index.key, None)
+    walk = around[-1]
+    read = {n.name for n in nodes(index.key) if isinstance(n, Name)}
+    if not read & {walk.key_var, walk.value_var}:
+        return _Read(index.key, None)  # the same key throughout (or an outer variable: unknown)
+    return _Read(index.key, walk)
+
+
+def walked_to_gone(
+    before: Evaluation, change: Change, edits: Sequence[FileEdit]
+) -> list[SourceSpan]:
+    """The literal list elements a ``for`` walks to index an instance the change takes away
+    (``"eli"`` in ``admins = ["ann", "eli"]``, for ``[for u in each.value :
+    aws_iam_user.u[u].name]`` over that map of member lists), in the original texts: such an
+    element names the user the way a reference would, and goes with it like one. The change
+    with them gone is checked again (``keys_stay``, and the readers of the lists they leave)."""
+    resources: dict[str, set[str]] = {}
+    for address in change.destroyed:
+        facts = change.facts(address)
+        if isinstance(facts.key, str):
+            resources.setdefault(facts.directory, set()).add(facts.config)
+    gone = set(change.destroyed)
+    found: list[SourceSpan] = []
+    for directory, configs in sorted(resources.items()):
+        for _, use in before.workspace.uses(directory):
+            traversal = use.traversal
+            if traversal.address not in configs or traversal.key is not None:
+                continue
+            if removed(use.block.span, edits):
+                continue
+            read = _index_in(use.block, use) if traversal.indexed else None
+            if read is None or read.walk is None:
+                continue
+            for walked in _walked(before, directory, use.block, read, traversal.address):
+                if (
+                    walked.named in gone
+                    and walked.span not in found
+                    and _literal_element(before, walked.span, walked.key)
+                ):
+                    found.append(walked.span)
+    return found
+
+
+@dataclass(frozen=True)
+class _Key:
+    key: str
+    named: str  # the instance's address in its root, as ``Change`` has it
+    span: SourceSpan
+
+
+def _walked(
+    evaluation: Evaluation, directory: str, block: Block, read: _Read, resource: str
+) -> list[_Key]:
+    """Each key the ``for`` walks to, with the instance it names and where it was written."""
+    found: list[_Key] = []
+    expression = read.keys()
+    for made in evaluation.walked:
+        if made.walked is None:
+            continue
+        for scope in made.walked.scopes.values():
+            if scope.directory != directory:
+                continue
+            for expanded in expand(block, scope.names):
+                value = evaluate(expression, scope.names, expanded.bindings)
+                if not isinstance(value, Seq):
+                    continue
+                for item, span in value.pairs():
+                    if isinstance(item, str) and span is not None:
+                        named = f"{scope.address}{resource}{instance_key(item)}"
+                        found.append(_Key(item, named, span))
+    return found
+
+
+def _literal_element(evaluation: Evaluation, span: SourceSpan, key: str) -> bool:
+    """Whether ``span`` is a list element written as the string ``key`` itself (not a
+    reference or a template that happens to give it)."""
+    text = evaluation.workspace.text(span.file)
+    if text is None:
+        return False
+    written = text[span.start : span.end].strip().rstrip(",").strip()
+    return written == json.dumps(key)

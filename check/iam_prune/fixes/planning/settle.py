@@ -20,6 +20,7 @@ from iam_prune.fixes.evaluation.roots import Evaluation
 from iam_prune.fixes.planning.checks import check
 from iam_prune.fixes.planning.dependents import decide
 from iam_prune.fixes.planning.inplace import lost_in_place
+from iam_prune.fixes.planning.keychecks import walked_to_gone
 from iam_prune.fixes.planning.keys import computed_keys, protected
 from iam_prune.fixes.planning.literals import named_by_value
 from iam_prune.fixes.planning.readers import output_readers, passed_on, readers
@@ -31,6 +32,7 @@ from iam_prune.fixes.planning.resolve import (
     newly_unresolved,
     uses_by_block,
 )
+from iam_prune.fixes.planning.starts import removal
 from iam_prune.fixes.text.render import RenderError, render_all
 from iam_prune.model import FileEdit
 from iam_prune.terraform.references import directory_of
@@ -82,6 +84,7 @@ def settle(
     """
     edits = list(dict.fromkeys(start))
     notes: list[str] = []
+    change: Change | None = None
     for _ in range(MAX_ROUNDS):
         outcome = _apply(before, edits)
         if isinstance(outcome, str):
@@ -91,11 +94,17 @@ def settle(
             break
         more, notes = _dependents(before, after, edits)
         if not more:
+            # Nothing dangles; what a `for` walks to by a written name is not a reference.
+            change = compare(before.trees, after.trees)
+            walked = map(removal, walked_to_gone(before, change, edits))
+            more = [e for e in walked if e not in edits]
+            change = None if more else change
+        if not more:
             break
         edits.extend(more)
     else:
         return Settled(tuple(edits), {}, None, problems=("the removal did not settle",))
-    change = compare(before.trees, after.trees)
+    change = change or compare(before.trees, after.trees)
     broken = _dangling(before, after, texts)
     passed = passed_on(before.workspace, edits, before.roots)
     problems = check(

@@ -80,7 +80,7 @@ def read_whole(root: Expr, node: Expr, *, listed: bool = True) -> bool:
     would name another element once the list is shorter."""
     if isinstance(node, Splat) and node.legacy and any(not isinstance(s, str) for s in node.steps):
         return False  # `x.*.name[1]`: the index picks from the list of names
-    path = _path(root, node)
+    path = path_to(root, node)
     if path is None:
         return False
     for parent, child in itertools.pairwise(path):
@@ -99,12 +99,12 @@ def read_whole(root: Expr, node: Expr, *, listed: bool = True) -> bool:
     return True
 
 
-def _path(root: Expr, node: Expr) -> list[Expr] | None:
+def path_to(root: Expr, node: Expr) -> list[Expr] | None:
     """``root`` down to ``node`` (the same object), both included."""
     if root is node:
         return [root]
     for child in children(root):
-        below = _path(child, node)
+        below = path_to(child, node)
         if below is not None:
             return [root, *below]
     return None
@@ -112,7 +112,7 @@ def _path(root: Expr, node: Expr) -> list[Expr] | None:
 
 def parent_of(root: Expr, node: Expr) -> Expr | None:
     """The expression directly around ``node`` (the same object) inside ``root``."""
-    path = _path(root, node)
+    path = path_to(root, node)
     return path[-2] if path is not None and len(path) > 1 else None
 
 
