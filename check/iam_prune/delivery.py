@@ -75,7 +75,14 @@ def write_reports(
             print(f"iam-prune: error: {error.message}", file=sys.stderr)
         written, _ = _write_files(report, {k: Path(v) for k, v in written.items()}, junit_max_bytes)
     if actions.in_actions():
-        actions.append_summary(markdown.render(report, max_size=actions.SUMMARY_BUDGET))
+        summary = markdown.render(report, max_size=actions.summary_room())
+        if not actions.append_summary(summary):
+            print(
+                "iam-prune: warning: the job summary has no room left for the report "
+                f"(GitHub keeps {actions.SUMMARY_LIMIT:,} bytes per step); the report files "
+                "have it",
+                file=sys.stderr,
+            )
         outputs = {f"{name}-path": path for name, path in written.items()}
         could_not_run = not report.accounts and not report.complete
         outputs["findings"] = "" if could_not_run else str(len(report.failures))

@@ -331,6 +331,24 @@ def test_graphql_viewer_refused_falls_back_to_the_actions_bot(
     assert [c["id"] for c in sticky(github)] == [first["id"]]
 
 
+def test_an_identity_github_cannot_tell_now_posts_nothing_rather_than_twice(
+    github: FakeGitHub, tmp_path: Path, waits: list[float], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A machine user's token, and GraphQL failing past the retries: taken for Actions' bot,
+    the token's own comment would look like somebody else's and be posted again."""
+    github.state.bot = github.state.viewer = "infra-bot"
+    assert publish(tmp_path, scenario.report(scenario.alice())) == 0
+    [first] = sticky(github)
+    reviews = len(github.state.reviews)
+    github.state.faults += [Fault("502", "POST", "/graphql") for _ in range(4)]
+
+    assert publish(tmp_path, scenario.report(scenario.alice())) == 2
+
+    assert [c["id"] for c in sticky(github)] == [first["id"]]
+    assert len(github.state.reviews) == reviews
+    assert "graphql" in capsys.readouterr().err
+
+
 def test_dry_run_sends_no_write_and_never_prints_the_token(
     github: FakeGitHub, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -481,8 +499,85 @@ def test_when_github_fails_annotations_and_outputs_still_go_out(
     out, err = capsys.readouterr()
     assert "HTTP 502" in err and waits == []  # a POST is not sent twice
     # Commands stopped for what publish prints, resumed for its annotations only.
-    stop, resume, first, *_ = out.splitlines()
+    stop, resume, failed, first, *_ = out.splitlines()
     token = stop.removeprefix("::stop-commands::")
     assert len(token) == 32 and resume == f"::{token}::"
+    assert failed.startswith("::error title=iam-prune publish::GitHub: POST /repos/octo/infra/")
+    assert "HTTP 502" in failed
     assert first.startswith("::error file=infra/users.tf,line=5,")
     assert "comment-url=\n" in outputs.read_text()
+
+
+def test_a_review_github_does_not_answer_fails_the_step_but_not_the_comment(
+    github: FakeGitHub, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The suggestions are optional; the comment with the diffs is not."""
+    github.state.faults.append(Fault("502", "POST", "/reviews"))
+    assert publish(tmp_path, scenario.report(scenario.alice())) == 2
+    [comment] = sticky(github)
+    assert "- GitHub did not answer the review" in str(comment["body"])
+    assert "`alice`" in str(comment["body"])
+    assert "the review with suggestions got no answer" in capsys.readouterr().err
+
+
+def _branch_event(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, event: str, ref: str) -> None:
+    payload = tmp_path / f"{event}.json"
+    payload.write_text(json.dumps({"ref": ref, "repository": {"default_branch": "main"}}))
+    monkeypatch.setenv("GITHUB_EVENT_NAME", event)
+    monkeypatch.setenv("GITHUB_EVENT_PATH", str(payload))
+    monkeypatch.setenv("GITHUB_REF", ref)
+
+
+@pytest.mark.parametrize("event", ["push", "workflow_dispatch"])
+def test_the_tracking_issue_follows_the_default_branch_only(
+    github: FakeGitHub,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    event: str,
+) -> None:
+    """A feature branch whose scan is clean (its removal not merged yet) leaves the issue
+    that the default branch's findings keep open."""
+    _branch_event(tmp_path, monkeypatch, event, "refs/heads/main")
+    assert publish(tmp_path, scenario.report(scenario.alice())) == 0
+    [issue] = github.state.issues.values()
+
+    _branch_event(tmp_path, monkeypatch, event, "refs/heads/drop-alice")
+    assert publish(tmp_path, scenario.report()) == 0
+    assert issue["state"] == "open" and "alice" in issue["body"]
+    assert "refs/heads/drop-alice is not the default branch (main)" in capsys.readouterr().err
+
+    _branch_event(tmp_path, monkeypatch, event, "refs/heads/main")
+    assert publish(tmp_path, scenario.report()) == 0
+    assert issue["state"] == "closed"
+
+
+def test_an_event_publish_does_not_serve_is_a_warning_in_actions(
+    github: FakeGitHub,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    monkeypatch.setenv("GITHUB_OUTPUT", str(tmp_path / "outputs"))
+    monkeypatch.setenv("GITHUB_EVENT_NAME", "pull_request_target")
+    assert publish(tmp_path, scenario.report(scenario.alice())) == 0
+    out = capsys.readouterr().out
+    assert "::warning title=iam-prune publish::nothing was published" in out
+    assert "not on pull_request_target" in out
+    assert github.state.comments == {} and github.state.issues == {}
+
+
+def test_without_a_token_the_annotations_still_go_out(
+    github: FakeGitHub,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    monkeypatch.setenv("GITHUB_OUTPUT", str(tmp_path / "outputs"))
+    monkeypatch.setenv("GITHUB_TOKEN", "")
+    assert publish(tmp_path, scenario.report(scenario.alice())) == 2
+    out, err = capsys.readouterr()
+    assert "GITHUB_TOKEN is not set" in err
+    assert any(line.startswith("::error file=infra/users.tf,line=5,") for line in out.splitlines())

@@ -85,3 +85,35 @@ def test_commands_are_stopped_with_a_new_token_each_time_in_actions_only(
         assert text == "::add-mask::secret" and resume == f"::{token}::"
         tokens.append(token)
     assert len(set(tokens)) == 2 and all(len(t) == 32 for t in tokens)
+
+
+def test_the_summary_counts_what_the_step_wrote_before(tmp_path: Path) -> None:
+    target = tmp_path / "summary"
+    target.write_bytes(b"x" * 1000)
+    env = {"GITHUB_STEP_SUMMARY": str(target)}
+    assert actions.summary_room(env) == actions.SUMMARY_BUDGET - 1000
+    assert not actions.append_summary("y" * (actions.SUMMARY_BUDGET - 999), env)
+    assert actions.append_summary("y" * (actions.SUMMARY_BUDGET - 1000), env)
+    assert target.stat().st_size == actions.SUMMARY_LIMIT
+
+
+def test_a_scan_fits_its_report_in_what_is_left_of_the_summary(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another step's 900 KB already there: the report shrinks to the rest, not to 1 MiB."""
+    from report_builders import scaled_report
+
+    from iam_prune.config import FailOn
+    from iam_prune.delivery import write_reports
+
+    summary = tmp_path / "summary.md"
+    summary.write_bytes(b"earlier\n" * 112_500)
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    monkeypatch.setenv("GITHUB_STEP_SUMMARY", str(summary))
+    monkeypatch.setenv("GITHUB_OUTPUT", str(tmp_path / "outputs"))
+
+    write_reports(scaled_report(2000), {}, FailOn.FINDINGS)
+
+    written = summary.read_bytes()
+    assert len(written) <= actions.SUMMARY_LIMIT
+    assert written.startswith(b"earlier\n") and b"iam-prune" in written[900_000:]

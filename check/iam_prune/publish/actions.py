@@ -70,13 +70,25 @@ def run_info(env: Mapping[str, str] = os.environ) -> RunInfo | None:
     )
 
 
+def summary_room(env: Mapping[str, str] = os.environ) -> int:
+    """What a report may still take of this step's summary: the cap counts everything the
+    step wrote to it (another tool's lines, an earlier scan in the same ``run:``), and GitHub
+    drops the whole step's summary past it."""
+    target = env.get("GITHUB_STEP_SUMMARY")
+    try:
+        used = Path(target).stat().st_size if target else 0
+    except OSError:
+        used = 0
+    return max(SUMMARY_BUDGET - used, 0)
+
+
 def append_summary(markdown: str, env: Mapping[str, str] = os.environ) -> bool:
     """Append to the job summary; False when there is none or it would pass the cap."""
     target = env.get("GITHUB_STEP_SUMMARY")
     if not target:
         return False
     data = markdown.encode("utf-8")
-    if len(data) > SUMMARY_BUDGET:
+    if len(data) > summary_room(env):
         return False
     with Path(target).open("ab") as handle:
         handle.write(data + b"\n")

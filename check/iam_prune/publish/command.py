@@ -1,10 +1,13 @@
 """``iam-prune publish --report PATH``: a finished report, on GitHub.
 
 On ``pull_request`` it posts one review with one-click suggestions and keeps one sticky
-comment; on ``schedule``, ``workflow_dispatch`` and ``push`` it keeps one tracking issue. It
+comment; on ``schedule``, and on ``workflow_dispatch`` and ``push`` of the default branch, it
+keeps one tracking issue. It
 reads only the report and Actions' environment (never AWS or Terraform). A token that may not
 write (a fork's pull request) is a warning naming the permission, and exit 0: the job summary
-has the report either way. Bad input (no report, no event, no token) is exit 2, nothing sent.
+has the report either way. Bad input (no report, no event, no token) is exit 2, nothing sent;
+GitHub failing on an optional part (the review) is exit 2 too, with the rest published.
+Annotations need no API, and go out whatever GitHub said.
 """
 
 from __future__ import annotations
@@ -85,30 +88,49 @@ def main(args: argparse.Namespace, env: Mapping[str, str] = os.environ) -> int:
 def _publish(args: argparse.Namespace, env: Mapping[str, str]) -> tuple[int, list[str]]:
     try:
         report = load_report(args.report)
-        context = github_context.from_env(env)
-        client = github_context.client(env, args.github_token_env)
-    except (ReportFileError, github_context.ContextError) as error:
+    except ReportFileError as error:
         print(f"iam-prune: error: {error}", file=sys.stderr)
         return EXIT_ERROR, []
+    outcome = Outcome()
+    try:
+        context = github_context.from_env(env)
+        client = github_context.client(env, args.github_token_env)
+    except github_context.ContextError as error:
+        print(f"iam-prune: error: {error}", file=sys.stderr)
+        return EXIT_ERROR, _tell(outcome, report, env)  # the annotations need no API
     client.dry_run = args.dry_run
     code = EXIT_OK
     try:
         if context.pull_request is not None:
-            outcome = github_pr.publish(
+            github_pr.publish(
                 client,
                 context,
                 report,
+                outcome,
                 mode=CommentMode(args.comment_mode),
                 suggestions=args.suggestions,
             )
-        elif context.event in github_context.TRACKING_EVENTS and args.tracking_issue:
-            outcome = github_issue.publish(client, context, report, args.issue_label)
+        elif context.event not in github_context.TRACKING_EVENTS:
+            outcome.warnings.append(
+                f"nothing was published: iam-prune publishes on pull_request (a comment and "
+                f"suggestions) and on schedule, workflow_dispatch and push (a tracking issue), "
+                f"not on {context.event}"
+            )
+        elif not args.tracking_issue:
+            print("iam-prune: the tracking issue is turned off", file=sys.stderr)
+        elif context.not_tracking is not None:
+            print(
+                f"iam-prune: the tracking issue follows the default branch, and "
+                f"{context.not_tracking}: it is left as it is",
+                file=sys.stderr,
+            )
         else:
-            print(f"iam-prune: nothing to publish on a {context.event} event", file=sys.stderr)
-            outcome = Outcome()
+            github_issue.publish(client, context, report, args.issue_label, outcome)
     except GitHubError as error:
-        print(f"iam-prune: error: GitHub: {error}", file=sys.stderr)
-        outcome, code = Outcome(), EXIT_ERROR
+        outcome.failed.append(f"GitHub: {error}")
+    for failure in outcome.failed:
+        print(f"iam-prune: error: {failure}", file=sys.stderr)
+        code = EXIT_ERROR
     # Annotations need no API: they go out whatever GitHub said.
     return code, _tell(outcome, report, env)
 
@@ -130,4 +152,4 @@ def _tell(outcome: Outcome, report: Report, env: Mapping[str, str]) -> list[str]
     actions.write_outputs(
         {"comment-url": outcome.comment_url or "", "issue-url": outcome.issue_url or ""}, env
     )
-    return annotation_lines(report, outcome.touched, outcome.warnings)
+    return annotation_lines(report, outcome.touched, outcome.warnings, outcome.failed)

@@ -19,6 +19,8 @@ from iam_prune.publish.github_api import DEFAULT_API_URL, GitHubClient
 
 PULL_REQUEST_EVENTS = frozenset({"pull_request"})
 TRACKING_EVENTS = frozenset({"schedule", "workflow_dispatch", "push"})
+#: Tracking events that can run on any branch (a schedule runs on the default one).
+BRANCH_EVENTS = frozenset({"workflow_dispatch", "push"})
 
 
 class ContextError(Exception):
@@ -38,6 +40,9 @@ class Context:
     event: str
     pull_request: PullRequest | None
     run_url: str | None
+    #: Why this run may not change the tracking issue (a push or manual run on another branch
+    #: than the default one); ``None`` when it may.
+    not_tracking: str | None = None
 
     @property
     def repo_path(self) -> str:
@@ -57,7 +62,21 @@ def from_env(env: Mapping[str, str] = os.environ) -> Context:
     pull_request = None
     if event in PULL_REQUEST_EVENTS:
         pull_request = _pull_request(_payload(env))
-    return Context(repository, event, pull_request, run_url)
+    not_tracking = _off_default_branch(env) if event in BRANCH_EVENTS else None
+    return Context(repository, event, pull_request, run_url, not_tracking)
+
+
+def _off_default_branch(env: Mapping[str, str]) -> str | None:
+    """Why a push or a manual run may not change the tracking issue: it follows the default
+    branch (what a schedule scans), not a feature branch whose changes are not merged."""
+    ref = env.get("GITHUB_REF", "")
+    repository = _payload(env).get("repository")
+    default = repository.get("default_branch") if isinstance(repository, dict) else None
+    if not isinstance(default, str) or not default:
+        return "the event payload does not name the default branch"
+    if ref != f"refs/heads/{default}":
+        return f"{ref or 'the run'} is not the default branch ({default})"
+    return None
 
 
 def _payload(env: Mapping[str, str]) -> Mapping[str, Any]:

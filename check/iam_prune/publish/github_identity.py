@@ -3,7 +3,10 @@
 A workflow's ``GITHUB_TOKEN`` cannot call ``GET /user`` (403 "Resource not accessible by
 integration"), but GraphQL's ``viewer`` answers for users, Apps and the Actions bot alike.
 REST shows a bot as ``name[bot]`` where GraphQL may say ``name``, so both spellings match.
-When even ``viewer`` fails, the identity is Actions' own bot: the token Actions hands out.
+When ``viewer`` is refused (FORBIDDEN), the identity is Actions' own bot: the token Actions
+hands out. Any other failure (an outage past the retries, a rate limit, an answer without a
+login) is an error: with the wrong identity, the earlier comments and the tracking issue look
+like somebody else's, and each run would post them again.
 A marker alone never proves authorship: anybody can quote it in a comment of theirs.
 """
 
@@ -21,10 +24,15 @@ VIEWER_QUERY: Final = "query { viewer { login } }"
 def viewer_login(client: GitHubClient) -> str:
     try:
         data = client.graphql(VIEWER_QUERY)
-        login = data["viewer"]["login"] if isinstance(data, dict) else None
-    except (GitHubError, KeyError, TypeError):
-        return ACTIONS_BOT
-    return str(login) if login else ACTIONS_BOT
+    except GitHubError as error:
+        if error.forbidden:
+            return ACTIONS_BOT
+        raise
+    viewer = data.get("viewer") if isinstance(data, dict) else None
+    login = viewer.get("login") if isinstance(viewer, dict) else None
+    if not isinstance(login, str) or not login:
+        raise GitHubError("POST", "graphql", 0, "the viewer query answered without a login")
+    return login
 
 
 def is_mine(item: Mapping[str, Any], login: str) -> bool:

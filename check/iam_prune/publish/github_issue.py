@@ -32,8 +32,10 @@ def title(report: Report) -> str:
     return "iam-prune: no unused IAM users"
 
 
-def publish(client: GitHubClient, context: Context, report: Report, label: str) -> Outcome:
-    outcome = Outcome()
+def publish(
+    client: GitHubClient, context: Context, report: Report, label: str, outcome: Outcome
+) -> None:
+    """Keep the tracking issue, recording in ``outcome`` as it goes."""
     login = viewer_login(client)
     issues_path = f"{context.repo_path}/issues"
     try:
@@ -50,11 +52,11 @@ def publish(client: GitHubClient, context: Context, report: Report, label: str) 
         if not error.forbidden:
             raise
         outcome.warnings.append(missing_permission(error, "issues: read"))
-        return outcome
+        return
     issue = _pick(found)
     attention = bool(report.to_look_at) or not report.complete
     if issue is None and not attention:
-        return outcome
+        return
     text = github_comment.body(
         report,
         github_comment.Context(
@@ -71,7 +73,6 @@ def publish(client: GitHubClient, context: Context, report: Report, label: str) 
         if not error.forbidden:
             raise
         outcome.warnings.append(missing_permission(error, PERMISSION))
-    return outcome
 
 
 def _pick(found: list[dict[str, Any]]) -> dict[str, Any] | None:

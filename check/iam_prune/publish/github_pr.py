@@ -16,6 +16,7 @@ from iam_prune.publish import github_comment, github_suggestions, github_touched
 from iam_prune.publish.github_api import GitHubClient, GitHubError
 from iam_prune.publish.github_context import Context
 from iam_prune.publish.github_identity import is_mine, viewer_login
+from iam_prune.publish.github_suggestions import Why
 
 MINIMIZE: Final = (
     "mutation($id: ID!) { minimizeComment(input: {subjectId: $id, classifier: OUTDATED})"
@@ -39,18 +40,23 @@ class Outcome:
     review_comments: int = 0
     touched: frozenset[str] = frozenset()
     warnings: list[str] = field(default_factory=list)
+    #: GitHub failures that the rest was published around (an outage on an optional part):
+    #: the step still fails, and says what is missing.
+    failed: list[str] = field(default_factory=list)
 
 
 def publish(
     client: GitHubClient,
     context: Context,
     report: Report,
+    outcome: Outcome,
     *,
     mode: CommentMode,
     suggestions: bool,
-) -> Outcome:
+) -> None:
+    """Publish on the pull request, recording in ``outcome`` as it goes (so what was done
+    and said is kept when GitHub stops answering half-way)."""
     assert context.pull_request is not None
-    outcome = Outcome()
     pr = context.pull_request
     base = f"{context.repo_path}/pulls/{pr.number}"
     login = viewer_login(client)
@@ -66,15 +72,17 @@ def publish(
         )
         plan = github_suggestions.plan(report, github_suggestions.diff_lines(files), already)
         commented = mode is not CommentMode.OFF
-        if plan.comments and not _review(client, outcome, base, pr.head_sha, plan, commented):
-            plan = github_suggestions.without_new(plan)
+        if plan.comments:
+            why = _review(client, outcome, base, pr.head_sha, plan, commented)
+            if why is not None:
+                plan = github_suggestions.without_new(plan, why)
 
     if mode is CommentMode.OFF:
-        return outcome
+        return
     comments_path = f"{context.repo_path}/issues/{pr.number}/comments"
     comments = _read(client, outcome, comments_path, "pull-requests: read")
     if comments is None:
-        return outcome
+        return
     mine = [
         c
         for c in comments
@@ -82,7 +90,7 @@ def publish(
     ]
     existing = mine[-1] if mine else None
     if existing is None and report.complete and not report.to_look_at:
-        return outcome  # nothing to report and nothing to clear
+        return  # nothing to report and nothing to clear
     text = github_comment.body(
         report,
         github_comment.Context(
@@ -100,7 +108,6 @@ def publish(
     outcome.comment_url = _write_comment(
         client, outcome, context, comments_path, existing, text, mode
     )
-    return outcome
 
 
 def _read(
@@ -122,8 +129,11 @@ def _review(
     head_sha: str,
     plan: github_suggestions.Plan,
     commented: bool,
-) -> bool:
-    """Post the review; False (and a warning) when GitHub refused it."""
+) -> Why | None:
+    """Post the review; why it is not there when GitHub refused it (a warning) or did not
+    answer (a failure): the suggestions are optional, and the comment has the diffs either
+    way. A POST is never sent twice, so a review that went through unanswered is found by its
+    keys on the next run, not suggested again."""
     payload = {
         "commit_id": head_sha,
         "event": "COMMENT",
@@ -135,17 +145,20 @@ def _review(
     except GitHubError as error:
         if error.forbidden:
             outcome.warnings.append(missing_permission(error, "pull-requests: write"))
-        elif error.status == 422:
-            where = "the comment" if commented else "the report"
+            return Why.REFUSED
+        where = "the comment" if commented else "the report"
+        if error.status == 422:
             outcome.warnings.append(
                 f"the review with suggestions was refused ({error.message}); the diffs are in"
                 f" {where}"
             )
-        else:
-            raise
-        return False
+            return Why.REFUSED
+        outcome.failed.append(
+            f"the review with suggestions got no answer ({error}); the diffs are in {where}"
+        )
+        return Why.UNANSWERED
     outcome.review_comments = len(plan.comments)
-    return True
+    return None
 
 
 def _write_comment(

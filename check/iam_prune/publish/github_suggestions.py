@@ -80,6 +80,7 @@ class Why(StrEnum):
     OVERLAP = "lines another user's suggestion covers"
     CAP = f"past the {MAX_COMMENTS} suggestions one run makes"
     REFUSED = "GitHub refused the review"
+    UNANSWERED = "GitHub did not answer the review (it is suggested again next run if lost)"
 
 
 @dataclass(frozen=True)
@@ -322,12 +323,12 @@ def _suggestion(replacement: Sequence[str]) -> str:
     return f"{fence}suggestion\n{body}\n{fence}"
 
 
-def without_new(plan: Plan) -> Plan:
-    """The plan once its review was refused: the findings it would have suggested for the
-    first time are only in the conversation comment."""
+def without_new(plan: Plan, why: Why = Why.REFUSED) -> Plan:
+    """The plan once its review was refused (or went unanswered): the findings it would have
+    suggested for the first time are only in the conversation comment."""
     refused = {c.key.split(":", 1)[0] for c in plan.comments}
     users = sorted({c.user for c in plan.comments})
-    return Plan((), plan.suggested - refused, (*plan.left, *((u, Why.REFUSED) for u in users)))
+    return Plan((), plan.suggested - refused, (*plan.left, *((u, why) for u in users)))
 
 
 def review_body(plan: Plan, *, commented: bool = True) -> str:

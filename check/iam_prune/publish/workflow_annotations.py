@@ -18,11 +18,15 @@ PER_TYPE: Final = 10
 
 
 def lines(
-    report: Report, touched: frozenset[str] = frozenset(), published: Sequence[str] = ()
+    report: Report,
+    touched: frozenset[str] = frozenset(),
+    published: Sequence[str] = (),
+    failed: Sequence[str] = (),
 ) -> list[str]:
     """The ``::error``/``::warning`` commands for ``report`` and the publish step's own
-    ``published`` warnings, at most 10 of each type."""
-    errors = [
+    ``published`` warnings and ``failed`` errors (first), at most 10 of each type."""
+    errors = [_command("error", "iam-prune publish", f, None, None) for f in failed]
+    errors += [
         _command("error", "iam-prune: the check ran incomplete", e.message, e.file, e.line)
         for e in report.errors
     ]
