@@ -124,13 +124,14 @@ def test_inputs_reach_publish_as_flags(tmp_path: Path, monkeypatch: pytest.Monke
         action["inputs"]["suggestions"]["default"] = "false"
         action["inputs"]["tracking-issue"]["default"] = "false"
         action["inputs"]["comment-mode"]["default"] = "hide"
+        action["inputs"]["comment-key"]["default"] = "prod"
         return action
 
     monkeypatch.setattr(yaml, "safe_load", with_inputs)
     _, calls, _ = run_action(tmp_path, 0, 0)
     assert calls[1] == (
         "publish --report=report.json --comment-mode=hide --issue-label=iam-prune"
-        " --no-suggestions --no-tracking-issue"
+        " --comment-key=prod --no-suggestions --no-tracking-issue"
     )
 
 

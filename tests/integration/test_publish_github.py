@@ -581,3 +581,35 @@ def test_without_a_token_the_annotations_still_go_out(
     out, err = capsys.readouterr()
     assert "GITHUB_TOKEN is not set" in err
     assert any(line.startswith("::error file=infra/users.tf,line=5,") for line in out.splitlines())
+
+
+def test_jobs_with_their_own_comment_key_keep_a_comment_each(
+    github: FakeGitHub, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A matrix over accounts on one pull request: each job's comment says what changed for
+    its own account, not the other job's findings coming and going."""
+    first = scenario.report(scenario.alice())
+    second = scenario.report(scenario.carol())
+    assert publish(tmp_path, first, "--comment-key", "account-a") == 0
+    assert publish(tmp_path, second, "--comment-key", "account-b") == 0
+    assert publish(tmp_path, first, "--comment-key", "account-a") == 0
+
+    comments = [
+        c
+        for c in github.state.comments_on(PR)
+        if c["user"]["login"] == github.state.bot  # type: ignore[index]
+    ]
+    assert len(comments) == 2
+    by_key = {
+        key: str(c["body"])
+        for c in comments
+        for key in ("a", "b")
+        if f"key=account-{key} -->" in str(c["body"])
+    }
+    assert "alice" in by_key["a"] and "carol" not in by_key["a"]
+    assert "**Since the last run:** no change." in by_key["a"]
+    assert "carol" in by_key["b"] and "alice" not in by_key["b"]
+    assert sticky(github) == []  # the keyless comment is another one still
+
+    assert publish(tmp_path, first, "--comment-key", "a -->") == 2
+    assert "a comment key is 1 to 64" in capsys.readouterr().err

@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from iam_prune.model import Report
-from iam_prune.publish import actions, github_context, github_issue, github_pr
+from iam_prune.publish import actions, github_comment, github_context, github_issue, github_pr
 from iam_prune.publish.github_api import GitHubError
 from iam_prune.publish.github_pr import CommentMode, Outcome
 from iam_prune.publish.workflow_annotations import lines as annotation_lines
@@ -50,6 +50,13 @@ def add_parser(
         default=CommentMode.UPDATE.value,
         help="the earlier PR comment: edit it (update), delete it and post anew (recreate), "
         "hide it as outdated and post anew (hide), or post nothing (off)",
+    )
+    publish.add_argument(
+        "--comment-key",
+        default="",
+        metavar="KEY",
+        help="a sticky comment of its own for this key, so several jobs on one pull request "
+        "(one per account) keep one comment each (A-Z a-z 0-9 . _ -; default none)",
     )
     publish.add_argument(
         "--suggestions",
@@ -93,6 +100,11 @@ def _publish(args: argparse.Namespace, env: Mapping[str, str]) -> tuple[int, lis
         return EXIT_ERROR, []
     outcome = Outcome()
     try:
+        marker = github_comment.pull_request_marker(args.comment_key)
+    except ValueError as error:
+        print(f"iam-prune: error: --comment-key: {error}", file=sys.stderr)
+        return EXIT_ERROR, _tell(outcome, report, env)
+    try:
         context = github_context.from_env(env)
         client = github_context.client(env, args.github_token_env)
     except github_context.ContextError as error:
@@ -109,6 +121,7 @@ def _publish(args: argparse.Namespace, env: Mapping[str, str]) -> tuple[int, lis
                 outcome,
                 mode=CommentMode(args.comment_mode),
                 suggestions=args.suggestions,
+                marker=marker,
             )
         elif context.event not in github_context.TRACKING_EVENTS:
             outcome.warnings.append(

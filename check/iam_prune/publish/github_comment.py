@@ -17,6 +17,7 @@ The report gets whatever is left of GitHub's 65,536-character budget after these
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
@@ -26,11 +27,24 @@ from iam_prune.formats.mdtext import code
 from iam_prune.model import Report
 
 PULL_REQUEST_MARKER: Final = "<!-- iam-prune:pull-request-comment -->"
+#: What a comment key may hold: it goes into an HTML comment, which ``>`` would end.
+COMMENT_KEY: Final = re.compile(r"[A-Za-z0-9._-]{1,64}")
 ISSUE_MARKER: Final = "<!-- iam-prune:tracking-issue -->"
 STATE_PREFIX: Final = "<!-- iam-prune:state "
 MAX_BODY: Final = 65_536
 MAX_STATE: Final = 16_000  # characters of hidden state at most: the report needs the room
 _LISTED: Final = 10  # users named in a one-line list before "and N more"
+
+
+def pull_request_marker(key: str = "") -> str:
+    """The sticky comment's marker: one per key, so that jobs publishing on the same pull
+    request (one per account in a matrix) each keep their own comment. No marker is part of
+    another (``key=a`` is not in ``key=ab``, and the keyless one is in none)."""
+    if not key:
+        return PULL_REQUEST_MARKER
+    if not COMMENT_KEY.fullmatch(key):
+        raise ValueError(f"a comment key is 1 to 64 of A-Z a-z 0-9 . _ - (not {key!r})")
+    return f"<!-- iam-prune:pull-request-comment key={key} -->"
 
 
 @dataclass(frozen=True)

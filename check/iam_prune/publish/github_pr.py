@@ -53,6 +53,7 @@ def publish(
     *,
     mode: CommentMode,
     suggestions: bool,
+    marker: str = github_comment.PULL_REQUEST_MARKER,
 ) -> None:
     """Publish on the pull request, recording in ``outcome`` as it goes (so what was done
     and said is kept when GitHub stops answering half-way)."""
@@ -83,18 +84,14 @@ def publish(
     comments = _read(client, outcome, comments_path, "pull-requests: read")
     if comments is None:
         return
-    mine = [
-        c
-        for c in comments
-        if is_mine(c, login) and github_comment.PULL_REQUEST_MARKER in str(c.get("body", ""))
-    ]
+    mine = [c for c in comments if is_mine(c, login) and marker in str(c.get("body", ""))]
     existing = mine[-1] if mine else None
     if existing is None and report.complete and not report.to_look_at:
         return  # nothing to report and nothing to clear
     text = github_comment.body(
         report,
         github_comment.Context(
-            marker=github_comment.PULL_REQUEST_MARKER,
+            marker=marker,
             previous=None
             if existing is None
             else github_comment.decode_state(str(existing.get("body", ""))),
