@@ -613,3 +613,34 @@ def test_jobs_with_their_own_comment_key_keep_a_comment_each(
 
     assert publish(tmp_path, first, "--comment-key", "a -->") == 2
     assert "a comment key is 1 to 64" in capsys.readouterr().err
+
+
+def test_a_tracking_issue_made_without_its_label_is_a_warning(
+    github: FakeGitHub,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """GitHub drops the labels of a token without push access, silently: the next run would
+    not find the issue and open another, every night."""
+    monkeypatch.setenv("GITHUB_EVENT_NAME", "schedule")
+    github.state.drops_labels = True
+    assert publish(tmp_path, scenario.report(scenario.alice())) == 0
+    [issue] = github.state.issues.values()
+    assert issue["labels"] == []
+    err = capsys.readouterr().err
+    assert "without its label `iam-prune`" in err and "add it by hand" in err
+
+
+def test_two_issues_opened_at_once_become_one(
+    github: FakeGitHub, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GITHUB_EVENT_NAME", "schedule")
+    bot = github.state.bot
+    for _ in range(2):
+        github.state.add_issue(title="t", body=ISSUE_MARKER, login=bot, labels=["iam-prune"])
+    assert publish(tmp_path, scenario.report(scenario.alice())) == 0
+    older, newer = github.state.issues[1], github.state.issues[2]
+    assert newer["state"] == "open" and "alice" in newer["body"]
+    assert older["state"] == "closed" and older["state_reason"] == "duplicate"
+    assert "#2 is the one kept up to date" in older["comments_log"][-1]

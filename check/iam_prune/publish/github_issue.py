@@ -68,11 +68,50 @@ def publish(
         ),
     )
     try:
-        outcome.issue_url = _write(client, issues_path, issue, report, text, label, attention)
+        written = _write(client, issues_path, issue, report, text, label, attention)
+        outcome.issue_url = None if written is None else _url(written) or _url(issue)
+        if issue is None and not _labelled(written, label):
+            outcome.warnings.append(
+                f"GitHub made the tracking issue {_url(written) or ''} without its label "
+                f"`{label}` (it drops labels a token without push access sets): the next run "
+                "finds the issue by that label, so add it by hand, or each run opens another"
+            )
+        kept = written if issue is None else issue
+        for duplicate in _other_open(found, kept):
+            _close_duplicate(client, issues_path, duplicate, kept)
     except GitHubError as error:
         if not error.forbidden:
             raise
         outcome.warnings.append(missing_permission(error, PERMISSION))
+
+
+def _labelled(issue: Any, label: str) -> bool:
+    labels = issue.get("labels") if isinstance(issue, dict) else None
+    return isinstance(labels, list) and any(
+        (item.get("name") if isinstance(item, dict) else item) == label for item in labels
+    )
+
+
+def _other_open(found: list[dict[str, Any]], kept: Any) -> list[dict[str, Any]]:
+    """The open issues of this token besides the one kept: two runs at once each opened one
+    (a workflow without a concurrency group); left open, the older would contradict the
+    newer until a clean run."""
+    number = kept.get("number") if isinstance(kept, dict) else None
+    return [i for i in found if i.get("state") == "open" and i.get("number") != number]
+
+
+def _close_duplicate(
+    client: GitHubClient, issues_path: str, duplicate: dict[str, Any], kept: Any
+) -> None:
+    number = kept.get("number") if isinstance(kept, dict) else None
+    note = (
+        f"Two runs opened a tracking issue at once; #{number} is the one kept up to date, so "
+        "this one is closed as its duplicate."
+    )
+    client.post(f"{issues_path}/{duplicate['number']}/comments", {"body": note})
+    client.patch(
+        f"{issues_path}/{duplicate['number']}", {"state": "closed", "state_reason": "duplicate"}
+    )
 
 
 def _pick(found: list[dict[str, Any]]) -> dict[str, Any] | None:
@@ -90,18 +129,17 @@ def _write(
     text: str,
     label: str,
     attention: bool,
-) -> str | None:
+) -> Any:
+    """Create, update, reopen or close the issue; GitHub's answer (the issue), or ``None``
+    when nothing was written."""
     if issue is None:
-        created = client.post(
-            issues_path, {"title": title(report), "body": text, "labels": [label]}
-        )
-        return _url(created)
+        return client.post(issues_path, {"title": title(report), "body": text, "labels": [label]})
     number = issue["number"]
     if attention:
         change: dict[str, Any] = {"title": title(report), "body": text}
         if issue.get("state") != "open":
             change["state"] = "open"
-        return _url(client.patch(f"{issues_path}/{number}", change)) or _url(issue)
+        return client.patch(f"{issues_path}/{number}", change) or issue
     if issue.get("state") != "open":
         return None  # closed already, and left alone: nothing was written
     closing = "All clear: no unused IAM users in the last run, so this issue is closed."
@@ -110,7 +148,7 @@ def _write(
         f"{issues_path}/{number}",
         {"title": title(report), "body": text, "state": "closed", "state_reason": "completed"},
     )
-    return _url(issue)
+    return issue
 
 
 def _url(answer: Any) -> str | None:
