@@ -188,6 +188,7 @@ def github(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[FakeGitH
     with FakeGitHub() as fake:
         fake.state.tokens[GITHUB_TOKEN] = "write"
         fake.state.files[PULL_REQUEST] = scenario.pr_files()
+        fake.state.heads[PULL_REQUEST] = "h" * 40
         event = tmp_path / "event.json"
         event.write_text(
             json.dumps(

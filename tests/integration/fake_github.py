@@ -58,6 +58,7 @@ class State:
     reviews: list[dict[str, Any]] = field(default_factory=list)
     issues: dict[int, dict[str, Any]] = field(default_factory=dict)
     files: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
+    heads: dict[int, str] = field(default_factory=dict)  # pull request -> its head commit now
     faults: list[Fault] = field(default_factory=list)
     log: list[Logged] = field(default_factory=list)
     next_id: int = 1000
@@ -230,6 +231,13 @@ class _Handler(BaseHTTPRequestHandler):
         rest = path[len(prefix) :]
         if method != "GET" and access != "write":
             raise _Answer(403, {"message": NOT_ACCESSIBLE})
+        if (match := re.fullmatch(r"/pulls/(\d+)", rest)) and method == "GET":
+            number = int(match.group(1))
+            if number not in state.heads:
+                raise _Answer(404, {"message": "Not Found"})
+            raise _Answer(
+                200, {"number": number, "state": "open", "head": {"sha": state.heads[number]}}
+            )
         if match := re.fullmatch(r"/pulls/(\d+)/files", rest):
             return self._page(state.files.get(int(match.group(1)), []), path, query)
         if match := re.fullmatch(r"/pulls/(\d+)/comments", rest):

@@ -644,3 +644,18 @@ def test_two_issues_opened_at_once_become_one(
     assert newer["state"] == "open" and "alice" in newer["body"]
     assert older["state"] == "closed" and older["state_reason"] == "duplicate"
     assert "#2 is the one kept up to date" in older["comments_log"][-1]
+
+
+def test_a_rerun_of_an_older_commit_leaves_the_newer_comment(
+    github: FakeGitHub, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert publish(tmp_path, scenario.report(scenario.alice())) == 0
+    [comment] = sticky(github)
+    body, reviews = comment["body"], len(github.state.reviews)
+    github.state.heads[PR] = "n" * 40  # pushed since: this run's payload names "h" * 40
+
+    assert publish(tmp_path, scenario.report()) == 0
+
+    assert sticky(github)[0]["body"] == body and len(github.state.reviews) == reviews
+    err = capsys.readouterr().err
+    assert "this run scanned hhhhhhhhhhhh, and the pull request's head is nnnnnnnnnnnn" in err

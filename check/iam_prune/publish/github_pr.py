@@ -61,6 +61,10 @@ def publish(
     pr = context.pull_request
     base = f"{context.repo_path}/pulls/{pr.number}"
     login = viewer_login(client)
+    moved = _moved_on(client, outcome, base, pr.head_sha)
+    if moved is not None:
+        outcome.warnings.append(moved)
+        return
 
     files = _read(client, outcome, f"{base}/files", "pull-requests: read")
     touched = github_touched.from_files(files or [])
@@ -105,6 +109,28 @@ def publish(
     outcome.comment_url = _write_comment(
         client, outcome, context, comments_path, existing, text, mode
     )
+
+
+def _moved_on(client: GitHubClient, outcome: Outcome, base: str, head_sha: str) -> str | None:
+    """Why this run may not publish on the pull request: its head is another commit now (an
+    old run re-run from the Actions page). Its report is of code the pull request no longer
+    has, and its suggestions would go on the old commit: the newer run's comment stays."""
+    try:
+        current = client.get(base)
+    except GitHubError as error:
+        if not error.forbidden:
+            raise
+        outcome.warnings.append(missing_permission(error, "pull-requests: read"))
+        return None  # the reads below say so too; nothing here says the head moved
+    head = current.get("head") if isinstance(current, dict) else None
+    sha = head.get("sha") if isinstance(head, dict) else None
+    if isinstance(sha, str) and sha != head_sha:
+        return (
+            f"nothing was published: this run scanned {head_sha[:12]}, and the pull request's "
+            f"head is {sha[:12]} now (a re-run of an older run?); the comment of the newer "
+            "run is left as it is"
+        )
+    return None
 
 
 def _read(
