@@ -145,3 +145,47 @@ def test_a_membership_whose_other_arguments_change_is_not_a_loss_in_place(tmp_pa
 
     assert remediation.patch is None
     assert 'it would change `aws_iam_group_membership.g["readers"]`' in remediation.manual[-1]
+
+
+BOTS = (
+    'locals {\n  humans = ["ann"]\n  bots   = ["bot-ci", "bot-deploy"]\n'
+    "  all    = concat(local.humans, local.bots)\n}\n\n"
+    'resource "aws_iam_user" "u" {\n  for_each = toset(local.all)\n  name     = each.value\n}\n\n'
+    "OTHER"
+    'resource "aws_iam_group_membership" "bots" {\n  name  = "bots"\n  group = "bots"\n'
+    "  users = USERS\n}\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("users", "patched"),
+    [
+        ("[for b in local.bots : aws_iam_user.u[b].name]", True),
+        # The same local also picks a member of a resource that keeps its instances: the
+        # removal would swap that member for another, which the member list cannot show.
+        (
+            "concat([for b in local.bots : aws_iam_user.u[b].name],"
+            " [aws_iam_user.other[local.pick[local.bots[0]]].name])",
+            False,
+        ),
+    ],
+)
+def test_a_membership_walking_the_local_the_removal_edits(
+    tmp_path: Path, users: str, patched: bool
+) -> None:
+    other = (
+        'resource "aws_iam_user" "other" {\n  for_each = toset(["x", "y"])\n'
+        "  name = each.key\n}\n\n"
+        'locals {\n  pick = { bot-ci = "x", bot-deploy = "y" }\n}\n\n'
+    )
+    text = BOTS.replace("USERS", users).replace("OTHER", other if "other" in users else "")
+    model = load_files(tmp_path, {"main.tf": text})
+
+    remediation = plan.retire(declarations_of(model, "bot-ci"), model)
+
+    assert (remediation.patch is not None) is patched, remediation.manual
+    if patched:
+        assert '+  bots   = ["bot-deploy"]' in str(remediation.patch)
+        assert remediation.destroys == ('aws_iam_user.u["bot-ci"]',)
+    else:
+        assert "`aws_iam_group_membership.bots` reads `local.bots`" in remediation.manual[-1]

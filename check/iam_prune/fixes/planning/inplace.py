@@ -12,12 +12,14 @@ reference to a resource that loses instances or the name of a user that goes.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from iam_prune.fixes.evaluation.compare import Change
 from iam_prune.fixes.evaluation.instances import Facts, Tree
 from iam_prune.fixes.planning.dependents import SHARED_LISTS
 from iam_prune.terraform.moduleconfig import USER_RESOURCE
+from iam_prune.terraform.references import traversals
+from iam_prune.terraform.syntax import Block
 
 
 def lost_in_place(change: Change, after: Sequence[Tree]) -> set[str]:
@@ -116,3 +118,50 @@ def _goes(element: str, shrunk: set[str], names: set[object]) -> bool:
     if element.startswith("Unknown("):
         return any(f"refers to {config}," in element for config in shrunk)
     return element in {n for n in names if isinstance(n, str)}
+
+
+def seen_whole(
+    change: Change, before: Sequence[Tree], after: Sequence[Tree], in_place: set[str]
+) -> Callable[[str, Block, Callable[[str], bool]], bool]:
+    """Whether the change's evaluation sees all that a reading block does with the value the
+    edits change: the block is a shared membership (``aws_iam_group_membership``...) with no
+    nested blocks, only its member list reads the value (``reads`` tells, given an
+    attribute's text), and each of its instances is unchanged, gone (``check`` judges that),
+    or loses only users that go (``in_place``). Its members are references to users whose
+    index the walk computes; ``keychecks`` holds that walk to naming, after the change, the
+    instances it named before less those that go."""
+
+    shrunk: dict[str, set[str]] = {}
+    for address in change.destroyed:
+        facts = change.facts(address)
+        shrunk.setdefault(facts.directory, set()).add(facts.config)
+
+    def whole(directory: str, block: Block, reads: Callable[[str], bool]) -> bool:
+        kind = block.labels[0] if block.labels else ""
+        if block.block_type != "resource" or kind not in SHARED_LISTS or block.blocks:
+            return False
+        listed = SHARED_LISTS[kind]
+        if any(reads(a.expression_text) for a in block.attributes if a.name != listed):
+            return False
+        members = block.attribute(listed)
+        if members is None or not all(
+            t.address in shrunk.get(directory, set()) or _not_a_resource(t.address)
+            for t in traversals(members.value)
+        ):
+            return False  # a member picked from elsewhere by the value could be another one
+        config = ".".join(block.labels)
+        instances = [
+            address
+            for tree in (*before, *after)
+            for address, facts in tree.instances.items()
+            if facts.config == config and facts.directory == directory
+        ]
+        return bool(instances) and all(a not in change.changed or a in in_place for a in instances)
+
+    return whole
+
+
+def _not_a_resource(address: str) -> bool:
+    """``local.x``, ``each``, a ``for`` variable: values the evaluation knows, not instances
+    a member could be picked from."""
+    return address.split(".", 1)[0] in ("local", "var", "each", "count", "path", "terraform")

@@ -16,7 +16,7 @@ readers.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 from iam_prune.fixes.evaluation.workspace import Workspace, joined
@@ -71,10 +71,17 @@ class _Edited:
             yield key
 
 
-def readers(workspace: Workspace, edits: Sequence[FileEdit], roots: Sequence[str]) -> list[str]:
+def readers(
+    workspace: Workspace,
+    edits: Sequence[FileEdit],
+    roots: Sequence[str],
+    evaluated: Callable[[str, Block, Callable[[str], bool]], bool] = lambda *_: False,
+) -> list[str]:
     """A note (file:line) for every block that reads a value the edits change, other than the
-    blocks keyed off it and the outputs of a root module (``terraform plan`` lists their new
-    values, and nothing in the configuration reads them)."""
+    blocks keyed off it, the outputs of a root module (``terraform plan`` lists their new
+    values, and nothing in the configuration reads them), and the blocks that ``evaluated``
+    says the evaluation of the change sees whole (its checks hold them to what they may
+    lose)."""
     pending = _edited(workspace, edits, roots)
     seen = {(e.directory, e.name) for e in pending}
     called = workspace.called_directories() if pending else set()
@@ -126,6 +133,8 @@ def readers(workspace: Workspace, edits: Sequence[FileEdit], roots: Sequence[str
                     and block.block_type in ("resource", "module", "data")
                     and not any(edited.read_by(_own_element_aside(a, name)) for a in body)
                 ):
+                    continue
+                if evaluated(directory, block, edited.read_by):
                     continue
                 note = (
                     f"{path}:{block.span.line}: `{block_name(block)}` reads `{name}`, which "

@@ -19,7 +19,7 @@ from iam_prune.fixes.evaluation.compare import Change, compare
 from iam_prune.fixes.evaluation.roots import Evaluation
 from iam_prune.fixes.planning.checks import check
 from iam_prune.fixes.planning.dependents import decide
-from iam_prune.fixes.planning.inplace import lost_in_place
+from iam_prune.fixes.planning.inplace import lost_in_place, seen_whole
 from iam_prune.fixes.planning.keychecks import walked_to_gone
 from iam_prune.fixes.planning.keys import computed_keys, protected
 from iam_prune.fixes.planning.literals import named_by_value
@@ -107,15 +107,12 @@ def settle(
     change = change or compare(before.trees, after.trees)
     broken = _dangling(before, after, texts)
     passed = passed_on(before.workspace, edits, before.roots)
+    in_place = lost_in_place(change, after.trees)
     problems = check(
-        change,
-        wanted,
-        allowed,
-        exact=not follow,
-        edits=(*edits, *passed),
-        in_place=lost_in_place(change, after.trees),
+        change, wanted, allowed, exact=not follow, edits=(*edits, *passed), in_place=in_place
     )
-    problems += readers(before.workspace, edits, before.roots)
+    seen = seen_whole(change, before.trees, after.trees, in_place)
+    problems += readers(before.workspace, edits, before.roots, seen)
     problems += output_readers(before.workspace, edits)
     problems += protected(before.workspace, change)
     problems += computed_keys(after.workspace, change, before.workspace, (before, after))
