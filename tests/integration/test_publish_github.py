@@ -36,6 +36,15 @@ def sticky(fake: FakeGitHub) -> list[dict[str, object]]:
     ]
 
 
+@pytest.fixture
+def actions_outputs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Running in Actions: the step outputs' file (annotations go to standard output)."""
+    outputs = tmp_path / "outputs"
+    monkeypatch.setenv("GITHUB_ACTIONS", "true")
+    monkeypatch.setenv("GITHUB_OUTPUT", str(outputs))
+    return outputs
+
+
 def test_openapi_description_is_installed() -> None:
     if description() is None:
         pytest.skip(
@@ -399,14 +408,11 @@ def test_bad_input_exits_2_and_sends_nothing(
 def test_outputs_and_annotations_in_actions(
     github: FakeGitHub,
     tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
+    actions_outputs: Path,
 ) -> None:
-    outputs = tmp_path / "outputs"
-    monkeypatch.setenv("GITHUB_ACTIONS", "true")
-    monkeypatch.setenv("GITHUB_OUTPUT", str(outputs))
     assert publish(tmp_path, scenario.report(scenario.carol(), scenario.alice())) == 0
-    written = outputs.read_text()
+    written = actions_outputs.read_text()
     assert f"comment-url={sticky(github)[0]['html_url']}" in written
     assert "issue-url=\n" in written
     errors = [line for line in capsys.readouterr().out.splitlines() if line.startswith("::error")]
@@ -487,13 +493,10 @@ def test_a_refused_review_leaves_the_removal_in_the_comment(
 def test_when_github_fails_annotations_and_outputs_still_go_out(
     github: FakeGitHub,
     tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
     waits: list[float],
+    actions_outputs: Path,
 ) -> None:
-    outputs = tmp_path / "outputs"
-    monkeypatch.setenv("GITHUB_ACTIONS", "true")
-    monkeypatch.setenv("GITHUB_OUTPUT", str(outputs))
     github.state.faults += [Fault("502", "POST", "/issues/")]
     assert publish(tmp_path, scenario.report(scenario.alice())) == 2
     out, err = capsys.readouterr()
@@ -505,7 +508,7 @@ def test_when_github_fails_annotations_and_outputs_still_go_out(
     assert failed.startswith("::error title=iam-prune publish::GitHub: POST /repos/octo/infra/")
     assert "HTTP 502" in failed
     assert first.startswith("::error file=infra/users.tf,line=5,")
-    assert "comment-url=\n" in outputs.read_text()
+    assert "comment-url=\n" in actions_outputs.read_text()
 
 
 def test_a_review_github_does_not_answer_fails_the_step_but_not_the_comment(
@@ -557,9 +560,8 @@ def test_an_event_publish_does_not_serve_is_a_warning_in_actions(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
+    actions_outputs: Path,
 ) -> None:
-    monkeypatch.setenv("GITHUB_ACTIONS", "true")
-    monkeypatch.setenv("GITHUB_OUTPUT", str(tmp_path / "outputs"))
     monkeypatch.setenv("GITHUB_EVENT_NAME", "pull_request_target")
     assert publish(tmp_path, scenario.report(scenario.alice())) == 0
     out = capsys.readouterr().out
@@ -573,9 +575,8 @@ def test_without_a_token_the_annotations_still_go_out(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
+    actions_outputs: Path,
 ) -> None:
-    monkeypatch.setenv("GITHUB_ACTIONS", "true")
-    monkeypatch.setenv("GITHUB_OUTPUT", str(tmp_path / "outputs"))
     monkeypatch.setenv("GITHUB_TOKEN", "")
     assert publish(tmp_path, scenario.report(scenario.alice())) == 2
     out, err = capsys.readouterr()
