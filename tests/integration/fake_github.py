@@ -37,7 +37,7 @@ class Logged:
 class Fault:
     """Answer the next request matching ``method``/``path_part`` with this instead."""
 
-    kind: str  # "502", "primary", "secondary", "redirect", "outside-diff"
+    kind: str  # "502", "done-then-502", "primary", "secondary", "redirect", "outside-diff"
     method: str = ""
     path_part: str = ""
     target: str = ""  # for "redirect": where to
@@ -157,10 +157,14 @@ class _Handler(BaseHTTPRequestHandler):
                     body,
                 )
             )
+            done_then_lost = False
             for fault in state.faults:
                 if fault.method in ("", method) and fault.path_part in parts.path:
                     state.faults.remove(fault)
-                    return self._fault(fault)
+                    if fault.kind != "done-then-502":
+                        return self._fault(fault)
+                    done_then_lost = True
+                    break
             token = self.headers.get("Authorization", "").removeprefix("Bearer ")
             access = state.tokens.get(token)
             if access is None:
@@ -168,6 +172,8 @@ class _Handler(BaseHTTPRequestHandler):
             try:
                 self._route(method, parts.path, urllib.parse.parse_qs(parts.query), body, access)
             except _Answer as answer:
+                if done_then_lost:  # the change is made, the answer lost on the way back
+                    return self._send(502, {"message": "Server Error"})
                 self._send(answer.status, answer.body, answer.headers)
 
     def _fault(self, fault: Fault) -> None:

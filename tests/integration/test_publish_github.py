@@ -660,3 +660,19 @@ def test_a_rerun_of_an_older_commit_leaves_the_newer_comment(
     assert sticky(github)[0]["body"] == body and len(github.state.reviews) == reviews
     err = capsys.readouterr().err
     assert "this run scanned hhhhhhhhhhhh, and the pull request's head is nnnnnnnnnnnn" in err
+
+
+def test_recreate_survives_a_delete_whose_answer_was_lost(
+    github: FakeGitHub, tmp_path: Path, waits: list[float], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The DELETE went through and its answer was a 502; sent again, it is a 404: the
+    comment is gone, which is what was asked, not a missing permission."""
+    assert publish(tmp_path, scenario.report(scenario.alice())) == 0
+    [first] = sticky(github)
+    github.state.faults.append(Fault("done-then-502", "DELETE", "/issues/comments/"))
+
+    assert publish(tmp_path, scenario.report(scenario.alice()), "--comment-mode", "recreate") == 0
+
+    [second] = sticky(github)
+    assert second["id"] != first["id"]
+    assert "pull-requests: write" not in capsys.readouterr().err

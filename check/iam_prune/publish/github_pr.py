@@ -200,7 +200,7 @@ def _write_comment(
             )
             return _url(answer) or str(existing.get("html_url") or "") or None
         if existing is not None and mode is CommentMode.RECREATE:
-            client.delete(f"{context.repo_path}/issues/comments/{existing['id']}")
+            _delete(client, f"{context.repo_path}/issues/comments/{existing['id']}")
         elif existing is not None and mode is CommentMode.HIDE:
             client.graphql(MINIMIZE, {"id": existing["node_id"]}, write=True)
         return _url(client.post(comments_path, {"body": text}))
@@ -209,6 +209,16 @@ def _write_comment(
             raise
         outcome.warnings.append(missing_permission(error, "pull-requests: write"))
         return None
+
+
+def _delete(client: GitHubClient, path: str) -> None:
+    """Delete a comment this token wrote (it was just listed): a 404 means it is gone already,
+    as when a DELETE that went through was answered 5xx and sent again."""
+    try:
+        client.delete(path)
+    except GitHubError as error:
+        if error.status != 404:
+            raise
 
 
 def _url(answer: Any) -> str | None:
