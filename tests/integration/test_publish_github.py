@@ -676,3 +676,23 @@ def test_recreate_survives_a_delete_whose_answer_was_lost(
     [second] = sticky(github)
     assert second["id"] != first["id"]
     assert "pull-requests: write" not in capsys.readouterr().err
+
+
+def test_an_issue_closed_as_not_planned_stays_closed(
+    github: FakeGitHub,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setenv("GITHUB_EVENT_NAME", "schedule")
+    assert publish(tmp_path, scenario.report(scenario.alice())) == 0
+    [issue] = github.state.issues.values()
+    issue.update(state="closed", state_reason="not_planned")  # a person's decision
+
+    assert publish(tmp_path, scenario.report(scenario.alice())) == 0
+
+    assert list(github.state.issues.values()) == [issue] and issue["state"] == "closed"
+    assert "was closed as not planned, so it stays closed" in capsys.readouterr().err
+    issue.update(state="closed", state_reason="completed")  # closed by hand as done
+    assert publish(tmp_path, scenario.report(scenario.alice())) == 0
+    assert issue["state"] == "open"

@@ -2,8 +2,9 @@
 
 It is found by its marker among open and closed issues with the label, written by this token's
 identity. Findings a person has to act on or review (or an incomplete run) create it or update
-it, and reopen it when it was closed; a clean run closes it with a short comment. A clean run
-with no issue does nothing.
+it, and reopen it when it was closed as completed; one a person closed as not planned stays
+closed (a warning says so). A clean run closes it with a short comment; a clean run with no
+issue does nothing.
 """
 
 from __future__ import annotations
@@ -56,6 +57,13 @@ def publish(
     issue = _pick(found)
     attention = bool(report.to_look_at) or not report.complete
     if issue is None and not attention:
+        return
+    if attention and issue is not None and issue.get("state_reason") == "not_planned":
+        outcome.warnings.append(
+            f"the tracking issue {_url(issue) or ''} was closed as not planned, so it stays "
+            "closed and no other is opened: reopen it to have the findings tracked again (the "
+            "job summary has the report)"
+        )
         return
     text = github_comment.body(
         report,
