@@ -217,3 +217,17 @@ def test_notes_are_listed_without_making_the_report_incomplete() -> None:
     out = text.render(replace(base, notes=(note,)))
     assert "Notes (1)\n  main.tf:3: module.vpc comes from a registry" in out
     assert "INCOMPLETE" not in out
+
+
+def test_header_counts_the_accounts_that_could_not_be_read() -> None:
+    """One account read of three is not a scan of one account."""
+    denied = tuple(
+        ReportError(ErrorSource.AWS, "sts:AssumeRole was denied", account_id=a)
+        for a in ("222222222222", "333333333333")
+    )
+    first = text.render(report([removal("alice")], report_errors=denied)).splitlines()[0]
+    assert " · 3 accounts, 2 not read · 1 user seen · " in first
+    # An error of an account that was read counts once, as read.
+    partial = (ReportError(ErrorSource.AWS, "iam:ListUserTags denied", account_id=ACCOUNT),)
+    first = text.render(report([removal("alice")], report_errors=partial)).splitlines()[0]
+    assert " · account 123456789012 · 1 user seen · " in first

@@ -122,8 +122,19 @@ def summary(report: Report) -> str:
 
 def _header(report: Report) -> str:
     accounts = report.accounts
-    if len(accounts) == 1:
+    read = {a.account_id for a in accounts}
+    # Accounts the run was to scan and could not read (an AssumeRole denied, a throttled
+    # listing): the header counts them, or one account read of three would look like a scan
+    # of one.
+    unread = [
+        a
+        for a in dict.fromkeys(e.account_id for e in report.errors if e.account_id)
+        if a not in read
+    ]
+    if len(accounts) == 1 and not unread:
         where = f"account {_account_label(accounts[0])}"
+    elif unread:
+        where = f"{plural(len(accounts) + len(unread), 'account')}, {len(unread)} not read"
     else:
         where = plural(len(accounts), "account")
     users = plural(sum(a.users_seen for a in accounts), "user")
