@@ -189,3 +189,41 @@ def test_a_membership_walking_the_local_the_removal_edits(
         assert remediation.destroys == ('aws_iam_user.u["bot-ci"]',)
     else:
         assert "`aws_iam_group_membership.bots` reads `local.bots`" in remediation.manual[-1]
+
+
+SIBLING = (
+    'resource "aws_iam_user" "u" {\n  for_each = toset(["alice", "bob"])\n'
+    "  name     = each.key\n}\n\n"
+    'resource "KIND" "k" {\n  for_each = toset(["bob", "alice"])\n  BODY\n}\n'
+)
+
+
+@pytest.mark.parametrize(
+    ("kind", "body", "patched"),
+    [
+        # An access key per user, keyed by a list of its own: alice's key goes with her.
+        ("aws_iam_access_key", "user = aws_iam_user.u[each.key].name", True),
+        # A membership per name that also holds carol: taking alice's instance away would
+        # take carol out of that group too.
+        (
+            "aws_iam_group_membership",
+            'name = "m-${each.key}"\n  group = "g"\n'
+            '  users = [aws_iam_user.u[each.key].name, "carol"]',
+            False,
+        ),
+    ],
+)
+def test_a_sibling_keyed_by_its_own_list_loses_the_users_element_if_it_is_hers_alone(
+    tmp_path: Path, kind: str, body: str, patched: bool
+) -> None:
+    text = SIBLING.replace("KIND", kind).replace("BODY", body)
+    model = load_files(tmp_path, {"main.tf": text})
+
+    remediation = plan.retire(declarations_of(model, "alice"), model)
+
+    assert (remediation.patch is not None) is patched, remediation.manual
+    if patched:
+        assert '+  for_each = toset(["bob"])' in str(remediation.patch)
+        assert remediation.destroys == ('aws_iam_user.u["alice"]', 'aws_iam_access_key.k["alice"]')
+    else:
+        assert "by a computed key" in remediation.manual[-1]

@@ -40,6 +40,8 @@ USER_ONLY = {
     "aws_iam_user_ssh_key": "username",
     "aws_iam_service_specific_credential": "user_name",
     "aws_iam_signing_certificate": "user_name",
+    "aws_iam_user_policy_attachments_exclusive": "user_name",
+    "aws_iam_user_policies_exclusive": "user_name",
 }
 #: Resources shared by several users, and their list of users. One whose every user goes, and
 #: that attaches nothing else (``roles``, ``groups``), goes whole: a policy attachment with no

@@ -18,12 +18,14 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from iam_prune.fixes.evaluation.compare import Change
 from iam_prune.fixes.evaluation.instances import Tree
 from iam_prune.fixes.evaluation.roots import Evaluation
+from iam_prune.fixes.planning.dependents import USER_ONLY
 from iam_prune.fixes.text.edits import removed
 from iam_prune.fixes.text.syntaxwalk import dotted_name, nodes, path_to
 from iam_prune.model import FileEdit, SourceSpan
@@ -151,11 +153,14 @@ def _index_in(block: Block, use: Use) -> _Read | None:
 def walked_to_gone(
     before: Evaluation, change: Change, edits: Sequence[FileEdit]
 ) -> list[SourceSpan]:
-    """The literal list elements a ``for`` walks to index an instance the change takes away
+    """What a computed index reaches an instance the change takes away through, where it is
+    written as the user's key itself, in the original texts: a list element a ``for`` walks
     (``"eli"`` in ``admins = ["ann", "eli"]``, for ``[for u in each.value :
-    aws_iam_user.u[u].name]`` over that map of member lists), in the original texts: such an
-    element names the user the way a reference would, and goes with it like one. The change
-    with them gone is checked again (``keys_stay``, and the readers of the lists they leave)."""
+    aws_iam_user.u[u].name]`` over that map of member lists), or the entry that makes an
+    instance keyed by the user's name in another collection (``bob = ["dev", "ops"]`` in a
+    map of memberships, for ``user = aws_iam_user.u[each.key].name``). Such an element names
+    the user the way a reference would, and goes with it like one; the change with them gone
+    is checked again (``keys_stay``, and the readers of what they leave)."""
     resources: dict[str, set[str]] = {}
     for address in change.destroyed:
         facts = change.facts(address)
@@ -171,29 +176,40 @@ def walked_to_gone(
             if removed(use.block.span, edits):
                 continue
             read = _index_in(use.block, use) if traversal.indexed else None
-            if read is None or read.walk is None:
+            if read is None or (read.walk is None and not _per_user(use)):
                 continue
-            for walked in _walked(before, directory, use.block, read, traversal.address):
+            for reached in _reached(before, directory, use.block, read, traversal.address):
                 if (
-                    walked.named in gone
-                    and walked.span not in found
-                    and _literal_element(before, walked.span, walked.key)
+                    reached.named in gone
+                    and reached.span not in found
+                    and _written_as(before, reached.span, reached.key, entry=read.walk is None)
                 ):
-                    found.append(walked.span)
+                    found.append(reached.span)
     return found
+
+
+def _per_user(use: Use) -> bool:
+    """Whether the use is the user argument of a resource that exists for one user (an
+    access key, a user's group membership): an instance of it indexing a user that goes
+    exists only for that user, and may go with the element that makes it. A shared one (a
+    group membership) may hold other users too, and keeps its refusal."""
+    block = use.block
+    kind = block.labels[0] if block.block_type == "resource" and block.labels else ""
+    return USER_ONLY.get(kind) == use.attribute.name and use.path == (use.attribute.name,)
 
 
 @dataclass(frozen=True)
 class _Key:
     key: str
     named: str  # the instance's address in its root, as ``Change`` has it
-    span: SourceSpan
+    span: SourceSpan  # where the key was written: the element walked, or the instance's own
 
 
-def _walked(
+def _reached(
     evaluation: Evaluation, directory: str, block: Block, read: _Read, resource: str
 ) -> list[_Key]:
-    """Each key the ``for`` walks to, with the instance it names and where it was written."""
+    """Each key the index reaches, with the instance it names and where it was written: for
+    a walk, the element; otherwise the element that makes the reading instance."""
     found: list[_Key] = []
     expression = read.keys()
     for made in evaluation.walked:
@@ -204,20 +220,29 @@ def _walked(
                 continue
             for expanded in expand(block, scope.names):
                 value = evaluate(expression, scope.names, expanded.bindings)
-                if not isinstance(value, Seq):
+                if read.walk is None:
+                    pairs = [(value, expanded.origin)]
+                elif isinstance(value, Seq):
+                    pairs = list(value.pairs())
+                else:
                     continue
-                for item, span in value.pairs():
+                for item, span in pairs:
                     if isinstance(item, str) and span is not None:
                         named = f"{scope.address}{resource}{instance_key(item)}"
                         found.append(_Key(item, named, span))
     return found
 
 
-def _literal_element(evaluation: Evaluation, span: SourceSpan, key: str) -> bool:
+def _written_as(evaluation: Evaluation, span: SourceSpan, key: str, *, entry: bool) -> bool:
     """Whether ``span`` is a list element written as the string ``key`` itself (not a
-    reference or a template that happens to give it)."""
+    reference or a template that happens to give it), or with ``entry`` also a map entry
+    whose key is written so (``bob = [...]``, ``"bob": [...]``)."""
     text = evaluation.workspace.text(span.file)
     if text is None:
         return False
     written = text[span.start : span.end].strip().rstrip(",").strip()
-    return written == json.dumps(key)
+    if written == json.dumps(key):
+        return True
+    bare = re.escape(key) if re.fullmatch(r"[A-Za-z_][\w-]*", key) else "(?!)"
+    quoted = re.escape(json.dumps(key))
+    return entry and re.match(rf"(?:{quoted}|{bare})\s*[=:]", written) is not None

@@ -70,7 +70,7 @@ class Literals:
 
     def problems(self, edits: Sequence[FileEdit]) -> list[str]:
         """The mentions the change ``edits`` leave in place."""
-        return [m.text for m in self.mentions if not removed(m.span, edits)]
+        return list(dict.fromkeys(m.text for m in self.mentions if not removed(m.span, edits)))
 
 
 # Where a string can name an IAM user for Terraform: the argument of a resource or module
@@ -98,6 +98,7 @@ def literals(workspace: Workspace, decl: Declaration, others: Sequence[Declarati
         edits += found.edits
         where = f"{path}:{block.span.line}: `{block_name(block)}`"
         mentions += [Mention(block.span, f"{where} {text}") for text in found.texts]
+        mentions += [Mention(span, f"{where} {_FEEDS.format(name=name)}") for span in found.written]
         mentions += [
             Mention(span, f"{path}:{span.line}: `{label}` {_FEEDS.format(name=name)}")
             for span, label in found.entries
@@ -112,6 +113,9 @@ class _Found:
     #: ``locals`` entries that feed a user argument, each with its name (``local.x``): their
     #: mentions go when the entry does.
     entries: list[tuple[SourceSpan, str]] = field(default_factory=list)
+    #: The strings a resource writes where they can reach a user argument (its ``for_each``):
+    #: each mention goes when its string does (an instance keyed by it goes with the user).
+    written: list[SourceSpan] = field(default_factory=list)
 
 
 def _in_block(block: Block, name: str, decl: Declaration, *, here: bool) -> _Found:
@@ -151,6 +155,13 @@ def _in_block(block: Block, name: str, decl: Declaration, *, here: bool) -> _Fou
             found.edits.extend(removal(span) for span in overridden)
         elif feeding and block.block_type == "locals":
             found.entries += [(a.span, f"local.{a.name}") for a in feeding]
+        elif feeding and block.block_type == "resource":
+            found.written += [
+                n.span
+                for a in feeding
+                for n in _names_of(a.value)
+                if _is_literal(n, name) and not _is_key_of(n, decl)
+            ]
         elif feeding:
             found.texts.append(_FEEDS.format(name=name))
     return found

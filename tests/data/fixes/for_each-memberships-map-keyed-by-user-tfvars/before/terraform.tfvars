@@ -1,0 +1,6 @@
+users = ["ann", "bob", "cid"]
+
+memberships = {
+  ann = ["dev"]
+  bob = ["dev", "ops"]
+}
