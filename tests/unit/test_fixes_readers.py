@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from iam_prune.fixes.evaluation.workspace import Workspace
@@ -140,3 +142,29 @@ def test_a_walk_over_the_collections_own_keys_follows_the_removed_key(
     found = dave_taken_out({"main.tf": text})
 
     assert bool(found) is blocked
+
+
+def test_a_pick_by_key_from_a_module_output_is_named_as_one(tmp_path: Path) -> None:
+    """``module.people.names["bob"]`` picks an entry, not a position: the refusal says so."""
+    from fix_helpers import declarations_of, load_files
+
+    from iam_prune.fixes import plan
+
+    people = (
+        'resource "aws_iam_user" "ann" {\n  name = "ann"\n}\n'
+        'resource "aws_iam_user" "bob" {\n  name = "bob"\n}\n'
+        'output "arns" {\n  value = {\n    ann = aws_iam_user.ann.arn\n'
+        "    bob = aws_iam_user.bob.arn\n  }\n}\n"
+    )
+    main = (
+        'module "people" {\n  source = "./people"\n}\n'
+        'output "bob_arn" {\n  value = module.people.arns["bob"]\n}\n'
+    )
+    model = load_files(tmp_path, {"main.tf": main, "people/main.tf": people})
+
+    remediation = plan.retire(declarations_of(model, "bob"), model)
+
+    assert remediation.patch is None
+    note = remediation.manual[-1]
+    assert 'main.tf:5: `output.bob_arn` picks the entry "bob" from `module.people.arns`' in note
+    assert "by position" not in note

@@ -178,11 +178,24 @@ def _module_output_readers(
         if traversal.address != f"module.{label}" or traversal.attribute not in (output, None):
             continue
         if not use_read_whole(workspace, directory, use):
-            found.append(
-                f"{path}:{traversal.span.line}: `{use.block_name}` picks from "
-                f"`module.{label}.{output}` by position, which this removal changes"
+            written = workspace.texts[path][traversal.span.start : traversal.span.end]
+            key = _picked_key(written, output)
+            what = (
+                f"the entry {key} from `module.{label}.{output}`, whose entries this removal "
+                "changes"
+                if key
+                else f"from `module.{label}.{output}` by position, which this removal changes"
             )
+            found.append(f"{path}:{traversal.span.line}: `{use.block_name}` picks {what}")
     return found
+
+
+def _picked_key(written: str, output: str) -> str | None:
+    """The string key a read (``module.x.names["bob"]``, as written) picks from the output,
+    as written; ``None`` for a position, a computed key or no pick at all."""
+    pick = rf'\.\s*{re.escape(output)}\s*\[\s*("(?:[^"\\]|\\.)*")\s*\]'
+    match = re.search(pick, written)
+    return match[1] if match else None
 
 
 def passed_on(
