@@ -286,9 +286,11 @@ def _resource(workspace: Workspace, scope: Scope, block: Block, expanded: Expand
         if attribute.name not in _META
     )
     key = _key(expanded)
-    # The element that makes a `for_each` instance is what `each.value` reads: a block that
-    # never reads it is the same instance whatever else the element holds.
-    element = isinstance(key, int) or key is None or _reads_each_value(workspace, block)
+    # The element that makes a `for_each` instance is what `each.value` reads, and what the
+    # collection read by key gives (`local.members[each.key]`, or a local built from it): a
+    # block that reads neither, nor any value a change could reach, is the same instance
+    # whatever else the element holds.
+    element = isinstance(key, int) or key is None or _may_read_element(workspace, block)
     origin = _origin_text(workspace, expanded.origin) if element else None
     return Facts(
         "resource",
@@ -301,13 +303,25 @@ def _resource(workspace: Workspace, scope: Scope, block: Block, expanded: Expand
     )
 
 
-#: A read of ``each.value`` (or of ``each`` by index, which could be one).
-_EACH_VALUE = re.compile(r"(?<![\w.-])each\s*(?:\.\s*value(?![\w-])|\[)")
+#: A read of ``each.value`` (or of ``each`` by index, which could be one), or of a value that
+#: could hold the element: a variable, a local, a module's output, a data source, a file.
+_ELEMENT_READ = re.compile(
+    r"(?<![\w.-])(?:each\s*(?:\.\s*value(?![\w-])|\[)|(?:var|local|module|data)\s*\."
+    r"|(?:file|templatefile|filebase64|fileset)\s*\()"
+)
 
 
-def _reads_each_value(workspace: Workspace, block: Block) -> bool:
+def _may_read_element(workspace: Workspace, block: Block) -> bool:
+    """Whether anything in ``block`` but its ``for_each`` may read the element that makes an
+    instance (everything of it counts: nested blocks and ``lifecycle`` are not evaluated)."""
     text = workspace.text(block.span.file)
-    return text is None or _EACH_VALUE.search(text, block.span.start, block.span.end) is not None
+    if text is None:
+        return True
+    setting = block.attribute("for_each")
+    spans = [(block.span.start, block.span.end)]
+    if setting is not None:
+        spans = [(block.span.start, setting.span.start), (setting.span.end, block.span.end)]
+    return any(_ELEMENT_READ.search(text, start, end) is not None for start, end in spans)
 
 
 # Arguments of a module call that are not inputs of the module.

@@ -70,18 +70,22 @@ def keys_stay(
 @dataclass(frozen=True)
 class _Read:
     """One index into the resource: its key, and the ``for`` around it whose variables the
-    key reads (``None``: the key is the same for the whole instance)."""
+    key reads (``None``: the key is the same for the whole instance); ``in_condition`` when
+    the index is in that ``for``'s condition (evaluated for every element)."""
 
     key: Expr
     walk: ForExpr | None
+    in_condition: bool = False
 
     def keys(self) -> Expr:
         """An expression whose value is the key, or the list of keys the ``for`` walks to:
-        every element of its collection, its condition aside (Terraform evaluates the index
-        for at most those, so a check of them all is never weaker)."""
+        the elements its condition keeps, which are the ones the value reads (a condition on
+        the position, ``if i > 0``, would otherwise hide a member moving out of reach); every
+        element when the index is in the condition itself."""
         if self.walk is None:
             return self.key
-        return replace(self.walk, key=None, value=self.key, condition=None, grouping=False)
+        condition = None if self.in_condition else self.walk.condition
+        return replace(self.walk, key=None, value=self.key, condition=condition, grouping=False)
 
 
 def _named(
@@ -147,7 +151,8 @@ def _index_in(block: Block, use: Use) -> _Read | None:
     read = {n.name for n in nodes(index.key) if isinstance(n, Name)}
     if not read & {walk.key_var, walk.value_var}:
         return _Read(index.key, None)  # the same key throughout (or an outer variable: unknown)
-    return _Read(index.key, walk)
+    in_condition = walk.condition is not None and any(n is index for n in nodes(walk.condition))
+    return _Read(index.key, walk, in_condition)
 
 
 def walked_to_gone(

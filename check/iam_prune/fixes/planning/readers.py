@@ -130,10 +130,12 @@ def readers(
                 body = [a for a in attributes(block) if not any(a is m for m in meta)]
                 if (
                     keyed
-                    and block.block_type in ("resource", "module", "data")
+                    and block.block_type in ("resource", "module")
                     and not any(edited.read_by(_own_element_aside(a, name)) for a in body)
                 ):
                     continue
+                if keyed and block.block_type == "data" and not _reads_element(body, name):
+                    continue  # a data source is not evaluated: only one that ignores it
                 if evaluated(directory, block, edited.read_by):
                     continue
                 note = (
@@ -353,6 +355,14 @@ def _for_each_of(workspace: Workspace, directory: str, address: str) -> str | No
                 setting = block.attribute("for_each")
                 return None if setting is None else " ".join(setting.expression_text.split())
     return None
+
+
+def _reads_element(body: Sequence[Attribute], name: str) -> bool:
+    """Whether attributes read their instance's element (``each.value``, ``name[each.key]``)
+    or the edited value otherwise: a keyed data source whose element changes answers
+    something else, and nothing evaluates what."""
+    element = re.compile(rf"(?<![\w.-])(?:each\s*(?:\.\s*value(?![\w-])|\[)|{re.escape(name)})")
+    return any(element.search(a.expression_text) for a in body)
 
 
 def _own_element_aside(attribute: Attribute, name: str) -> str:
