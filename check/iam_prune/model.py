@@ -403,9 +403,9 @@ class AccountResult:
     name: str | None = None  # the account's name in AWS Organizations
     alias: str | None = None  # the IAM account alias
     ou_path: str | None = None  # e.g. r-ab12/ou-prod/ou-payments
-    #: How long this account's scan took, wall clock (JUnit's suite ``time``); 0 when unknown,
-    #: as in a report read back from JSON.
-    seconds: float = 0.0
+    #: How long this account's scan took, wall clock (JUnit's suite ``time``); ``None`` when
+    #: unknown, as in a report read back from JSON (the JSON does not carry it).
+    seconds: float | None = None
 
 
 @dataclass(frozen=True)

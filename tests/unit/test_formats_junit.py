@@ -151,6 +151,14 @@ def test_suite_time_is_the_account_scan_time() -> None:
     assert root.get("time") == "2.500"
 
 
+def test_a_report_that_does_not_say_how_long_gives_no_time_rather_than_zero() -> None:
+    """A report read back from JSON (``merge``) has no scan times: 0.000 s would be a claim."""
+    untimed = replace(full_report(), accounts=(replace(full_report().accounts[0], seconds=None),))
+    root = parse(untimed)
+    assert [s.get("time") for s in root.iter("testsuite")] == [None]
+    assert root.get("time") is None
+
+
 def test_notes_reach_system_out() -> None:
     noted = replace(
         full_report(),

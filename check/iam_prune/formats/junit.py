@@ -111,7 +111,7 @@ class _Document:
         root = ET.Element("testsuites")
         # The attributes junit-10.xsd allows on <testsuites> (no "skipped" there).
         totals = {"disabled": 0, "errors": 0, "failures": 0, "tests": 0}
-        seconds = 0.0
+        seconds: float | None = None
         position = 0
         for number, account in enumerate(self.report.accounts):
             suite, position = self._account_suite(account, position, shown, first=number == 0)
@@ -121,10 +121,12 @@ class _Document:
         for suite in root:
             for key in totals:
                 totals[key] += int(suite.get(key, "0"))
-            seconds += float(suite.get("time", "0"))
+            if suite.get("time") is not None:
+                seconds = (seconds or 0.0) + float(suite.get("time", "0"))
         for key, value in totals.items():
             root.set(key, str(value))
-        root.set("time", f"{seconds:.3f}")
+        if seconds is not None:  # a report read back from JSON does not say: no time, not 0
+            root.set("time", f"{seconds:.3f}")
         # ElementTree writes a newline or tab in an attribute (a file path may hold one) as a
         # character reference; minidom's pretty printer wrote it raw, and every XML parser
         # reads a raw one back as a space: the file named in the report did not exist.
@@ -180,7 +182,10 @@ class _Document:
             stdout="\n".join(stdout) or None,
         )
         element: ET.Element = suite.build_xml_doc()
-        element.set("time", f"{account.seconds:.3f}")
+        if account.seconds is not None:
+            element.set("time", f"{account.seconds:.3f}")
+        else:
+            element.attrib.pop("time", None)
         return element, position
 
     def _finding_case(self, finding: Finding, classname: str, whole: bool) -> Any:
@@ -239,7 +244,7 @@ def _errors_suite(report: Report) -> ET.Element:
         stdout="\n".join(notes) or None,
     )
     element: ET.Element = suite.build_xml_doc()
-    element.set("time", "0.000")
+    element.attrib.pop("time", None)  # no account's scan: nothing was timed
     return element
 
 
