@@ -116,6 +116,11 @@ def test_expressions_evaluate_like_terraform(source: str, value: object) -> None
         ('coalesce("", null, "x")', "x"),
         ('zipmap(["a", "b"], [1, 2])', {"a": 1, "b": 2}),
         ('contains(["a"], "a")', True),
+        # As `terraform console` (1.11) answers them.
+        ('setsubtract(["c", "b", "a"], ["a"])', ["b", "c"]),
+        ('setsubtract(["a", 1], ["1"])', ["a"]),
+        ('setunion(["b"], ["a", "b"], [])', ["a", "b"]),
+        ('setintersection(["a", "b", "c"], ["c", "a"])', ["a", "c"]),
         ('substr("hello", 1, 3)', "ell"),
         ('trimprefix("ci-bot", "ci-")', "bot"),
         ('trimsuffix("bot-ci", "-ci")', "bot"),

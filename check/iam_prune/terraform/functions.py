@@ -314,6 +314,31 @@ def _distinct(args: Sequence[Value]) -> Value:
     return make_seq("list", items, origins)
 
 
+def _set_items(arg: Value) -> list[tuple[Value, Origin]]:
+    seq = _seq(arg)
+    _check_known(seq.items)
+    return list(zip(_unify(seq.items), seq.origins, strict=True))
+
+
+def _setsubtract(args: Sequence[Value]) -> Value:
+    """The elements of the first set that the second has not (``setsubtract(all, disabled)``:
+    the common way to take users out of a list without editing it)."""
+    taken = [item for item, _ in _set_items(args[1])]
+    kept = [(item, origin) for item, origin in _set_items(args[0]) if item not in taken]
+    return make_seq("set", [k[0] for k in kept], [k[1] for k in kept])
+
+
+def _setunion(args: Sequence[Value]) -> Value:
+    pairs = [pair for arg in args for pair in _set_items(arg)]
+    return make_seq("set", [p[0] for p in pairs], [p[1] for p in pairs])
+
+
+def _setintersection(args: Sequence[Value]) -> Value:
+    others = [[item for item, _ in _set_items(arg)] for arg in args[1:]]
+    kept = [(i, o) for i, o in _set_items(args[0]) if all(i in other for other in others)]
+    return make_seq("set", [k[0] for k in kept], [k[1] for k in kept])
+
+
 def _contains(args: Sequence[Value]) -> Value:
     seq = _seq(args[0])
     _check_known([*seq.items, args[1]])
@@ -393,6 +418,9 @@ _FUNCTIONS: dict[str, Function] = {
     "flatten": _flatten,
     "distinct": _distinct,
     "contains": _contains,
+    "setsubtract": _setsubtract,
+    "setunion": _setunion,
+    "setintersection": _setintersection,
     "coalesce": _coalesce,
     "zipmap": _zipmap,
     "sort": _sort,
@@ -425,6 +453,9 @@ _ARITY: dict[str, tuple[int, int]] = {
     "lookup": (2, 3),
     "element": (2, 2),
     "contains": (2, 2),
+    "setsubtract": (2, 2),
+    "setunion": (1, 1_000),
+    "setintersection": (1, 1_000),
     "coalesce": (1, 1_000),
     "zipmap": (2, 2),
 }
