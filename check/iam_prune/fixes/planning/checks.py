@@ -65,7 +65,7 @@ def check(
             problems.append(f"it would change `{address}` in place (a renamed user keeps its keys)")
         elif address in (in_place or set()):
             continue
-        elif address not in change.shifted and not _edited(facts, edits):
+        elif address not in change.shifted and not edited(facts, edits):
             problems.append(
                 f"it would change `{address}` ({_where(facts)}), which reads what the "
                 "removal edits; change it by hand first"
@@ -100,7 +100,7 @@ def _where(facts: Facts) -> str:
     return "its block" if span is None else f"{span.file}:{span.line}"
 
 
-def _edited(facts: Facts, edits: Sequence[FileEdit | SourceSpan]) -> bool:
+def edited(facts: Facts, edits: Sequence[FileEdit | SourceSpan]) -> bool:
     """Whether one of ``edits`` is inside the block that makes the instance (or, for a
     span, is that block)."""
     span = facts.block

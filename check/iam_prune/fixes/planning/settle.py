@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from iam_prune.fixes.evaluation.compare import Change, compare
 from iam_prune.fixes.evaluation.roots import Evaluation
+from iam_prune.fixes.planning.changedreaders import changed_readers
 from iam_prune.fixes.planning.checks import check
 from iam_prune.fixes.planning.dependents import decide
 from iam_prune.fixes.planning.inplace import lost_in_place, seen_whole
@@ -113,6 +114,7 @@ def settle(
     )
     seen = seen_whole(change, before.trees, after.trees, in_place)
     problems += readers(before.workspace, edits, before.roots, seen)
+    problems += changed_readers(before.workspace, change, in_place, edits, before.roots)
     problems += output_readers(before.workspace, edits)
     problems += protected(before.workspace, change)
     problems += computed_keys(after.workspace, change, before.workspace, (before, after))
