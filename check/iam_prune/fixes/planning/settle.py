@@ -24,7 +24,8 @@ from iam_prune.fixes.planning.inplace import lost_in_place, seen_whole
 from iam_prune.fixes.planning.keychecks import walked_to_gone
 from iam_prune.fixes.planning.keys import computed_keys, protected
 from iam_prune.fixes.planning.literals import named_by_value
-from iam_prune.fixes.planning.readers import output_readers, passed_on, readers
+from iam_prune.fixes.planning.outputreaders import output_readers
+from iam_prune.fixes.planning.readers import passed_on, readers
 from iam_prune.fixes.planning.resolve import (
     Located,
     Resolver,
