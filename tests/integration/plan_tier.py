@@ -43,6 +43,11 @@ _IMPORT = re.compile(r'^\s*import\s*\{|"import"\s*:', re.MULTILINE)
 _OWN_SETUP = re.compile(r'^\s*(?:provider\s+"|backend\s+")|"(?:provider|backend)"\s*:', re.M)
 _VARIABLE = re.compile(r'^\s*variable\s+"([^"]+)"', re.MULTILINE)
 _IMPORTED_USER = re.compile(r'\bimport\s*\{\s*to\s*=\s*aws_iam_user\.[\w-]+\s+id\s*=\s*"([^"]+)"')
+#: ``import { for_each = toset(["a", "b"]) to = aws_iam_user.u[each.key] id = each.key }``.
+_IMPORTED_USERS = re.compile(
+    r"\bimport\s*\{\s*for_each\s*=\s*toset\(\[([^\]]*)\]\)\s*to\s*=\s*aws_iam_user\.[\w-]+"
+    r"\[each\.(?:key|value)\]\s*id\s*=\s*each\.(?:key|value)\b"
+)
 _WHERE_TERRAFORM_RUNS = re.compile(r"\b(?:file|templatefile|fileexists)\(|\bpath\.(?:root|cwd)\b")
 _ASSIGNED = re.compile(r"^([A-Za-z_][\w-]*)\s*=", re.MULTILINE)
 
@@ -259,7 +264,10 @@ def imported_users(root: Root) -> list[str]:
     names: list[str] = []
     for path in sorted(root.path.iterdir()):
         if path.is_file() and path.name.endswith(".tf"):
-            names += _IMPORTED_USER.findall(path.read_text(encoding="utf-8"))
+            text = path.read_text(encoding="utf-8")
+            names += _IMPORTED_USER.findall(text)
+            for listed in _IMPORTED_USERS.findall(text):
+                names += re.findall(r'"([^"]+)"', listed)
         elif path.is_file() and path.name.endswith(".tf.json"):
             blocks = json.loads(path.read_text(encoding="utf-8")).get("import", [])
             names += [b["id"] for b in blocks if b["to"].startswith("aws_iam_user.")]

@@ -199,6 +199,8 @@ def _per_user(use: Use) -> bool:
     exists only for that user, and may go with the element that makes it. A shared one (a
     group membership) may hold other users too, and keeps its refusal."""
     block = use.block
+    if block.block_type == "import":  # an import of the user's instance exists for it alone
+        return use.path == ("to",)
     kind = block.labels[0] if block.block_type == "resource" and block.labels else ""
     return USER_ONLY.get(kind) == use.attribute.name and use.path == (use.attribute.name,)
 

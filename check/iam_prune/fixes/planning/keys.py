@@ -109,11 +109,25 @@ def _evaluated_safe(
     directory: str,
     use: Use,
 ) -> bool:
-    """Whether evaluating the index shows it safe (a resource block, in both versions)."""
-    if evaluations is None or use.block.block_type != "resource":
+    """Whether evaluating the index shows it safe (a resource or an ``import`` block, in both
+    versions)."""
+    if evaluations is None or use.block.block_type not in ("resource", "import"):
         return False
-    config = ".".join(use.block.labels)
-    was = [b for b in original.blocks(directory).get(config, []) if b.block_type == "resource"]
+    if use.block.block_type == "import":  # no name: the one importing to the same address
+        to = use.block.attribute("to")
+        written = None if to is None else to.expression_text
+        was = [
+            b
+            for parsed in original.config_files(directory)
+            for b in parsed.blocks
+            if b.block_type == "import"
+            and (b_to := b.attribute("to")) is not None
+            and b_to.expression_text == written
+        ]
+    else:
+        config = ".".join(use.block.labels)
+        blocks = original.blocks(directory).get(config, [])
+        was = [b for b in blocks if b.block_type == "resource"]
     return keys_stay(*evaluations, directory, use, was[0] if len(was) == 1 else None)
 
 

@@ -155,7 +155,7 @@ def _in_block(block: Block, name: str, decl: Declaration, *, here: bool) -> _Fou
             found.edits.extend(removal(span) for span in overridden)
         elif feeding and block.block_type == "locals":
             found.entries += [(a.span, f"local.{a.name}") for a in feeding]
-        elif feeding and block.block_type == "resource":
+        elif feeding and block.block_type in ("resource", "import"):
             found.written += [
                 n.span
                 for a in feeding
