@@ -181,7 +181,7 @@ def collect(
     ``use_report=False`` goes straight to the per-user path (the benchmark's baseline)."""
     try:
         account = account_id(gs)
-    except _NONSENSE as error:
+    except NONSENSE as error:
         raise _nonsense(error) from error
     try:
         return _collect(
@@ -190,11 +190,8 @@ def collect(
     except AwsError as error:
         error.account_id = error.account_id or account
         raise
-    except _NONSENSE as error:
+    except NONSENSE as error:
         raise _nonsense(error, account) from error
-
-
-_NONSENSE = NONSENSE
 
 
 def _nonsense(error: Exception, account: str | None = None) -> AwsError:

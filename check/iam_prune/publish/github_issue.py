@@ -84,9 +84,9 @@ def publish(
                 f"`{label}` (it drops labels a token without push access sets): the next run "
                 "finds the issue by that label, so add it by hand, or each run opens another"
             )
-        kept = written if issue is None else issue
-        for duplicate in _other_open(found, kept):
-            _close_duplicate(client, issues_path, duplicate, kept)
+        kept = (written if issue is None else issue) or {}
+        for duplicate in _other_open(found, kept.get("number")):
+            _close_duplicate(client, issues_path, duplicate, kept.get("number"))
     except GitHubError as error:
         if not error.forbidden:
             raise
@@ -100,18 +100,16 @@ def _labelled(issue: Any, label: str) -> bool:
     )
 
 
-def _other_open(found: list[dict[str, Any]], kept: Any) -> list[dict[str, Any]]:
-    """The open issues of this token besides the one kept: two runs at once each opened one
-    (a workflow without a concurrency group); left open, the older would contradict the
-    newer until a clean run."""
-    number = kept.get("number") if isinstance(kept, dict) else None
+def _other_open(found: list[dict[str, Any]], number: object) -> list[dict[str, Any]]:
+    """The open issues of this token besides the one kept (``number``): two runs at once each
+    opened one (a workflow without a concurrency group); left open, the older would
+    contradict the newer until a clean run."""
     return [i for i in found if i.get("state") == "open" and i.get("number") != number]
 
 
 def _close_duplicate(
-    client: GitHubClient, issues_path: str, duplicate: dict[str, Any], kept: Any
+    client: GitHubClient, issues_path: str, duplicate: dict[str, Any], number: object
 ) -> None:
-    number = kept.get("number") if isinstance(kept, dict) else None
     note = (
         f"Two runs opened a tracking issue at once; #{number} is the one kept up to date, so "
         "this one is closed as its duplicate."

@@ -303,11 +303,13 @@ def _resource(workspace: Workspace, scope: Scope, block: Block, expanded: Expand
     )
 
 
-#: A read of ``each.value`` (or of ``each`` by index, which could be one), or of a value that
-#: could hold the element: a variable, a local, a module's output, a data source, a file.
+#: A read of ``each.value`` (or of ``each`` by index, which could be one), as a pattern.
+EACH_VALUE = r"(?<![\w.-])each\s*(?:\.\s*value(?![\w-])|\[)"
+#: That, or a read of a value that could hold the element: a variable, a local, a module's
+#: output, a data source, a file.
 _ELEMENT_READ = re.compile(
-    r"(?<![\w.-])(?:each\s*(?:\.\s*value(?![\w-])|\[)|(?:var|local|module|data)\s*\."
-    r"|(?:file|templatefile|filebase64|fileset)\s*\()"
+    rf"{EACH_VALUE}|(?<![\w.-])(?:var|local|module|data)\s*\."
+    r"|(?<![\w.-])(?:file|templatefile|filebase64|fileset)\s*\("
 )
 
 

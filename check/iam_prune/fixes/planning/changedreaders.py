@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from iam_prune.fixes.evaluation.compare import Change
 from iam_prune.fixes.evaluation.workspace import Workspace
 from iam_prune.fixes.planning.checks import edited
+from iam_prune.fixes.planning.resolve import located
 from iam_prune.fixes.text.edits import removed
 from iam_prune.model import FileEdit
 
@@ -38,7 +39,8 @@ def changed_readers(
     called = workspace.called_directories() if changed else set()
     found: list[str] = []
     for directory, configs in sorted(changed.items()):
-        for path, use in workspace.uses(directory):
+        for reading in located(workspace, [directory], configs):
+            path, use = reading.file, reading.use
             config = use.traversal.address
             block = use.block
             if config not in configs or ".".join(block.labels) == config:

@@ -145,7 +145,7 @@ def seen_whole(
             return False
         members = block.attribute(listed)
         if members is None or not all(
-            t.address in shrunk.get(directory, set()) or _not_a_resource(t.address)
+            t.address in shrunk.get(directory, set()) or t.kind == "local"
             for t in traversals(members.value)
         ):
             return False  # a member picked from elsewhere by the value could be another one
@@ -159,9 +159,3 @@ def seen_whole(
         return bool(instances) and all(a not in change.changed or a in in_place for a in instances)
 
     return whole
-
-
-def _not_a_resource(address: str) -> bool:
-    """``local.x``, ``each``, a ``for`` variable: values the evaluation knows, not instances
-    a member could be picked from."""
-    return address.split(".", 1)[0] in ("local", "var", "each", "count", "path", "terraform")

@@ -19,22 +19,24 @@ from __future__ import annotations
 import itertools
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 
 from iam_prune.fixes.evaluation.compare import Change
 from iam_prune.fixes.evaluation.instances import Tree
 from iam_prune.fixes.evaluation.roots import Evaluation
+from iam_prune.fixes.evaluation.scopes import Scope
 from iam_prune.fixes.planning.dependents import USER_ONLY
+from iam_prune.fixes.planning.resolve import located
 from iam_prune.fixes.text.edits import removed
 from iam_prune.fixes.text.syntaxwalk import dotted_name, nodes, path_to
 from iam_prune.model import FileEdit, SourceSpan
 from iam_prune.terraform.addresses import instance_key
 from iam_prune.terraform.evaluate import evaluate
-from iam_prune.terraform.expansion import expand
+from iam_prune.terraform.expansion import Expanded, expand
 from iam_prune.terraform.references import Use
 from iam_prune.terraform.syntax import Block, Expr, ForExpr, Index, Name
-from iam_prune.terraform.values import Seq
+from iam_prune.terraform.values import Seq, Value
 
 #: Each instance of the reading block (``root:address``) and the instances it indexes, in order.
 _Named = dict[str, tuple[str, ...]]
@@ -95,23 +97,46 @@ def _named(
     ``None`` when one is not known."""
     found: _Named = {}
     config = ".".join(block.labels)
+    for evaluated in _evaluated(trees, directory, block, read):
+        if evaluated is None or not evaluated.expanded.certain:
+            return None
+        keys = _strings(evaluated.value, read)
+        if keys is None:
+            return None
+        made, prefix = evaluated.made.root, evaluated.scope.address
+        found[f"{made}:{prefix}{config}{evaluated.expanded.suffix}"] = tuple(
+            f"{made}:{prefix}{resource}{instance_key(key)}" for key in keys
+        )
+    return found
+
+
+@dataclass(frozen=True)
+class _Evaluated:
+    """The index's key (or the keys a ``for`` walks to) for one instance of the reading block,
+    in one module instance of one root."""
+
+    made: Tree
+    scope: Scope
+    expanded: Expanded
+    value: Value
+
+
+def _evaluated(
+    trees: Sequence[Tree], directory: str, block: Block, read: _Read
+) -> Iterator[_Evaluated | None]:
+    """The index evaluated for every instance of ``block`` in every module instance of
+    ``directory``; ``None`` for a root whose instances were not walked (not known)."""
     expression = read.keys()
     for made in trees:
         if made.walked is None:
-            return None
+            yield None
+            continue
         for scope in made.walked.scopes.values():
             if scope.directory != directory:
                 continue
             for expanded in expand(block, scope.names):
-                if not expanded.certain:
-                    return None
-                keys = _strings(evaluate(expression, scope.names, expanded.bindings), read)
-                if keys is None:
-                    return None
-                found[f"{made.root}:{scope.address}{config}{expanded.suffix}"] = tuple(
-                    f"{made.root}:{scope.address}{resource}{instance_key(key)}" for key in keys
-                )
-    return found
+                value = evaluate(expression, scope.names, expanded.bindings)
+                yield _Evaluated(made, scope, expanded, value)
 
 
 def _strings(value: object, read: _Read) -> tuple[str, ...] | None:
@@ -174,7 +199,8 @@ def walked_to_gone(
     gone = set(change.destroyed)
     found: list[SourceSpan] = []
     for directory, configs in sorted(resources.items()):
-        for _, use in before.workspace.uses(directory):
+        for reading in located(before.workspace, [directory], configs):
+            use = reading.use
             traversal = use.traversal
             if traversal.address not in configs or traversal.key is not None:
                 continue
@@ -218,25 +244,20 @@ def _reached(
     """Each key the index reaches, with the instance it names and where it was written: for
     a walk, the element; otherwise the element that makes the reading instance."""
     found: list[_Key] = []
-    expression = read.keys()
-    for made in evaluation.walked:
-        if made.walked is None:
+    for evaluated in _evaluated(evaluation.walked, directory, block, read):
+        if evaluated is None:
             continue
-        for scope in made.walked.scopes.values():
-            if scope.directory != directory:
-                continue
-            for expanded in expand(block, scope.names):
-                value = evaluate(expression, scope.names, expanded.bindings)
-                if read.walk is None:
-                    pairs = [(value, expanded.origin)]
-                elif isinstance(value, Seq):
-                    pairs = list(value.pairs())
-                else:
-                    continue
-                for item, span in pairs:
-                    if isinstance(item, str) and span is not None:
-                        named = f"{scope.address}{resource}{instance_key(item)}"
-                        found.append(_Key(item, named, span))
+        value = evaluated.value
+        if read.walk is None:
+            pairs = [(value, evaluated.expanded.origin)]
+        elif isinstance(value, Seq):
+            pairs = list(value.pairs())
+        else:
+            continue
+        for item, span in pairs:
+            if isinstance(item, str) and span is not None:
+                named = f"{evaluated.scope.address}{resource}{instance_key(item)}"
+                found.append(_Key(item, named, span))
     return found
 
 

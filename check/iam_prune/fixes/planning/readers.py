@@ -19,6 +19,7 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
+from iam_prune.fixes.evaluation.instances import EACH_VALUE
 from iam_prune.fixes.evaluation.workspace import Workspace, joined
 from iam_prune.fixes.planning.keywalks import aside, walked_reads
 from iam_prune.fixes.text.edits import inside, removed
@@ -307,7 +308,7 @@ def _reads_element(body: Sequence[Attribute], name: str) -> bool:
     """Whether attributes read their instance's element (``each.value``, ``name[each.key]``)
     or the edited value otherwise: a keyed data source whose element changes answers
     something else, and nothing evaluates what."""
-    element = re.compile(rf"(?<![\w.-])(?:each\s*(?:\.\s*value(?![\w-])|\[)|{re.escape(name)})")
+    element = re.compile(rf"{EACH_VALUE}|(?<![\w.-]){re.escape(name)}")
     return any(element.search(a.expression_text) for a in body)
 
 
