@@ -12,7 +12,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from iam_prune.model import SourceSpan
-from iam_prune.terraform.hcl import parse_expression
 from iam_prune.terraform.jsonsyntax import JsonMember, JsonSyntaxError, JsonValue, scan
 from iam_prune.terraform.spans import LineIndex
 from iam_prune.terraform.syntax import (
@@ -28,6 +27,15 @@ from iam_prune.terraform.syntax import (
     TupleExpr,
 )
 from iam_prune.terraform.templates import split_template
+
+
+def _expression(text: str, span: SourceSpan, lines: LineIndex) -> Expr:
+    """An expression written in a JSON string, read with python-hcl2, which is imported here
+    at the first such string rather than by every run (see ``parse.parse_region``)."""
+    from iam_prune.terraform.hcl import parse_expression
+
+    return parse_expression(text, span, lines)
+
 
 # How many labels each block type has; other top-level keys are not blocks this tool reads.
 _LABELS = {
@@ -166,7 +174,7 @@ class _Reader:
             )
             return TupleExpr(elements, span)
         if value.kind == "string" and isinstance(value.scalar, str):
-            return parse_expression(value.scalar, span, self.lines)
+            return _expression(value.scalar, span, self.lines)
         return self.expression(value, templates=False)
 
     def attribute(self, member: JsonMember, *, templates: bool) -> Attribute:
@@ -185,7 +193,7 @@ class _Reader:
         value = member.value
         if value.kind != "string" or not isinstance(value.scalar, str):
             return attribute
-        typed = parse_expression(value.scalar, attribute.value_span, self.lines)
+        typed = _expression(value.scalar, attribute.value_span, self.lines)
         return Attribute(
             attribute.name, attribute.expression_text, attribute.span, attribute.value_span, typed
         )
@@ -206,7 +214,7 @@ class _Reader:
             return TupleExpr(elements, span)
         if value.kind == "string" and templates and isinstance(value.scalar, str):
             return split_template(
-                value.scalar, span, lambda text: parse_expression(text, span, self.lines)
+                value.scalar, span, lambda text: _expression(text, span, self.lines)
             )
         return Literal(value.scalar, span)
 

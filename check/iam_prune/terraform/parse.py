@@ -9,11 +9,9 @@ mean is ``evaluate``'s job. ``.tf`` and ``.tfvars`` go through python-hcl2, ``.t
 
 from __future__ import annotations
 
-import hcl2
-from lark.exceptions import LarkError, UnexpectedInput
+from typing import TYPE_CHECKING
 
 from iam_prune.terraform import jsonconfig
-from iam_prune.terraform.hcl import Converter
 from iam_prune.terraform.spans import LineIndex
 from iam_prune.terraform.syntax import (
     Attribute,
@@ -24,6 +22,9 @@ from iam_prune.terraform.syntax import (
     ParsedFile,
     ParseError,
 )
+
+if TYPE_CHECKING:
+    from lark.exceptions import UnexpectedInput
 
 __all__ = [
     "Attribute",
@@ -57,6 +58,13 @@ def parse_region(
     ``text``; the region has to be a run of whole ones (``reparse`` cuts it so). Raises
     ``ParseError`` with the line in the whole text. ``lines`` is ``text``'s index, when the
     caller parses several regions of it."""
+    # python-hcl2 and its grammar are imported by the first parse, not by every run: a run
+    # whose files all come from the cache (or a `publish`) never needs them.
+    import hcl2
+    from lark.exceptions import LarkError, UnexpectedInput
+
+    from iam_prune.terraform.hcl import Converter
+
     try:
         tree = hcl2.parses(text[start:end])
     except UnexpectedInput as error:
