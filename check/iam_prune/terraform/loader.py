@@ -136,6 +136,9 @@ class _Tree:
     #: What the parsing could not do as asked (no cache, no worker processes): the results
     #: stand, the run is only slower, and a person should know why.
     parse_notes: dict[str, None] = field(default_factory=dict)
+    #: ``relative`` by path: every file is named several times (read, parsed, handed on),
+    #: and pathlib's comparison of parts is the slow half of reading a cached root.
+    _relatives: dict[Path, str] = field(default_factory=dict, init=False, repr=False)
 
     # ------------------------------------------------------------------ reading
 
@@ -368,6 +371,12 @@ class _Tree:
         )
 
     def relative(self, path: Path) -> str:
+        known = self._relatives.get(path)
+        if known is None:
+            known = self._relatives[path] = self._relative(path)
+        return known
+
+    def _relative(self, path: Path) -> str:
         # A directory outside the repository still counts for the findings; its files keep
         # their absolute paths, and patches for them are for reading rather than `git apply`.
         if path.is_relative_to(self.root):
