@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
+from iam_prune.pickling import fields_once
+
 
 class Status(StrEnum):
     """Exactly one per live user (and ``NOT_DEPLOYED`` for declared users that are not live)."""
@@ -152,6 +154,7 @@ class Inventory:
 # --------------------------------------------------------------------------- terraform
 
 
+@fields_once
 @dataclass(frozen=True, slots=True)
 class SourceSpan:
     """A range of characters in one file: ``start``/``end`` are ``str`` indices into the text

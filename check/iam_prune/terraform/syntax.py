@@ -14,11 +14,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from iam_prune.model import SourceSpan
+from iam_prune.pickling import fields_once
 from iam_prune.terraform import TerraformError
 
 # --------------------------------------------------------------------------- expressions
 
 
+@fields_once
 @dataclass(frozen=True, slots=True)
 class Literal:
     """A string, number, bool or null whose value is known from the text alone."""
@@ -27,6 +29,7 @@ class Literal:
     span: SourceSpan
 
 
+@fields_once
 @dataclass(frozen=True, slots=True)
 class Template:
     """A string with interpolations: literal text pieces and ``${...}`` expressions, in order.
@@ -39,6 +42,7 @@ class Template:
     span: SourceSpan
 
 
+@fields_once
 @dataclass(frozen=True, slots=True)
 class Name:
     """The first step of a reference: ``var``, ``local``, ``each``, ``aws_iam_user``, ..."""
@@ -47,6 +51,7 @@ class Name:
     span: SourceSpan
 
 
+@fields_once
 @dataclass(frozen=True, slots=True)
 class GetAttr:
     """``target.name``."""
@@ -56,6 +61,7 @@ class GetAttr:
     span: SourceSpan
 
 
+@fields_once
 @dataclass(frozen=True, slots=True)
 class Index:
     """``target[key]`` (and the legacy ``target.0``)."""
@@ -65,6 +71,7 @@ class Index:
     span: SourceSpan
 
 
+@fields_once
 @dataclass(frozen=True, slots=True)
 class Splat:
     """``target[*].a.b`` or ``target.*.a``: ``steps`` (attribute names or index keys) are
@@ -77,6 +84,7 @@ class Splat:
     legacy: bool = False
 
 
+@fields_once
 @dataclass(frozen=True, slots=True)
 class Call:
     """``name(args...)``; ``expand_final`` is the ``...`` after the last argument."""
@@ -103,6 +111,7 @@ class _HoldsValue:
         return entries_of(self.value)
 
 
+@fields_once
 @dataclass(frozen=True, slots=True)
 class ListElement(_HoldsValue):
     """One element of a ``[...]`` literal: its text, its span and what it says."""
@@ -112,6 +121,7 @@ class ListElement(_HoldsValue):
     value: Expr
 
 
+@fields_once
 @dataclass(frozen=True, slots=True)
 class ObjectEntry(_HoldsValue):
     """One ``key = value`` entry of a ``{...}`` literal.
@@ -130,6 +140,7 @@ class ObjectEntry(_HoldsValue):
     value: Expr
 
 
+@fields_once
 @dataclass(frozen=True, slots=True)
 class TupleExpr:
     """A ``[...]`` literal."""
@@ -138,6 +149,7 @@ class TupleExpr:
     span: SourceSpan
 
 
+@fields_once
 @dataclass(frozen=True, slots=True)
 class ObjectExpr:
     """A ``{...}`` literal."""
@@ -146,6 +158,7 @@ class ObjectExpr:
     span: SourceSpan
 
 
+@fields_once
 @dataclass(frozen=True, slots=True)
 class ForExpr:
     """``[for v in coll : value if cond]`` (``key`` is ``None``) or
@@ -161,6 +174,7 @@ class ForExpr:
     span: SourceSpan
 
 
+@fields_once
 @dataclass(frozen=True, slots=True)
 class Conditional:
     """``condition ? if_true : if_false``."""
@@ -171,6 +185,7 @@ class Conditional:
     span: SourceSpan
 
 
+@fields_once
 @dataclass(frozen=True, slots=True)
 class Operation:
     """A unary (``!x``, ``-x``) or binary (``a == b``, ``a + b``, ...) operation."""
@@ -180,6 +195,7 @@ class Operation:
     span: SourceSpan
 
 
+@fields_once
 @dataclass(frozen=True, slots=True)
 class Unsupported:
     """Syntax the evaluator does not model (template directives, ...); ``what`` says which."""
@@ -218,6 +234,7 @@ def entries_of(expr: Expr) -> tuple[ObjectEntry, ...]:
 # --------------------------------------------------------------------------- structure
 
 
+@fields_once
 @dataclass(frozen=True, slots=True)
 class Attribute(_HoldsValue):
     """``name = expression``: ``span`` covers all of it, ``value_span`` the expression only."""
@@ -229,6 +246,7 @@ class Attribute(_HoldsValue):
     value: Expr
 
 
+@fields_once
 @dataclass(frozen=True, slots=True)
 class Block:
     """A block such as ``resource "aws_iam_user" "alice" { ... }``.
@@ -248,6 +266,7 @@ class Block:
         return next((a for a in self.attributes if a.name == name), None)
 
 
+@fields_once
 @dataclass(frozen=True, slots=True)
 class ParsedFile:
     """The top-level blocks of one file, in source order, and its top-level attributes
