@@ -11,6 +11,10 @@ mentioning anything the module declares.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -183,3 +187,33 @@ def test_the_string_index_finds_names_in_literals_and_arns_and_escapes() -> None
     assert mentions.strings("bob smith") is None
     assert mentions.words(["aws_iam_user.bob"]) == set()
     assert mentions.words(["a.b.c.d"]) is None
+
+
+def test_indexes_kept_in_the_cache_answer_as_built_ones(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("IAM_PRUNE_CACHE_DIR", str(tmp_path / "cache"))
+    texts = {
+        "a.tf": 'resource "aws_iam_group_membership" "m" {\n  users = [aws_iam_user.bob.name]\n}\n',
+        "b.tf": 'arn = "arn:aws:iam::1:user/team/bob"\n',
+        "c.tf": 'user = "\\u0062ob"\n',
+    }
+    built = Mentions(texts)
+    cached, read_back = Mentions(texts), Mentions(texts)
+    cached.use_cache = read_back.use_cache = True
+    questions: list[Callable[[Mentions], object]] = [
+        lambda m: m.words(["aws_iam_user.bob"]),
+        lambda m: m.words(["aws_iam_user"]),
+        lambda m: m.strings("bob"),
+        lambda m: m.strings("team"),
+    ]
+    assert [ask(cached) for ask in questions] == [ask(built) for ask in questions]
+    # The second set of indexes comes from the cache: building it again would fail.
+    monkeypatch.setattr(Mentions, "_build_words", _no_build)
+    monkeypatch.setattr(Mentions, "_build_strings", _no_build)
+    assert [ask(read_back) for ask in questions] == [ask(built) for ask in questions]
+    assert read_back.strings("bob") == {"b.tf", "c.tf"}
+
+
+def _no_build(_: Mentions) -> None:
+    raise AssertionError("the index was built again")

@@ -370,6 +370,73 @@ def test_the_pool_grows_with_the_work_and_stops_at_the_default_cap(
     assert all(same(r, fresh(p, t)) for r, (p, t) in zip(results, items, strict=True))
 
 
+# --------------------------------------------------------------------------- remembered values
+
+TEXTS = {"iam/users.tf": USERS, "s3/logs.tf": BUCKET}
+
+
+def words_of(texts: dict[str, str], calls: list[str]) -> Callable[[], dict[str, list[str]]]:
+    """A value computed from ``texts``, counting its computations in ``calls``."""
+
+    def compute() -> dict[str, list[str]]:
+        calls.append("computed")
+        return {path: sorted(set(text.split())) for path, text in texts.items()}
+
+    return compute
+
+
+def is_dict(value: object) -> bool:
+    return isinstance(value, dict)
+
+
+def test_a_remembered_value_is_read_back_not_computed_again(cache_home: Path) -> None:
+    calls: list[str] = []
+    first = cache.remembered("words", TEXTS, words_of(TEXTS, calls), is_dict)
+    reordered = dict(reversed(TEXTS.items()))
+    again = cache.remembered("words", reordered, words_of(reordered, calls), is_dict)
+    assert again == first and calls == ["computed"]
+    assert len(entries(cache_home / "words")) == 1
+
+
+def test_a_remembered_value_follows_every_text_path_and_kind(cache_home: Path) -> None:
+    calls: list[str] = []
+    cache.remembered("words", TEXTS, words_of(TEXTS, calls), is_dict)
+    changed = {**TEXTS, "s3/logs.tf": BUCKET.replace("logs", "audit")}
+    moved = {"iam/people.tf": USERS, "s3/logs.tf": BUCKET}
+    fewer = {"iam/users.tf": USERS}
+    for texts in (changed, moved, fewer):
+        assert cache.remembered("words", texts, words_of(texts, calls), is_dict) == {
+            path: sorted(set(text.split())) for path, text in texts.items()
+        }
+    cache.remembered("other", TEXTS, words_of(TEXTS, calls), is_dict)
+    assert len(calls) == 5
+
+
+@pytest.mark.parametrize("garbage", [b"", b"not a pickle", pickle.dumps(["a list"])])
+def test_a_remembered_value_that_is_unreadable_or_refused_is_computed_again(
+    cache_home: Path, garbage: bytes
+) -> None:
+    calls: list[str] = []
+    expected = cache.remembered("words", TEXTS, words_of(TEXTS, calls), is_dict)
+    [entry] = entries(cache_home / "words")
+    entry.write_bytes(garbage)
+    assert cache.remembered("words", TEXTS, words_of(TEXTS, calls), is_dict) == expected
+    assert calls == ["computed", "computed"]
+    assert pickle.loads(entry.read_bytes()) == expected  # rewritten
+
+
+def test_a_remembered_value_without_a_cache_folder_is_only_computed(
+    cache_home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    monkeypatch.setenv("IAM_PRUNE_CACHE_DIR", str(blocker / "cache"))
+    calls: list[str] = []
+    for _ in range(2):
+        assert cache.remembered("words", TEXTS, words_of(TEXTS, calls), is_dict)
+    assert calls == ["computed", "computed"]
+
+
 def test_a_run_whose_files_all_come_from_the_cache_never_imports_python_hcl2(
     tmp_path: Path, cache_home: Path
 ) -> None:

@@ -88,7 +88,7 @@ class Workspace:
             var_file_order=model.var_file_order,
         )
         shared = workspace._shared
-        shared.use_cache = model.parse_cache
+        shared.use_cache = shared.mentions.use_cache = model.parse_cache
         for path, _ in model.sources:
             parsed = model.parsed.get(path)
             if isinstance(parsed, ParsedFile) and path not in shared.parses:
@@ -232,6 +232,12 @@ class Workspace:
     def index(self) -> Mentions:
         """The word and string indexes of every original text."""
         return self._shared.mentions
+
+    @property
+    def use_cache(self) -> bool:
+        """Whether what is read from the original texts may be kept in the disk cache (the
+        load's choice: ``--no-cache`` turns it off)."""
+        return self._shared.use_cache
 
     def may_name(self, name: str) -> list[str]:
         """The paths, sorted, whose text can hold the user name ``name`` in a string (the

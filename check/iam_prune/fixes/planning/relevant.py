@@ -27,6 +27,7 @@ from iam_prune.fixes.evaluation.workspace import Workspace, joined
 from iam_prune.fixes.planning.dependents import SHARED_LISTS, USER_ONLY
 from iam_prune.model import TerraformModel
 from iam_prune.terraform import scan
+from iam_prune.terraform.cache import remembered
 from iam_prune.terraform.moduleconfig import USER_RESOURCE, is_override_file, local_sources
 from iam_prune.terraform.references import declarations, directory_of
 from iam_prune.terraform.syntax import ParsedFile
@@ -81,6 +82,23 @@ class _Headers:
                 self.with_outputs.add(path)
             name = _PREFIX.get(kind, "") + ".".join(labels)
             self.declaring.setdefault(name, set()).add(path)
+
+
+def _headers(workspace: Workspace, directory: str) -> _Headers:
+    """The headers of ``directory``'s files; kept in the cache, by their texts, when the
+    workspace may use it (reading them scans every line of a directory of thousands of
+    files)."""
+    texts = {path: workspace.texts[path] for path in workspace.files(directory)}
+
+    def read() -> _Headers:
+        headers = _Headers()
+        for path, text in texts.items():
+            headers.read(path, text)
+        return headers
+
+    if not workspace.use_cache:
+        return read()
+    return remembered("headers", texts, read, lambda found: isinstance(found, _Headers))
 
 
 def _labels(rest: str, wanted: int) -> tuple[list[str] | None, int]:
@@ -144,9 +162,7 @@ class _Chooser:
                 if span is not None:
                     self.spans.setdefault(span.file, []).append((span.start, span.end))
         for directory in partial:
-            headers = self.headers[directory] = _Headers()
-            for path in workspace.files(directory):
-                headers.read(path, workspace.texts[path])
+            self.headers[directory] = _headers(workspace, directory)
 
     def add(self, paths: Iterable[str]) -> None:
         for path in paths:
