@@ -242,8 +242,11 @@ def _scan_account(
         if target.role_arn and target.role_arn not in message:
             message = f"{target.role_arn}: {message}"
         return _Scanned(None, (ReportError(ErrorSource.AWS, message, account_id=account),))
-    result, errors = _account(inventory, context, settings)
-    alias, alias_note = account_alias(gs)
+    # The alias is one more round trip: it is read while the findings are planned.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="iam-prune-alias") as aside:
+        alias_read = aside.submit(account_alias, gs)
+        result, errors = _account(inventory, context, settings)
+        alias, alias_note = alias_read.result()
     result = replace(
         result,
         name=target.name,
