@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -113,6 +113,9 @@ class _Context:
     #: Done when the planning is ready to start (see ``_ready``), once ``demand`` wants it.
     planning: Future[None]
     demand: _Demand
+    #: Where removals are planned ahead (``_Ahead``): one thread, as the planner is used by
+    #: one thread at a time.
+    ahead: ThreadPoolExecutor
     rules: RuleSettings
     now: datetime
     progress: Callable[[str], None]
@@ -130,7 +133,59 @@ class _Context:
         return self.code.result().inline
 
 
-def _inventory(gs: GuardedSession, context: _Context, settings: Settings) -> Inventory:
+@dataclass
+class _Ahead:
+    """One account's removals, planned while the details of its candidates are read.
+
+    Which users a rule may flag is known from the credential report; whether they are unused
+    waits for three detail calls each, which are mostly waiting on AWS, while planning a
+    removal is work on this side only. So the removals of the candidates the code declares
+    are planned in that time, in the order the findings will be. Only an optimisation: each
+    user is planned once per run (``fixes.plan.retire``), a user this did not reach is planned
+    when its finding is, and a planning that fails here is done again there, where its failure
+    is handled as always."""
+
+    context: _Context
+    stopped: threading.Event = field(default_factory=threading.Event)
+
+    def start(self, account: str, candidates: Sequence[LiveUser]) -> None:
+        names = sorted(user.name for user in candidates)
+        self.context.ahead.submit(self._plan, account, names)
+
+    def stop(self) -> None:
+        """The findings are known: what is not planned yet is planned with them."""
+        self.stopped.set()
+
+    def _plan(self, account: str, names: list[str]) -> None:
+        context = self.context
+        try:
+            index = context.index  # waits for the Terraform
+            declared = [(name, decls) for name in names if (decls := index.declarations(name))]
+            if not declared or self.stopped.is_set():
+                return
+            context.demand.want()
+            context.planning.result()
+            if self.stopped.is_set():
+                return
+            model = context.model
+            widened_before = plan.widened(model)
+            started = time.perf_counter()
+            if plan.prepare([decls for _, decls in declared], model):
+                record_planning("", time.perf_counter() - started, phase="evaluate")
+            for _, decls in declared:
+                if self.stopped.is_set():
+                    break
+                plan.retire(decls, model)
+        except Exception:  # planned again with its finding, and handled there
+            return
+        widened = plan.widened(model)
+        if widened is not None and widened != widened_before:
+            context.progress(f"{account}: planning evaluates every file now: {widened}")
+
+
+def _inventory(
+    gs: GuardedSession, context: _Context, settings: Settings, ahead: _Ahead
+) -> Inventory:
     def candidate(user: LiveUser) -> bool:
         return may_be_flagged(user, context.rules, context.now)
 
@@ -147,6 +202,7 @@ def _inventory(gs: GuardedSession, context: _Context, settings: Settings) -> Inv
             for_deletion=for_deletion,
             poller=Poller(max_wait=settings.report_wait),
             progress=context.progress,
+            on_candidates=ahead.start,
         )
     except AwsError:
         raise
@@ -157,7 +213,7 @@ def _inventory(gs: GuardedSession, context: _Context, settings: Settings) -> Inv
 
 
 def _account(
-    inventory: Inventory, context: _Context, settings: Settings
+    inventory: Inventory, context: _Context, settings: Settings, ahead: _Ahead
 ) -> tuple[AccountResult, list[ReportError]]:
     def exemption_for(user: LiveUser, decls: tuple[Declaration, ...]) -> exemptions.ExemptionMatch:
         return exemptions.match(
@@ -170,6 +226,7 @@ def _account(
 
     users = {u.name: u for u in inventory.users}
     findings = reconcile(inventory, context.index, context.rules, context.now, exemption_for)
+    ahead.stop()
     removals = sum(f.status is Status.REMOVE_FROM_CODE for f in findings)
     if removals:
         plural = "s" if removals != 1 else ""
@@ -181,7 +238,7 @@ def _account(
         started = time.perf_counter()
         context.demand.want()
         context.planning.result()
-        plan.prepare(planned, context.model)
+        plan.prepare(planned, context.model)  # what is left of it after planning ahead
         record_planning("", time.perf_counter() - started, phase="evaluate")
     widened_before = plan.widened(context.model) if removals else None
     findings = tuple(remediate(f, users.get(f.user), context.model) for f in findings)
@@ -225,6 +282,21 @@ def _scan_account(
 ) -> _Scanned:
     """One account, start to finish; its failure is its own and names it."""
     started = time.monotonic()
+    ahead = _Ahead(context)
+    try:
+        return _scan_read_account(target, settings, context, opener, ahead, started)
+    finally:  # a failed account has nothing left to plan ahead either
+        ahead.stop()
+
+
+def _scan_read_account(
+    target: AccountTarget,
+    settings: Settings,
+    context: _Context,
+    opener: Opener,
+    ahead: _Ahead,
+    started: float,
+) -> _Scanned:
     try:
         try:
             gs = opener(target, settings.profile)
@@ -235,7 +307,7 @@ def _scan_account(
                 f"could not assume {target.label}: AWS answered something iam-prune cannot "
                 f"read ({type(error).__name__}: {error})"
             ) from error
-        inventory = _inventory(gs, context, settings)
+        inventory = _inventory(gs, context, settings, ahead)
     except (AwsError, botocore.exceptions.BotoCoreError) as error:
         message = str(error) if isinstance(error, AwsError) else _aws_message(error)
         account = getattr(error, "account_id", None) or target.account_hint
@@ -245,7 +317,7 @@ def _scan_account(
     # The alias is one more round trip: it is read while the findings are planned.
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="iam-prune-alias") as aside:
         alias_read = aside.submit(account_alias, gs)
-        result, errors = _account(inventory, context, settings)
+        result, errors = _account(inventory, context, settings, ahead)
         alias, alias_note = alias_read.result()
     result = replace(
         result,
@@ -287,12 +359,16 @@ def _run(
     dirs = ", ".join(_relative(d, settings) for d in settings.terraform_dirs)
     progress(f"reading the Terraform in {dirs}")
     demand = _Demand()
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="terraform") as reader:
+    with (
+        ThreadPoolExecutor(max_workers=1, thread_name_prefix="terraform") as reader,
+        ThreadPoolExecutor(max_workers=1, thread_name_prefix="plan-ahead") as ahead,
+    ):
         code = reader.submit(_read_code, settings, state, progress)
         context = _Context(
             code=code,
             planning=reader.submit(_ready, code, demand),
             demand=demand,
+            ahead=ahead,
             rules=RuleSettings(settings.inactive_days, settings.grace_days),
             now=now,
             progress=progress,

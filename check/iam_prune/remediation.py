@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -29,9 +28,8 @@ PLANNING_TIMES_ENV = "IAM_PRUNE_PLANNING_TIMES"
 def remediate(finding: Finding, user: LiveUser | None, model: TerraformModel) -> Finding:
     """Attach what to do: the code change, or the console commands."""
     if finding.status is Status.REMOVE_FROM_CODE:
-        started = time.perf_counter()
-        remediation = plan.retire(finding.declarations, model)
-        record_planning(finding.user, time.perf_counter() - started)
+        remediation, seconds = plan.retire_timed(finding.declarations, model)
+        record_planning(finding.user, seconds)
         return replace(finding, remediation=remediation)
     if finding.status is Status.DELETE_UNMANAGED and user is not None:
         manual = tuple(_read_by_code(read) for read in model.user_reads if read.name == user.name)

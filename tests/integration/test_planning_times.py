@@ -36,9 +36,13 @@ def test_the_evaluation_each_planned_finding_and_the_combined_patch_are_timed_on
     lines = [json.loads(line) for line in times.read_text().splitlines()]
     findings = [line for line in lines if line["phase"] == "finding"]
     assert sorted(line["user"] for line in findings) == planned
-    # The original configuration is evaluated once, before the findings; the combined patch
-    # is planned once, after them.
-    assert [line["phase"] for line in lines] == ["evaluate", *["finding"] * len(planned), "combine"]
+    # The original configuration is evaluated before the findings (ahead of them too, while
+    # the account's details were read, when that found anything left to evaluate); the
+    # combined patch is planned once, after them.
+    phases = [line["phase"] for line in lines]
+    evaluations = phases.count("evaluate")
+    assert evaluations in (1, 2)
+    assert phases == ["evaluate"] * evaluations + ["finding"] * len(planned) + ["combine"]
     assert all(line["seconds"] >= 0 for line in lines)
 
 

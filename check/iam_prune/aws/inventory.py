@@ -8,7 +8,7 @@ bounded concurrency. Either way, only the users the rules may flag get the extra
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -32,6 +32,14 @@ from iam_prune.model import AccessKey, Inventory, LiveUser
 MAX_WORKERS = 8
 
 UserPredicate = Callable[[LiveUser], bool]
+#: Told which users of an account (its id first) get detail calls, before the calls start:
+#: the caller may use the time those calls take (the scan plans their removals meanwhile). It
+#: must return at once.
+CandidatesHook = Callable[[str, Sequence[LiveUser]], None]
+
+
+def _no_hook(_account: str, _users: Sequence[LiveUser]) -> None:
+    return None
 
 
 def account_id(gs: GuardedSession) -> str:
@@ -147,10 +155,12 @@ def _add_details(
     candidate: UserPredicate,
     for_deletion: UserPredicate,
     reported: frozenset[str],
+    on_candidates: Callable[[Sequence[LiveUser]], None],
 ) -> tuple[list[LiveUser], list[str]]:
     chosen = [u for u in users if candidate(u)]
     if not chosen:
         return users, []
+    on_candidates(chosen)
 
     def one(user: LiveUser) -> tuple[LiveUser, list[str]]:
         details, problems = fetch_details(
@@ -175,9 +185,11 @@ def collect(
     poller: Poller | None = None,
     progress: Callable[[str], None] = lambda _: None,
     use_report: bool = True,
+    on_candidates: CandidatesHook = _no_hook,
 ) -> Inventory:
     """Read one account. ``candidate`` picks the users worth detail calls, ``for_deletion`` the
-    ones whose delete commands will be printed (those that no code declares).
+    ones whose delete commands will be printed (those that no code declares), and
+    ``on_candidates`` hears of the first before their calls start.
     ``use_report=False`` goes straight to the per-user path (the benchmark's baseline)."""
     try:
         account = account_id(gs)
@@ -185,7 +197,14 @@ def collect(
         raise _nonsense(error) from error
     try:
         return _collect(
-            gs, account, candidate, for_deletion, poller or Poller(), progress, use_report
+            gs,
+            account,
+            candidate,
+            for_deletion,
+            on_candidates,
+            poller or Poller(),
+            progress,
+            use_report,
         )
     except AwsError as error:
         error.account_id = error.account_id or account
@@ -241,6 +260,7 @@ def _collect(
     account: str,
     candidate: UserPredicate,
     for_deletion: UserPredicate,
+    on_candidates: CandidatesHook,
     poller: Poller,
     progress: Callable[[str], None],
     use_report: bool,
@@ -283,7 +303,9 @@ def _collect(
         notes.append(f"credential report ready after {waited:.1f} s")
 
     users.sort(key=lambda u: u.name)
-    users, problems = _add_details(iam, users, candidate, for_deletion, reported)
+    users, problems = _add_details(
+        iam, users, candidate, for_deletion, reported, lambda chosen: on_candidates(account, chosen)
+    )
     return Inventory(
         account_id=account,
         users=tuple(users),

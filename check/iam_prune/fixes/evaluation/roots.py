@@ -49,9 +49,12 @@ class Evaluation:
             self._walked = [tree(self.workspace, t.root) for t in self.trees]
         return self._walked
 
-    def evaluate(self) -> None:
-        """Evaluate now rather than when first asked (a run does it before its findings)."""
+    def evaluate(self) -> bool:
+        """Evaluate now rather than when first asked (a run does it before its findings);
+        whether it was not evaluated before."""
+        fresh = self._trees is None
         self._trees = self.trees
+        return fresh
 
     @property
     def directories(self) -> list[str]:

@@ -80,6 +80,10 @@ class Planner:
         self._named: dict[Declaration, Literals] = {}
         #: Why the planner went from a part to every file, when it did.
         self.widened: str | None = None
+        #: What ``fixes.plan.retire`` planned, and the seconds it took, by the declarations
+        #: retired: a finding planned ahead, while its account was still being read, is not
+        #: planned again.
+        self.retired: dict[tuple[Declaration, ...], tuple[Remediation, float]] = {}
 
     def guarded(self, work: Callable[[], _T]) -> _T:
         """``work()``, done again with every file evaluated when an edit reaches beyond the
@@ -110,17 +114,19 @@ class Planner:
             return self._refusal(verdicts, [f"done together, {p}" for p in together.failures])
         return self._remediation(together, declarations)
 
-    def prepare(self, planned: Sequence[Sequence[Declaration]]) -> None:
+    def prepare(self, planned: Sequence[Sequence[Declaration]]) -> bool:
         """Evaluate the roots of every finding's declarations, and build the indexes every
-        finding reads."""
+        finding reads; whether any root was not evaluated before."""
         directories: set[str] = set()
+        fresh = False
         for declarations in planned:
             evaluation = self.evaluation((), declarations)
-            evaluation.evaluate()
+            fresh = evaluation.evaluate() or fresh
             directories.update(evaluation.directories)
             for evaluated in evaluation.trees:
                 naming(evaluated)
         self.workspace.prepare(sorted(directories))
+        return fresh
 
     def evaluation(
         self, edits: Sequence[FileEdit], declarations: Sequence[Declaration]
