@@ -7,23 +7,23 @@ exceptions, so that whatever is still sound is reported and the run is marked in
 
 from __future__ import annotations
 
-import threading
 import time
-from collections.abc import Callable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import botocore.exceptions
 
-from iam_prune import __version__, exemptions, heap, redaction, targets, terraform
+from iam_prune import __version__, exemptions, heap, redaction, targets
 from iam_prune.aws import NONSENSE, AwsError
 from iam_prune.aws.account import account_alias
 from iam_prune.aws.inventory import collect
 from iam_prune.aws.report import Poller
 from iam_prune.aws.session import AccountTarget, GuardedSession, open_target
+from iam_prune.codeside import Ahead, Context, Demand, read_code, ready
 from iam_prune.config import Settings
 from iam_prune.fixes import plan
 from iam_prune.merge import canonical_errors
@@ -31,7 +31,6 @@ from iam_prune.model import (
     AccountResult,
     Declaration,
     ErrorSource,
-    Exemption,
     Inventory,
     LiveUser,
     Note,
@@ -42,7 +41,7 @@ from iam_prune.model import (
     Status,
     TerraformModel,
 )
-from iam_prune.reconcile import CodeIndex, reconcile
+from iam_prune.reconcile import reconcile
 from iam_prune.remediation import record_planning, remediate
 from iam_prune.rules import RuleSettings, may_be_flagged
 from iam_prune.terraform import TerraformError
@@ -72,120 +71,7 @@ def _aws_message(error: Exception) -> str:
     return str(error)
 
 
-@dataclass(frozen=True)
-class _Code:
-    """The code side of a run: the Terraform model, its index of declared names, the inline
-    exemptions, and the errors reading it found."""
-
-    model: TerraformModel
-    index: CodeIndex
-    inline: dict[str, Exemption]
-    errors: tuple[ReportError, ...]
-
-
-@dataclass(frozen=True)
-class _Demand:
-    """Whether the findings will need planning, known before any account is done: an account
-    says so when a user its rules may flag is one the code may declare (a removal may follow),
-    and the run says it is settled when every account is read. Planning ahead waits for it, so
-    that a run with nothing to remove does not index every text of the code for nothing."""
-
-    wanted: threading.Event = field(default_factory=threading.Event)
-    settled: threading.Event = field(default_factory=threading.Event)
-
-    def want(self) -> None:
-        self.wanted.set()
-        self.settled.set()
-
-    def settle(self) -> None:
-        self.settled.set()
-
-
-@dataclass(frozen=True)
-class _Context:
-    """What every account's scan shares: the code side and the rule settings.
-
-    The code side is read while the accounts are (reading AWS is mostly waiting: for the
-    credential report, for each call); an account asks for it when it needs it, and waits
-    for it then."""
-
-    code: Future[_Code]
-    #: Done when the planning is ready to start (see ``_ready``), once ``demand`` wants it.
-    planning: Future[None]
-    demand: _Demand
-    #: Where removals are planned ahead (``_Ahead``): one thread, as the planner is used by
-    #: one thread at a time.
-    ahead: ThreadPoolExecutor
-    rules: RuleSettings
-    now: datetime
-    progress: Callable[[str], None]
-
-    @property
-    def model(self) -> TerraformModel:
-        return self.code.result().model
-
-    @property
-    def index(self) -> CodeIndex:
-        return self.code.result().index
-
-    @property
-    def inline(self) -> dict[str, Exemption]:
-        return self.code.result().inline
-
-
-@dataclass
-class _Ahead:
-    """One account's removals, planned while the details of its candidates are read.
-
-    Which users a rule may flag is known from the credential report; whether they are unused
-    waits for three detail calls each, which are mostly waiting on AWS, while planning a
-    removal is work on this side only. So the removals of the candidates the code declares
-    are planned in that time, in the order the findings will be. Only an optimisation: each
-    user is planned once per run (``fixes.plan.retire``), a user this did not reach is planned
-    when its finding is, and a planning that fails here is done again there, where its failure
-    is handled as always."""
-
-    context: _Context
-    stopped: threading.Event = field(default_factory=threading.Event)
-
-    def start(self, account: str, candidates: Sequence[LiveUser]) -> None:
-        names = sorted(user.name for user in candidates)
-        self.context.ahead.submit(self._plan, account, names)
-
-    def stop(self) -> None:
-        """The findings are known: what is not planned yet is planned with them."""
-        self.stopped.set()
-
-    def _plan(self, account: str, names: list[str]) -> None:
-        context = self.context
-        try:
-            index = context.index  # waits for the Terraform
-            declared = [(name, decls) for name in names if (decls := index.declarations(name))]
-            if not declared or self.stopped.is_set():
-                return
-            context.demand.want()
-            context.planning.result()
-            if self.stopped.is_set():
-                return
-            model = context.model
-            widened_before = plan.widened(model)
-            started = time.perf_counter()
-            if plan.prepare([decls for _, decls in declared], model):
-                record_planning("", time.perf_counter() - started, phase="evaluate")
-            for _, decls in declared:
-                if self.stopped.is_set():
-                    break
-                plan.retire(decls, model)
-        except Exception:  # planned again with its finding, and handled there
-            return
-        widened = plan.widened(model)
-        if widened is not None and widened != widened_before:
-            context.progress(f"{account}: planning evaluates every file now: {widened}")
-
-
-def _inventory(
-    gs: GuardedSession, context: _Context, settings: Settings, ahead: _Ahead
-) -> Inventory:
+def _inventory(gs: GuardedSession, context: Context, settings: Settings, ahead: Ahead) -> Inventory:
     def candidate(user: LiveUser) -> bool:
         return may_be_flagged(user, context.rules, context.now)
 
@@ -213,7 +99,7 @@ def _inventory(
 
 
 def _account(
-    inventory: Inventory, context: _Context, settings: Settings, ahead: _Ahead
+    inventory: Inventory, context: Context, settings: Settings, ahead: Ahead
 ) -> tuple[AccountResult, list[ReportError]]:
     def exemption_for(user: LiveUser, decls: tuple[Declaration, ...]) -> exemptions.ExemptionMatch:
         return exemptions.match(
@@ -277,12 +163,12 @@ class _Scanned:
 def _scan_account(
     target: AccountTarget,
     settings: Settings,
-    context: _Context,
+    context: Context,
     opener: Opener,
 ) -> _Scanned:
     """One account, start to finish; its failure is its own and names it."""
     started = time.monotonic()
-    ahead = _Ahead(context)
+    ahead = Ahead(context)
     try:
         return _scan_read_account(target, settings, context, opener, ahead, started)
     finally:  # a failed account has nothing left to plan ahead either
@@ -292,9 +178,9 @@ def _scan_account(
 def _scan_read_account(
     target: AccountTarget,
     settings: Settings,
-    context: _Context,
+    context: Context,
     opener: Opener,
-    ahead: _Ahead,
+    ahead: Ahead,
     started: float,
 ) -> _Scanned:
     try:
@@ -358,15 +244,15 @@ def _run(
     state = _state(settings, opener, errors)
     dirs = ", ".join(_relative(d, settings) for d in settings.terraform_dirs)
     progress(f"reading the Terraform in {dirs}")
-    demand = _Demand()
+    demand = Demand()
     with (
         ThreadPoolExecutor(max_workers=1, thread_name_prefix="terraform") as reader,
         ThreadPoolExecutor(max_workers=1, thread_name_prefix="plan-ahead") as ahead,
     ):
-        code = reader.submit(_read_code, settings, state, progress)
-        context = _Context(
+        code = reader.submit(read_code, settings, state, progress)
+        context = Context(
             code=code,
-            planning=reader.submit(_ready, code, demand),
+            planning=reader.submit(ready, code, demand),
             demand=demand,
             ahead=ahead,
             rules=RuleSettings(settings.inactive_days, settings.grace_days),
@@ -410,7 +296,7 @@ def _run(
 
 
 def _scan_accounts(
-    settings: Settings, context: _Context, opener: Opener, errors: list[ReportError]
+    settings: Settings, context: Context, opener: Opener, errors: list[ReportError]
 ) -> list[_Scanned]:
     """Every chosen account, concurrently; problems choosing them go to ``errors``."""
     chosen, problems = targets.resolve(settings, opener, _aws_message)
@@ -423,45 +309,6 @@ def _scan_accounts(
     workers = max(1, min(settings.concurrency, len(chosen)))
     with ThreadPoolExecutor(max_workers=workers) as pool:
         return list(pool.map(lambda t: _scan_account(t, settings, context, opener), chosen))
-
-
-def _read_code(
-    settings: Settings, state: StateIndex | None, progress: Callable[[str], None]
-) -> _Code:
-    """Read the Terraform (its failure is an error of the report, and an index that knows
-    nothing)."""
-    errors: list[ReportError] = []
-    try:
-        model = terraform.load(
-            settings.terraform_dirs,
-            settings.root,
-            var_files=settings.var_files,
-            state=state,
-            use_cache=settings.use_cache,
-        )
-    except TerraformError as error:
-        model = TerraformModel(declarations=())
-        errors.append(ReportError(ErrorSource.TERRAFORM, str(error)))
-        index = CodeIndex.unknown(str(error))
-    else:
-        index = CodeIndex.build(model)
-    heap.keep()  # the model lives as long as the run
-    errors.extend(model.errors)
-    progress(f"parsed {model.files_parsed:,} of {model.files_scanned:,} Terraform files")
-    inline, inline_problems = exemptions.inline_exemptions(model)
-    errors.extend(inline_problems)
-    return _Code(model, index, inline, tuple(errors))
-
-
-def _ready(code: Future[_Code], demand: _Demand) -> None:
-    """What any finding's planning needs, done while the accounts are still being read, once
-    one of them may have a user to remove from the code."""
-    demand.settled.wait()
-    if not demand.wanted.is_set():
-        return
-    model = code.result().model
-    if model.declarations:
-        plan.ready(model)
 
 
 def _state(settings: Settings, opener: Opener, errors: list[ReportError]) -> StateIndex | None:

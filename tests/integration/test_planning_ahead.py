@@ -1,4 +1,4 @@
-"""Removals planned while the account's detail calls are under way (``pipeline._Ahead``):
+"""Removals planned while the account's detail calls are under way (``codeside.Ahead``):
 the same report as planning after them, and nothing lost when planning ahead fails."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from iam_prune import pipeline
+from iam_prune import codeside
 from iam_prune.aws import inventory
 from iam_prune.cli import main
 from iam_prune.fixes import plan
@@ -88,7 +88,7 @@ def test_planning_ahead_changes_nothing_in_the_report(
     seed_account(demo_spec)
     ahead = _scan(repo, "ahead.json")
     with monkeypatch.context() as patched:
-        patched.setattr(pipeline._Ahead, "start", lambda *_: None)
+        patched.setattr(codeside.Ahead, "start", lambda *_: None)
         after = _scan(repo, "after.json")
     assert ahead == after
     assert _removals(ahead)
