@@ -14,7 +14,16 @@ from dataclasses import dataclass, fields, is_dataclass
 
 from iam_prune.terraform.addresses import WILDCARD, instance_key
 from iam_prune.terraform.evaluate import Names, evaluate
-from iam_prune.terraform.syntax import Block, Call, Expr, GetAttr, Index, Name
+from iam_prune.terraform.syntax import (
+    Block,
+    Call,
+    Conditional,
+    Expr,
+    GetAttr,
+    Index,
+    Name,
+    Template,
+)
 from iam_prune.terraform.values import (
     Obj,
     Origin,
@@ -23,6 +32,8 @@ from iam_prune.terraform.values import (
     Value,
     a_type,
     deep_unknown,
+    make_obj,
+    to_bool,
     to_number,
 )
 
@@ -187,3 +198,39 @@ def _object(key: Value, value: Value) -> Obj:
     """``each``: an object of ``key`` and ``value`` (keys in lexical order, as ``make_obj``
     puts them; built directly, since a big ``for_each`` makes one per instance)."""
     return Obj("object", ("key", "value"), (key, value), (None, None))
+
+
+def keyed_by_resource(block: Block, names: Names) -> str | None:
+    """``type.name`` when the block's ``for_each`` is exactly another resource, or a
+    conditional whose known condition chooses one (``var.create ? aws_iam_user.x : {}``: the
+    other branch is an ordinary value, which ``expand`` evaluates). The evaluator does not
+    know such a value (its attributes are known after apply), but its keys are the other
+    resource's keys."""
+    attribute = block.attribute("for_each")
+    if attribute is None:
+        return None
+    value = attribute.value
+    while isinstance(value, Conditional):
+        condition = to_bool(evaluate(value.condition, names))
+        if isinstance(condition, Unknown):
+            return None
+        value = value.if_true if condition else value.if_false
+    if (
+        isinstance(value, Template)
+        and len(value.parts) == 1
+        and not isinstance(value.parts[0], str)
+    ):
+        value = value.parts[0]  # `"${aws_iam_user.u}"` in `.tf.json` is the value itself
+    if not (isinstance(value, GetAttr) and isinstance(value.target, Name)):
+        return None
+    if value.target.name in ("var", "local", "data", "module", "each", "count"):
+        return None
+    return f"{value.target.name}.{value.name}"
+
+
+def keyed_like(key: str | int, config: str, origin: Origin) -> Expanded:
+    """The instance with ``key`` of a block whose ``for_each`` is the resource ``config``:
+    ``each.value`` is that resource's instance, known only after apply."""
+    unknown = Unknown(f"each.value is an instance of {config}, known only after apply")
+    each = make_obj("object", [("key", key, None), ("value", unknown, None)])
+    return Expanded(instance_key(key), {"each": each}, origin)

@@ -11,6 +11,7 @@ with the state (``withstate``); and say, in one error, how many declarations sta
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -20,7 +21,7 @@ from iam_prune.model import Declaration, ErrorSource, Note, ReportError, Terrafo
 from iam_prune.terraform import TerraformError, cache, references, scan, withstate
 from iam_prune.terraform.datafiles import DataFiles
 from iam_prune.terraform.instances import root_inputs, tfvars_order
-from iam_prune.terraform.moduleconfig import ModuleConfig, local_calls
+from iam_prune.terraform.moduleconfig import ModuleConfig, local_calls, local_sources
 from iam_prune.terraform.remotestate import remote_output_reads
 from iam_prune.terraform.syntax import ParsedFile, ParseError
 from iam_prune.terraform.walk import Walk
@@ -364,11 +365,29 @@ class _Tree:
         folders = {by_rel[rel][0].parent for rel in wanted if rel in by_rel}
         if var_files:
             folders.update(roots)
+        folders |= self._called(folders)
         return sorted(
             (rel, text)
             for rel, (path, text) in by_rel.items()
             if (path.parent in folders or rel in wanted) and rel not in broken
         )
+
+    def _called(self, folders: set[Path]) -> set[Path]:
+        """The local modules ``folders`` call, and the ones those call, whose texts were
+        read: a fix that removes a module instance (``for_each = aws_iam_user.u``) or
+        changes its inputs must see what is in it, or it could only refuse."""
+        read = {path.parent for path in self.texts}
+        found: set[Path] = set()
+        pending = sorted(folders)
+        while pending:
+            folder = pending.pop()
+            for parsed in self.parsed.get(folder, []):
+                for _, source in local_sources(parsed.blocks):
+                    callee = Path(os.path.normpath(folder / source))
+                    if callee in read and callee not in folders | found:
+                        found.add(callee)
+                        pending.append(callee)
+        return found
 
     def relative(self, path: Path) -> str:
         known = self._relatives.get(path)

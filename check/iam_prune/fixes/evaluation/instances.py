@@ -22,11 +22,11 @@ from iam_prune.fixes.evaluation.scopes import Child, Scope, children, root_scope
 from iam_prune.fixes.evaluation.workspace import Workspace
 from iam_prune.model import SourceSpan
 from iam_prune.terraform.addresses import instance_key
-from iam_prune.terraform.evaluate import Names, attribute, evaluate
-from iam_prune.terraform.expansion import Expanded, expand
+from iam_prune.terraform.evaluate import attribute, evaluate
+from iam_prune.terraform.expansion import Expanded, expand, keyed_by_resource, keyed_like
 from iam_prune.terraform.references import Traversal, traversals
-from iam_prune.terraform.syntax import Block, Conditional, GetAttr, Name, Template
-from iam_prune.terraform.values import Unknown, Value, make_obj, plain, to_bool
+from iam_prune.terraform.syntax import Block
+from iam_prune.terraform.values import Unknown, Value, plain
 
 # Arguments that say how many instances there are or in what order, not what one is.
 _META = {"count", "for_each", "depends_on", "provider", "lifecycle"}
@@ -227,7 +227,7 @@ def expansions(
     """
     waiting: list[tuple[Block, str]] = []
     for block in _resources(workspace, scope.directory, only):
-        other = _keyed_by_resource(block, scope.names)
+        other = keyed_by_resource(block, scope.names)
         if other is None:
             yield block, expand(block, scope.names, tuple(a.value for a in block.attributes))
         else:
@@ -239,44 +239,17 @@ def expansions(
             break
         for block, other in ready:
             found = [instances[a] for a in dict.fromkeys(made.get((scope.address, other), ()))]
-            yield block, [_keyed_like(f) for f in found if f is not None and f.key is not None]
+            yield (
+                block,
+                [
+                    keyed_like(f.key, f.config, f.origin)
+                    for f in found
+                    if f is not None and f.key is not None
+                ],
+            )
             waiting.remove((block, other))
     for block, _ in waiting:
         yield block, expand(block, scope.names)
-
-
-def _keyed_by_resource(block: Block, names: Names) -> str | None:
-    """``type.name`` when the block's ``for_each`` is exactly another resource, or a
-    conditional whose known condition chooses one (``var.create ? aws_iam_user.x : {}``: the
-    other branch is an ordinary value, which ``expand`` evaluates)."""
-    attribute = block.attribute("for_each")
-    if attribute is None:
-        return None
-    value = attribute.value
-    while isinstance(value, Conditional):
-        condition = to_bool(evaluate(value.condition, names))
-        if isinstance(condition, Unknown):
-            return None
-        value = value.if_true if condition else value.if_false
-    if (
-        isinstance(value, Template)
-        and len(value.parts) == 1
-        and not isinstance(value.parts[0], str)
-    ):
-        value = value.parts[0]  # `"${aws_iam_user.u}"` in `.tf.json` is the value itself
-    if not (isinstance(value, GetAttr) and isinstance(value.target, Name)):
-        return None
-    if value.target.name in ("var", "local", "data", "module", "each", "count"):
-        return None
-    return f"{value.target.name}.{value.name}"
-
-
-def _keyed_like(other: Facts) -> Expanded:
-    key = other.key
-    unknown = Unknown(f"each.value is an instance of {other.config}, known only after apply")
-    each = make_obj("object", [("key", key, None), ("value", unknown, None)])
-    assert key is not None
-    return Expanded(instance_key(key), {"each": each}, other.origin)
 
 
 def _resource(workspace: Workspace, scope: Scope, block: Block, expanded: Expanded) -> Facts:

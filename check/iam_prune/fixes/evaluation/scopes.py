@@ -11,7 +11,8 @@ from pathlib import Path, PurePosixPath
 from iam_prune.fixes.evaluation.workspace import Workspace, joined
 from iam_prune.terraform import scan
 from iam_prune.terraform.dataorigins import DataText
-from iam_prune.terraform.expansion import Expanded, expand
+from iam_prune.terraform.evaluate import attribute
+from iam_prune.terraform.expansion import Expanded, expand, keyed_by_resource, keyed_like
 from iam_prune.terraform.instances import Instance, root_inputs, tfvars_order
 from iam_prune.terraform.moduleconfig import is_iam_user_module, is_local_source, source_of
 from iam_prune.terraform.references import directory_of
@@ -99,12 +100,50 @@ def instances_of(workspace: Workspace, scope: Scope, call: Block) -> Iterator[Ch
         return
     label = call.labels[0]
     target = joined(scope.directory, source) if is_local_source(source) else None
-    for expanded in expand(call, scope.names, call_arguments(call)):
+    keyed = _keyed_by_resource(workspace, scope, call, frozenset())
+    for expanded in keyed or expand(call, scope.names, call_arguments(call)):
         address = f"{scope.address}module.{label}{expanded.suffix}"
         child = None
         if target is not None and workspace.knows(target):
             child = _child(workspace, scope, call, expanded, address, target)
         yield Child(address, label, expanded, call, source, child)
+
+
+def _keyed_by_resource(
+    workspace: Workspace, scope: Scope, block: Block, seen: frozenset[str]
+) -> list[Expanded] | None:
+    """The instances of ``block`` (a module call, or a resource it is keyed by in turn) whose
+    ``for_each`` is a resource of the same module (``for_each = aws_iam_user.u``): one per
+    instance of that resource, with its key and where the key is written. ``None`` when the
+    for_each is not such a resource, or its instances cannot all be listed (the call is then
+    expanded as any other, unknown when it is)."""
+    other = keyed_by_resource(block, scope.names)
+    if other is None or other in seen:
+        return None
+    resources = [
+        b for b in workspace.blocks(scope.directory).get(other, []) if b.block_type == "resource"
+    ]
+    if len(resources) != 1:
+        return None
+    (resource,) = resources
+    found = _keyed_by_resource(workspace, scope, resource, seen | {other})
+    if found is None:
+        found = list(expand(resource, scope.names, tuple(a.value for a in resource.attributes)))
+    keys = [_each_key(expanded) for expanded in found]
+    if not found or any(key is None for key in keys):
+        return None
+    return [
+        keyed_like(key, other, expanded.origin)
+        for key, expanded in zip(keys, found, strict=True)
+        if key is not None
+    ]
+
+
+def _each_key(expanded: Expanded) -> str | None:
+    """The ``each.key`` of a ``for_each`` instance, when it is known."""
+    each = expanded.bindings.get("each")
+    key = attribute(each, "key") if each is not None and expanded.certain else None
+    return key if isinstance(key, str) else None
 
 
 def scope_at(workspace: Workspace, root: str, prefix: str) -> Scope | None:

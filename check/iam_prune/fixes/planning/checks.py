@@ -1,6 +1,6 @@
 """Whether a settled change does what it should and nothing else: the users destroyed are the
 ones meant, nothing else is made differently, no ``count`` index shifts, no module instance
-goes without its user."""
+goes without its user, or the key it exists for."""
 
 from __future__ import annotations
 
@@ -49,12 +49,26 @@ def check(
             )
     for address in sorted(wanted - destroyed):
         problems.append(f"it would not destroy `{address}`")
+    keys_gone = {
+        (*_position(a, facts), facts.origin)
+        for a in wanted
+        if a in change.destroyed and (facts := change.facts(a)).origin is not None
+    }
     for module in sorted({*change.opaque, *change.modules}):
-        if not any(a.startswith(module + ".") for a in allowed | wanted):
-            problems.append(
-                f"it would also destroy `{module}` ({_where(change.facts(module))}), "
-                "a module instance that holds no user it retires"
+        if any(a.startswith(module + ".") for a in allowed | wanted):
+            continue
+        facts = change.facts(module)
+        keyed = _keyed_by_gone(module, facts, keys_gone)
+        if keyed and module in change.modules:
+            continue  # it exists for the key that goes; what it holds is checked above
+        problems.append(
+            f"it would also destroy `{module}` ({_where(facts)}), a module instance "
+            + (
+                "for the key that goes, whose contents iam-prune does not read"
+                if keyed
+                else "that holds no user it retires"
             )
+        )
     for address in change.changed:
         facts = change.facts(address)
         if facts.kind == "module":
@@ -87,6 +101,17 @@ def _shortened(change: Change, address: str, facts: Facts) -> bool:
         for other, kept in change.before.items()
         if kept.config == facts.config
     )
+
+
+def _keyed_by_gone(
+    module: str, facts: Facts, keys_gone: set[tuple[str, str | int | None, SourceSpan]]
+) -> bool:
+    """Whether a module instance (one iam-prune walks into) has the key of a user that goes,
+    written in the same place, in the same module instance: ``for_each = aws_iam_user.u``, or
+    the collection the users are made from. It exists for that user, as a resource keyed the
+    same way does, and goes with it; what it holds is checked as any other destroyed
+    instance (another user in it is refused)."""
+    return facts.origin is not None and (*_position(module, facts), facts.origin) in keys_gone
 
 
 def _position(address: str, facts: Facts) -> tuple[str, str | int | None]:

@@ -95,7 +95,10 @@ def _whole(
     if not read_whole(root, node, listed=listed):
         return False
     if block.block_type == "module":
-        return False  # a module input: its readers in the module are not followed
+        for_each = block.attribute("for_each")
+        # The calls' instances are keyed as the collection is: each instance goes with its
+        # key. Any other argument is an input, whose readers in the module are not followed.
+        return for_each is not None and for_each.value is root
     if block.block_type == "locals":
         name = next((a.name for a in block.attributes if a.value is root), None)
         if name is None:
