@@ -7,6 +7,7 @@ import os
 import pickle
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from concurrent.futures import Future
 from pathlib import Path
@@ -462,3 +463,25 @@ def test_a_run_whose_files_all_come_from_the_cache_never_imports_python_hcl2(
         for _ in range(2)
     ]
     assert runs == ["['hcl2', 'lark']", "[]"]
+
+
+def test_remembered_values_not_read_for_two_weeks_are_forgotten(cache_home: Path) -> None:
+    cache._forget_unused.cache_clear()
+    calls: list[str] = []
+    changed = {**TEXTS, "s3/logs.tf": BUCKET.replace("logs", "audit")}
+    cache.remembered("words", TEXTS, words_of(TEXTS, calls), is_dict)
+    [unread] = entries(cache_home / "words")
+    cache.remembered("words", changed, words_of(changed, calls), is_dict)
+    [read] = set(entries(cache_home / "words")) - {unread}
+    weeks_ago = time.time() - (cache.REMEMBERED_DAYS + 1) * 86_400
+    for entry in (unread, read):
+        os.utime(entry, (weeks_ago, weeks_ago))
+    # Reading a value marks it as read; the next run that writes one forgets the other.
+    cache.remembered("words", changed, words_of(changed, calls), is_dict)
+    assert read.stat().st_mtime > weeks_ago
+    cache._forget_unused.cache_clear()
+    fewer = {"iam/users.tf": USERS}
+    cache.remembered("words", fewer, words_of(fewer, calls), is_dict)
+    assert not unread.exists() and read.exists()
+    assert len(entries(cache_home / "words")) == 2  # the one read, the one just written
+    assert len(calls) == 3

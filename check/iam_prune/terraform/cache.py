@@ -24,12 +24,14 @@ Terraform side.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import multiprocessing
 import os
 import pickle
 import sys
 import tempfile
+import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -140,10 +142,28 @@ def remembered(
         except Exception:  # torn, garbage, or from classes that are gone: compute it again
             found = None
         if found is not None and valid(found):
+            store.touch(key)
             return cast(_T, found)
     value = compute()
     store.put(key, pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+    _forget_unused(store)
     return value
+
+
+#: A remembered value not read for this long is deleted (by a run that writes one of its
+#: kind). Each is as big as the index of a whole folder, and a folder whose texts change
+#: makes a new one: without this, a cache kept between CI runs would grow by megabytes a run.
+REMEMBERED_DAYS = 14
+
+
+@cache
+def _forget_unused(store: _Store) -> None:
+    """Delete ``store``'s entries not read for ``REMEMBERED_DAYS`` (once per kind and run)."""
+    oldest = time.time() - REMEMBERED_DAYS * 86_400
+    for entry in store.directory.glob("*/*.pickle"):
+        with contextlib.suppress(OSError):  # gone already, or a read-only cache: only space
+            if entry.stat().st_mtime < oldest:
+                entry.unlink()
 
 
 def cache_dir() -> Path:
@@ -331,6 +351,11 @@ class _Store:
                 digest.update(len(encoded).to_bytes(8, "big"))
                 digest.update(encoded)
         return digest.hexdigest()
+
+    def touch(self, key: str) -> None:
+        """Mark the entry as read now (what ``_forget_unused`` goes by)."""
+        with contextlib.suppress(OSError):  # a read-only cache keeps its entries as they are
+            os.utime(self._path(key))
 
     def read(self, key: str) -> bytes | None:
         try:
