@@ -184,6 +184,18 @@ def _unsafe_whole(workspace: Workspace, directory: str, use: Use, counted: bool)
     if use_read_whole(workspace, directory, use, listed=counted):
         return None
     traversal = use.traversal
+    if use.block.block_type == "module" and use.path == ("for_each",):
+        if reference_node(use) is use.attribute.value:
+            return (
+                f"{traversal.span.line}: `{use.block_name}` is keyed by `{traversal.address}`, "
+                "and its instances are also read all together (a count, `keys`, a `for`, "
+                "another `for_each`, a module input), which would change with the user's"
+            )
+        return (
+            f"{traversal.span.line}: `{use.block_name}` is keyed by what it makes of "
+            f"`{traversal.address}`, whose instances iam-prune lists only when the call is "
+            "keyed by the resource itself"
+        )
     if use.block.block_type == "module":
         return (
             f"{traversal.span.line}: `{use.block_name}` is given `{traversal.address}` as an "

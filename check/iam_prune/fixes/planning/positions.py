@@ -11,6 +11,7 @@ input hands it to readers iam-prune does not follow, so that counts as a read by
 
 from __future__ import annotations
 
+from iam_prune.fixes.evaluation.compare import Change
 from iam_prune.fixes.evaluation.workspace import Workspace
 from iam_prune.fixes.text.syntaxwalk import dotted_name, nodes, read_whole
 from iam_prune.terraform.references import Use
@@ -95,10 +96,15 @@ def _whole(
     if not read_whole(root, node, listed=listed):
         return False
     if block.block_type == "module":
+        # Any argument of a call but its for_each is an input, whose readers in the module
+        # are not followed; so is a for_each that is more than the resource itself.
         for_each = block.attribute("for_each")
-        # The calls' instances are keyed as the collection is: each instance goes with its
-        # key. Any other argument is an input, whose readers in the module are not followed.
-        return for_each is not None and for_each.value is root
+        return (
+            for_each is not None
+            and for_each.value is root
+            and node is root
+            and _instances_read_by_key(workspace, directory, f"module.{block.labels[0]}")
+        )
     if block.block_type == "locals":
         name = next((a.name for a in block.attributes if a.value is root), None)
         if name is None:
@@ -118,6 +124,74 @@ def _whole(
         _read_whole_by(workspace, folder, address, name, seen | {where})
         for folder, address, name in readers
     )
+
+
+def _instances_read_by_key(workspace: Workspace, directory: str, call: str) -> bool:
+    """Whether the instances of the module call ``call`` (``module.per_user``) are read only
+    one by one (``module.per_user["ann"].arn``), in ``depends_on``, or by a root module's
+    outputs: a call keyed by the users loses the user's instance, and any other reader of all
+    of them (``length``, ``keys``, a ``for``, another ``for_each``) would change with it."""
+    return _reading_all(workspace, directory, call) is None
+
+
+def _reading_all(
+    workspace: Workspace,
+    directory: str,
+    call: str,
+    output: str | None = None,
+    seen: frozenset[str] = frozenset(),
+) -> Use | None:
+    """The first reader of all the instances of ``call`` (of its output ``output``, for a
+    call read through a module output) that ``_instances_read_by_key`` does not allow, or
+    ``None``. A module's output is followed to its callers' reads of it."""
+    if directory in seen:
+        return None  # a module that calls itself: Terraform refuses it anyway
+    callers = workspace.callers(directory)
+    for _, use in workspace.uses(directory):
+        traversal = use.traversal
+        if traversal.address != call or traversal.key is not None:
+            continue
+        if output is not None and traversal.attribute not in (output, None):
+            continue
+        if use.path == ("depends_on",):
+            continue
+        if use.block.block_type == "output" and use.block.labels:
+            if not callers:
+                continue  # a root module's output: the value is the point
+            name = use.block.labels[0]
+            found = [
+                _reading_all(workspace, folder, f"module.{label}", name, seen | {directory})
+                for folder, label in callers
+            ]
+            if all(f is None for f in found):
+                continue
+        return use
+    return None
+
+
+def module_instances_read_all_together(workspace: Workspace, change: Change) -> list[str]:
+    """Why a module call that loses some of its instances, not all, would change other blocks
+    with them: they read all its instances at once. Such a module's outputs are not known
+    before apply, so comparing the two evaluations cannot see the change."""
+    problems = []
+    gone = set(change.modules) | set(change.opaque)
+    for module in sorted(gone):
+        facts = change.facts(module)
+        prefix = module[: module.rfind(facts.config)]
+        stays = any(
+            address not in gone
+            and kept.config == facts.config
+            and address.startswith(f"{prefix}{facts.config}[")
+            for address, kept in change.before.items()
+        )
+        reader = _reading_all(workspace, facts.directory, facts.config) if stays else None
+        if reader is not None:
+            problems.append(
+                f"{reader.traversal.span.file}:{reader.traversal.span.line}: "
+                f"`{reader.block_name}` reads every instance of `{facts.config}`, which loses "
+                f"`{module}`; what it makes of them would change with it"
+            )
+    return problems
 
 
 def _read_whole_by(

@@ -25,6 +25,7 @@ from iam_prune.fixes.planning.keychecks import walked_to_gone
 from iam_prune.fixes.planning.keys import computed_keys, protected
 from iam_prune.fixes.planning.literals import named_by_value
 from iam_prune.fixes.planning.outputreaders import output_readers
+from iam_prune.fixes.planning.positions import module_instances_read_all_together
 from iam_prune.fixes.planning.readers import passed_on, readers
 from iam_prune.fixes.planning.resolve import (
     Located,
@@ -118,6 +119,7 @@ def settle(
     problems += changed_readers(before.workspace, change, in_place, edits, before.roots)
     problems += output_readers(before.workspace, edits)
     problems += protected(before.workspace, change)
+    problems += module_instances_read_all_together(before.workspace, change)
     problems += computed_keys(after.workspace, change, before.workspace, (before, after))
     problems += named_by_value(before.trees, after.trees, wanted)
     return Settled(tuple(edits), texts, change, tuple(notes), tuple(problems), tuple(broken))

@@ -1,0 +1,8 @@
+variable "owner" {
+  type = string
+}
+
+resource "aws_iam_user" "service" {
+  name = "${var.owner}-service"
+  tags = { owner = var.owner }
+}

@@ -1,0 +1,17 @@
+resource "aws_iam_user" "u" {
+  for_each = toset(["ann", "bob", "eve"])
+  name     = each.key
+}
+
+module "per_user" {
+  source   = "./modules/keys"
+  for_each = aws_iam_user.u
+  user     = each.value.name
+}
+
+resource "aws_ssm_parameter" "p" {
+  name       = "/p"
+  type       = "String"
+  value      = "x"
+  depends_on = [module.per_user]
+}
