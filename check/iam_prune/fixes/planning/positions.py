@@ -149,8 +149,12 @@ def _reading_all(
     callers = workspace.callers(directory)
     for _, use in workspace.uses(directory):
         traversal = use.traversal
-        if traversal.address != call or traversal.key is not None:
+        if traversal.address != call:
             continue
+        if output is None and traversal.key is not None:
+            continue  # one instance of the call, by its key
+        # Through an output, a key picks an instance of the calling module: what it reads of
+        # that instance is still every instance of the call inside it.
         if output is not None and traversal.attribute not in (output, None):
             continue
         if use.path == ("depends_on",):
