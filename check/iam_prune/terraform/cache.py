@@ -124,14 +124,20 @@ def parse_all(
 
 
 def remembered(
-    kind: str, texts: Mapping[str, str], compute: Callable[[], _T], valid: Callable[[Any], bool]
+    kind: str,
+    texts: Mapping[str, str],
+    compute: Callable[[], _T],
+    valid: Callable[[Any], bool],
+    *,
+    use_cache: bool = True,
 ) -> _T:
     """``compute()``, which must depend on nothing but ``texts`` (paths and contents) and
     iam-prune's code, kept in the cache beside the parses under a key of all of them: a warm
     run of a big root reads in milliseconds what scanning every text took a tenth of a second
     for. A value that cannot be read back, or that ``valid`` refuses, is computed again; one
-    that cannot be written only costs the next run the same time."""
-    store = _Store.open(ParseStats(), kind)
+    that cannot be written only costs the next run the same time. ``use_cache=False`` (the
+    run's ``--no-cache``) only computes."""
+    store = _Store.open(ParseStats(), kind) if use_cache else None
     if store is None:
         return compute()
     key = store.texts_key(kind, texts)

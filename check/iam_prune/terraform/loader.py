@@ -384,7 +384,7 @@ class _Tree:
             for parsed in self.parsed.get(folder, []):
                 for _, source in local_sources(parsed.blocks):
                     callee = Path(os.path.normpath(folder / source))
-                    if callee in read and callee not in folders | found:
+                    if callee in read and callee not in folders and callee not in found:
                         found.add(callee)
                         pending.append(callee)
         return found

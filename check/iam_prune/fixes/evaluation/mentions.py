@@ -80,9 +80,7 @@ class Mentions:
         return self._strings
 
     def _remembered(self, kind: str, build: Callable[[], _Built]) -> _Built:
-        if not self.use_cache:
-            return build()
-        return remembered(kind, self._texts, build, _is_built)
+        return remembered(kind, self._texts, build, _is_built, use_cache=self.use_cache)
 
     def _build_words(self) -> _Built:
         words: _Index = {}

@@ -118,11 +118,8 @@ def _evaluated_safe(
         written = None if to is None else to.expression_text
         was = [
             b
-            for parsed in original.config_files(directory)
-            for b in parsed.blocks
-            if b.block_type == "import"
-            and (b_to := b.attribute("to")) is not None
-            and b_to.expression_text == written
+            for b in original.blocks(directory).get("import", [])
+            if (b_to := b.attribute("to")) is not None and b_to.expression_text == written
         ]
     else:
         config = ".".join(use.block.labels)

@@ -163,11 +163,10 @@ def _reading_all(
             if not callers:
                 continue  # a root module's output: the value is the point
             name = use.block.labels[0]
-            found = [
-                _reading_all(workspace, folder, f"module.{label}", name, seen | {directory})
+            if all(
+                _reading_all(workspace, folder, f"module.{label}", name, seen | {directory}) is None
                 for folder, label in callers
-            ]
-            if all(f is None for f in found):
+            ):
                 continue
         return use
     return None

@@ -96,9 +96,11 @@ def _headers(workspace: Workspace, directory: str) -> _Headers:
             headers.read(path, text)
         return headers
 
-    if not workspace.use_cache:
-        return read()
-    return remembered("headers", texts, read, lambda found: isinstance(found, _Headers))
+    return remembered("headers", texts, read, _is_headers, use_cache=workspace.use_cache)
+
+
+def _is_headers(found: object) -> bool:
+    return isinstance(found, _Headers)
 
 
 def _labels(rest: str, wanted: int) -> tuple[list[str] | None, int]:
