@@ -232,6 +232,35 @@ def test_locals_refer_to_each_other_and_a_cycle_is_named() -> None:
     assert isinstance(missing, Unknown) and "sets `zzz`" in missing.reason
 
 
+def test_a_users_name_is_known_before_apply_and_nothing_else_of_it() -> None:
+    """`terraform plan` knows `aws_iam_user.x.name` from the configuration (a list of users'
+    names keys what is made per user); their ARNs, ids and counted users it does not."""
+    module = instance(
+        'variable "who" {\n  default = "bob"\n}\n'
+        'resource "aws_iam_user" "b" {\n  name = var.who\n}\n'
+        'resource "aws_iam_user" "n" {\n  count = 2\n  name  = "n${count.index}"\n}\n'
+        'resource "aws_iam_user" "s" {\n  name = aws_iam_user.s.name\n}\n'
+        'resource "aws_iam_role" "r" {\n  name = "r"\n}\n'
+        "locals {\n"
+        "  names = [aws_iam_user.b.name]\n"
+        "  arn   = aws_iam_user.b.arn\n"
+        "  other = aws_iam_role.r.name\n"
+        "  n     = aws_iam_user.n[0].name\n"
+        "  s     = aws_iam_user.s.name\n"
+        "  gone  = aws_iam_user.nobody.name\n"
+        "}\n"
+    )
+
+    assert plain(module.local("names")) == ["bob"]
+    for unknown in ("arn", "other", "n", "gone"):
+        value = module.local(unknown)
+        assert isinstance(value, Unknown), unknown
+        assert "known only after apply" in value.reason
+    looped = module.local("s")
+    assert isinstance(looped, Unknown)
+    assert "refers to itself" in looped.reason
+
+
 def test_variables_convert_to_their_type() -> None:
     module = instance(
         'variable "s" {\n  type = set(string)\n  default = ["b", "a", "b"]\n}\n'

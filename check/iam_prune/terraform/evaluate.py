@@ -85,6 +85,15 @@ class NoNames:
         return Unknown(f"it needs the value of local.{name}")
 
 
+@runtime_checkable
+class Resources(Protocol):
+    """Names that also know what ``terraform plan`` knows of a resource's attribute before
+    apply: an argument the configuration writes and the provider keeps as written (an IAM
+    user's ``name``). Anything else of a resource is known only after apply."""
+
+    def resource_attribute(self, kind: str, label: str, name: str) -> Value: ...
+
+
 _REFERENCE_ROOTS = {
     "module": "a module output, which is not evaluated",
     "data": "a data source, whose attributes are known only when Terraform reads it",
@@ -168,6 +177,14 @@ class _Evaluator:
                 return self.names.path(expr.name)
             if root.name not in _ITERATORS:
                 return self._unreachable(root.name, expr.name)
+        if (
+            isinstance(root, GetAttr)
+            and isinstance(root.target, Name)
+            and root.target.name not in bindings
+            and _is_resource_type(root.target.name)
+            and isinstance(self.names, Resources)
+        ):
+            return self.names.resource_attribute(root.target.name, root.name, expr.name)
         return attribute(self.value(root, bindings), expr.name)
 
     def _unreachable(self, root: str, step: str | None) -> Unknown:
@@ -349,6 +366,16 @@ _HANDLERS: dict[type, Callable[[_Evaluator, Expr, dict[str, Value]], Value]] = {
 
 
 # --------------------------------------------------------------------------- value operations
+
+
+def _is_resource_type(name: str) -> bool:
+    """Whether ``name`` starts a resource reference (``aws_iam_user``), not another root."""
+    return (
+        name not in _REFERENCE_ROOTS
+        and name not in _ITERATORS
+        and name not in ("var", "local", "count", "each")
+        and "_" in name
+    )
 
 
 def attribute(value: Value, name: str) -> Value:

@@ -21,9 +21,9 @@ from pathlib import Path, PurePath
 
 from iam_prune.model import SourceSpan
 from iam_prune.terraform.evaluate import NoNames, evaluate
-from iam_prune.terraform.moduleconfig import ModuleConfig
+from iam_prune.terraform.moduleconfig import USER_RESOURCE, ModuleConfig
 from iam_prune.terraform.rejection import Rejected
-from iam_prune.terraform.syntax import Attribute, Literal, ParsedFile
+from iam_prune.terraform.syntax import Attribute, Block, Literal, ParsedFile
 from iam_prune.terraform.typeconstraints import convert, parse_type
 from iam_prune.terraform.values import Origin, Unknown, Value
 
@@ -110,6 +110,10 @@ class Instance:
     reader: Callable[[Path], str | None] | None = None
     _variables: dict[str, Value] = field(default_factory=dict, repr=False)
     _locals: dict[str, Value] = field(default_factory=dict, repr=False)
+    # Not init fields: `dataclasses.replace` (an instance re-read with edited texts) starts
+    # them afresh.
+    _user_names: dict[str, Value] = field(default_factory=dict, init=False, repr=False)
+    _user_blocks: dict[str, Block] | None = field(default=None, init=False, repr=False)
 
     def variable(self, name: str) -> Value:
         if name not in self._variables:
@@ -130,6 +134,34 @@ class Instance:
         self._locals[name] = _IN_PROGRESS
         value = evaluate(attribute.value, self)
         self._locals[name] = value
+        return value
+
+    def resource_attribute(self, kind: str, label: str, name: str) -> Value:
+        """``aws_iam_user.x.name`` of a user block without ``count`` or ``for_each``: the name
+        its block writes, which ``terraform plan`` knows before apply (a list of users' names
+        in ``locals`` keys what is made per user). Every other attribute of every resource
+        (``arn``, ``unique_id``, ``id`` of a user not made yet) is known only after apply."""
+        unknown = Unknown(
+            f"it refers to {kind}.{label}, a resource whose attributes are known only after apply"
+        )
+        if kind != USER_RESOURCE or name != "name":
+            return unknown
+        if self._user_blocks is None:
+            self._user_blocks = {b.labels[1]: b for b in self.config.users}
+        block = self._user_blocks.get(label)
+        if block is None or block.attribute("count") or block.attribute("for_each"):
+            return unknown
+        written = block.attribute("name")
+        if written is None:
+            return unknown
+        known = self._user_names.get(label)
+        if known is _IN_PROGRESS:
+            return Unknown(f"{kind}.{label}.name refers to itself (Terraform rejects it)")
+        if known is not None:
+            return known
+        self._user_names[label] = _IN_PROGRESS
+        value = evaluate(written.value, self)
+        self._user_names[label] = value
         return value
 
     def path(self, name: str) -> Value:
