@@ -14,6 +14,10 @@ for one dangling reference:
   value that is only about what goes; a ``locals`` value goes when everything it refers to
   goes; so does a data source (reading data destroys nothing);
 * a ``moved`` or ``import`` block whose ``to`` goes, goes;
+* a ``locals`` value or a module call's input that is a literal list or object loses the
+  element or entry that is only about what goes: a value read elsewhere, it changes for every
+  reader, which ``readers`` holds to what a collection edit may change (a module iam-prune
+  cannot read refuses it there);
 * anything else is a person's call: a ``manual`` note with the file and line.
 
 What goes here can leave more references dangling (an output of ``aws_iam_access_key.bob``):
@@ -48,6 +52,8 @@ USER_ONLY = {
 #: principal at all is refused by AWS.
 SHARED_LISTS = {"aws_iam_group_membership": "users", "aws_iam_policy_attachment": "users"}
 _OTHER_PRINCIPALS = ("roles", "groups")
+#: A module call's arguments that are not inputs of the module.
+_CALL_META = ("source", "version", "count", "for_each", "providers", "depends_on")
 
 
 @dataclass(frozen=True)
@@ -74,6 +80,7 @@ def decide(item: Located, block_uses: Sequence[Located], gone: Gone) -> Decision
         case.local,
         case.data,
         case.statement,
+        case.collection_element,
     ):
         span = rule()
         if span is not None:
@@ -154,6 +161,20 @@ class _Case:
 
     def data(self) -> SourceSpan | None:
         return self.block.span if self.kind == "data" and self.only_gone() else None
+
+    def collection_element(self) -> SourceSpan | None:
+        """An element or entry of a literal list or object that a ``locals`` value or a module
+        input is written as (``admins = [aws_iam_user.a.name, aws_iam_user.b.name]``), when it
+        is only about what goes. Not a module's meta-arguments: a ``for_each`` entry is an
+        instance of the call, which the start of a fix decides."""
+        if not self.use.element or self.use.nested:
+            return None
+        if self.kind == "module" and self.first in _CALL_META:
+            return None
+        if self.kind not in ("locals", "module"):
+            return None
+        unit = self.use.unit
+        return unit if self.only_gone(lambda o: o.use.unit == unit) else None
 
     def statement(self) -> SourceSpan | None:
         """A ``moved`` or ``import`` block whose target goes."""

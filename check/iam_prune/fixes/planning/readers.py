@@ -32,6 +32,8 @@ from iam_prune.terraform.references import attributes, block_name, directory_of
 from iam_prune.terraform.syntax import Attribute, Block, GetAttr, Name, ParsedFile
 
 _KEYED = ("for_each", "count")
+#: A module call's arguments that are not inputs of its module.
+_CALL_META = ("source", "version", "count", "for_each", "providers", "depends_on")
 
 
 @dataclass(frozen=True)
@@ -85,7 +87,7 @@ def readers(
     pending = _edited(workspace, edits, roots)
     seen = {(e.directory, e.name) for e in pending}
     called = workspace.called_directories() if pending else set()
-    found: list[str] = []
+    found = unread_inputs(workspace, edits)
     while pending:
         edited = pending.pop(0)
         directory, name = edited.directory, edited.name
@@ -201,13 +203,8 @@ def _passed_whole(
 ) -> dict[str, _Edited]:
     """The arguments of a local module call that are the edited value exactly, each as the
     module variable it sets (in the module's directory, with the same keys removed)."""
-    if block.block_type != "module" or not block.labels:
-        return {}
-    source = source_of(block)
-    if source is None or not is_local_source(source):
-        return {}
-    target = joined(directory, source)
-    if not workspace.knows(target):
+    target = _module_directory(workspace, directory, block)
+    if target is None:
         return {}
     declared = {
         variable.labels[0]
@@ -220,6 +217,52 @@ def _passed_whole(
         for a in block.attributes
         if a.name in declared and " ".join(a.expression_text.split()) == edited.name
     }
+
+
+def _module_directory(workspace: Workspace, directory: str, block: Block) -> str | None:
+    """The directory of the local module a ``module`` block calls, when its texts are known."""
+    if block.block_type != "module" or not block.labels:
+        return None
+    source = source_of(block)
+    if source is None or not is_local_source(source):
+        return None
+    target = joined(directory, source)
+    return target if workspace.knows(target) else None
+
+
+def unread_inputs(workspace: Workspace, edits: Sequence[FileEdit]) -> list[str]:
+    """A note (file:line) for every input of a module call the edits change (an element taken
+    out of ``group_users = [...]``) whose module iam-prune cannot read: a registry module, one
+    not in the repository. What it makes of the value is unknown, so it is a person's call."""
+    found: list[str] = []
+    for edit in edits:
+        parsed = workspace.parsed(edit.file) if scan.is_config_file(edit.file) else None
+        if not isinstance(parsed, ParsedFile):
+            continue
+        directory = directory_of(edit.file)
+        for block in blocks_holding(parsed.blocks, [(edit.start, edit.end)]):
+            if block.block_type != "module" or removed(block.span, (edit,)):
+                continue
+            if _module_directory(workspace, directory, block) is not None:
+                continue
+            for attribute in _inputs_edited(block, edit):
+                note = (
+                    f"{edit.file}:{attribute.span.line}: `{block_name(block)}` is given "
+                    f"`{attribute.name}`, which this removal changes, and iam-prune cannot read "
+                    f"its module (`{source_of(block)}`) to see what that changes; change it by hand"
+                )
+                if note not in found:
+                    found.append(note)
+    return found
+
+
+def _inputs_edited(block: Block, edit: FileEdit) -> Iterator[Attribute]:
+    """The arguments of a module call that ``edit`` changes without removing them."""
+    for attribute in block.attributes:
+        if attribute.name in _CALL_META:
+            continue
+        if inside(edit, attribute.span) and not removed(attribute.span, (edit,)):
+            yield attribute
 
 
 def _edited(workspace: Workspace, edits: Sequence[FileEdit], roots: Sequence[str]) -> list[_Edited]:
@@ -278,6 +321,12 @@ def _edited_names(
             for attribute in block.attributes:
                 if inside(edit, attribute.span) and not removed(attribute.span, (edit,)):
                     yield directory, f"local.{attribute.name}", attribute
+        elif block.block_type == "module":
+            # An input of a local module: the value of its variable in every instance.
+            target = _module_directory(workspace, directory, block)
+            if target is not None:
+                for attribute in _inputs_edited(block, edit):
+                    yield target, f"var.{attribute.name}", attribute
 
 
 def _walks_aside(
