@@ -54,18 +54,23 @@ def check(
         for a in wanted
         if a in change.destroyed and (facts := change.facts(a)).origin is not None
     }
+    going: list[str] = []  # module instances that go with the key, parents first
     for module in sorted({*change.opaque, *change.modules}):
         if any(a.startswith(module + ".") for a in allowed | wanted):
             continue
         facts = change.facts(module)
         keyed = _keyed_by_gone(module, facts, keys_gone)
-        if keyed and module in change.modules:
-            continue  # it exists for the key that goes; what it holds is checked above
+        within = any(module.startswith(parent + ".") for parent in going)
+        if (keyed or within) and module in change.modules:
+            # It exists for the key that goes, or sits in an instance that does; what it
+            # holds is listed and checked above. One whose contents are not read is not.
+            going.append(module)
+            continue
         problems.append(
             f"it would also destroy `{module}` ({_where(facts)}), a module instance "
             + (
                 "for the key that goes, whose contents iam-prune does not read"
-                if keyed
+                if keyed or within
                 else "that holds no user it retires"
             )
         )
