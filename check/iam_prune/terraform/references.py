@@ -185,15 +185,22 @@ def _attributes(block: Block, path: tuple[str, ...]) -> Iterator[tuple[Attribute
 def _in_attribute(
     block: Block, attribute: Attribute, path: tuple[str, ...], text: str
 ) -> Iterator[Use]:
-    units = [(e.span, e.value) for e in attribute.elements]
-    units += [(e.span, e.value) for e in attribute.entries]
+    units: list[tuple[SourceSpan, tuple[Expr, ...]]] = [
+        (e.span, (e.value,)) for e in attribute.elements
+    ]
+    # A computed key (`(aws_iam_user.bob.name) = "r2"`) refers as much as the value does.
+    units += [
+        (e.span, (e.value,) if e.key is not None else (e.key_expr, e.value))
+        for e in attribute.entries
+    ]
     if not units:
         for traversal in traversals(attribute.value, text):
             yield Use(traversal, block, path, attribute, attribute.span, element=False)
         return
-    for span, value in units:
-        for traversal in traversals(value, text):
-            yield Use(traversal, block, path, attribute, span, element=True)
+    for span, values in units:
+        for value in values:
+            for traversal in traversals(value, text):
+                yield Use(traversal, block, path, attribute, span, element=True)
 
 
 def traversals(

@@ -78,12 +78,14 @@ def readers(
     edits: Sequence[FileEdit],
     roots: Sequence[str],
     evaluated: Callable[[str, Block, Callable[[str], bool]], bool] = lambda *_: False,
+    unlisted: Callable[[str, Block], bool] = lambda *_: False,
 ) -> list[str]:
     """A note (file:line) for every block that reads a value the edits change, other than the
-    blocks keyed off it, the outputs of a root module (``terraform plan`` lists their new
-    values, and nothing in the configuration reads them), and the blocks that ``evaluated``
-    says the evaluation of the change sees whole (its checks hold them to what they may
-    lose)."""
+    blocks keyed off it whose instances the evaluation lists (``unlisted`` names those it
+    could not: what goes of them is unknown), the outputs of a root module (``terraform
+    plan`` lists their new values, and nothing in the configuration reads them), and the
+    blocks that ``evaluated`` says the evaluation of the change sees whole (its checks hold
+    them to what they may lose)."""
     pending = _edited(workspace, edits, roots)
     seen = {(e.directory, e.name) for e in pending}
     called = workspace.called_directories() if pending else set()
@@ -98,7 +100,16 @@ def readers(
             if not isinstance(parsed, ParsedFile):
                 continue
             for block in parsed.blocks:
-                if removed(block.span, edits) or _is_own_variable(block, name):
+                if removed(block.span, edits):
+                    continue
+                if _is_own_variable(block, name):
+                    if any(inner.block_type == "validation" for inner in block.blocks):
+                        note = (
+                            f"{path}:{block.span.line}: the `validation` of `{name}` reads the "
+                            "value this removal changes; it may fail on the new value"
+                        )
+                        if note not in found:
+                            found.append(note)
                     continue
                 if _root_output(block, directory, roots, called) and _reads_whole(
                     block, name, listed=edited.removed is None
@@ -135,6 +146,14 @@ def readers(
                     and block.block_type in ("resource", "module")
                     and not any(edited.read_by(_own_element_aside(a, name)) for a in body)
                 ):
+                    if unlisted(directory, block):
+                        note = (
+                            f"{path}:{block.span.line}: `{block_name(block)}` is keyed by "
+                            f"`{name}`, which this removal changes, and its instances cannot be "
+                            "listed from the code, so what goes of them is unknown"
+                        )
+                        if note not in found:
+                            found.append(note)
                     continue
                 if keyed and block.block_type == "data" and not _reads_element(body, name):
                     continue  # a data source is not evaluated: only one that ignores it

@@ -36,9 +36,11 @@ from iam_prune.fixes.planning.resolve import (
     uses_by_block,
 )
 from iam_prune.fixes.planning.starts import removal
+from iam_prune.fixes.planning.unlisted import unlisted_blocks
 from iam_prune.fixes.text.render import RenderError, render_all
 from iam_prune.model import FileEdit
-from iam_prune.terraform.references import directory_of
+from iam_prune.terraform.references import block_name, directory_of
+from iam_prune.terraform.syntax import Block
 
 #: Rounds of "what else dangles"; each round removes something new, so real code settles in
 #: two or three (a user, its key, the output of its key's secret).
@@ -115,7 +117,12 @@ def settle(
         change, wanted, allowed, exact=not follow, edits=(*edits, *passed), in_place=in_place
     )
     seen = seen_whole(change, before.trees, after.trees, in_place)
-    problems += readers(before.workspace, edits, before.roots, seen)
+    unlisted = set().union(*(unlisted_blocks(tree.instances) for tree in before.trees))
+
+    def not_listed(directory: str, block: Block) -> bool:
+        return (directory, block_name(block)) in unlisted
+
+    problems += readers(before.workspace, edits, before.roots, seen, not_listed)
     problems += changed_readers(before.workspace, change, in_place, edits, before.roots)
     problems += output_readers(before.workspace, edits)
     problems += protected(before.workspace, change)

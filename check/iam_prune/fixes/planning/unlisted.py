@@ -82,6 +82,27 @@ def _unlisted(before: Mapping[str, Facts]) -> dict[str, set[str]]:
     return found
 
 
+#: The last few trees' blocks with unlisted instances, by directory and address.
+_BLOCKS: list[tuple[Mapping[str, Facts], set[tuple[str, str]]]] = []
+
+
+def unlisted_blocks(before: Mapping[str, Facts]) -> set[tuple[str, str]]:
+    """``(directory, config)`` of every resource or module call of the tree whose instances
+    could not be listed (its one ``[*]`` instance), in any module instance; found once per
+    tree."""
+    for known, found in _BLOCKS:
+        if known is before:
+            return found
+    found = {
+        (facts.directory, facts.config)
+        for address, facts in before.items()
+        if address.endswith(WILDCARD)
+    }
+    _BLOCKS.append((before, found))
+    del _BLOCKS[:-4]
+    return found
+
+
 def _place(block: Block, order: Mapping[str, int]) -> tuple[int, int]:
     """Where a block is, in file order."""
     return order.get(block.span.file, -1), block.span.start

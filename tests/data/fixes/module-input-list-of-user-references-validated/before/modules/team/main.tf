@@ -1,0 +1,17 @@
+variable "members" {
+  type = list(string)
+  validation {
+    condition     = length(var.members) >= 2
+    error_message = "need two"
+  }
+}
+
+resource "aws_iam_user_policy" "dev" {
+  for_each = toset(var.members)
+  name     = "${each.key}-dev"
+  user     = each.key
+  policy = jsonencode({
+    Version   = "2012-10-17"
+    Statement = [{ Effect = "Allow", Action = "s3:ListBucket", Resource = "*" }]
+  })
+}
