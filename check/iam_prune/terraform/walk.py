@@ -29,8 +29,8 @@ from iam_prune.terraform.moduleconfig import (
 from iam_prune.terraform.syntax import Attribute, Block, Expr
 from iam_prune.terraform.values import Unknown, Value, to_bool, to_string
 
-# Arguments of a module call that are Terraform's, not inputs of the module.
-_META_ARGUMENTS = {"source", "version", "for_each", "count", "providers", "depends_on"}
+#: Arguments of a module call that are Terraform's, not inputs of the module.
+CALL_META = frozenset({"source", "version", "for_each", "count", "providers", "depends_on"})
 # The iam-user registry module's switches; either set to false means no user.
 _IAM_USER_SWITCHES = ("create_user", "create")
 
@@ -213,7 +213,7 @@ def _name(
 def call_arguments(call: Block) -> tuple[Expr, ...]:
     """A module call's arguments other than its meta-arguments: the ``consumers`` ``expand``
     reads an instance's origin from (``name = var.people[count.index]``)."""
-    return tuple(a.value for a in call.attributes if a.name not in _META_ARGUMENTS)
+    return tuple(a.value for a in call.attributes if a.name not in CALL_META)
 
 
 def call_inputs(call: Block, parent: Instance, expanded: Expanded) -> dict[str, Input]:
@@ -222,7 +222,7 @@ def call_inputs(call: Block, parent: Instance, expanded: Expanded) -> dict[str, 
     return {
         attribute.name: _lazy(attribute, parent, expanded)
         for attribute in call.attributes
-        if attribute.name not in _META_ARGUMENTS
+        if attribute.name not in CALL_META
     }
 
 

@@ -27,6 +27,7 @@ from iam_prune.terraform.expansion import Expanded, expand, keyed_by_resource, k
 from iam_prune.terraform.references import Traversal, traversals
 from iam_prune.terraform.syntax import Block
 from iam_prune.terraform.values import Unknown, Value, plain
+from iam_prune.terraform.walk import CALL_META
 
 # Arguments that say how many instances there are or in what order, not what one is.
 _META = {"count", "for_each", "depends_on", "provider", "lifecycle"}
@@ -299,10 +300,6 @@ def _may_read_element(workspace: Workspace, block: Block) -> bool:
     return any(_ELEMENT_READ.search(text, start, end) is not None for start, end in spans)
 
 
-# Arguments of a module call that are not inputs of the module.
-_CALL_META = {"source", "version", "count", "for_each", "depends_on", "providers"}
-
-
 def _call_fingerprint(
     workspace: Workspace, scope: Scope, call: Block, expanded: Expanded
 ) -> Fingerprint:
@@ -312,7 +309,7 @@ def _call_fingerprint(
     arguments = tuple(
         (attribute.name, _value(evaluate(attribute.value, scope.names, expanded.bindings)))
         for attribute in call.attributes
-        if attribute.name not in _CALL_META
+        if attribute.name not in CALL_META
     )
     return (arguments, _origin_text(workspace, expanded.origin))
 

@@ -33,6 +33,7 @@ from iam_prune.fixes.evaluation.instances import address_of
 from iam_prune.fixes.planning.resolve import Located
 from iam_prune.model import FileEdit, SourceSpan
 from iam_prune.terraform.syntax import Block, Expr, TupleExpr
+from iam_prune.terraform.walk import CALL_META
 
 #: Resources that attach one thing to one user, and the argument naming the user.
 USER_ONLY = {
@@ -52,8 +53,6 @@ USER_ONLY = {
 #: principal at all is refused by AWS.
 SHARED_LISTS = {"aws_iam_group_membership": "users", "aws_iam_policy_attachment": "users"}
 _OTHER_PRINCIPALS = ("roles", "groups")
-#: A module call's arguments that are not inputs of the module.
-_CALL_META = ("source", "version", "count", "for_each", "providers", "depends_on")
 
 
 @dataclass(frozen=True)
@@ -169,7 +168,7 @@ class _Case:
         instance of the call, which the start of a fix decides."""
         if not self.use.element or self.use.nested:
             return None
-        if self.kind == "module" and self.first in _CALL_META:
+        if self.kind == "module" and self.first in CALL_META:
             return None
         if self.kind not in ("locals", "module"):
             return None

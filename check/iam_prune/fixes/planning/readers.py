@@ -30,10 +30,9 @@ from iam_prune.terraform import scan
 from iam_prune.terraform.moduleconfig import is_local_source, source_of
 from iam_prune.terraform.references import attributes, block_name, directory_of
 from iam_prune.terraform.syntax import Attribute, Block, GetAttr, Name, ParsedFile
+from iam_prune.terraform.walk import CALL_META
 
 _KEYED = ("for_each", "count")
-#: A module call's arguments that are not inputs of its module.
-_CALL_META = ("source", "version", "count", "for_each", "providers", "depends_on")
 
 
 @dataclass(frozen=True)
@@ -278,7 +277,7 @@ def unread_inputs(workspace: Workspace, edits: Sequence[FileEdit]) -> list[str]:
 def _inputs_edited(block: Block, edit: FileEdit) -> Iterator[Attribute]:
     """The arguments of a module call that ``edit`` changes without removing them."""
     for attribute in block.attributes:
-        if attribute.name in _CALL_META:
+        if attribute.name in CALL_META:
             continue
         if inside(edit, attribute.span) and not removed(attribute.span, (edit,)):
             yield attribute
