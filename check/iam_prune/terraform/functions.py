@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 from iam_prune.terraform import decoding, reshape
 from iam_prune.terraform.rejection import Rejected
@@ -345,6 +345,21 @@ def _contains(args: Sequence[Value]) -> Value:
     return any(item == args[1] for item in seq.items)
 
 
+def _truth(combine: Callable[[Iterable[bool]], bool]) -> Function:
+    """``alltrue``/``anytrue``: every element a bool (``"true"``/``"false"`` convert), as in a
+    variable's ``validation`` over its elements."""
+
+    def apply(args: Sequence[Value]) -> Value:
+        seq = _seq(args[0])
+        _check_known(seq.items)
+        flags = [to_bool(item) for item in seq.items]
+        if any(isinstance(flag, Unknown) for flag in flags):
+            raise _Rejected("an element is not a bool")
+        return combine(flag is True for flag in flags)
+
+    return apply
+
+
 def _coalesce(args: Sequence[Value]) -> Value:
     for arg in args:
         if arg is not None and arg != "":
@@ -418,6 +433,8 @@ _FUNCTIONS: dict[str, Function] = {
     "flatten": _flatten,
     "distinct": _distinct,
     "contains": _contains,
+    "alltrue": _truth(all),
+    "anytrue": _truth(any),
     "setsubtract": _setsubtract,
     "setunion": _setunion,
     "setintersection": _setintersection,
@@ -439,7 +456,7 @@ _ARITY: dict[str, tuple[int, int]] = {
     **dict.fromkeys(("lower", "upper", "trimspace", "title", "length", "toset", "tolist"), (1, 1)),
     **dict.fromkeys(("tomap", "keys", "values", "flatten", "distinct", "sort"), (1, 1)),
     **dict.fromkeys(("tostring", "tonumber", "tobool", "transpose", "one"), (1, 1)),
-    **dict.fromkeys(("jsondecode", "yamldecode", "csvdecode"), (1, 1)),
+    **dict.fromkeys(("jsondecode", "yamldecode", "csvdecode", "alltrue", "anytrue"), (1, 1)),
     "format": (1, 1_000),
     "join": (2, 1_000),
     "replace": (3, 3),

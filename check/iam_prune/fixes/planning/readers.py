@@ -19,8 +19,7 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
-from iam_prune.fixes.evaluation.instances import EACH_VALUE, Tree
-from iam_prune.fixes.evaluation.scopes import scope_at
+from iam_prune.fixes.evaluation.instances import EACH_VALUE
 from iam_prune.fixes.evaluation.workspace import Workspace, joined
 from iam_prune.fixes.planning.keywalks import aside, walked_reads
 from iam_prune.fixes.text.edits import inside, removed
@@ -31,7 +30,6 @@ from iam_prune.terraform import scan
 from iam_prune.terraform.moduleconfig import is_local_source, source_of
 from iam_prune.terraform.references import attributes, block_name, directory_of
 from iam_prune.terraform.syntax import Attribute, Block, GetAttr, Name, ParsedFile
-from iam_prune.terraform.values import Unknown, deep_unknown
 from iam_prune.terraform.walk import CALL_META
 
 _KEYED = ("for_each", "count")
@@ -104,7 +102,7 @@ def readers(
                 if removed(block.span, edits):
                     continue
                 if _is_own_variable(block, name):
-                    if _validated(block):
+                    if block.attribute("validation") is not None:  # JSON: not evaluated
                         note = (
                             f"{path}:{block.span.line}: the `validation` of `{name}` reads the "
                             "value this removal changes; it may fail on the new value"
@@ -177,7 +175,7 @@ def passed_on(
     value's own directory (``readers`` follows it there), and the call changes as if the
     edit were in it."""
     found: list[SourceSpan] = []
-    for edited in _all_edited(workspace, edits, roots):
+    for edited in all_edited(workspace, edits, roots):
         for path in workspace.files(edited.directory):
             parsed = workspace.parsed(path) if scan.is_config_file(path) else None
             if not isinstance(parsed, ParsedFile):
@@ -188,7 +186,7 @@ def passed_on(
     return tuple(dict.fromkeys(found))
 
 
-def _all_edited(
+def all_edited(
     workspace: Workspace, edits: Sequence[FileEdit], roots: Sequence[str]
 ) -> list[_Edited]:
     """The values the edits change, and the module variables they are passed to whole, and
@@ -424,48 +422,6 @@ def _reads_whole(block: Block, name: str, listed: bool) -> bool:
         if not all(read_whole(root, read, listed=listed) for read in reads):
             return False
     return True
-
-
-def _validated(variable: Block) -> bool:
-    """Whether a variable has a ``validation``: a nested block in HCL, a member in JSON."""
-    return variable.attribute("validation") is not None or any(
-        inner.block_type == "validation" for inner in variable.blocks
-    )
-
-
-def unfit_values(
-    before: Sequence[tuple[Workspace, Sequence[Tree]]],
-    after: Workspace,
-    edits: Sequence[FileEdit],
-    roots: Sequence[str],
-) -> list[str]:
-    """A note for every edited value, in every module instance that has it, that was known
-    before and cannot be evaluated after: a module input typed `tuple([string, string])` or
-    `object({ a = string, b = string })` that loses an element or entry no longer fits its
-    type, and Terraform rejects the plan."""
-    found: list[str] = []
-    for workspace, trees in before:
-        for edited in _all_edited(workspace, edits, roots):
-            kind, _, name = edited.name.partition(".")
-            for tree in trees:
-                for prefix in tree.scopes.get(edited.directory, ()):
-                    old = scope_at(workspace, tree.root, prefix)
-                    new = scope_at(after, tree.root, prefix)
-                    if old is None or new is None:
-                        continue
-                    was, now = (
-                        (s.names.variable(name) if kind == "var" else s.names.local(name))
-                        for s in (old, new)
-                    )
-                    if deep_unknown(was) is None and isinstance(now, Unknown):
-                        where = f"{prefix.rstrip('.') or edited.directory}"
-                        note = (
-                            f"the new value of `{edited.name}` in `{where}` would not be "
-                            f"valid: {now.reason}"
-                        )
-                        if note not in found:
-                            found.append(note)
-    return found
 
 
 def _is_own_variable(block: Block, name: str) -> bool:

@@ -26,7 +26,8 @@ from iam_prune.fixes.planning.keys import computed_keys, protected
 from iam_prune.fixes.planning.literals import named_by_value
 from iam_prune.fixes.planning.outputreaders import output_readers
 from iam_prune.fixes.planning.positions import module_instances_read_all_together
-from iam_prune.fixes.planning.readers import passed_on, readers, unfit_values
+from iam_prune.fixes.planning.readers import passed_on, readers
+from iam_prune.fixes.planning.rejectedvalues import unfit_values
 from iam_prune.fixes.planning.resolve import (
     Located,
     Resolver,
@@ -123,9 +124,7 @@ def settle(
         return (directory, block_name(block)) in unlisted
 
     problems += readers(before.workspace, edits, before.roots, seen, not_listed)
-    problems += unfit_values(
-        [(before.workspace, before.trees)], after.workspace, edits, before.roots
-    )
+    problems += unfit_values(before.workspace, before.trees, after.workspace, edits, before.roots)
     problems += changed_readers(before.workspace, change, in_place, edits, before.roots)
     problems += output_readers(before.workspace, edits)
     problems += protected(before.workspace, change)
