@@ -373,7 +373,7 @@ def _is_resource_type(name: str) -> bool:
     return (
         name not in _REFERENCE_ROOTS
         and name not in _ITERATORS
-        and name not in ("var", "local", "count", "each")
+        and name not in ("var", "local")
         and "_" in name
     )
 

@@ -14,6 +14,7 @@ with its file and line.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 
 from iam_prune.fixes.evaluation.compare import Change
 from iam_prune.fixes.evaluation.instances import Facts
@@ -61,46 +62,47 @@ def unlisted_notes(workspace: Workspace, change: Change | None) -> list[str]:
     return notes
 
 
-#: The last few trees' unlisted resources: every finding of a run asks about the same tree.
-_KNOWN: list[tuple[Mapping[str, Facts], dict[str, set[str]]]] = []
+@dataclass(frozen=True)
+class _Unlisted:
+    """What a tree could not list (its one ``[*]`` instance of a block): the resources by
+    module instance prefix, and every such resource or module call by directory and address."""
+
+    by_prefix: dict[str, set[str]]
+    blocks: set[tuple[str, str]]
 
 
-def _unlisted(before: Mapping[str, Facts]) -> dict[str, set[str]]:
-    """The resources (by module instance prefix) whose instances the tree could not list (its
-    one ``[*]`` instance), found once per tree."""
+#: The last few trees' unlisted blocks: every finding of a run asks about the same tree.
+_KNOWN: list[tuple[Mapping[str, Facts], _Unlisted]] = []
+
+
+def _unlisted_of(before: Mapping[str, Facts]) -> _Unlisted:
+    """One pass over a tree, once per tree."""
     for known, found in _KNOWN:
         if known is before:
             return found
-    found = {}
+    found = _Unlisted({}, set())
     for address, facts in before.items():
-        if facts.kind == "resource" and address.endswith(WILDCARD):
+        if not address.endswith(WILDCARD):
+            continue
+        found.blocks.add((facts.directory, facts.config))
+        if facts.kind == "resource":
             prefix = address[: address.rindex(facts.config)]
             if address == f"{prefix}{facts.config}{WILDCARD}":
-                found.setdefault(prefix, set()).add(facts.config)
+                found.by_prefix.setdefault(prefix, set()).add(facts.config)
     _KNOWN.append((before, found))
     del _KNOWN[:-4]
     return found
 
 
-#: The last few trees' blocks with unlisted instances, by directory and address.
-_BLOCKS: list[tuple[Mapping[str, Facts], set[tuple[str, str]]]] = []
+def _unlisted(before: Mapping[str, Facts]) -> dict[str, set[str]]:
+    """The resources (by module instance prefix) whose instances the tree could not list."""
+    return _unlisted_of(before).by_prefix
 
 
 def unlisted_blocks(before: Mapping[str, Facts]) -> set[tuple[str, str]]:
     """``(directory, config)`` of every resource or module call of the tree whose instances
-    could not be listed (its one ``[*]`` instance), in any module instance; found once per
-    tree."""
-    for known, found in _BLOCKS:
-        if known is before:
-            return found
-    found = {
-        (facts.directory, facts.config)
-        for address, facts in before.items()
-        if address.endswith(WILDCARD)
-    }
-    _BLOCKS.append((before, found))
-    del _BLOCKS[:-4]
-    return found
+    could not be listed, in any module instance."""
+    return _unlisted_of(before).blocks
 
 
 def _place(block: Block, order: Mapping[str, int]) -> tuple[int, int]:
