@@ -1,5 +1,7 @@
-"""Removals planned while the account's detail calls are under way (``codeside.Ahead``):
-the same report as planning after them, and nothing lost when planning ahead fails."""
+"""The code side and the account side overlap: removals planned while the account's detail
+calls are under way (``codeside.Ahead``) give the same report as planning after them, nothing
+is lost when planning ahead fails, and the detail calls every candidate needs do not wait for
+the Terraform code to be read."""
 
 from __future__ import annotations
 
@@ -12,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from iam_prune import codeside
-from iam_prune.aws import inventory
+from iam_prune import codeside, pipeline
+from iam_prune.aws import details, inventory
 from iam_prune.cli import main
 from iam_prune.fixes import plan
 from iam_prune.fixes.planning.planner import Planner
@@ -80,6 +82,31 @@ def test_removals_are_planned_while_the_details_are_read(
     report = _scan(repo, "ahead.json")
     assert set(_removals(report)) == {"bob", "legacy-reporting"}
     assert all(patch.startswith("diff --git") for patch in _removals(report).values())
+
+
+def test_the_calls_every_candidate_needs_do_not_wait_for_the_code(
+    repo: Path, seed_account: Any, demo_spec: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seed_account(demo_spec)
+    asked = threading.Event()
+    original_read, original_list = pipeline.read_code, details.list_all
+
+    def list_all(iam: Any, operation: str, key: str, **params: Any) -> list[Any]:
+        if operation == "list_user_tags":
+            asked.set()
+        return original_list(iam, operation, key, **params)
+
+    def read_code(*args: Any, **kwargs: Any) -> Any:
+        # The code is read only once a candidate's tags were asked for: if the detail calls
+        # waited for the code, they would never start and this would fail.
+        assert asked.wait(timeout=30), "no detail call was made before the code was read"
+        return original_read(*args, **kwargs)
+
+    monkeypatch.setattr(details, "list_all", list_all)
+    monkeypatch.setattr(pipeline, "read_code", read_code)
+    report = _scan(repo, "early.json")
+    assert set(_removals(report)) == {"bob", "legacy-reporting"}
+    assert report["complete"] is True
 
 
 def test_planning_ahead_changes_nothing_in_the_report(

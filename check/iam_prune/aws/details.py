@@ -9,6 +9,7 @@ keys, no certificates, no MFA), the call is skipped.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, NoReturn
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -45,9 +46,12 @@ def list_all(iam: Any, operation: str, key: str, **params: Any) -> list[Any]:
 
 
 def fetch_details(
-    iam: Any, user: LiveUser, *, for_deletion: bool, from_report: bool
+    iam: Any, user: LiveUser, *, for_deletion: Callable[[], bool], from_report: bool
 ) -> tuple[UserDetails, list[str]]:
     """The user's hidden credentials and tags, plus what deleting it takes when asked.
+
+    ``for_deletion`` is asked only after the calls every candidate needs: its answer comes
+    from the Terraform code, and those calls need not wait for the code to be read.
 
     Returns the details and the problems met; a kind that could not be read is named in
     ``UserDetails.unknown`` so that the rules never assume it absent.
@@ -84,9 +88,10 @@ def fetch_details(
         "ListServiceSpecificCredentials",
     )
     found["tags"] = read("tags", "list_user_tags", "Tags", "ListUserTags")
+    deleting = for_deletion()
     # The report already counts active certificates, which is all the rules need; the ids are
     # only needed to delete them, or when the facts came from the API path.
-    skip_certificates = from_report and not for_deletion
+    skip_certificates = from_report and not deleting
     found["certs"] = (
         []
         if skip_certificates
@@ -97,7 +102,7 @@ def fetch_details(
             "ListSigningCertificates",
         )
     )
-    if for_deletion:
+    if deleting:
         found["keys"] = (
             read("access keys", "list_access_keys", "AccessKeyMetadata", "ListAccessKeys")
             if user.access_keys

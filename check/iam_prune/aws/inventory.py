@@ -166,7 +166,7 @@ def _add_details(
         details, problems = fetch_details(
             iam,
             user,
-            for_deletion=for_deletion(user),
+            for_deletion=lambda: for_deletion(user),
             from_report=user.name in reported,
         )
         return replace(user, details=details), problems
@@ -188,8 +188,9 @@ def collect(
     on_candidates: CandidatesHook = _no_hook,
 ) -> Inventory:
     """Read one account. ``candidate`` picks the users worth detail calls, ``for_deletion`` the
-    ones whose delete commands will be printed (those that no code declares), and
-    ``on_candidates`` hears of the first before their calls start.
+    ones whose delete commands will be printed (those that no code declares; asked for each
+    candidate once the calls every candidate needs are made, so that they need not wait for
+    the code), and ``on_candidates`` hears of the first before their calls start.
     ``use_report=False`` goes straight to the per-user path (the benchmark's baseline)."""
     try:
         account = account_id(gs)
