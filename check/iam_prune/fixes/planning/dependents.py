@@ -10,14 +10,19 @@ for one dangling reference:
   ``users = [...]``) loses the list element, when that element names only what goes, and goes
   whole when no user (and no role or group) is left in it;
 * ``depends_on`` loses the element;
-* an output goes when everything it refers to goes, else loses the element or entry of its
-  value that is only about what goes; a ``locals`` value goes when everything it refers to
-  goes; so does a data source (reading data destroys nothing);
+* an output goes when everything it refers to goes, else loses the outermost element or
+  entry of its value (see below) that is only about what goes;
+* a ``locals`` value goes when everything it refers to goes, unless it is a literal list or
+  object that something else reads and removing it whole fails: then it loses those elements
+  and is left empty (``admins = []``), its readers held by ``readers`` as below (``settle``
+  tries the removal first);
+* a data source goes when everything it refers to goes (reading data destroys nothing);
 * a ``moved`` or ``import`` block whose ``to`` goes, goes;
-* a ``locals`` value or a module call's input that is a literal list or object loses the
-  element or entry that is only about what goes: a value read elsewhere, it changes for every
-  reader, which ``readers`` holds to what a collection edit may change (a module iam-prune
-  cannot read refuses it there);
+* a ``locals`` value or a module call's input written as literal lists and objects (nested in
+  one another, or given to functions that keep their elements: ``toset([...])``,
+  ``concat([...], var.more)``) loses the outermost element or entry that is only about what
+  goes: a value read elsewhere, it changes for every reader, which ``readers`` holds to what
+  a collection edit may change (a module iam-prune cannot read refuses it there);
 * anything else is a person's call: a ``manual`` note with the file and line.
 
 What goes here can leave more references dangling (an output of ``aws_iam_access_key.bob``):
@@ -32,7 +37,16 @@ from dataclasses import dataclass
 from iam_prune.fixes.evaluation.instances import address_of
 from iam_prune.fixes.planning.resolve import Located
 from iam_prune.model import FileEdit, SourceSpan
-from iam_prune.terraform.syntax import Block, Expr, TupleExpr
+from iam_prune.terraform.references import Use
+from iam_prune.terraform.syntax import (
+    Block,
+    Call,
+    Expr,
+    ListElement,
+    ObjectEntry,
+    ObjectExpr,
+    TupleExpr,
+)
 from iam_prune.terraform.walk import CALL_META
 
 #: Resources that attach one thing to one user, and the argument naming the user.
@@ -65,12 +79,21 @@ class Decision:
 
 
 Gone = Callable[[Located], bool]
+#: Whether a ``locals`` value (``local.x`` of the directory of a file) is read by a block the
+#: edits leave.
+Read = Callable[[str, str], bool]
 
 
-def decide(item: Located, block_uses: Sequence[Located], gone: Gone) -> Decision:
+def decide(
+    item: Located,
+    block_uses: Sequence[Located],
+    gone: Gone,
+    read: Read = lambda _file, _name: False,
+) -> Decision:
     """What to do about ``item``, a dangling use; ``block_uses`` are all the uses in its
-    top-level block, ``gone`` says whether one of them dangles or is removed already."""
-    case = _Case(item, block_uses, gone)
+    top-level block, ``gone`` says whether one of them dangles or is removed already, ``read``
+    whether a ``locals`` value is read elsewhere."""
+    case = _Case(item, block_uses, gone, read)
     for rule in (
         case.user_only,
         case.shared_list,
@@ -91,7 +114,11 @@ class _Case:
     """One dangling use and the rules that may take something away for it; each rule returns
     the range to remove, or ``None`` when it does not apply."""
 
-    def __init__(self, item: Located, block_uses: Sequence[Located], gone: Gone) -> None:
+    def __init__(
+        self, item: Located, block_uses: Sequence[Located], gone: Gone, read: Read
+    ) -> None:
+        self.file = item.file
+        self.read = read
         self.use = item.use
         self.block = item.use.block
         self.kind = self.block.block_type
@@ -151,33 +178,105 @@ class _Case:
             return None
         if self.only_gone():
             return self.block.span
-        return None
+        return self._going_unit() if self._top_level("value") else None
 
     def local(self) -> SourceSpan | None:
-        if self.kind == "locals" and self.only_gone(lambda o: o.use.path[0] == self.first):
-            return self.use.attribute.span
-        return None
+        if self.kind != "locals" or not self.only_gone(lambda o: o.use.path[0] == self.first):
+            return None
+        if self.read(self.file, f"local.{self.first}"):
+            element = self._going_unit()
+            if element is not None:
+                return element
+        return self.use.attribute.span
+
+    def _going_unit(self) -> SourceSpan | None:
+        """The outermost element or entry holding the use, of the literal lists and objects
+        the value is written as, that is only about what goes (see :func:`going_unit`)."""
+        use = self.use
+        return going_unit(
+            use.attribute.value,
+            use.traversal.span,
+            lambda unit: self.only_gone(lambda other: _within(other, use, unit)),
+        )
 
     def data(self) -> SourceSpan | None:
         return self.block.span if self.kind == "data" and self.only_gone() else None
 
     def collection_element(self) -> SourceSpan | None:
         """An element or entry of a literal list or object that a ``locals`` value or a module
-        input is written as (``admins = [aws_iam_user.a.name, aws_iam_user.b.name]``), when it
-        is only about what goes. Not a module's meta-arguments: a ``for_each`` entry is an
-        instance of the call, which the start of a fix decides."""
-        if not self.use.element or self.use.nested:
+        input is written as (``admins = [aws_iam_user.a.name, aws_iam_user.b.name]``), nested
+        in one (``{ web = [aws_iam_user.a.name, ...] }``), or reaching it through functions
+        that pass elements on (``toset([...])``, ``concat([...], var.more)``): the outermost
+        one that is only about what goes. Not a module's meta-arguments: a ``for_each`` entry
+        is an instance of the call, which the start of a fix decides."""
+        if self.use.nested:
             return None
         if self.kind == "module" and self.first in CALL_META:
             return None
         if self.kind not in ("locals", "module"):
             return None
-        unit = self.use.unit
-        return unit if self.only_gone(lambda o: o.use.unit == unit) else None
+        return self._going_unit()
 
     def statement(self) -> SourceSpan | None:
         """A ``moved`` or ``import`` block whose target goes."""
         return self.block.span if self.kind in ("moved", "import") and self.first == "to" else None
+
+
+#: Functions whose value holds each element of their list arguments as it is: taking one out
+#: of a literal argument takes just that one out of the value (``flatten``: out of the list
+#: it is in). Not ``merge`` (an entry taken out of a later object lets an earlier one's value
+#: show) nor anything that computes from elements.
+PASSING_ELEMENTS = frozenset(
+    {"toset", "tolist", "concat", "distinct", "compact", "sort", "setunion", "flatten"}
+)
+
+
+def going_unit(
+    value: Expr, span: SourceSpan, going: Callable[[SourceSpan], bool]
+) -> SourceSpan | None:
+    """The outermost element or entry holding ``span`` that ``going`` says is only about what
+    goes, among the literal lists and objects ``value`` is written as: directly, nested in
+    one another, or as arguments of :data:`PASSING_ELEMENTS`; in an object entry whose value
+    is such a list, the list's element. ``None`` when ``value`` does anything else with what
+    ``span`` holds (a ``for``, an index, another function)."""
+    if isinstance(value, Call):
+        if value.name not in PASSING_ELEMENTS or value.expand_final:
+            return None
+        holding = [arg for arg in value.args if _holds(arg.span, span)]
+        return going_unit(holding[0], span, going) if holding else None
+    parts: Sequence[ListElement | ObjectEntry] = ()
+    if isinstance(value, TupleExpr):
+        parts = value.elements
+    elif isinstance(value, ObjectExpr):
+        parts = value.entries
+    for part in parts:
+        if not _holds(part.span, span):
+            continue
+        if isinstance(part, ObjectEntry) and _members(part.value, span):
+            # `web = [aws_iam_user.bob.name]`: the entry is a team, the list its members; the
+            # team stays, if empty, with what is keyed by it (a group and its policies).
+            inner = going_unit(part.value, span, going)
+            if inner is not None:
+                return inner
+        return part.span if going(part.span) else going_unit(part.value, span, going)
+    return None
+
+
+def _members(value: Expr, span: SourceSpan) -> bool:
+    """Whether ``value`` is a list literal, or a function keeping elements, holding ``span``."""
+    listed = isinstance(value, TupleExpr) or (
+        isinstance(value, Call) and value.name in PASSING_ELEMENTS
+    )
+    return listed and _holds(value.span, span)
+
+
+def _holds(outer: SourceSpan, inner: SourceSpan) -> bool:
+    return outer.start <= inner.start and inner.end <= outer.end
+
+
+def _within(other: Located, use: Use, unit: SourceSpan) -> bool:
+    """Whether ``other`` is a reference in ``unit`` of the attribute ``use`` is in."""
+    return other.use.attribute.span == use.attribute.span and _holds(unit, other.use.traversal.span)
 
 
 def other_principals(block: Block) -> bool:

@@ -18,7 +18,7 @@ from iam_prune.fixes.evaluation.compare import Change
 from iam_prune.fixes.evaluation.instances import Facts, Tree
 from iam_prune.fixes.planning.dependents import SHARED_LISTS
 from iam_prune.terraform.moduleconfig import USER_RESOURCE
-from iam_prune.terraform.references import traversals
+from iam_prune.terraform.references import Traversal, traversals
 from iam_prune.terraform.syntax import Block
 
 
@@ -145,7 +145,7 @@ def seen_whole(
             return False
         members = block.attribute(listed)
         if members is None or not all(
-            t.address in shrunk.get(directory, set()) or t.kind == "local"
+            t.address in shrunk.get(directory, set()) or t.kind == "local" or _fixed(t)
             for t in traversals(members.value)
         ):
             return False  # a member picked from elsewhere by the value could be another one
@@ -159,3 +159,9 @@ def seen_whole(
         return bool(instances) and all(a not in change.changed or a in in_place for a in instances)
 
     return whole
+
+
+def _fixed(traversal: Traversal) -> bool:
+    """Whether a reference names one thing whatever the value holds (``aws_iam_user.ann.name``,
+    ``aws_iam_user.dev["eli"].name``): the evaluation compares what it gives."""
+    return not traversal.splat and (not traversal.indexed or traversal.key is not None)

@@ -33,11 +33,13 @@ from iam_prune.fixes.planning.resolve import (
     Resolver,
     covered,
     dangling,
+    located,
     newly_unresolved,
     uses_by_block,
 )
 from iam_prune.fixes.planning.starts import removal
 from iam_prune.fixes.planning.unlisted import unlisted_blocks
+from iam_prune.fixes.text.edits import removed
 from iam_prune.fixes.text.render import RenderError, render_all
 from iam_prune.model import FileEdit
 from iam_prune.terraform.references import block_name, directory_of
@@ -87,18 +89,42 @@ def settle(
     other declarations of the same user). With ``follow`` false the edits are taken as they
     are (combining findings whose own changes are settled already), and then ``allowed`` is
     every instance the change may destroy, users or not.
+
+    A ``locals`` value that is only about what goes is removed whole, and what reads it
+    follows; when that change fails and the value is a literal list or object that other
+    blocks read, it is tried again with the value left empty instead (``admins = []``), its
+    readers held to what the edited value may change.
     """
+    whole, emptiable = _settle(before, start, wanted, allowed, follow, empty_locals=False)
+    if whole.ok or not emptiable:
+        return whole
+    emptied, _ = _settle(before, start, wanted, allowed, follow, empty_locals=True)
+    return emptied if emptied.ok else whole
+
+
+def _settle(
+    before: Evaluation,
+    start: Sequence[FileEdit],
+    wanted: set[str],
+    allowed: set[str],
+    follow: bool,
+    *,
+    empty_locals: bool,
+) -> tuple[Settled, bool]:
+    """``settle`` with one way of taking a ``locals`` value that something else reads; with
+    whether such a value was met (another way could give another change)."""
     edits = list(dict.fromkeys(start))
+    met: list[bool] = []
     notes: list[str] = []
     change: Change | None = None
     for _ in range(MAX_ROUNDS):
         outcome = _apply(before, edits)
         if isinstance(outcome, str):
-            return Settled(tuple(edits), {}, None, problems=(outcome,))
+            return Settled(tuple(edits), {}, None, problems=(outcome,)), any(met)
         after, texts = outcome
         if not follow:
             break
-        more, notes = _dependents(before, after, edits)
+        more, notes = _dependents(before, after, edits, empty_locals, met)
         if not more:
             # Nothing dangles; what a `for` walks to by a written name is not a reference.
             change = compare(before.trees, after.trees)
@@ -109,7 +135,8 @@ def settle(
             break
         edits.extend(more)
     else:
-        return Settled(tuple(edits), {}, None, problems=("the removal did not settle",))
+        settled = Settled(tuple(edits), {}, None, problems=("the removal did not settle",))
+        return settled, any(met)
     change = change or compare(before.trees, after.trees)
     broken = _dangling(before, after, texts)
     passed = passed_on(before.workspace, edits, before.roots)
@@ -131,7 +158,8 @@ def settle(
     problems += module_instances_read_all_together(before.workspace, change)
     problems += computed_keys(after.workspace, change, before.workspace, (before, after))
     problems += named_by_value(before.trees, after.trees, wanted)
-    return Settled(tuple(edits), texts, change, tuple(notes), tuple(problems), tuple(broken))
+    settled = Settled(tuple(edits), texts, change, tuple(notes), tuple(problems), tuple(broken))
+    return settled, any(met)
 
 
 def _apply(
@@ -149,8 +177,14 @@ def _apply(
 
 
 def _dependents(
-    before: Evaluation, after: Evaluation, edits: Sequence[FileEdit]
+    before: Evaluation,
+    after: Evaluation,
+    edits: Sequence[FileEdit],
+    empty_locals: bool,
+    met: list[bool],
 ) -> tuple[list[FileEdit], list[str]]:
+    """What the edits leave dangling, taken away or noted; ``met`` hears whether a ``locals``
+    value read elsewhere was met, which ``empty_locals`` says to empty rather than remove."""
     directories = sorted({*before.directories, *(directory_of(e.file) for e in edits)})
     old = Resolver(before.workspace, before.trees)
     new = Resolver(after.workspace, after.trees)
@@ -164,10 +198,19 @@ def _dependents(
     def gone(item: Located) -> bool:
         return _key(item) in dangling_keys or covered(item, edits)
 
+    def read(file: str, name: str) -> bool:
+        elsewhere = any(
+            use.use.traversal.address == name and not removed(use.use.block.span, edits)
+            for use in located(before.workspace, [directory_of(file)], [name])
+            if use.use.block.block_type != "locals" or use.use.attribute.name != name[6:]
+        )
+        met.append(elsewhere)
+        return elsewhere and empty_locals
+
     more: list[FileEdit] = []
     notes: list[str] = []
     for item in broken:
-        decision = decide(item, by_block[(item.file, item.use.block.span.start)], gone)
+        decision = decide(item, by_block[(item.file, item.use.block.span.start)], gone, read)
         if decision.edit is not None and decision.edit not in edits and decision.edit not in more:
             more.append(decision.edit)
         elif decision.note is not None and decision.note not in notes:

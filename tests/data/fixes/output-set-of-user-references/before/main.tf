@@ -1,0 +1,11 @@
+resource "aws_iam_user" "ann" {
+  name = "ann"
+}
+
+resource "aws_iam_user" "bob" {
+  name = "bob"
+}
+
+output "developer_names" {
+  value = sort(toset([aws_iam_user.ann.name, aws_iam_user.bob.name]))
+}
