@@ -96,8 +96,12 @@ def _whole(
     if not read_whole(root, node, listed=listed):
         return False
     if block.block_type == "module":
-        # Any argument of a call but its for_each is an input, whose readers in the module
-        # are not followed; so is a for_each that is more than the resource itself.
+        # Any argument of a call but its for_each and depends_on (which only orders) is an
+        # input, whose readers in the module are not followed; so is a for_each that is more
+        # than the resource itself.
+        depends_on = block.attribute("depends_on")
+        if depends_on is not None and depends_on.value is root:
+            return True
         for_each = block.attribute("for_each")
         return (
             for_each is not None

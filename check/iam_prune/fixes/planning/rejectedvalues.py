@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from iam_prune.fixes.evaluation.instances import Tree
 from iam_prune.fixes.evaluation.scopes import scope_at
 from iam_prune.fixes.evaluation.workspace import Workspace
-from iam_prune.fixes.planning.readers import all_edited
+from iam_prune.fixes.planning.edited import all_edited
 from iam_prune.model import FileEdit
 from iam_prune.terraform.evaluate import evaluate
 from iam_prune.terraform.instances import Instance

@@ -7,5 +7,5 @@ resource "aws_iam_user" "bob" {
 }
 
 output "developer_names" {
-  value = sort(toset([aws_iam_user.ann.name, aws_iam_user.bob.name]))
+  value = toset([aws_iam_user.ann.name, aws_iam_user.bob.name])
 }
