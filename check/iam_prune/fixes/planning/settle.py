@@ -202,7 +202,8 @@ def _dependents(
         elsewhere = any(
             use.use.traversal.address == name and not removed(use.use.block.span, edits)
             for use in located(before.workspace, [directory_of(file)], [name])
-            if use.use.block.block_type != "locals" or use.use.attribute.name != name[6:]
+            if use.use.block.block_type != "locals"
+            or use.use.attribute.name != name.removeprefix("local.")
         )
         met.append(elsewhere)
         return elsewhere and empty_locals
