@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from iam_prune.fixes.evaluation.compare import Change, compare
+from iam_prune.fixes.evaluation.instances import address_of
 from iam_prune.fixes.evaluation.roots import Evaluation
 from iam_prune.fixes.planning.changedreaders import changed_readers
 from iam_prune.fixes.planning.checks import check
@@ -219,9 +220,13 @@ def _dependents(
     return more, notes
 
 
-def _key(item: Located) -> tuple[str, int, int, tuple[str, ...]]:
-    span = item.traversal.span
-    return (item.file, span.start, span.end, item.use.path)
+def _key(item: Located) -> tuple[object, ...]:
+    """One use told apart from every other: by its place, and by what it names, since in a
+    ``.tf.json`` string every reference carries the string's range (`"${toset([aws_iam_user
+    .ann.name, aws_iam_user.bob.name])}"`: bob's dangles, ann's does not)."""
+    traversal = item.traversal
+    span = traversal.span
+    return (item.file, span.start, span.end, item.use.path, address_of(traversal))
 
 
 def _dangling(before: Evaluation, after: Evaluation, texts: dict[str, str]) -> list[str]:
