@@ -63,6 +63,14 @@ def taken(expression: str) -> str | None:
             "aws_iam_user.bob.name",
         ),
         ('{ (aws_iam_user.bob.name) = "r2", x = "r1" }', '(aws_iam_user.bob.name) = "r2"'),
+        # Teams written as records keep their place too, with bob out of their members.
+        ("{ ops = { members = [aws_iam_user.bob.name] } }", "aws_iam_user.bob.name"),
+        ('[{ name = "ops", members = [aws_iam_user.bob.name] }]', "aws_iam_user.bob.name"),
+        # A map of users: the user's entry, when nothing in it is about anyone else.
+        (
+            '{ bob = { name = aws_iam_user.bob.name, groups = ["a"] }, ann = {} }',
+            'bob = { name = aws_iam_user.bob.name, groups = ["a"] }',
+        ),
     ],
 )
 def test_the_part_that_is_only_about_the_user_goes(expression: str, expected: str) -> None:
@@ -80,6 +88,12 @@ def test_the_part_that_is_only_about_the_user_goes(expression: str, expected: st
         "aws_iam_user.bob.name",
         # Nothing in it is only about bob.
         '["${aws_iam_user.bob.name}-${aws_iam_user.ann.name}"]',
+        # A record is read field by field: it goes whole or not at all, never one field.
+        "[{ name = aws_iam_user.bob.name, groups = [aws_iam_group.g.name] }]",
+        "{ bob = { name = aws_iam_user.bob.name, group = aws_iam_group.g.name } }",
+        "[{ user = aws_iam_user.bob.name, settings = { group = aws_iam_group.g.name } }]",
+        # Only a map written as the value itself loses an entry; a record in a list does not.
+        "[{ owner = aws_iam_user.bob.arn, backup = aws_iam_user.ann.arn }]",
     ],
 )
 def test_nothing_goes_where_the_value_does_more_with_it(expression: str) -> None:

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from iam_prune.fixes.evaluation.compare import Change
 from iam_prune.fixes.evaluation.instances import Facts
-from iam_prune.fixes.text.edits import inside
+from iam_prune.fixes.text.edits import inside, removed
 from iam_prune.model import FileEdit, SourceSpan
 from iam_prune.terraform.moduleconfig import USER_RESOURCE
 
@@ -59,7 +59,7 @@ def check(
         if any(a.startswith(module + ".") for a in allowed | wanted):
             continue
         facts = change.facts(module)
-        keyed = _keyed_by_gone(module, facts, keys_gone)
+        keyed = _keyed_by_gone(module, facts, keys_gone) or _key_taken(facts, edits)
         within = any(module.startswith(parent + ".") for parent in going)
         if (keyed or within) and module in change.modules:
             # It exists for the key that goes, or sits in an instance that does; what it
@@ -117,6 +117,14 @@ def _keyed_by_gone(
     same way does, and goes with it; what it holds is checked as any other destroyed
     instance (another user in it is refused)."""
     return facts.origin is not None and (*_position(module, facts), facts.origin) in keys_gone
+
+
+def _key_taken(facts: Facts, edits: Sequence[FileEdit | SourceSpan]) -> bool:
+    """Whether the change takes out the element a module instance's key is written as (the
+    user's reference in ``deployers = [aws_iam_user.bob.name]``, ``for_each =
+    toset(local.deployers)``): the instance exists for what the element was about."""
+    origin = facts.origin
+    return origin is not None and removed(origin, [e for e in edits if isinstance(e, FileEdit)])
 
 
 def _position(address: str, facts: Facts) -> tuple[str, str | int | None]:

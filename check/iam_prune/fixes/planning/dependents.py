@@ -10,8 +10,8 @@ for one dangling reference:
   ``users = [...]``) loses the list element, when that element names only what goes, and goes
   whole when no user (and no role or group) is left in it;
 * ``depends_on`` loses the element;
-* an output goes when everything it refers to goes, else loses the outermost element or
-  entry of its value (see below) that is only about what goes;
+* an output goes when everything it refers to goes, else loses what ``going_unit`` picks of
+  its value (see below);
 * a ``locals`` value goes when everything it refers to goes, unless it is a literal list or
   object that something else reads and removing it whole fails: then it loses those elements
   and is left empty (``admins = []``), its readers held by ``readers`` as below (``settle``
@@ -20,9 +20,10 @@ for one dangling reference:
 * a ``moved`` or ``import`` block whose ``to`` goes, goes;
 * a ``locals`` value or a module call's input written as literal lists and objects (nested in
   one another, or given to functions that keep their elements: ``toset([...])``,
-  ``concat([...], var.more)``) loses the outermost element or entry that is only about what
-  goes: a value read elsewhere, it changes for every reader, which ``readers`` holds to what
-  a collection edit may change (a module iam-prune cannot read refuses it there);
+  ``concat([...], var.more)``) loses what ``going_unit`` picks (a team's member, a record
+  whole, an entry of a map of users): a value read elsewhere, it changes for every reader,
+  which ``readers`` holds to what a collection edit may change (a module iam-prune cannot
+  read refuses it there);
 * anything else is a person's call: a ``manual`` note with the file and line.
 
 What goes here can leave more references dangling (an output of ``aws_iam_access_key.bob``):
@@ -42,8 +43,6 @@ from iam_prune.terraform.syntax import (
     Block,
     Call,
     Expr,
-    ListElement,
-    ObjectEntry,
     ObjectExpr,
     TupleExpr,
 )
@@ -234,40 +233,68 @@ PASSING_ELEMENTS = frozenset(
 def going_unit(
     value: Expr, span: SourceSpan, going: Callable[[SourceSpan], bool]
 ) -> SourceSpan | None:
-    """The outermost element or entry holding ``span`` that ``going`` says is only about what
-    goes, among the literal lists and objects ``value`` is written as: directly, nested in
-    one another, or as arguments of :data:`PASSING_ELEMENTS`; in an object entry whose value
-    is such a list, the list's element. ``None`` when ``value`` does anything else with what
-    ``span`` holds (a ``for``, an index, another function)."""
+    """What to take out of ``value``, written as literal lists and objects (nested in one
+    another, or as arguments of :data:`PASSING_ELEMENTS`), for the reference at ``span``:
+
+    * a member of a list that is an object entry's value, at any depth (``web = [...]``,
+      ``{ name = "ops", members = [...] }``): the team stays, if empty, with what is keyed by
+      it (a group and its policies);
+    * else the outermost list element that ``going`` says is only about what goes; an object
+      in a list is a record, taken out whole or not at all (its other fields are read
+      beside the one naming the user);
+    * else an entry of ``value`` itself, when ``value`` is an object (a map of users).
+
+    ``None`` when ``value`` does anything else with what ``span`` holds (a ``for``, an index,
+    another function), or nothing of it is only about what goes."""
+    return _going(value, span, going, top=True)
+
+
+def _going(
+    value: Expr, span: SourceSpan, going: Callable[[SourceSpan], bool], *, top: bool
+) -> SourceSpan | None:
     if isinstance(value, Call):
         if value.name not in PASSING_ELEMENTS or value.expand_final:
             return None
         holding = [arg for arg in value.args if _holds(arg.span, span)]
-        return going_unit(holding[0], span, going) if holding else None
-    parts: Sequence[ListElement | ObjectEntry] = ()
+        return _going(holding[0], span, going, top=False) if holding else None
     if isinstance(value, TupleExpr):
-        parts = value.elements
-    elif isinstance(value, ObjectExpr):
-        parts = value.entries
-    for part in parts:
-        if not _holds(part.span, span):
-            continue
-        if isinstance(part, ObjectEntry) and _members(part.value, span):
-            # `web = [aws_iam_user.bob.name]`: the entry is a team, the list its members; the
-            # team stays, if empty, with what is keyed by it (a group and its policies).
-            inner = going_unit(part.value, span, going)
-            if inner is not None:
-                return inner
-        return part.span if going(part.span) else going_unit(part.value, span, going)
+        element = next((e for e in value.elements if _holds(e.span, span)), None)
+        if element is None:
+            return None
+        if isinstance(element.value, ObjectExpr):
+            member = _member(element.value, span, going)
+            if member is not None:
+                return member
+            return element.span if going(element.span) else None
+        if going(element.span):
+            return element.span
+        return _going(element.value, span, going, top=False)
+    if isinstance(value, ObjectExpr):
+        member = _member(value, span, going)
+        if member is not None or not top:
+            return member
+        entry = next((e for e in value.entries if _holds(e.span, span)), None)
+        return entry.span if entry is not None and going(entry.span) else None
     return None
 
 
-def _members(value: Expr, span: SourceSpan) -> bool:
-    """Whether ``value`` is a list literal, or a function keeping elements, holding ``span``."""
-    listed = isinstance(value, TupleExpr) or (
-        isinstance(value, Call) and value.name in PASSING_ELEMENTS
+def _member(
+    record: ObjectExpr, span: SourceSpan, going: Callable[[SourceSpan], bool]
+) -> SourceSpan | None:
+    """The element to take out of a list that is the value of one of ``record``'s entries,
+    or of an object nested in it, holding ``span``."""
+    entry = next((e for e in record.entries if _holds(e.span, span)), None)
+    if entry is None:
+        return None
+    inner = entry.value
+    if isinstance(inner, ObjectExpr):
+        return _member(inner, span, going)
+    listed = isinstance(inner, TupleExpr) or (
+        isinstance(inner, Call) and inner.name in PASSING_ELEMENTS
     )
-    return listed and _holds(value.span, span)
+    if listed and _holds(inner.span, span):
+        return _going(inner, span, going, top=False)
+    return None
 
 
 def _holds(outer: SourceSpan, inner: SourceSpan) -> bool:

@@ -52,8 +52,23 @@ def lost_in_place(change: Change, after: Sequence[Tree]) -> set[str]:
             continue
         lost = _lost(before.get(listed), later.get(listed))
         if lost and all(_goes(element, shrunk, names) for element in lost):
+            if kind == "aws_iam_policy_attachment" and not _principals(later):
+                continue  # AWS refuses an attachment of nobody: it would have to go whole
             found.add(address)
     return found
+
+
+def _principals(arguments: dict[str, object]) -> bool:
+    """Whether an evaluated ``aws_iam_policy_attachment`` still attaches its policy to some
+    user, role or group (an argument it cannot tell empty counts as some)."""
+    for name in ("users", "roles", "groups"):
+        written = arguments.get(name)
+        if written is None or written == "None":
+            continue
+        elements = _elements(written) if isinstance(written, str) else None
+        if elements is None or elements:
+            return True
+    return False
 
 
 def _arguments(facts: Facts) -> dict[str, object] | None:
