@@ -61,6 +61,38 @@ def destroy_notes(change: Change | None) -> list[str]:
     return notes
 
 
+#: The one shared list whose update Terraform cannot order before the user's deletion, and
+#: the AWS provider does not make up for (it takes a user out of its groups itself).
+POLICY_ATTACHMENT = "aws_iam_policy_attachment"
+
+
+def apply_order_notes(change: Change | None) -> list[str]:
+    """How to apply a change that takes the user out of an ``aws_iam_policy_attachment`` in
+    place: the user is gone from the attachment's new configuration, so nothing orders the
+    two, and Terraform deletes the user first, which AWS refuses while the policy is still
+    attached to it (DeleteConflict), every time it is tried. Applying the attachment alone
+    first does it."""
+    if change is None:
+        return []
+    attachments = [
+        address
+        for address in change.changed
+        if (facts := change.facts(address)).kind == "resource"
+        and facts.config.split(".")[0] == POLICY_ATTACHMENT
+    ]
+    if not attachments:
+        return []
+    ordered = sorted(attachments)
+    targets = " ".join(f"-target='{address}'" for address in ordered)
+    names = [f"`{address}`" for address in ordered]
+    named = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+    return [
+        f"Apply in two steps: `terraform apply {targets}`, then `terraform apply`. Terraform "
+        f"would delete the user before updating {named}, and AWS refuses to delete a user "
+        "that a managed policy is still attached to (DeleteConflict)."
+    ]
+
+
 def orphaned_modules(before: Workspace, after: Workspace) -> list[str]:
     """The local module directories that module calls reach before a change and none reach
     after it (their last call went with a user): left in place, a later scan reads each as a

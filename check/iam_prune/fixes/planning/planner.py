@@ -22,7 +22,13 @@ from iam_prune.fixes.evaluation.roots import Evaluation
 from iam_prune.fixes.evaluation.workspace import Workspace
 from iam_prune.fixes.planning.literals import Literals, literals, naming
 from iam_prune.fixes.planning.migrate import migration
-from iam_prune.fixes.planning.notes import destroy_notes, destroys, orphan_note, orphaned_modules
+from iam_prune.fixes.planning.notes import (
+    apply_order_notes,
+    destroy_notes,
+    destroys,
+    orphan_note,
+    orphaned_modules,
+)
 from iam_prune.fixes.planning.relevant import choose
 from iam_prune.fixes.planning.remotereads import remote_readers
 from iam_prune.fixes.planning.settle import Settled, settle
@@ -216,6 +222,7 @@ class Planner:
             manual=(
                 *destroy_notes(settled.change),
                 *unlisted_notes(self.workspace, settled.change),
+                *apply_order_notes(settled.change),
                 *(
                     orphan_note(directory, "this change")
                     for directory in orphaned_modules(self.workspace, after)
