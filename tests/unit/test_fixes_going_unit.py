@@ -88,6 +88,9 @@ def test_the_part_that_is_only_about_the_user_goes(expression: str, expected: st
         "aws_iam_user.bob.name",
         # Nothing in it is only about bob.
         '["${aws_iam_user.bob.name}-${aws_iam_user.ann.name}"]',
+        # A list in a list is read by position (a pair): whole or not at all, unless flattened.
+        "[[aws_iam_user.bob.name, aws_iam_group.g.name], [aws_iam_user.ann.name]]",
+        "toset([[aws_iam_user.bob.name, aws_iam_user.ann.name]])",
         # A record is read field by field: it goes whole or not at all, never one field.
         "[{ name = aws_iam_user.bob.name, groups = [aws_iam_group.g.name] }]",
         "{ bob = { name = aws_iam_user.bob.name, group = aws_iam_group.g.name } }",

@@ -314,6 +314,18 @@ def _call_fingerprint(
     return (arguments, _origin_text(workspace, expanded.origin))
 
 
+def argument(facts: Facts, name: str) -> object:
+    """An evaluated argument of an instance as its fingerprint holds it: ``repr`` of the
+    value (``"'bob'"``), ``("unknown", why)``, or ``None`` when the block does not set it."""
+    arguments = facts.fingerprint[0] if facts.fingerprint else None
+    if not isinstance(arguments, tuple):
+        return None
+    for pair in arguments:
+        if isinstance(pair, tuple) and len(pair) == 2 and pair[0] == name:
+            return pair[1]
+    return None
+
+
 def _value(value: Value) -> object:
     if isinstance(value, Unknown):
         return ("unknown", value.reason)

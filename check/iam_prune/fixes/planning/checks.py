@@ -4,10 +4,12 @@ goes without its user, or the key it exists for."""
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Sequence
 
 from iam_prune.fixes.evaluation.compare import Change
-from iam_prune.fixes.evaluation.instances import Facts
+from iam_prune.fixes.evaluation.instances import Facts, argument
+from iam_prune.fixes.planning.dependents import USER_ONLY
 from iam_prune.fixes.text.edits import inside, removed
 from iam_prune.model import FileEdit, SourceSpan
 from iam_prune.terraform.moduleconfig import USER_RESOURCE
@@ -36,6 +38,11 @@ def check(
     inside = {d for d in allowed | wanted if any(d.startswith(o + ".") for o in change.opaque)}
     destroyed = set(change.destroyed) | inside
     positions = {_position(a, change.facts(a)) for a in wanted if a in change.destroyed}
+    going_names = {
+        argument(facts, "name")
+        for a in change.destroyed
+        if a in change.before and _is_user(facts := change.facts(a))
+    }
     for address in sorted(destroyed - allowed - wanted):
         facts = change.facts(address)
         if _is_user(facts):
@@ -46,6 +53,13 @@ def check(
             problems.append(
                 f"it would also destroy `{address}` ({_where(facts)}), the last of a `count` "
                 "that the removal shortens, which is not the user's"
+            )
+        elif isinstance(staying := _user_it_attaches_to(facts), str) and (
+            staying not in going_names
+        ):
+            problems.append(
+                f"it would also destroy `{address}` ({_where(facts)}), which attaches "
+                f"something to `{_shown(staying)}`, a user that stays"
             )
     for address in sorted(wanted - destroyed):
         problems.append(f"it would not destroy `{address}`")
@@ -148,6 +162,23 @@ def edited(facts: Facts, edits: Sequence[FileEdit | SourceSpan]) -> bool:
         inside(e, span) if isinstance(e, FileEdit) else (e.file, e.start) == (span.file, span.start)
         for e in edits
     )
+
+
+def _user_it_attaches_to(facts: Facts) -> object:
+    """The user a per-user resource (``aws_iam_user_policy``, ...) names, evaluated: a safety
+    net for a change whose evaluation lost instances it should not have (an index out of
+    range makes a ``for_each`` fail, and its instances vanish)."""
+    name = USER_ONLY.get(facts.config.split(".")[0]) if facts.kind == "resource" else None
+    return None if name is None else argument(facts, name)
+
+
+def _shown(written: str) -> str:
+    """A value as a person writes it: ``'ann'`` (how the evaluation keeps it) as ``ann``."""
+    try:
+        value = ast.literal_eval(written)
+    except (ValueError, SyntaxError):
+        return written
+    return value if isinstance(value, str) else written
 
 
 def _is_user(facts: Facts) -> bool:

@@ -241,22 +241,31 @@ def going_unit(
       it (a group and its policies);
     * else the outermost list element that ``going`` says is only about what goes; an object
       in a list is a record, taken out whole or not at all (its other fields are read
-      beside the one naming the user);
+      beside the one naming the user), and so is a list in a list (a pair read by position),
+      unless ``flatten`` makes its elements the value's;
     * else an entry of ``value`` itself, when ``value`` is an object (a map of users).
 
     ``None`` when ``value`` does anything else with what ``span`` holds (a ``for``, an index,
     another function), or nothing of it is only about what goes."""
-    return _going(value, span, going, top=True)
+    return _going(value, span, going, top=True, flattening=False)
 
 
 def _going(
-    value: Expr, span: SourceSpan, going: Callable[[SourceSpan], bool], *, top: bool
+    value: Expr,
+    span: SourceSpan,
+    going: Callable[[SourceSpan], bool],
+    *,
+    top: bool,
+    flattening: bool,
 ) -> SourceSpan | None:
     if isinstance(value, Call):
         if value.name not in PASSING_ELEMENTS or value.expand_final:
             return None
         holding = [arg for arg in value.args if _holds(arg.span, span)]
-        return _going(holding[0], span, going, top=False) if holding else None
+        if not holding:
+            return None
+        flattening = flattening or value.name == "flatten"
+        return _going(holding[0], span, going, top=False, flattening=flattening)
     if isinstance(value, TupleExpr):
         element = next((e for e in value.elements if _holds(e.span, span)), None)
         if element is None:
@@ -268,7 +277,9 @@ def _going(
             return element.span if going(element.span) else None
         if going(element.span):
             return element.span
-        return _going(element.value, span, going, top=False)
+        if not flattening:
+            return None  # `[aws_iam_user.bob.name, aws_iam_group.g.name]`: a pair, read by position
+        return _going(element.value, span, going, top=False, flattening=True)
     if isinstance(value, ObjectExpr):
         member = _member(value, span, going)
         if member is not None or not top:
@@ -293,7 +304,7 @@ def _member(
         isinstance(inner, Call) and inner.name in PASSING_ELEMENTS
     )
     if listed and _holds(inner.span, span):
-        return _going(inner, span, going, top=False)
+        return _going(inner, span, going, top=False, flattening=False)
     return None
 
 

@@ -97,7 +97,7 @@ def passed_whole(
     """The arguments of a local module call that are the edited value exactly, or converted
     by a function that keeps its elements and keys (``toset(local.ops)``), each as the module
     variable it sets (in the module's directory, with the same keys removed)."""
-    target = _module_directory(workspace, directory, block)
+    target = module_directory(workspace, directory, block)
     if target is None:
         return {}
     declared = {
@@ -124,7 +124,7 @@ def _hands_on(written: str, name: str) -> bool:
     return text == name or any(text == f"{function}({name})" for function in _KEEPING)
 
 
-def _module_directory(workspace: Workspace, directory: str, block: Block) -> str | None:
+def module_directory(workspace: Workspace, directory: str, block: Block) -> str | None:
     """The directory of the local module a ``module`` block calls, when its texts are known."""
     if block.block_type != "module" or not block.labels:
         return None
@@ -148,7 +148,7 @@ def unread_inputs(workspace: Workspace, edits: Sequence[FileEdit]) -> list[str]:
         for block in blocks_holding(parsed.blocks, [(edit.start, edit.end)]):
             if block.block_type != "module" or removed(block.span, (edit,)):
                 continue
-            if _module_directory(workspace, directory, block) is not None:
+            if module_directory(workspace, directory, block) is not None:
                 continue
             for attribute in _inputs_edited(block, edit):
                 note = (
@@ -230,7 +230,7 @@ def _edited_names(
                     yield directory, f"local.{attribute.name}", attribute
         elif block.block_type == "module":
             # An input of a local module: the value of its variable in every instance.
-            target = _module_directory(workspace, directory, block)
+            target = module_directory(workspace, directory, block)
             if target is not None:
                 for attribute in _inputs_edited(block, edit):
                     yield target, f"var.{attribute.name}", attribute

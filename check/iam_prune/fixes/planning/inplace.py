@@ -15,7 +15,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 
 from iam_prune.fixes.evaluation.compare import Change
-from iam_prune.fixes.evaluation.instances import Facts, Tree
+from iam_prune.fixes.evaluation.instances import Facts, Tree, argument
 from iam_prune.fixes.planning.dependents import SHARED_LISTS
 from iam_prune.terraform.moduleconfig import USER_RESOURCE
 from iam_prune.terraform.references import Traversal, traversals
@@ -34,7 +34,7 @@ def lost_in_place(change: Change, after: Sequence[Tree]) -> set[str]:
 
     shrunk = {change.facts(a).config for a in change.destroyed}
     names = {
-        _argument(facts, "name")
+        argument(facts, "name")
         for facts in map(change.facts, change.destroyed)
         if facts.config.split(".")[0] == USER_RESOURCE
     }
@@ -76,11 +76,6 @@ def _arguments(facts: Facts) -> dict[str, object] | None:
     if not isinstance(arguments, tuple):
         return None
     return {pair[0]: pair[1] for pair in arguments if isinstance(pair, tuple) and len(pair) == 2}
-
-
-def _argument(facts: Facts, name: str) -> object:
-    arguments = _arguments(facts)
-    return None if arguments is None else arguments.get(name)
 
 
 def _lost(before: object, after: object) -> list[str]:

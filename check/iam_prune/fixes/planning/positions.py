@@ -101,7 +101,7 @@ def _whole(
         # than the resource itself.
         depends_on = block.attribute("depends_on")
         if depends_on is not None and depends_on.value is root:
-            return True
+            return True  # what it waits for changing: see `deferred`
         for_each = block.attribute("for_each")
         return (
             for_each is not None

@@ -20,6 +20,7 @@ from iam_prune.fixes.evaluation.instances import address_of
 from iam_prune.fixes.evaluation.roots import Evaluation
 from iam_prune.fixes.planning.changedreaders import changed_readers
 from iam_prune.fixes.planning.checks import check
+from iam_prune.fixes.planning.deferred import deferred_reads
 from iam_prune.fixes.planning.dependents import decide
 from iam_prune.fixes.planning.inplace import lost_in_place, seen_whole
 from iam_prune.fixes.planning.keychecks import walked_to_gone
@@ -159,6 +160,7 @@ def _settle(
     problems += module_instances_read_all_together(before.workspace, change)
     problems += computed_keys(after.workspace, change, before.workspace, (before, after))
     problems += named_by_value(before.trees, after.trees, wanted)
+    problems += deferred_reads(after.workspace, change)
     settled = Settled(tuple(edits), texts, change, tuple(notes), tuple(problems), tuple(broken))
     return settled, any(met)
 
