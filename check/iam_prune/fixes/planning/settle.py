@@ -101,7 +101,9 @@ def settle(
     if whole.ok or not emptiable:
         return whole
     emptied, _ = _settle(before, start, wanted, allowed, follow, empty_locals=True)
-    return emptied if emptied.ok else whole
+    # Refused both ways: what stopped the emptied value says more than the references the
+    # removal left dangling, unless that one left some too.
+    return emptied if emptied.ok or not emptied.notes else whole
 
 
 def _settle(

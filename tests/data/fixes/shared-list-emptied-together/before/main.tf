@@ -46,5 +46,5 @@ resource "aws_iam_policy_attachment" "pa" {
 resource "aws_iam_policy_attachment" "pb" {
   name       = "pb"
   users      = [aws_iam_user.a.name, aws_iam_user.c.name]
-  policy_arn = "arn:aws:iam::aws:policy/ReadOnlyAccess"
+  policy_arn = "arn:aws:iam::aws:policy/IAMUserChangePassword"
 }
