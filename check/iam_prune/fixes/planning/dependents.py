@@ -206,10 +206,14 @@ class _Case:
         input is written as (``admins = [aws_iam_user.a.name, aws_iam_user.b.name]``), nested
         in one (``{ web = [aws_iam_user.a.name, ...] }``), or reaching it through functions
         that pass elements on (``toset([...])``, ``concat([...], var.more)``): the outermost
-        one that is only about what goes. Not a module's meta-arguments: a ``for_each`` entry
-        is an instance of the call, which the start of a fix decides."""
+        one that is only about what goes. So too in the ``for_each`` of a resource or a
+        module call written that way (``for_each = toset([aws_iam_user.a.name, ...])``): the
+        instance keyed by the element goes, which the evaluation lists; no other meta-argument
+        (a ``count`` element would shift the instances after it)."""
         if self.use.nested:
             return None
+        if self.first == "for_each" and self.kind in ("resource", "module"):
+            return self._going_unit()
         if self.kind == "module" and self.first in CALL_META:
             return None
         if self.kind not in ("locals", "module"):
