@@ -12,29 +12,47 @@ itself and waits for nothing.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from iam_prune.fixes.evaluation.compare import Change
 from iam_prune.fixes.evaluation.workspace import Workspace
 from iam_prune.fixes.planning.edited import module_directory
+from iam_prune.fixes.text.edits import removed
+from iam_prune.model import FileEdit
+from iam_prune.terraform import scan
 from iam_prune.terraform.references import block_name, traversals
-from iam_prune.terraform.syntax import Block
+from iam_prune.terraform.syntax import Block, ParsedFile
 
 
-def deferred_reads(workspace: Workspace, change: Change) -> list[str]:
+def deferred_reads(workspace: Workspace, edits: Sequence[FileEdit], change: Change) -> list[str]:
     """A note (file:line) for every data source, or module call holding one, whose
-    ``depends_on`` in the edited ``workspace`` names something with instances the change
-    destroys or changes."""
+    ``depends_on`` names something with instances the change destroys or changes, and that
+    the ``edits`` leave there (``workspace`` is the original: its files are parsed already,
+    and only those that write ``depends_on`` are read)."""
     pending: dict[str, set[str]] = {}
     for address in (*change.destroyed, *change.changed, *change.modules):
         facts = change.facts(address)
         pending.setdefault(facts.directory, set()).add(facts.config)
     found: list[str] = []
     for directory, configs in sorted(pending.items()):
-        for parsed in workspace.config_files(directory):
+        for path in workspace.files(directory):
+            text = workspace.text(path)
+            if text is None or "depends_on" not in text or not scan.is_config_file(path):
+                continue
+            parsed = workspace.parsed(path)
+            if not isinstance(parsed, ParsedFile):
+                continue
             for block in parsed.blocks:
                 waits = block.attribute("depends_on")
                 if waits is None or block.block_type not in ("data", "module"):
                     continue
-                named = [t.address for t in traversals(waits.value) if t.address in configs]
+                if removed(block.span, edits):
+                    continue
+                named = [
+                    t.address
+                    for t in traversals(waits.value, text)
+                    if t.address in configs and not removed(t.span, edits)
+                ]
                 if not named:
                     continue
                 if block.block_type == "module" and not holds_data(
@@ -42,7 +60,7 @@ def deferred_reads(workspace: Workspace, change: Change) -> list[str]:
                 ):
                     continue
                 found.append(
-                    f"{waits.span.file}:{waits.span.line}: `{block_name(block)}` waits for "
+                    f"{path}:{waits.span.line}: `{block_name(block)}` waits for "
                     f"`{named[0]}` (`depends_on`), which this change changes, so Terraform would "
                     "read its data only while applying, and what reads that data would show as "
                     "changing in the plan"

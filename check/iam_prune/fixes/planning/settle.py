@@ -162,7 +162,7 @@ def _settle(
     problems += module_instances_read_all_together(before.workspace, change)
     problems += computed_keys(after.workspace, change, before.workspace, (before, after))
     problems += named_by_value(before.trees, after.trees, wanted)
-    problems += deferred_reads(after.workspace, change)
+    problems += deferred_reads(before.workspace, edits, change)
     settled = Settled(tuple(edits), texts, change, tuple(notes), tuple(problems), tuple(broken))
     return settled, any(met)
 
