@@ -314,16 +314,18 @@ def _call_fingerprint(
     return (arguments, _origin_text(workspace, expanded.origin))
 
 
-def argument(facts: Facts, name: str) -> object:
-    """An evaluated argument of an instance as its fingerprint holds it: ``repr`` of the
-    value (``"'bob'"``), ``("unknown", why)``, or ``None`` when the block does not set it."""
-    arguments = facts.fingerprint[0] if facts.fingerprint else None
-    if not isinstance(arguments, tuple):
+def arguments(facts: Facts) -> dict[str, object] | None:
+    """An instance's evaluated arguments as its fingerprint holds them: ``repr`` of each value
+    (``"'bob'"``) or ``("unknown", why)``; ``None`` when the fingerprint has none."""
+    written = facts.fingerprint[0] if facts.fingerprint else None
+    if not isinstance(written, tuple):
         return None
-    for pair in arguments:
-        if isinstance(pair, tuple) and len(pair) == 2 and pair[0] == name:
-            return pair[1]
-    return None
+    return {pair[0]: pair[1] for pair in written if isinstance(pair, tuple) and len(pair) == 2}
+
+
+def argument(facts: Facts, name: str) -> object:
+    """One of :func:`arguments`; ``None`` when the block does not set it."""
+    return (arguments(facts) or {}).get(name)
 
 
 def _value(value: Value) -> object:

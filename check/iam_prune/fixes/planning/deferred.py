@@ -28,14 +28,15 @@ def deferred_reads(workspace: Workspace, edits: Sequence[FileEdit], change: Chan
     """A note (file:line) for every data source, or module call holding one, whose
     ``depends_on`` names something with instances the change destroys or changes, and that
     the ``edits`` leave there (``workspace`` is the original: its files are parsed already,
-    and only those that write ``depends_on`` are read)."""
+    and only those that mention what changes and write ``depends_on`` are read)."""
     pending: dict[str, set[str]] = {}
     for address in (*change.destroyed, *change.changed, *change.modules):
         facts = change.facts(address)
         pending.setdefault(facts.directory, set()).add(facts.config)
     found: list[str] = []
     for directory, configs in sorted(pending.items()):
-        for path in workspace.files(directory):
+        # The word index names the files that mention what changes; few write depends_on.
+        for path in workspace.mentioning(configs, workspace.files(directory)):
             text = workspace.text(path)
             if text is None or "depends_on" not in text or not scan.is_config_file(path):
                 continue

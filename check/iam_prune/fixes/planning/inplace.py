@@ -15,7 +15,7 @@ from collections import Counter
 from collections.abc import Callable, Sequence
 
 from iam_prune.fixes.evaluation.compare import Change
-from iam_prune.fixes.evaluation.instances import Facts, Tree, argument
+from iam_prune.fixes.evaluation.instances import Facts, Tree, argument, arguments
 from iam_prune.fixes.planning.dependents import SHARED_LISTS
 from iam_prune.terraform.moduleconfig import USER_RESOURCE
 from iam_prune.terraform.references import Traversal, traversals
@@ -45,7 +45,7 @@ def lost_in_place(change: Change, after: Sequence[Tree]) -> set[str]:
         if kind not in SHARED_LISTS or new is None or address in change.shifted:
             continue
         listed = SHARED_LISTS[kind]
-        before, later = _arguments(was), _arguments(new)
+        before, later = arguments(was), arguments(new)
         if before is None or later is None or before.keys() != later.keys():
             continue
         if any(before[k] != later[k] for k in before if k != listed):
@@ -69,13 +69,6 @@ def _principals(arguments: dict[str, object]) -> bool:
         if elements is None or elements:
             return True
     return False
-
-
-def _arguments(facts: Facts) -> dict[str, object] | None:
-    arguments = facts.fingerprint[0] if facts.fingerprint else None
-    if not isinstance(arguments, tuple):
-        return None
-    return {pair[0]: pair[1] for pair in arguments if isinstance(pair, tuple) and len(pair) == 2}
 
 
 def _lost(before: object, after: object) -> list[str]:

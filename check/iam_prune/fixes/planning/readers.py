@@ -22,7 +22,6 @@ from iam_prune.fixes.evaluation.instances import EACH_VALUE
 from iam_prune.fixes.evaluation.workspace import Workspace
 from iam_prune.fixes.planning.edited import (
     Edited,
-    all_edited,
     edited_values,
     passed_whole,
     unread_inputs,
@@ -133,15 +132,13 @@ def readers(
     return found
 
 
-def passed_on(
-    workspace: Workspace, edits: Sequence[FileEdit], roots: Sequence[str]
-) -> tuple[SourceSpan, ...]:
+def passed_on(workspace: Workspace, edited_values: Sequence[Edited]) -> tuple[SourceSpan, ...]:
     """The local module calls that hand a value the edits change, whole, to one of the
     module's variables (``user_names = local.ops_users``): the module is then read like the
     value's own directory (``readers`` follows it there), and the call changes as if the
-    edit were in it."""
+    edit were in it. ``edited_values`` are :func:`~edited.all_edited`'s."""
     found: list[SourceSpan] = []
-    for edited in all_edited(workspace, edits, roots):
+    for edited in edited_values:
         for path in workspace.files(edited.directory):
             parsed = workspace.parsed(path) if scan.is_config_file(path) else None
             if not isinstance(parsed, ParsedFile):

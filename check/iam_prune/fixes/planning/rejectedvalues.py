@@ -16,31 +16,29 @@ from collections.abc import Sequence
 from iam_prune.fixes.evaluation.instances import Tree
 from iam_prune.fixes.evaluation.scopes import scope_at
 from iam_prune.fixes.evaluation.workspace import Workspace
-from iam_prune.fixes.planning.edited import all_edited
-from iam_prune.model import FileEdit
+from iam_prune.fixes.planning.edited import Edited
 from iam_prune.terraform.evaluate import evaluate
 from iam_prune.terraform.instances import Instance
 from iam_prune.terraform.values import Unknown, deep_unknown, to_bool
 
 
 def unfit_values(
-    workspace: Workspace,
-    trees: Sequence[Tree],
-    after: Workspace,
-    edits: Sequence[FileEdit],
-    roots: Sequence[str],
+    workspace: Workspace, trees: Sequence[Tree], after: Workspace, edited_values: Sequence[Edited]
 ) -> list[str]:
     """A note for every edited value, in every module instance that has it, that Terraform
     would reject once edited: one known before and not after (a module input typed
     `tuple([string, string])` or `object({ a = string, b = string })` that loses an element or
     entry no longer fits its type), and a variable whose ``validation`` does not hold, or
-    cannot be told to hold, on the new value (`length(var.members) >= 2`)."""
+    cannot be told to hold, on the new value (`length(var.members) >= 2`). A tree walked
+    already (``Tree.walked``) gives its module instances as evaluated; ``edited_values`` are
+    :func:`~edited.all_edited`'s."""
     found: list[str] = []
-    for edited in all_edited(workspace, edits, roots):
+    for edited in edited_values:
         kind, _, name = edited.name.partition(".")
         for tree in trees:
             for prefix in tree.scopes.get(edited.directory, ()):
-                old = scope_at(workspace, tree.root, prefix)
+                old = tree.walked.scopes.get(prefix) if tree.walked is not None else None
+                old = old or scope_at(workspace, tree.root, prefix)
                 new = scope_at(after, tree.root, prefix)
                 if old is None or new is None:
                     continue

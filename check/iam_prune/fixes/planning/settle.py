@@ -22,6 +22,7 @@ from iam_prune.fixes.planning.changedreaders import changed_readers
 from iam_prune.fixes.planning.checks import check
 from iam_prune.fixes.planning.deferred import deferred_reads
 from iam_prune.fixes.planning.dependents import decide
+from iam_prune.fixes.planning.edited import all_edited
 from iam_prune.fixes.planning.inplace import lost_in_place, seen_whole
 from iam_prune.fixes.planning.keychecks import walked_to_gone
 from iam_prune.fixes.planning.keys import computed_keys, protected
@@ -143,7 +144,8 @@ def _settle(
         return settled, any(met)
     change = change or compare(before.trees, after.trees)
     broken = _dangling(before, after, texts)
-    passed = passed_on(before.workspace, edits, before.roots)
+    edited_values = all_edited(before.workspace, edits, before.roots)
+    passed = passed_on(before.workspace, edited_values)
     in_place = lost_in_place(change, after.trees)
     problems = check(
         change, wanted, allowed, exact=not follow, edits=(*edits, *passed), in_place=in_place
@@ -155,7 +157,7 @@ def _settle(
         return (directory, block_name(block)) in unlisted
 
     problems += readers(before.workspace, edits, before.roots, seen, not_listed)
-    problems += unfit_values(before.workspace, before.trees, after.workspace, edits, before.roots)
+    problems += unfit_values(before.workspace, before.trees, after.workspace, edited_values)
     problems += changed_readers(before.workspace, change, in_place, edits, before.roots)
     problems += output_readers(before.workspace, edits)
     problems += protected(before.workspace, change)
